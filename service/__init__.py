@@ -1,0 +1,1 @@
+"""Community Enablement Service: the event-sourced ledger and its HTTP API."""

@@ -1,0 +1,59 @@
+"""Marshmallow schemas shared by several blueprints. Request schemas refuse unknown
+fields (marshmallow's default), so a misspelt field is an error, not silently lost."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+NAME = validate.Length(min=1, max=200)
+TEXT = validate.Length(max=5000)
+REASON = validate.Length(min=1, max=2000)
+UNITS = validate.Range(min=1, max=100_000, error="units must be a whole number from 1 to 100000")
+
+
+def units_field(**kwargs) -> ma.fields.Integer:
+    return ma.fields.Integer(strict=True, validate=UNITS, **kwargs)
+
+
+class WrittenSchema(ma.Schema):
+    position = ma.fields.Integer(
+        required=True,
+        metadata={"description": "log position of the write; pass as min_position to read it back"},
+    )
+
+
+class BalanceSchema(ma.Schema):
+    units_granted = ma.fields.Integer()
+    units_used = ma.fields.Integer()
+    units_remaining = ma.fields.Integer(metadata={"description": "negative when overrun"})
+    percent_used = ma.fields.Float()
+    percent_elapsed = ma.fields.Float()
+    status = ma.fields.String(
+        metadata={"enum": ["upcoming", "active", "exhausted", "completed", "cancelled"]}
+    )
+    pace = ma.fields.String(metadata={"enum": ["on track", "ahead", "behind"]})
+    overrun = ma.fields.Boolean()
+
+
+class AllocationSchema(BalanceSchema):
+    id = ma.fields.UUID()
+    engagement_id = ma.fields.UUID()
+    project_id = ma.fields.UUID()
+    start_date = ma.fields.Date()
+    end_date = ma.fields.Date()
+    description = ma.fields.String()
+    provider = ma.fields.String(allow_none=True)
+    cancelled = ma.fields.Boolean()
+    cancel_reason = ma.fields.String(allow_none=True)
+    version = ma.fields.Integer()
+    as_of = ma.fields.AwareDateTime(metadata={"description": "time of the last event applied"})
+
+
+class ReasonSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=REASON)
+
+
+class PageQuerySchema(ma.Schema):
+    limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = ma.fields.Integer(load_default=0, validate=validate.Range(min=0))

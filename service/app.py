@@ -1,0 +1,51 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+from flask_smorest import Api
+
+from .api import activities, allocations, audit, engagements, health, team_members
+from .api.openapi import SharedResponsesPlugin
+from .api.problems import ProblemSchema, register_problem_handlers
+from .cli import register_cli
+from .config import Settings
+from .ledger import Ledger
+
+
+class LedgerApi(Api):
+    ERROR_SCHEMA = ProblemSchema
+
+
+def create_app(settings: Settings | None = None, ledger_factory: Callable[[], Ledger] | None = None) -> Flask:
+    settings = settings or Settings.from_environment()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_TITLE="Community Enablement Service",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+            }
+        },
+    )
+    app.extensions["settings"] = settings
+    app.extensions["ledger"] = {
+        "factory": ledger_factory or (lambda: Ledger(env=settings.persistence))
+    }
+    app.extensions["tokens"] = {}
+
+    api = LedgerApi(app, spec_kwargs={"extra_plugins": [SharedResponsesPlugin()]})
+    for module in (engagements, allocations, activities, team_members, audit):
+        api.register_blueprint(module.blp)
+    app.register_blueprint(health.blp)
+    register_problem_handlers(app)
+    register_cli(app)
+    return app

@@ -1,0 +1,309 @@
+"""The Allocation: a budget of units for one period of a project, and the activities
+recorded against it, like entries in an account.
+
+Activities live in the allocation's own stream, so recording one is a single append
+to one stream, and the balance is always consistent with the entries.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from .errors import Conflict, NotFound, RuleViolation
+from .rules import require_ordered, require_positive_units, require_reason
+
+CORRECTABLE_FIELDS = ("units", "description", "date_from", "date_to", "team_member")
+
+
+class Allocation(Aggregate):
+    """Units granted to a project for a period, consumed by recorded activities."""
+
+    @event("AllocationGranted")
+    def __init__(
+        self,
+        id: UUID,
+        engagement_id: UUID,
+        project_id: UUID,
+        start_date: date,
+        end_date: date,
+        description: str,
+        units: int,
+        provider: str | None,
+        actor: str,
+    ):
+        self.engagement_id = engagement_id
+        self.project_id = project_id
+        self.start_date = start_date
+        self.end_date = end_date
+        self.description = description
+        self.units = units
+        self.provider = provider
+        self.cancelled = False
+        self.cancel_reason: str | None = None
+        self.units_used = 0
+        # Keyed by str(activity id): the state is snapshotted as JSON.
+        self.activities: dict[str, dict[str, Any]] = {}
+        # Request ids (from Idempotency-Key) of commands already applied, and the
+        # version each produced, so that a retried request changes nothing.
+        self.handled_requests: dict[str, int] = {}
+
+    @classmethod
+    def grant(
+        cls,
+        *,
+        id: UUID,
+        engagement_id: UUID,
+        project_id: UUID,
+        start_date: date,
+        end_date: date,
+        description: str,
+        units: int,
+        provider: str | None,
+        actor: str,
+    ) -> Allocation:
+        require_positive_units(units)
+        require_ordered(start_date, end_date)
+        return cls(
+            id=id,
+            engagement_id=engagement_id,
+            project_id=project_id,
+            start_date=start_date,
+            end_date=end_date,
+            description=description,
+            units=units,
+            provider=provider,
+            actor=actor,
+        )
+
+    # Amending and cancelling
+
+    def amend(
+        self,
+        *,
+        reason: str,
+        actor: str,
+        units: int | None = None,
+        end_date: date | None = None,
+        description: str | None = None,
+    ) -> None:
+        self._require_not_cancelled("amend")
+        require_reason(reason)
+        if units is None and end_date is None and description is None:
+            raise RuleViolation("give at least one of units, end_date, description")
+        if units is not None:
+            require_positive_units(units)
+        if end_date is not None:
+            require_ordered(self.start_date, end_date)
+            self._require_activities_within(self.start_date, end_date)
+        self._amended(
+            units=units, end_date=end_date, description=description, reason=reason, actor=actor
+        )
+
+    @event("AllocationAmended")
+    def _amended(
+        self,
+        units: int | None,
+        end_date: date | None,
+        description: str | None,
+        reason: str,
+        actor: str,
+    ) -> None:
+        if units is not None:
+            self.units = units
+        if end_date is not None:
+            self.end_date = end_date
+        if description is not None:
+            self.description = description
+
+    def cancel(self, *, reason: str, actor: str, request_id: str | None = None) -> None:
+        self._require_not_cancelled("cancel")
+        require_reason(reason)
+        self._cancelled(reason=reason, actor=actor, request_id=request_id)
+
+    @event("AllocationCancelled")
+    def _cancelled(self, reason: str, actor: str, request_id: str | None) -> None:
+        self.cancelled = True
+        self.cancel_reason = reason
+        self._remember_request(request_id)
+
+    # Activities
+
+    class ActivityRecorded(Aggregate.Event):
+        """Work done against the allocation. Its timestamp is when it was recorded,
+        which decides whether it was recorded late."""
+
+        activity_id: UUID
+        team_member: str
+        units: int
+        description: str
+        date_from: date
+        date_to: date
+        recorded_by: str
+        actor: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Allocation)
+            aggregate.activities[str(self.activity_id)] = {
+                "team_member": self.team_member,
+                "units": self.units,
+                "description": self.description,
+                "date_from": self.date_from,
+                "date_to": self.date_to,
+                "recorded_by": self.recorded_by,
+                "recorded_at": self.timestamp,
+                "recorded_version": self.originator_version,
+                "retracted": False,
+                "corrections": 0,
+            }
+            aggregate.units_used += self.units
+
+    def record_activity(
+        self,
+        *,
+        activity_id: UUID,
+        team_member: str,
+        units: int,
+        description: str,
+        date_from: date,
+        date_to: date,
+        actor: str,
+        today: date,
+    ) -> None:
+        """Record work done. Going past the balance is accepted: it shows as an
+        overrun, because work done is never refused."""
+        self._require_not_cancelled("record an activity on")
+        if str(activity_id) in self.activities:
+            raise Conflict(f"activity {activity_id} is already recorded")
+        require_positive_units(units)
+        self._require_dates(date_from, date_to, today)
+        self.trigger_event(
+            self.ActivityRecorded,
+            activity_id=activity_id,
+            team_member=team_member,
+            units=units,
+            description=description,
+            date_from=date_from,
+            date_to=date_to,
+            recorded_by=actor,
+            actor=actor,
+        )
+
+    def correct_activity(
+        self,
+        *,
+        activity_id: UUID,
+        changes: dict[str, Any],
+        reason: str,
+        actor: str,
+        today: date,
+        request_id: str | None = None,
+    ) -> None:
+        activity = self.live_activity(activity_id)
+        self._require_not_cancelled("correct an activity on")
+        require_reason(reason)
+        unknown = set(changes) - set(CORRECTABLE_FIELDS)
+        if unknown:
+            raise RuleViolation(f"cannot correct {', '.join(sorted(unknown))}")
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:
+            raise RuleViolation(f"give at least one of {', '.join(CORRECTABLE_FIELDS)}")
+        if "units" in changes:
+            require_positive_units(changes["units"])
+        self._require_dates(
+            changes.get("date_from", activity["date_from"]),
+            changes.get("date_to", activity["date_to"]),
+            today,
+        )
+        self._activity_corrected(
+            activity_id=activity_id, changes=changes, reason=reason, actor=actor,
+            request_id=request_id,
+        )
+
+    @event("ActivityCorrected")
+    def _activity_corrected(
+        self,
+        activity_id: UUID,
+        changes: dict[str, Any],
+        reason: str,
+        actor: str,
+        request_id: str | None,
+    ) -> None:
+        activity = self.activities[str(activity_id)]
+        self.units_used += changes.get("units", activity["units"]) - activity["units"]
+        activity.update(changes)
+        activity["corrections"] += 1
+        self._remember_request(request_id)
+
+    def retract_activity(
+        self, *, activity_id: UUID, reason: str, actor: str, request_id: str | None = None
+    ) -> None:
+        self.live_activity(activity_id)
+        require_reason(reason)
+        self._activity_retracted(
+            activity_id=activity_id, reason=reason, actor=actor, request_id=request_id
+        )
+
+    @event("ActivityRetracted")
+    def _activity_retracted(
+        self, activity_id: UUID, reason: str, actor: str, request_id: str | None
+    ) -> None:
+        activity = self.activities[str(activity_id)]
+        activity["retracted"] = True
+        self.units_used -= activity["units"]
+        self._remember_request(request_id)
+
+    # Queries
+
+    def activity(self, activity_id: UUID) -> dict[str, Any]:
+        try:
+            return self.activities[str(activity_id)]
+        except KeyError:
+            raise NotFound(f"activity {activity_id} is not recorded on this allocation") from None
+
+    def live_activity(self, activity_id: UUID) -> dict[str, Any]:
+        activity = self.activity(activity_id)
+        if activity["retracted"]:
+            raise Conflict(f"activity {activity_id} has been retracted")
+        return activity
+
+    @property
+    def units_remaining(self) -> int:
+        return self.units - self.units_used
+
+    def covers(self, day: date) -> bool:
+        return self.start_date <= day <= self.end_date
+
+    # Rules
+
+    def _require_not_cancelled(self, doing: str) -> None:
+        if self.cancelled:
+            raise Conflict(f"cannot {doing} a cancelled allocation")
+
+    def _require_dates(self, date_from: date, date_to: date, today: date) -> None:
+        require_ordered(date_from, date_to, "date_to")
+        for field, day in (("date_from", date_from), ("date_to", date_to)):
+            if not self.covers(day):
+                raise RuleViolation(
+                    f"{field} {day.isoformat()} is outside the allocation's period "
+                    f"{self.start_date.isoformat()} to {self.end_date.isoformat()}",
+                    field,
+                )
+        if date_to > today:
+            raise RuleViolation(f"date_to {date_to.isoformat()} is in the future", "date_to")
+
+    def _require_activities_within(self, start: date, end: date) -> None:
+        for activity in self.activities.values():
+            if not activity["retracted"] and not (
+                start <= activity["date_from"] and activity["date_to"] <= end
+            ):
+                raise RuleViolation(
+                    "the new period would leave recorded activities outside it", "end_date"
+                )
+
+    def _remember_request(self, request_id: str | None) -> None:
+        if request_id:
+            self.handled_requests[request_id] = self.version + 1

@@ -1,0 +1,247 @@
+"""The Engagement: a commitment to one partner community, its projects, and the
+schedule of allocations granted to each project.
+
+The engagement keeps each project's schedule (which allocation covers which period)
+so that "allocations of one project never overlap" is checked against one stream:
+two concurrent grants for the same project collide on the engagement's version
+instead of both slipping through.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from .errors import Conflict, NotFound, RuleViolation
+from .rules import require_ordered, require_reason
+
+HUBSPOT_NAMESPACE = uuid5(NAMESPACE_URL, "https://app.hubspot.com/deals")
+
+
+def engagement_id_for_deal(portal_id: int | str, deal_id: int | str) -> UUID:
+    """The one engagement id a HubSpot deal can ever have."""
+    return uuid5(HUBSPOT_NAMESPACE, f"{portal_id}/{deal_id}")
+
+
+class Engagement(Aggregate):
+    """A commitment to a partner community, opened by hand or by a won CRM deal."""
+
+    class DealClosedWon(Aggregate.Created):
+        """Raw facts of the HubSpot webhook that created the engagement."""
+
+        portal_id: int
+        deal_id: str
+        name: str
+        amount: Decimal | None
+        close_time: datetime | None
+        pipeline: str | None
+        stage: str
+        webhook_event_id: int
+        actor: str
+
+    class EngagementOpened(Aggregate.Created):
+        name: str
+        community: str
+        description: str
+        start_date: date
+        end_date: date
+        contacts: list[str]
+        actor: str
+
+    def __init__(
+        self,
+        name: str,
+        community: str = "",
+        description: str = "",
+        start_date: date | None = None,
+        end_date: date | None = None,
+        contacts: list[str] | None = None,
+        portal_id: int | None = None,
+        deal_id: str | None = None,
+        amount: Decimal | None = None,
+    ):
+        self.name = name
+        self.community = community
+        self.description = description
+        self.start_date = start_date
+        self.end_date = end_date
+        self.contacts = list(contacts or [])
+        self.portal_id = portal_id
+        self.deal_id = deal_id
+        self.amount = amount
+        self.deal_details: dict[str, Any] = {}
+        self.closed = False
+        self.close_reason: str | None = None
+        # str(project id) -> {"name", "outcome", "allocation_ids": [every allocation
+        # ever granted], "schedule": {str(allocation id): {"start_date", "end_date"}}};
+        # a cancelled allocation leaves the schedule but stays in allocation_ids.
+        self.projects: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        id: UUID,
+        name: str,
+        community: str,
+        description: str,
+        start_date: date,
+        end_date: date,
+        contacts: list[str] | None,
+        actor: str,
+    ) -> Engagement:
+        require_ordered(start_date, end_date)
+        return cls._create(
+            cls.EngagementOpened,
+            id=id,
+            name=name,
+            community=community,
+            description=description,
+            start_date=start_date,
+            end_date=end_date,
+            contacts=list(contacts or []),
+            actor=actor,
+        )
+
+    @classmethod
+    def from_closed_won_deal(
+        cls,
+        *,
+        portal_id: int,
+        deal_id: str,
+        name: str,
+        amount: Decimal | None,
+        close_time: datetime | None,
+        pipeline: str | None,
+        stage: str,
+        webhook_event_id: int,
+    ) -> Engagement:
+        return cls._create(
+            cls.DealClosedWon,
+            id=engagement_id_for_deal(portal_id, deal_id),
+            portal_id=portal_id,
+            deal_id=deal_id,
+            name=name,
+            amount=amount,
+            close_time=close_time,
+            pipeline=pipeline,
+            stage=stage,
+            webhook_event_id=webhook_event_id,
+            actor="hubspot",
+        )
+
+    # Details
+
+    def update_details(self, *, changes: dict[str, Any], actor: str) -> None:
+        self._require_open()
+        if not changes:
+            raise RuleViolation("no details to update")
+        start = changes.get("start_date", self.start_date)
+        end = changes.get("end_date", self.end_date)
+        if start is not None and end is not None:
+            require_ordered(start, end)
+        self._details_updated(changes=changes, actor=actor)
+
+    @event("EngagementDetailsUpdated")
+    def _details_updated(self, changes: dict[str, Any], actor: str) -> None:
+        for field in ("name", "community", "description", "start_date", "end_date", "contacts"):
+            if field in changes:
+                setattr(self, field, changes[field])
+        if "deal" in changes:
+            self.deal_details = changes["deal"]
+
+    def close(self, *, reason: str, actor: str) -> None:
+        self._require_open()
+        require_reason(reason)
+        self._closed(reason=reason, actor=actor)
+
+    @event("EngagementClosed")
+    def _closed(self, reason: str, actor: str) -> None:
+        self.closed = True
+        self.close_reason = reason
+
+    # Projects and their schedules
+
+    def define_project(self, *, project_id: UUID, name: str, outcome: str, actor: str) -> None:
+        self._require_open()
+        if str(project_id) in self.projects:
+            raise Conflict(f"project {project_id} is already defined")
+        if not name.strip():
+            raise RuleViolation("a project needs a name", "name")
+        self._project_defined(project_id=project_id, name=name, outcome=outcome, actor=actor)
+
+    @event("ProjectDefined")
+    def _project_defined(self, project_id: UUID, name: str, outcome: str, actor: str) -> None:
+        self.projects[str(project_id)] = {
+            "name": name,
+            "outcome": outcome,
+            "allocation_ids": [],
+            "schedule": {},
+        }
+
+    def book_allocation(
+        self,
+        *,
+        project_id: UUID,
+        allocation_id: UUID,
+        start_date: date,
+        end_date: date,
+        actor: str,
+    ) -> None:
+        """Reserve a period in the project's schedule for an allocation (new, or
+        amended to a new end date). Periods of one project never overlap."""
+        self._require_open()
+        schedule = self.project(project_id)["schedule"]
+        for other_id, period in schedule.items():
+            if other_id != str(allocation_id) and (
+                start_date <= period["end_date"] and period["start_date"] <= end_date
+            ):
+                raise RuleViolation(
+                    f"the period overlaps allocation {other_id} of this project "
+                    f"({period['start_date'].isoformat()} to {period['end_date'].isoformat()})",
+                    "start_date",
+                )
+        self._allocation_booked(
+            project_id=project_id,
+            allocation_id=allocation_id,
+            start_date=start_date,
+            end_date=end_date,
+            actor=actor,
+        )
+
+    @event("AllocationBooked")
+    def _allocation_booked(
+        self, project_id: UUID, allocation_id: UUID, start_date: date, end_date: date, actor: str
+    ) -> None:
+        project = self.projects[str(project_id)]
+        project["schedule"][str(allocation_id)] = {"start_date": start_date, "end_date": end_date}
+        if str(allocation_id) not in project["allocation_ids"]:
+            project["allocation_ids"].append(str(allocation_id))
+
+    def release_allocation(self, *, project_id: UUID, allocation_id: UUID, actor: str) -> None:
+        """Free a cancelled allocation's period so another can take it."""
+        self._allocation_released(project_id=project_id, allocation_id=allocation_id, actor=actor)
+
+    @event("AllocationReleased")
+    def _allocation_released(self, project_id: UUID, allocation_id: UUID, actor: str) -> None:
+        self.projects[str(project_id)]["schedule"].pop(str(allocation_id), None)
+
+    # Queries
+
+    def project(self, project_id: UUID) -> dict[str, Any]:
+        try:
+            return self.projects[str(project_id)]
+        except KeyError:
+            raise NotFound(f"project {project_id} is not part of this engagement") from None
+
+    @property
+    def source(self) -> str:
+        return "hubspot" if self.deal_id is not None else "manual"
+
+    def _require_open(self) -> None:
+        if self.closed:
+            raise Conflict("the engagement is closed")

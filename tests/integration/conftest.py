@@ -1,0 +1,119 @@
+"""The API through Flask's test client, on each event store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from service.api.ledger_access import ledger as app_ledger
+from service.app import create_app
+from service.config import Settings
+from service.ledger import Ledger
+
+TODAY = date.today()
+
+
+def days_ago(n: int) -> str:
+    return (TODAY - timedelta(days=n)).isoformat()
+
+
+class ApiClient:
+    """Speaks to the API as one token holder, and reads the event log size."""
+
+    def __init__(self, app: Flask, client: FlaskClient, token: str):
+        self.app = app
+        self.client = client
+        self.token = token
+
+    def as_(self, token: str) -> ApiClient:
+        return ApiClient(self.app, self.client, token)
+
+    def headers(self, key: str | None = None, token: str | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {token or self.token}"}
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        return headers
+
+    def get(self, path: str, **query: Any):
+        return self.client.get(path, query_string=query, headers=self.headers())
+
+    def post(self, path: str, body: Any = None, key: str | None = None):
+        return self.client.post(path, json=body, headers=self.headers(key))
+
+    def patch(self, path: str, body: Any = None):
+        return self.client.patch(path, json=body, headers=self.headers())
+
+    def post_raw(self, path: str, data: bytes | str, content_type: str = "application/json"):
+        return self.client.post(path, data=data, content_type=content_type, headers=self.headers())
+
+    def log_size(self) -> int:
+        with self.app.app_context():
+            return app_ledger().recorder.max_notification_id() or 0
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_app(Settings.from_environment({"DATABASE_URL": database_url}))
+    yield app
+    with app.app_context():
+        app_ledger().close()
+
+
+@pytest.fixture
+def ledger(app: Flask) -> Ledger:
+    with app.app_context():
+        return app_ledger()
+
+
+@pytest.fixture
+def make_token(app: Flask, ledger: Ledger):
+    def make(role: str, member: str | None = None, engagement_id=None) -> str:
+        secret, _ = ledger.issue_token(role=role, member=member, engagement_id=engagement_id, actor="test")
+        return secret
+
+    return make
+
+
+@pytest.fixture
+def api(app: Flask, make_token) -> ApiClient:
+    """An admin's client."""
+    return ApiClient(app, app.test_client(), make_token("admin"))
+
+
+@pytest.fixture
+def world(api: ApiClient) -> dict[str, Any]:
+    """Two members, an engagement with one project and an allocation covering the
+    last 60 days and the next 30."""
+    for handle, manager in (("ana", "lee"), ("ben", "lee")):
+        response = api.post(
+            "/api/team-members",
+            {"handle": handle, "name": handle.title(), "fte": "0.5", "line_manager": manager,
+             "effective_date": days_ago(365)},
+        )
+        assert response.status_code == 201, response.json
+    engagement = api.post(
+        "/api/engagements",
+        {"name": "Open Data Week", "community": "Open Data NL", "description": "support",
+         "start_date": days_ago(90), "end_date": days_ago(-180)},
+    ).json
+    project = api.post(
+        f"/api/engagements/{engagement['id']}/projects", {"name": "Docs", "outcome": "better docs"}
+    ).json
+    allocation = api.post(
+        f"/api/projects/{project['id']}/allocations",
+        {"start_date": days_ago(60), "end_date": days_ago(-30), "units": 20,
+         "description": "Q hours", "provider": "ana"},
+    ).json
+    return {"engagement": engagement, "project": project, "allocation": allocation}
+
+
+def activity(**overrides: Any) -> dict[str, Any]:
+    body = {"team_member": "ana", "units": 3, "description": "review of the guide",
+            "date_from": days_ago(2), "date_to": days_ago(2)}
+    body.update(overrides)
+    return body

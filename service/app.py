@@ -13,6 +13,15 @@ from .api.problems import ProblemSchema, register_problem_handlers
 from .cli import register_cli
 from .config import Settings
 from .ledger import Ledger
+from .store import prepare_storage
+
+
+def _ledger_factory(settings: Settings) -> Callable[[], Ledger]:
+    def make() -> Ledger:
+        prepare_storage(settings.persistence)
+        return Ledger(env=settings.persistence)
+
+    return make
 
 
 class LedgerApi(Api):
@@ -37,9 +46,7 @@ def create_app(settings: Settings | None = None, ledger_factory: Callable[[], Le
         },
     )
     app.extensions["settings"] = settings
-    app.extensions["ledger"] = {
-        "factory": ledger_factory or (lambda: Ledger(env=settings.persistence))
-    }
+    app.extensions["ledger"] = {"factory": ledger_factory or _ledger_factory(settings)}
     app.extensions["tokens"] = {}
 
     api = LedgerApi(app, spec_kwargs={"extra_plugins": [SharedResponsesPlugin()]})

@@ -27,7 +27,6 @@ def persistence_environment(database_url: str) -> dict[str, str]:
         path = url.path[1:]
         if not path:
             raise DatabaseURLError("a sqlite DATABASE_URL needs a file: sqlite:///var/ledger.sqlite3")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
@@ -60,6 +59,13 @@ def persistence_environment(database_url: str) -> dict[str, str]:
     raise DatabaseURLError(
         f"DATABASE_URL must start with sqlite:/// or postgresql://, not {url.scheme or database_url!r}"
     )
+
+
+def prepare_storage(environment: dict[str, str]) -> None:
+    """Make the folder of a SQLite file (var/ on a fresh clone)."""
+    path = environment.get("SQLITE_DBNAME", "")
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _query_param(query: str, name: str) -> str | None:

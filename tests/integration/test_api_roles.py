@@ -1,0 +1,126 @@
+"""Every /api route checks its token and role; member tokens act only for their member."""
+
+import uuid
+
+import pytest
+
+from tests.integration.conftest import activity, days_ago
+
+ANY = str(uuid.uuid4())
+ROUTES = [
+    ("POST", "/api/engagements"),
+    ("GET", "/api/engagements"),
+    ("GET", f"/api/engagements/{ANY}"),
+    ("POST", f"/api/engagements/{ANY}/projects"),
+    ("POST", f"/api/projects/{ANY}/allocations"),
+    ("GET", f"/api/allocations/{ANY}"),
+    ("PATCH", f"/api/allocations/{ANY}"),
+    ("POST", f"/api/allocations/{ANY}/cancellation"),
+    ("POST", f"/api/allocations/{ANY}/activities"),
+    ("GET", f"/api/allocations/{ANY}/activities"),
+    ("POST", f"/api/projects/{ANY}/activities"),
+    ("POST", f"/api/activities/{ANY}/corrections"),
+    ("POST", f"/api/activities/{ANY}/retraction"),
+    ("POST", "/api/team-members"),
+    ("GET", "/api/team-members"),
+    ("PATCH", "/api/team-members/ana"),
+    ("GET", f"/api/audit/streams/{ANY}"),
+]
+
+
+@pytest.mark.parametrize("method, path", ROUTES)
+def test_every_api_route_needs_a_token(api, method, path):
+    before = api.log_size()
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic abc"}):
+        response = api.client.open(path, method=method, json={}, headers=headers)
+        assert response.status_code == 401, (method, path, headers)
+        assert response.mimetype == "application/problem+json"
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert api.log_size() == before
+
+
+def test_every_api_route_in_the_app_is_in_the_checked_list(app):
+    checked = {path.replace(ANY, "<id>").replace("/ana", "/<id>") for _, path in ROUTES}
+    routed = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/") and "openapi" not in rule.rule:
+            path = rule.rule
+            for arg in rule.arguments:
+                path = path.replace(f"<uuid:{arg}>", "<id>").replace(f"<{arg}>", "<id>")
+            routed.add(path)
+    assert routed <= checked, f"routes without a role test: {sorted(routed - checked)}"
+
+
+WRONG_ROLE = [
+    ("viewer", "POST", "/api/engagements"),
+    ("member", "POST", "/api/engagements"),
+    ("manager", "POST", f"/api/projects/{ANY}/allocations"),
+    ("auditor", "PATCH", f"/api/allocations/{ANY}"),
+    ("bd", "POST", f"/api/allocations/{ANY}/activities"),
+    ("viewer", "POST", f"/api/activities/{ANY}/corrections"),
+    ("bd", "POST", "/api/team-members"),
+    ("viewer", "GET", "/api/team-members"),
+    ("bd", "GET", f"/api/audit/streams/{ANY}"),
+    ("member", "GET", f"/api/audit/streams/{ANY}"),
+]
+
+
+@pytest.mark.parametrize("role, method, path", WRONG_ROLE)
+def test_the_wrong_role_is_403(api, make_token, world, role, method, path):
+    token = make_token(role, member="ana" if role == "member" else None)
+    before = api.log_size()
+    response = api.client.open(path, method=method, json={}, headers=api.headers(token=token))
+    assert response.status_code == 403, response.json
+    assert role in response.json["detail"]
+    assert api.log_size() == before
+
+
+def test_a_member_records_only_their_own_activities(api, make_token, world):
+    ana = api.as_(make_token("member", member="ana"))
+    allocation_id = world["allocation"]["id"]
+    assert ana.post(f"/api/allocations/{allocation_id}/activities", activity(team_member="ana")).status_code == 201
+    before = api.log_size()
+    assert ana.post(f"/api/allocations/{allocation_id}/activities", activity(team_member="ben")).status_code == 403
+    assert api.log_size() == before
+
+
+def test_a_member_corrects_and_retracts_only_their_own(api, make_token, world):
+    allocation_id = world["allocation"]["id"]
+    bens = api.post(f"/api/allocations/{allocation_id}/activities", activity(team_member="ben")).json
+    anas = api.post(f"/api/allocations/{allocation_id}/activities", activity(team_member="ana")).json
+    ana = api.as_(make_token("member", member="ana"))
+    before = api.log_size()
+    assert ana.post(f"/api/activities/{bens['id']}/corrections", {"units": 1, "reason": "r"}).status_code == 403
+    assert ana.post(f"/api/activities/{bens['id']}/retraction", {"reason": "r"}).status_code == 403
+    handed = ana.post(f"/api/activities/{anas['id']}/corrections", {"team_member": "ben", "reason": "r"})
+    assert handed.status_code == 403
+    assert api.log_size() == before
+    assert ana.post(f"/api/activities/{anas['id']}/corrections", {"units": 1, "reason": "r"}).status_code == 201
+
+
+def test_a_manager_records_for_anyone(api, make_token, world):
+    manager = api.as_(make_token("manager"))
+    response = manager.post(f"/api/allocations/{world['allocation']['id']}/activities", activity(team_member="ben"))
+    assert response.status_code == 201
+    assert response.json["recorded_by"].startswith("manager:")
+
+
+def test_a_viewer_limited_to_one_engagement_sees_only_it(api, make_token, world):
+    other = api.post(
+        "/api/engagements",
+        {"name": "Other", "community": "X", "description": "d", "start_date": days_ago(5), "end_date": days_ago(-5)},
+    ).json
+    viewer = api.as_(make_token("viewer", engagement_id=uuid.UUID(world["engagement"]["id"])))
+    assert viewer.get(f"/api/engagements/{world['engagement']['id']}").status_code == 200
+    assert viewer.get(f"/api/allocations/{world['allocation']['id']}").status_code == 200
+    assert viewer.get(f"/api/engagements/{other['id']}").status_code == 404
+    assert [e["id"] for e in viewer.get("/api/engagements").json["items"]] == [world["engagement"]["id"]]
+
+
+def test_tokens_are_stored_only_as_hashes(api, ledger, make_token):
+    secret = make_token("auditor")
+    stored = b"".join(
+        bytes(n.state) for n in ledger.recorder.select_notifications(start=1, limit=1000)
+    )
+    assert secret.encode() not in stored
+    assert api.as_(secret).get("/api/team-members").status_code == 200

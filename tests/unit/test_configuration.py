@@ -1,0 +1,31 @@
+"""Settings from the environment, checked at start-up."""
+
+import pytest
+
+from service.config import ConfigurationError, Settings
+
+
+def test_the_default_is_sqlite_under_var():
+    settings = Settings.from_environment({})
+    assert settings.persistence["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
+    assert settings.persistence["SQLITE_DBNAME"] == "var/ledger.sqlite3"
+    assert settings.port == 8000
+
+
+def test_a_postgresql_url_selects_postgres_with_its_parts():
+    env = Settings.from_environment(
+        {"DATABASE_URL": "postgresql://app:s%40cret@db.internal:6543/ledger?schema=ces"}
+    ).persistence
+    assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == ("db.internal", "6543", "ledger")
+    assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"], env["POSTGRES_SCHEMA"]) == ("app", "s@cret", "ces")
+
+
+@pytest.mark.parametrize(
+    "environ, message",
+    [({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"), ({"PORT": "eighty"}, "PORT"),
+     ({"DATABASE_URL": "postgresql://host"}, "database name")],
+)
+def test_wrong_settings_are_named(environ, message):
+    with pytest.raises(ConfigurationError, match=message):
+        Settings.from_environment(environ)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, request
 from flask.testing import FlaskClient
 
 from service.api.ledger_access import ledger as app_ledger
@@ -58,10 +58,21 @@ class ApiClient:
 
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
+    """The app on one store. Fails the test if any request it served answered 500:
+    nothing a client sends may produce one."""
     app = create_app(Settings.from_environment({"DATABASE_URL": database_url}))
+    server_errors: list[str] = []
+
+    @app.after_request
+    def watch_for_500(response):
+        if response.status_code >= 500 and response.status_code != 503:
+            server_errors.append(f"{request.method} {request.path} -> {response.status_code}")
+        return response
+
     yield app
     with app.app_context():
         app_ledger().close()
+    assert not server_errors, f"requests answered with a server error: {server_errors}"
 
 
 @pytest.fixture

@@ -1,5 +1,9 @@
 """The WSGI entry point for gunicorn and `flask --app wsgi`."""
 
-from service.app import create_app
+import os
 
+from service.app import create_app
+from service.observability import configure_logging
+
+configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
 app = create_app()

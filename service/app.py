@@ -13,6 +13,7 @@ from .api.problems import ProblemSchema, register_problem_handlers
 from .cli import register_cli
 from .config import Settings
 from .ledger import Ledger
+from .observability import install_metrics_route, install_request_observability
 from .store import prepare_storage
 
 
@@ -54,5 +55,7 @@ def create_app(settings: Settings | None = None, ledger_factory: Callable[[], Le
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
     register_problem_handlers(app)
+    install_request_observability(app)
+    install_metrics_route(app)
     register_cli(app)
     return app

@@ -36,6 +36,7 @@ from .domain import (
     TeamMember,
     team_member_id,
 )
+from .observability import EVENTS_APPENDED
 from .store import position_of
 from .tokens import ROLES, ApiToken, new_secret, token_id
 from .transcodings import DateAsISO
@@ -147,6 +148,22 @@ class Ledger(Application[UUID]):
         def command() -> Written[Engagement]:
             engagement = self._get(Engagement, engagement_id)
             engagement.update_details(changes=changes, actor=actor)
+            return self._save(engagement, value=engagement)
+
+        return self._retrying(command)
+
+    def record_deal_details(self, engagement_id: UUID, *, changes: dict[str, Any]) -> Written[Engagement]:
+        """Record the details fetched from HubSpot for a deal's engagement, once.
+
+        Every web process may fetch the same deal; when two record at the same time,
+        the second clashes on the engagement's version, and its retry finds the
+        details there and writes nothing."""
+
+        def command() -> Written[Engagement]:
+            engagement = self._get(Engagement, engagement_id)
+            if engagement.deal_details:
+                return Written(engagement, self.position_of(engagement.id, engagement.version), True)
+            engagement.update_details(changes=changes, actor="hubspot")
             return self._save(engagement, value=engagement)
 
         return self._retrying(command)
@@ -491,6 +508,7 @@ class Ledger(Application[UUID]):
         """Save in one atomic write. The aggregate the request addressed comes last,
         so the write's position is that of its event, which a retry can look up."""
         recordings = self.save(*aggregates)
+        EVENTS_APPENDED.inc(len(recordings))
         return Written(value, recordings[-1].notification.id)
 
     def _replay_of_creation(

@@ -36,7 +36,7 @@ def persistence_environment(database_url: str) -> dict[str, str]:
         if not url.path.strip("/"):
             raise DatabaseURLError("a postgresql DATABASE_URL needs a database name")
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "service.postgres_failfast:FailFastPostgresFactory",
             "POSTGRES_DBNAME": unquote(url.path.strip("/")),
             "POSTGRES_HOST": url.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(url.port or 5432),
@@ -45,7 +45,7 @@ def persistence_environment(database_url: str) -> dict[str, str]:
             # Recover by itself after an outage: test pooled connections before use,
             # and fail fast (answered 503) rather than hang when the server is gone.
             "POSTGRES_PRE_PING": "y",
-            "POSTGRES_CONNECT_TIMEOUT": "3",
+            "POSTGRES_CONNECT_TIMEOUT": "2",
             "POSTGRES_POOL_SIZE": "4",
             "POSTGRES_MAX_OVERFLOW": "4",
             "POSTGRES_MAX_WAITING": "0",

@@ -16,7 +16,7 @@ def test_a_postgresql_url_selects_postgres_with_its_parts():
     env = Settings.from_environment(
         {"DATABASE_URL": "postgresql://app:s%40cret@db.internal:6543/ledger?schema=ces"}
     ).persistence
-    assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    assert env["PERSISTENCE_MODULE"] == "service.postgres_failfast:FailFastPostgresFactory"
     assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == ("db.internal", "6543", "ledger")
     assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"], env["POSTGRES_SCHEMA"]) == ("app", "s@cret", "ces")
 

@@ -8,7 +8,9 @@ then reported as `ConcurrentChange`.
 
 Retried client requests (`Idempotency-Key`) are recognised without a side table: the
 key becomes the id of what the request creates (or is remembered by the aggregate it
-changes), so the event store itself refuses to apply it twice.
+changes), so the event store itself refuses to apply it twice. A request without a key
+gets a fresh id here, fixed before the first attempt: if a write's commit is reported
+as failed but did happen, the retry finds its own first attempt instead of writing twice.
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ class Ledger(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, today: Callable[[], date] = lenient_today):
         super().__init__(env)
         self.today = today
+        # Members are never removed, so once seen they need not be looked up again.
+        self._known_members: set[str] = set()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -106,10 +110,12 @@ class Ledger(Application[UUID]):
             start_date=start_date, end_date=end_date, contacts=list(contacts or []),
         )
 
+        engagement_id = request_id or uuid4()
+
         def command() -> Written[Engagement]:
-            if request_id is not None and self._exists(request_id):
-                return self._replay_of_creation(Engagement, request_id, fields)
-            engagement = Engagement.open(id=request_id or uuid4(), actor=actor, **fields)
+            if self._exists(engagement_id):
+                return self._replay_of_creation(Engagement, engagement_id, fields)
+            engagement = Engagement.open(id=engagement_id, actor=actor, **fields)
             return self._save(engagement, value=engagement)
 
         return self._retrying(command)
@@ -177,10 +183,11 @@ class Ledger(Application[UUID]):
         actor: str,
         request_id: UUID | None = None,
     ) -> Written[tuple[Engagement, UUID]]:
+        project_id = request_id or uuid4()
+
         def command() -> Written[tuple[Engagement, UUID]]:
             engagement = self._get(Engagement, engagement_id)
-            project_id = request_id or uuid4()
-            if request_id is not None and str(project_id) in engagement.projects:
+            if str(project_id) in engagement.projects:
                 project = engagement.projects[str(project_id)]
                 _require_same_request(
                     {"name": project["name"], "outcome": project["outcome"]},
@@ -212,16 +219,18 @@ class Ledger(Application[UUID]):
             description=description, provider=provider,
         )
 
+        allocation_id = request_id or uuid4()
+
         def command() -> Written[Allocation]:
             engagement = self._engagement_of_project(project_id)
-            if request_id is not None and self._exists(request_id):
+            if self._exists(allocation_id):
                 return self._replay_of_creation(
-                    Allocation, request_id, fields | {"project_id": project_id}
+                    Allocation, allocation_id, fields | {"project_id": project_id}
                 )
             if provider is not None:
                 self._require_member_exists(provider, "provider")
             allocation = Allocation.grant(
-                id=request_id or uuid4(), engagement_id=engagement.id, project_id=project_id,
+                id=allocation_id, engagement_id=engagement.id, project_id=project_id,
                 actor=actor, **fields,
             )
             engagement.book_allocation(
@@ -262,12 +271,14 @@ class Ledger(Application[UUID]):
     def cancel_allocation(
         self, allocation_id: UUID, *, reason: str, actor: str, request_id: UUID | None = None
     ) -> Written[Allocation]:
+        request = _key(request_id)
+
         def command() -> Written[Allocation]:
             allocation = self._get(Allocation, allocation_id)
-            replay = self._replay_of(allocation, request_id)
+            replay = self._replay_of(allocation, request)
             if replay:
                 return replay
-            allocation.cancel(reason=reason, actor=actor, request_id=_key(request_id))
+            allocation.cancel(reason=reason, actor=actor, request_id=request)
             engagement = self._get(Engagement, allocation.engagement_id)
             engagement.release_allocation(
                 project_id=allocation.project_id, allocation_id=allocation.id, actor=actor
@@ -300,13 +311,13 @@ class Ledger(Application[UUID]):
             date_from=date_from, date_to=date_to,
         )
 
+        activity_id = request_id or uuid4()
+
         def command() -> Written[tuple[Allocation, UUID]]:
             allocation = self._get(Allocation, allocation_id)
-            activity_id = request_id or uuid4()
-            if request_id is not None:
-                replay = self._replay_of_activity(allocation, activity_id, fields)
-                if replay:
-                    return replay
+            replay = self._replay_of_activity(allocation, activity_id, fields)
+            if replay:
+                return replay
             self._require_member_exists(team_member, "team_member")
             allocation.record_activity(
                 activity_id=activity_id, actor=actor, today=self.today(), **fields
@@ -338,9 +349,11 @@ class Ledger(Application[UUID]):
         only_member: str | None = None,
         request_id: UUID | None = None,
     ) -> Written[tuple[Allocation, UUID]]:
+        request = _key(request_id)
+
         def command() -> Written[tuple[Allocation, UUID]]:
             allocation = self._allocation_of_activity(activity_id)
-            replay = self._replay_of(allocation, request_id, value=(allocation, activity_id))
+            replay = self._replay_of(allocation, request, value=(allocation, activity_id))
             if replay:
                 return replay
             self._require_own_activity(allocation, activity_id, only_member)
@@ -350,7 +363,7 @@ class Ledger(Application[UUID]):
                 self._require_member_exists(changes["team_member"], "team_member")
             allocation.correct_activity(
                 activity_id=activity_id, changes=changes, reason=reason, actor=actor,
-                today=self.today(), request_id=_key(request_id),
+                today=self.today(), request_id=request,
             )
             return self._save(allocation, value=(allocation, activity_id))
 
@@ -365,14 +378,16 @@ class Ledger(Application[UUID]):
         only_member: str | None = None,
         request_id: UUID | None = None,
     ) -> Written[tuple[Allocation, UUID]]:
+        request = _key(request_id)
+
         def command() -> Written[tuple[Allocation, UUID]]:
             allocation = self._allocation_of_activity(activity_id)
-            replay = self._replay_of(allocation, request_id, value=(allocation, activity_id))
+            replay = self._replay_of(allocation, request, value=(allocation, activity_id))
             if replay:
                 return replay
             self._require_own_activity(allocation, activity_id, only_member)
             allocation.retract_activity(
-                activity_id=activity_id, reason=reason, actor=actor, request_id=_key(request_id)
+                activity_id=activity_id, reason=reason, actor=actor, request_id=request
             )
             return self._save(allocation, value=(allocation, activity_id))
 
@@ -526,11 +541,11 @@ class Ledger(Application[UUID]):
         stored = next(self.events.get(originator_id, gt=version - 1, lte=version))
         return {name: getattr(stored, name, None) for name in fields}
 
-    def _replay_of(self, allocation: Allocation, request_id: UUID | None, value: Any = None) -> Written[Any] | None:
+    def _replay_of(self, allocation: Allocation, request: str, value: Any = None) -> Written[Any] | None:
         """The earlier outcome of a retried command on an allocation, if it is one."""
-        if request_id is None or _key(request_id) not in allocation.handled_requests:
+        if request not in allocation.handled_requests:
             return None
-        version = allocation.handled_requests[_key(request_id)]
+        version = allocation.handled_requests[request]
         return Written(value or allocation, self.position_of(allocation.id, version), replayed=True)
 
     def _replay_of_activity(
@@ -579,8 +594,11 @@ class Ledger(Application[UUID]):
             raise Forbidden(f"a member token may change only {only_member}'s activities")
 
     def _require_member_exists(self, handle: str, field: str) -> None:
+        if handle in self._known_members:
+            return
         if not self._exists(team_member_id(handle)):
             raise RuleViolation(f"{handle} is not a registered team member", field)
+        self._known_members.add(handle)
 
     def _exists(self, originator_id: UUID) -> bool:
         return bool(self.recorder.select_events(originator_id, limit=1))
@@ -606,8 +624,9 @@ class Ledger(Application[UUID]):
             start = page[-1].id + 1
 
 
-def _key(request_id: UUID | None) -> str | None:
-    return None if request_id is None else str(request_id)
+def _key(request_id: UUID | None) -> str:
+    """The id a command on an allocation is remembered by: the client's, or a new one."""
+    return str(request_id or uuid4())
 
 
 def _label(cls: type) -> str:

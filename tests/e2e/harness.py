@@ -53,10 +53,11 @@ def wait_until(check, timeout: float, what: str, interval: float = 0.1):
 
 @dataclass
 class Service:
-    """A gunicorn serving the app with several workers."""
+    """A gunicorn serving the app (or another WSGI app) with several workers."""
 
     env: dict[str, str]
     workers: int = 3
+    app: str = "wsgi:app"
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     log_path: Path = field(default_factory=lambda: Path(tempfile.mkstemp(prefix="ces-gunicorn-", suffix=".log")[1]))
@@ -70,7 +71,7 @@ class Service:
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "--config", "service/gunicorn_conf.py",
-             "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
+             "--bind", f"127.0.0.1:{self.port}", self.app],
             cwd=ROOT, env=env, stdout=self.log_path.open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True,
         )

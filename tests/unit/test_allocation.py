@@ -132,3 +132,15 @@ def test_a_request_id_is_remembered_with_the_version_it_produced(allocation):
     activity_id = record(allocation)
     allocation.retract_activity(activity_id=activity_id, reason="r", actor="ana", request_id="req")
     assert allocation.handled_requests == {"req": allocation.version}
+
+
+def test_a_deep_copy_shares_no_mutable_state(allocation):
+    import copy
+
+    activity_id = record(allocation, units=2)
+    allocation.collect_events()
+    twin = copy.deepcopy(allocation)
+    twin.retract_activity(activity_id=activity_id, reason="r", actor="ana", request_id="req")
+    assert allocation.activity(activity_id)["retracted"] is False
+    assert allocation.units_used == 2 and allocation.handled_requests == {}
+    assert allocation.collect_events() == [] and len(twin.collect_events()) == 1

@@ -23,6 +23,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# The same configuration the Dockerfile's CMD and `make run` use.
+GUNICORN_ARGS = ("--config", "python:service.gunicorn_conf")
 
 
 def free_port() -> int:
@@ -70,7 +72,7 @@ class Service:
         env = {**os.environ, **self.env, "GUNICORN_WORKERS": str(self.workers)}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--config", "service/gunicorn_conf.py",
+            [str(BIN / "gunicorn"), *GUNICORN_ARGS,
              "--bind", f"127.0.0.1:{self.port}", self.app],
             cwd=ROOT, env=env, stdout=self.log_path.open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -315,7 +315,9 @@ class Ledger(Application[UUID]):
 
         def command() -> Written[tuple[Allocation, UUID]]:
             allocation = self._get(Allocation, allocation_id)
-            replay = self._replay_of_activity(allocation, activity_id, fields)
+            replay = self._replay_of_activity(
+                allocation, activity_id, fields, client_keyed=request_id is not None
+            )
             if replay:
                 return replay
             self._require_member_exists(team_member, "team_member")
@@ -549,15 +551,16 @@ class Ledger(Application[UUID]):
         return Written(value or allocation, self.position_of(allocation.id, version), replayed=True)
 
     def _replay_of_activity(
-        self, allocation: Allocation, activity_id: UUID, fields: dict[str, Any]
+        self, allocation: Allocation, activity_id: UUID, fields: dict[str, Any], client_keyed: bool
     ) -> Written[tuple[Allocation, UUID]] | None:
-        if self._exists(activity_id):
-            locator = self._get(Locator, activity_id)
-            if locator.owner_id != allocation.id:
+        """The earlier outcome of a retried recording. Only a client's key can have been
+        used on another allocation; a fresh id made here cannot, which spares a query."""
+        activity = allocation.activities.get(str(activity_id))
+        if activity is None:
+            if client_keyed and self._exists(activity_id):
                 raise IdempotencyKeyReused("the Idempotency-Key was used for another allocation")
-        if str(activity_id) not in allocation.activities:
             return None
-        version = allocation.activities[str(activity_id)]["recorded_version"]
+        version = activity["recorded_version"]
         _require_same_request(self._fields_of_event(allocation.id, version, fields), fields)
         position = self.position_of(allocation.id, version)
         return Written((allocation, activity_id), position, replayed=True)

@@ -7,9 +7,13 @@ from collections.abc import Callable
 from flask import Flask
 from flask_smorest import Api
 
+from integrations.hubspot import init_app as init_hubspot
+
 from .api import activities, allocations, audit, engagements, health, team_members
+from .api import balances, readiness, reports
 from .api.openapi import SharedResponsesPlugin
 from .api.problems import ProblemSchema, register_problem_handlers
+from .api.projection_access import install_projections
 from .cli import register_cli
 from .config import Settings
 from .ledger import Ledger
@@ -53,9 +57,14 @@ def create_app(settings: Settings | None = None, ledger_factory: Callable[[], Le
     api = LedgerApi(app, spec_kwargs={"extra_plugins": [SharedResponsesPlugin()]})
     for module in (engagements, allocations, activities, team_members, audit):
         api.register_blueprint(module.blp)
+    for module in (balances, reports):
+        api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
+    app.register_blueprint(readiness.blp)
     register_problem_handlers(app)
+    install_projections(app)
     install_request_observability(app)
     install_metrics_route(app)
     register_cli(app)
+    init_hubspot(app)
     return app

@@ -6,6 +6,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from projections.cli import projections_cli
+
 from .api.ledger_access import ledger
 from .domain import DomainError
 from .tokens import ROLES
@@ -32,3 +34,4 @@ def create_token(role: str, member: str | None, engagement) -> None:
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(tokens)
+    app.cli.add_command(projections_cli)

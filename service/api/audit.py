@@ -59,3 +59,41 @@ def _plain(value: Any) -> Any:
 def stream(stream_id: UUID):
     """Every event of one aggregate (engagement, allocation, team member), oldest first."""
     return {"stream_id": stream_id, "events": [audit_entry(e) for e in ledger().stream(stream_id)]}
+
+
+class AuditLogQuerySchema(ma.Schema):
+    after = ma.fields.Integer(
+        load_default=0, validate=ma.validate.Range(min=0),
+        metadata={"description": "the position to read after (0: from the start)"},
+    )
+    limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
+
+
+class AuditLogEntrySchema(AuditEventSchema):
+    position = ma.fields.Integer(metadata={"description": "the event's position in the log"})
+
+
+class AuditLogPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(AuditLogEntrySchema))
+    next_after = ma.fields.Integer(
+        metadata={"description": "pass as `after` for the next page (the last position read)"}
+    )
+    at_end = ma.fields.Boolean(metadata={"description": "no event after this page yet"})
+
+
+@blp.route("/events", methods=["GET"])
+@requires("auditor")
+@blp.arguments(AuditLogQuerySchema, location="query")
+@blp.response(200, AuditLogPageSchema)
+def events(query):
+    """The whole event log in order, a page at a time, each event with its position."""
+    app = ledger()
+    notifications = app.recorder.select_notifications(
+        start=query["after"], limit=query["limit"], inclusive_of_start=False
+    )
+    items = [
+        {"position": n.id, **audit_entry(app.mapper.to_domain_event(n))} for n in notifications
+    ]
+    next_after = items[-1]["position"] if items else query["after"]
+    at_end = len(items) < query["limit"] or next_after >= (app.recorder.max_notification_id() or 0)
+    return {"items": items, "next_after": next_after, "at_end": at_end}

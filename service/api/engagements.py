@@ -8,10 +8,13 @@ import marshmallow as ma
 from flask import abort
 from flask_smorest import Blueprint
 
+from projections.balances import engagement_summary as listed_engagement
+
 from ..domain import Engagement
 from .auth import principal, requires
 from .ledger_access import ledger
-from .render import engagement_body, engagement_summary
+from .projection_access import FreshReadSchema, fresh
+from .render import engagement_body
 from .schemas import NAME, TEXT, AllocationSchema, PageQuerySchema, WrittenSchema
 from .today import today
 from .writes import request_id, written
@@ -108,15 +111,27 @@ def open_engagement(body):
     return written(result, full_engagement(result.value))
 
 
+class EngagementListQuerySchema(PageQuerySchema, FreshReadSchema):
+    pass
+
+
 @blp.route("/engagements", methods=["GET"])
 @requires("bd", "manager", "member", "auditor", "viewer")
-@blp.arguments(PageQuerySchema, location="query")
+@blp.arguments(EngagementListQuerySchema, location="query")
 @blp.response(200, EngagementPageSchema)
 def list_engagements(query):
-    """Engagements in the order they were opened; a limited viewer sees only its own."""
-    visible = [e for e in ledger().engagements() if principal().may_see_engagement(e.id)]
-    page = visible[query["offset"] : query["offset"] + query["limit"]]
-    return {"items": [engagement_summary(e) for e in page], "total": len(visible), **query}
+    """Engagements in the order they were opened, from the `balances` read model; a
+    limited viewer sees only its own."""
+    only = principal().engagement_id
+    rows, total = fresh(("balances",), query.get("min_position")).view("balances").engagements_page(
+        limit=query["limit"], offset=query["offset"], only=str(only) if only else None
+    )
+    return {
+        "items": [listed_engagement(row) for row in rows],
+        "total": total,
+        "limit": query["limit"],
+        "offset": query["offset"],
+    }
 
 
 @blp.route("/engagements/<uuid:engagement_id>", methods=["GET"])

@@ -25,6 +25,11 @@ ROUTES = [
     ("GET", "/api/team-members"),
     ("PATCH", "/api/team-members/ana"),
     ("GET", f"/api/audit/streams/{ANY}"),
+    ("GET", "/api/audit/events"),
+    ("GET", "/api/allocations"),
+    ("GET", "/api/reports/monthly"),
+    ("GET", "/api/reports/capacity"),
+    ("GET", "/api/reports/late-activities"),
 ]
 
 
@@ -62,6 +67,9 @@ WRONG_ROLE = [
     ("viewer", "GET", "/api/team-members"),
     ("bd", "GET", f"/api/audit/streams/{ANY}"),
     ("member", "GET", f"/api/audit/streams/{ANY}"),
+    ("viewer", "GET", "/api/audit/events"),
+    ("member", "GET", "/api/reports/capacity"),
+    ("member", "GET", "/api/reports/late-activities"),
 ]
 
 

@@ -1,0 +1,40 @@
+"""`flask --app wsgi hubspot replay FILE`: record a saved webhook body.
+
+For deliveries HubSpot gave up on (it retries for a day) or that were refused while
+the service was misconfigured: save the body as HubSpot sent it (a JSON array of
+events) and replay it. The body goes through the same parsing and recording as a live
+delivery, but its signature is NOT checked: a replayed file is trusted because the
+person running the command chose it. Recording is idempotent, so replaying a body
+that was delivered before changes nothing; the running service's follower fetches
+the details of any deal it creates.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from service.api.ledger_access import ledger
+
+from .events import PayloadError, parse_batch
+from .intake import record_closed_won
+
+hubspot = AppGroup("hubspot", help="HubSpot integration tools.")
+
+
+@hubspot.command("replay")
+@click.argument("file", type=click.File("rb"))
+def replay(file) -> None:
+    """Record the Closed-Won deals of a saved HubSpot webhook body (signature not checked)."""
+    try:
+        events = parse_batch(
+            file.read(), current_app.extensions["settings"].hubspot.closed_won_stages
+        )
+    except PayloadError as error:
+        raise click.ClickException(f"{file.name}: {error}") from None
+    for event, written in zip(events, record_closed_won(ledger(), events), strict=True):
+        outcome = "already recorded" if written.replayed else "created"
+        deal = f"deal {event.deal_id} of portal {event.portal_id}"
+        click.echo(f"{deal}: engagement {written.value.id} {outcome}")
+    click.echo(f"{len(events)} closed-won deal event(s) in {file.name}", err=True)

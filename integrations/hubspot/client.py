@@ -1,0 +1,143 @@
+"""The HubSpot CRM API calls the integration makes, through hubspot-api-client.
+
+Every call has a timeout, and every failure is reported as one of two kinds, which
+is all the follower needs to decide when to try again: `Unavailable` (HubSpot is down,
+slow or rate-limiting: retry with backoff, or after its Retry-After) and `Refused`
+(HubSpot answered 4xx: retrying soon will not help). The SDK's own retries are off,
+so that the backoff lives in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import urllib3
+from hubspot import HubSpot
+from hubspot.crm.companies.exceptions import ApiException as CompanyApiException
+from hubspot.crm.deals import SimplePublicObjectInput
+from hubspot.crm.deals.exceptions import ApiException as DealApiException
+from urllib3.util.retry import Retry
+
+from service.config import HubSpotSettings
+
+from .deal import Deal, properties_to_fetch
+
+log = logging.getLogger(__name__)
+
+MAX_RETRY_AFTER = 3600.0
+
+
+class Unavailable(Exception):
+    """HubSpot could not answer now. `retry_after` is its Retry-After, in seconds,
+    when it gave one; `rate_limited` says the whole account must wait (429)."""
+
+    def __init__(self, message: str, retry_after: float | None = None, rate_limited: bool = False):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.rate_limited = rate_limited
+
+
+class Refused(Exception):
+    """HubSpot refused the request (400, 401, 403, 404...): a setting or the deal
+    needs a person's attention."""
+
+
+class HubSpotDeals:
+    """Reads a deal with its primary company, and writes one property back."""
+
+    def __init__(self, settings: HubSpotSettings):
+        client = HubSpot(
+            access_token=settings.access_token, host=settings.api_base, retry=Retry(total=0)
+        )
+        # Each access to client.crm... builds a new API client; keep one of each so
+        # that connections are reused.
+        self._deals = client.crm.deals.basic_api
+        self._companies = client.crm.companies.basic_api
+        self._timeout = settings.timeout_seconds
+        self._properties = properties_to_fetch(settings)
+
+    def fetch(self, deal_id: str) -> Deal:
+        with _translated(f"reading deal {deal_id}"):
+            found = self._deals.get_by_id(
+                deal_id,
+                properties=self._properties,
+                associations=["companies"],
+                _request_timeout=self._timeout,
+            )
+        company_id = _primary_company(found.associations)
+        return Deal(
+            id=str(found.id),
+            properties=dict(found.properties),
+            company_id=company_id,
+            company_name=None if company_id is None else self._company_name(company_id),
+        )
+
+    def write_property(self, deal_id: str, name: str, value: str) -> None:
+        with _translated(f"writing {name} of deal {deal_id}"):
+            self._deals.update(
+                deal_id,
+                SimplePublicObjectInput(properties={name: value}),
+                _request_timeout=self._timeout,
+            )
+
+    def _company_name(self, company_id: str) -> str | None:
+        """The company's name; a company the token may not read (or that is gone)
+        costs the engagement its community name, not its details."""
+        try:
+            with _translated(f"reading company {company_id}"):
+                company = self._companies.get_by_id(
+                    company_id, properties=["name"], _request_timeout=self._timeout
+                )
+        except Refused as error:
+            log.warning("HubSpot: %s; the engagement gets no community name from it", error)
+            return None
+        return (company.properties or {}).get("name")
+
+
+def _primary_company(associations: dict[str, Any] | None) -> str | None:
+    """The deal's primary company: HubSpot labels that association deal_to_company,
+    others deal_to_company_unlabeled; without a primary, the first company."""
+    found = (associations or {}).get("companies")
+    results = list(found.results) if found is not None else []
+    primary = [r for r in results if r.type == "deal_to_company"]
+    chosen = (primary or results or [None])[0]
+    return None if chosen is None else str(chosen.id)
+
+
+@contextmanager
+def _translated(what: str) -> Iterator[None]:
+    try:
+        yield
+    except (DealApiException, CompanyApiException) as error:
+        status = error.status or 0
+        if status == 429:
+            raise Unavailable(
+                f"{what}: HubSpot's rate limit (429)",
+                _retry_after(error.headers),
+                rate_limited=True,
+            ) from error
+        if status in (0, 408) or status >= 500:
+            raise Unavailable(
+                f"{what}: HubSpot answered {status} {error.reason}", _retry_after(error.headers)
+            ) from error
+        raise Refused(f"{what}: HubSpot answered {status} {error.reason}") from error
+    except (urllib3.exceptions.HTTPError, OSError) as error:
+        raise Unavailable(f"{what}: {error}") from error
+    except ValueError as error:
+        # The SDK checks the answer against HubSpot's schema: a malformed answer is a
+        # fault on HubSpot's side, as likely to pass as a 500.
+        raise Unavailable(f"{what}: HubSpot's answer could not be read ({error})") from error
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Retry-After in seconds, as HubSpot's API sends it; at most an hour, so that a
+    nonsensical value cannot stop the work."""
+    try:
+        seconds = float((headers or {}).get("Retry-After"))
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(seconds) else min(max(seconds, 0.0), MAX_RETRY_AFTER)

@@ -1,0 +1,100 @@
+"""What a HubSpot webhook batch says, reduced to the deals that became Closed Won.
+
+Pure translation, no I/O: the webhook route and the replay command both parse with
+it, so a saved body is judged exactly as the live delivery was.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+MAX_EVENTS = 100
+DEAL_OBJECT_TYPE = "0-3"
+
+
+class PayloadError(ValueError):
+    """The body is not a batch of HubSpot webhook events (400); says what is wrong."""
+
+
+@dataclass(frozen=True)
+class ClosedWon:
+    """One event saying that a deal moved to a closed-won stage."""
+
+    portal_id: int
+    deal_id: str
+    stage: str
+    event_id: int
+    occurred_at: datetime | None
+
+
+def parse_batch(body: bytes, closed_won_stages: frozenset[str]) -> list[ClosedWon]:
+    """The closed-won deal events of a webhook body; other events are dropped.
+
+    Only the fields an event needs to be acted on are checked, so an event type we
+    do not use can never make HubSpot's delivery fail."""
+    try:
+        events = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise PayloadError(f"the body is not valid JSON: {error}") from None
+    if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+        raise PayloadError("the body must be a JSON array of webhook event objects")
+    if len(events) > MAX_EVENTS:
+        raise PayloadError(f"a batch holds at most {MAX_EVENTS} events, this one {len(events)}")
+    return [
+        _closed_won(index, event)
+        for index, event in enumerate(events)
+        if _is_closed_won(event, closed_won_stages)
+    ]
+
+
+def _is_closed_won(event: dict[str, Any], stages: frozenset[str]) -> bool:
+    kind = event.get("subscriptionType")
+    is_deal = kind == "deal.propertyChange" or (
+        kind == "object.propertyChange" and event.get("objectTypeId") == DEAL_OBJECT_TYPE
+    )
+    stage = event.get("propertyValue")
+    return (
+        is_deal
+        and event.get("propertyName") == "dealstage"
+        and isinstance(stage, str)
+        and stage in stages
+    )
+
+
+def _closed_won(index: int, event: dict[str, Any]) -> ClosedWon:
+    return ClosedWon(
+        portal_id=_required_int(index, event, "portalId"),
+        deal_id=str(_required_int(index, event, "objectId")),
+        stage=event["propertyValue"],
+        event_id=_required_int(index, event, "eventId"),
+        occurred_at=_occurred_at(index, event.get("occurredAt")),
+    )
+
+
+def _occurred_at(index: int, value: Any) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        if not _is_int(value):
+            raise ValueError
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise PayloadError(
+            f"event {index}: occurredAt must be milliseconds since the epoch"
+        ) from None
+
+
+def _required_int(index: int, event: dict[str, Any], name: str) -> int:
+    value = event.get(name)
+    if _is_int(value):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    raise PayloadError(f"event {index}: {name} must be a whole number, not {value!r}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0

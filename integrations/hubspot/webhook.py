@@ -1,0 +1,85 @@
+"""POST /webhooks/hubspot: HubSpot's webhook batches, signed with v3.
+
+The request does only what must not be lost, recording each Closed-Won deal, and
+answers 204; the deal's details are fetched afterwards by the follower, so HubSpot
+gets its answer in well under its 5-second timeout whatever the state of its API.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, request
+
+from service.api.ledger_access import ledger
+from service.api.problems import problem
+from service.config import HubSpotSettings
+
+from .events import PayloadError, parse_batch
+from .intake import record_closed_won
+from .signature import SignatureRejected, check_signature
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint("hubspot", __name__)
+
+
+@blp.post("/webhooks/hubspot")
+def receive() -> Response:
+    settings: HubSpotSettings = current_app.extensions["settings"].hubspot
+    if not settings.client_secret:
+        log.error("HubSpot webhook refused: HUBSPOT_CLIENT_SECRET is not set")
+        return problem(
+            503,
+            "the HubSpot webhook is not configured on this service (HUBSPOT_CLIENT_SECRET)",
+            headers={"Retry-After": "300"},
+        )
+    body = request.get_data(cache=True)
+    try:
+        check_signature(
+            client_secret=settings.client_secret,
+            method=request.method,
+            uri=settings.webhook_url or called_url(),
+            body=body,
+            signature=request.headers.get("X-HubSpot-Signature-v3"),
+            timestamp=request.headers.get("X-HubSpot-Request-Timestamp"),
+            now=datetime.now(UTC),
+        )
+    except SignatureRejected as error:
+        log.warning("HubSpot webhook refused: %s", error)
+        return problem(401, str(error), headers={"WWW-Authenticate": "HubSpot-Signature-v3"})
+    try:
+        events = parse_batch(body, settings.closed_won_stages)
+    except PayloadError as error:
+        return problem(400, str(error))
+    recorded = record_closed_won(ledger(), events)
+    follower = current_app.extensions.get("hubspot_follower")
+    if follower is not None and any(not written.replayed for written in recorded):
+        follower.wake()
+    response = Response(status=204)
+    if recorded:
+        # Like every write: the log position a reader can wait for (`min_position`).
+        response.headers["X-Event-Position"] = str(max(w.position for w in recorded))
+    return response
+
+
+def called_url() -> str:
+    """The URL HubSpot called, as it signed it: behind a proxy, the scheme and host
+    the proxy was called with. Trusting these headers is safe here: they only choose
+    which URL the signature must match, and forging one needs the client secret."""
+    scheme = _first(request.headers.get("X-Forwarded-Proto")) or request.scheme
+    host = _first(request.headers.get("X-Forwarded-Host")) or request.host
+    target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not target:
+        query = request.query_string.decode("latin-1")
+        target = quote(request.path) + (f"?{query}" if query else "")
+    return f"{scheme}://{host}{target}"
+
+
+def _first(header: str | None) -> str | None:
+    """The first value of a proxy header a chain of proxies may have appended to."""
+    if not header:
+        return None
+    return header.split(",")[0].strip() or None

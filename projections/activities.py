@@ -1,0 +1,132 @@
+"""The activity ledger: every activity in its current state (corrections applied,
+retractions marked), with the month it counts in (that of its last day), the month
+it was recorded in, and whether it was recorded late (more than 14 days after its
+last day; a correction of the dates re-decides it against the original recording)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from service.domain import Allocation
+from service.domain.balance import is_late
+
+from .calendar import Month, days_late, month_of, utc_month_of
+from .encoding import day, moment, to_day, to_moment, uid
+from .views import PostgresView, SQLiteView, View
+
+CORRECTABLE = ("units", "description", "date_from", "date_to", "team_member")
+
+
+class ActivityLedgerView(View):
+    name = "activities"
+    tables = {
+        "activities": (
+            "id TEXT PRIMARY KEY, allocation_id TEXT NOT NULL, team_member TEXT NOT NULL, "
+            "units INTEGER NOT NULL, description TEXT NOT NULL, date_from TEXT NOT NULL, "
+            "date_to TEXT NOT NULL, month TEXT NOT NULL, recorded_by TEXT NOT NULL, "
+            "recorded_at TEXT NOT NULL, recorded_month TEXT NOT NULL, late INTEGER NOT NULL, "
+            "days_late INTEGER NOT NULL, retracted INTEGER NOT NULL, corrections INTEGER NOT NULL, "
+            "position BIGINT NOT NULL"
+        ),
+    }
+    indexes = {
+        "activities_by_allocation": ("activities", "allocation_id, position"),
+        "activities_by_month": ("activities", "month, retracted"),
+        "activities_by_recorded_month": ("activities", "recorded_month, late"),
+    }
+
+    def live_in_month(self, month: Month) -> list[dict[str, Any]]:
+        """The activities that count in the month, in date order."""
+        with self.reading() as tx:
+            return tx.rows(
+                "SELECT * FROM {activities} WHERE month = :month AND retracted = 0 "
+                "ORDER BY date_from, date_to, recorded_at, id",
+                month=str(month),
+            )
+
+    def recorded_late_in(self, month: Month) -> list[dict[str, Any]]:
+        """Live activities recorded late during the month (UTC)."""
+        with self.reading() as tx:
+            return tx.rows(
+                "SELECT * FROM {activities} WHERE recorded_month = :month AND late = 1 "
+                "AND retracted = 0 ORDER BY recorded_at, id",
+                month=str(month),
+            )
+
+
+class SQLiteActivityLedgerView(ActivityLedgerView, SQLiteView):
+    pass
+
+
+class PostgresActivityLedgerView(ActivityLedgerView, PostgresView):
+    pass
+
+
+class ActivityLedger(Projection[ActivityLedgerView]):
+    name = "activities"
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.track(tracking)
+
+    @process_event.register(Allocation.ActivityRecorded)
+    def _recorded(self, event: Any, tracking: Tracking) -> None:
+        recorded_on = event.timestamp.date()
+        with self.view.transaction(tracking) as tx:
+            tx.run(
+                "INSERT INTO {activities} VALUES (:id, :allocation_id, :team_member, :units, "
+                ":description, :date_from, :date_to, :month, :recorded_by, :recorded_at, "
+                ":recorded_month, :late, :days_late, 0, 0, :position)",
+                id=uid(event.activity_id), allocation_id=uid(event.originator_id),
+                team_member=event.team_member, units=event.units, description=event.description,
+                date_from=day(event.date_from), date_to=day(event.date_to),
+                month=month_of(event.date_to), recorded_by=event.recorded_by,
+                recorded_at=moment(event.timestamp), recorded_month=utc_month_of(event.timestamp),
+                late=int(is_late(event.date_to, recorded_on)),
+                days_late=days_late(event.date_to, recorded_on), position=tracking.notification_id,
+            )
+
+    @process_event.register(Allocation.ActivityCorrected)
+    def _corrected(self, event: Any, tracking: Tracking) -> None:
+        changes = {k: v for k, v in event.changes.items() if k in CORRECTABLE}
+        with self.view.transaction(tracking) as tx:
+            values = {k: day(v) if k.startswith("date_") else v for k, v in changes.items()}
+            if "date_to" in changes:
+                current = tx.row(
+                    "SELECT recorded_at FROM {activities} WHERE id = :id", id=uid(event.activity_id)
+                )
+                if current is not None:
+                    recorded_on = to_moment(current["recorded_at"]).date()
+                    values["month"] = month_of(changes["date_to"])
+                    values["late"] = int(is_late(changes["date_to"], recorded_on))
+                    values["days_late"] = days_late(changes["date_to"], recorded_on)
+            assignments = "".join(f"{field} = :{field}, " for field in values)
+            tx.run(
+                f"UPDATE {{activities}} SET {assignments}corrections = corrections + 1 "
+                "WHERE id = :id",
+                id=uid(event.activity_id), **values,
+            )
+
+    @process_event.register(Allocation.ActivityRetracted)
+    def _retracted(self, event: Any, tracking: Tracking) -> None:
+        with self.view.transaction(tracking) as tx:
+            tx.run(
+                "UPDATE {activities} SET retracted = 1 WHERE id = :id", id=uid(event.activity_id)
+            )
+
+
+def activity_entry(row: dict[str, Any]) -> dict[str, Any]:
+    """An activity as the monthly report lists it."""
+    return {
+        "id": row["id"],
+        "date_from": to_day(row["date_from"]),
+        "date_to": to_day(row["date_to"]),
+        "team_member": row["team_member"],
+        "units": row["units"],
+        "description": row["description"],
+        "late": bool(row["late"]),
+    }

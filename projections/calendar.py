@@ -1,0 +1,150 @@
+"""Calendar arithmetic the reports rest on, as pure functions (no I/O), so each rule
+is stated once and tested on its own.
+
+- An activity counts in the month of its last day (`date_to`).
+- A member's capacity in a month is, for each working day (Monday to Friday), 8 units
+  times the FTE in force that day: a change of FTE, a start or a departure in the
+  middle of a month counts from its day, and never rewrites earlier months.
+- An allocation commits to a month the share of its units that the month's days are
+  of the allocation's period (8 units over a 92-day quarter commit 2.61 to a 31-day
+  month): BD compares this with the team's capacity to see whether a new commitment
+  fits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+from service.domain.balance import LATE_AFTER_DAYS
+
+UNITS_PER_DAY = 8
+MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """`YYYY-MM`, as the report routes take it."""
+        match = MONTH_PATTERN.match(text)
+        if not match:
+            raise ValueError(f"{text!r} is not a month in the form YYYY-MM")
+        return cls(int(match[1]), int(match[2]))
+
+    @classmethod
+    def of(cls, day: date) -> Month:
+        return cls(day.year, day.month)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        return self.next().first_day - timedelta(days=1)
+
+    def next(self) -> Month:
+        return Month(self.year + self.month // 12, self.month % 12 + 1)
+
+    def days(self) -> Iterator[date]:
+        day = self.first_day
+        while day.month == self.month:
+            yield day
+            day += timedelta(days=1)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def month_of(day: date) -> str:
+    """The month an activity counts in, given its last day."""
+    return str(Month.of(day))
+
+
+def utc_month_of(moment: datetime) -> str:
+    return month_of(moment.astimezone(timezone.utc).date())
+
+
+def working_days(month: Month) -> list[date]:
+    """Monday to Friday; public holidays differ by country and are not subtracted."""
+    return [day for day in month.days() if day.weekday() < 5]
+
+
+def fte_on(history: Sequence[tuple[date, Decimal]], departed_on: date | None, day: date) -> Decimal:
+    """The FTE in force on `day`: that of the latest change effective on or before it,
+    zero before the first and from the day of departure on."""
+    if departed_on is not None and day >= departed_on:
+        return Decimal(0)
+    current = Decimal(0)
+    for effective, fte in sorted(history):
+        if effective <= day:
+            current = fte
+    return current
+
+
+def capacity_units(
+    history: Sequence[tuple[date, Decimal]], departed_on: date | None, month: Month
+) -> Decimal:
+    """8 units per working day, times the FTE in force that day."""
+    return sum(
+        (UNITS_PER_DAY * fte_on(history, departed_on, day) for day in working_days(month)),
+        Decimal(0),
+    )
+
+
+def average_fte(
+    history: Sequence[tuple[date, Decimal]], departed_on: date | None, month: Month
+) -> Decimal:
+    """The FTE that, held all month, gives the same capacity."""
+    days = working_days(month)
+    if not days:
+        return Decimal(0)
+    return capacity_units(history, departed_on, month) / (UNITS_PER_DAY * len(days))
+
+
+def overlaps(start: date, end: date, month: Month) -> bool:
+    return start <= month.last_day and end >= month.first_day
+
+
+def active_in(start: date, end: date, cancelled_on: date | None, month: Month) -> bool:
+    """An allocation is active in a month when its period overlaps the month and it
+    was not cancelled before the month began."""
+    return overlaps(start, end, month) and (cancelled_on is None or cancelled_on > month.first_day)
+
+
+def committed_units(start: date, end: date, units: int, month: Month) -> Decimal:
+    """The share of an allocation's units falling in `month`, by calendar days."""
+    first, last = max(start, month.first_day), min(end, month.last_day)
+    if last < first:
+        return Decimal(0)
+    period_days = (end - start).days + 1
+    return Decimal(units) * ((last - first).days + 1) / period_days
+
+
+def report_day(month: Month, today: date) -> date:
+    """The day a monthly report's balances are taken on: the month's last day once it
+    is over, today while it runs, its first day before it begins."""
+    return min(max(today, month.first_day), month.last_day)
+
+
+def days_late(date_to: date, recorded_on: date) -> int:
+    """Days past the 14-day window for recording; positive only for late entries."""
+    return (recorded_on - date_to).days - LATE_AFTER_DAYS
+
+
+def ratio(part: Decimal | int, whole: Decimal | int, places: int = 4) -> float | None:
+    """part ÷ whole rounded, or None when there is no whole to divide by."""
+    if not whole:
+        return None
+    return round(float(Decimal(part) / Decimal(whole)), places)
+
+
+def total(values: Iterable[Decimal | int]) -> Decimal:
+    return sum((Decimal(v) for v in values), Decimal(0))

@@ -1,0 +1,89 @@
+"""`flask --app wsgi projections run | rebuild [NAME] | status`.
+
+`run` follows the log in its own process (production: set PROJECTIONS_IN_PROCESS=false
+for the web processes); `rebuild` drops a view and replays the whole log into it,
+showing events per second."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+
+import click
+from flask.cli import AppGroup
+
+from service.api.ledger_access import ledger
+
+from .catalog import CATALOG, NAMES, Projections
+from .follower import Follower
+from .rebuild import ViewBusy, rebuild
+
+projections_cli = AppGroup("projections", help="Run, rebuild and inspect the read models.")
+
+RUN_POLL_SECONDS = 0.1
+
+
+@projections_cli.command("run")
+@click.option(
+    "--poll", default=RUN_POLL_SECONDS, show_default=True, help="seconds between looks at the log"
+)
+def run(poll: float) -> None:
+    """Follow the event log and keep every view up to date, until SIGTERM or Ctrl-C."""
+    follower = Follower(Projections(ledger()))
+    stop = threading.Event()
+
+    def request_stop(signum, frame):  # noqa: ARG001 - signal handler signature
+        stop.set()
+        follower.nudge()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    click.echo(f"projections: following the log ({', '.join(NAMES)})", err=True)
+    follower.run(stop, idle_seconds=poll)
+    click.echo("projections: stopped", err=True)
+
+
+@projections_cli.command("rebuild")
+@click.argument("name", required=False, type=click.Choice(NAMES))
+def rebuild_command(name: str | None) -> None:
+    """Drop view NAME (or every view) and replay the whole log into it."""
+    projections = Projections(ledger())
+    for each in [name] if name else NAMES:
+        total = projections.head()
+        started = time.monotonic()
+        counter = {"done": 0}
+
+        def rate(_: object) -> str:
+            elapsed = max(time.monotonic() - started, 1e-9)
+            return f"{counter['done'] / elapsed:,.0f} events/s"
+
+        with click.progressbar(
+            length=total, label=f"{each:<10}", item_show_func=rate, file=sys.stderr
+        ) as bar:
+
+            def advance(count: int) -> None:
+                counter["done"] += count
+                bar.update(count, counter["done"])
+
+            try:
+                applied = rebuild(projections, each, progress=advance)
+            except ViewBusy as error:
+                raise click.ClickException(str(error)) from None
+        elapsed = time.monotonic() - started
+        click.echo(
+            f"{each}: {applied} events in {elapsed:.1f}s "
+            f"({applied / max(elapsed, 1e-9):,.0f} events/s)"
+        )
+
+
+@projections_cli.command("status")
+def status() -> None:
+    """Each view's position and how far it lags behind the log."""
+    projections = Projections(ledger())
+    head = projections.head()
+    click.echo(f"log position {head}")
+    for name, position in projections.positions().items():
+        lag = head - position
+        click.echo(f"{name:<10} {position:>10}  lag {lag:<8} {CATALOG[name].description}")

@@ -1,0 +1,9 @@
+"""The monthly, capacity and late-activity reports, built from the views alone:
+their cost follows the number of allocations, members and the month's activities,
+never the length of the event log. Shapes as in DESIGN §3 "Report shapes"."""
+
+from .capacity import capacity_report
+from .late import late_report
+from .monthly import monthly_report
+
+__all__ = ["capacity_report", "late_report", "monthly_report"]

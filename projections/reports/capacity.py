@@ -1,0 +1,71 @@
+"""The capacity report: units each member used on enablement in the month against
+their capacity (8 units per working day times the FTE in force that day), and the
+units committed by the allocations active that month against the team's capacity.
+
+A member appears when they had capacity in the month or recorded units in it.
+`fte` is the month's average (equal to the FTE when it did not change mid-month).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..calendar import (
+    Month,
+    active_in,
+    average_fte,
+    capacity_units,
+    committed_units,
+    ratio,
+    total,
+)
+from ..catalog import Projections
+from ..encoding import to_day
+
+
+def capacity_report(projections: Projections, month: Month) -> dict[str, Any]:
+    members = projections.view("team").members()
+    used = projections.view("usage").by_member_in(month)
+    rows = []
+    for handle in sorted(set(members) | set(used)):
+        member = members.get(handle)
+        history = member.capacity_history if member else ()
+        departed_on = member.departed_on if member else None
+        capacity = capacity_units(history, departed_on, month)
+        units_used = used.get(handle, 0)
+        if capacity == 0 and units_used == 0:
+            continue
+        rows.append({
+            "handle": handle,
+            "fte": _rounded(average_fte(history, departed_on, month), 3),
+            "capacity_units": _rounded(capacity, 2),
+            "units_used": units_used,
+            "fraction": ratio(units_used, capacity),
+        })
+    team_capacity = total(
+        capacity_units(m.capacity_history, m.departed_on, month) for m in members.values()
+    )
+    committed = total(
+        committed_units(to_day(a["start_date"]), to_day(a["end_date"]), a["units"], month)
+        for a in projections.view("balances").allocations_overlapping(month)
+        if active_in(
+            to_day(a["start_date"]), to_day(a["end_date"]), to_day(a["cancelled_on"]), month
+        )
+    )
+    units_used = sum(row["units_used"] for row in rows)
+    return {
+        "month": str(month),
+        "members": rows,
+        "totals": {
+            "capacity_units": _rounded(team_capacity, 2),
+            "units_used": units_used,
+            "fraction": ratio(units_used, team_capacity),
+            "units_committed": _rounded(committed, 2),
+            "committed_fraction": ratio(committed, team_capacity),
+        },
+    }
+
+
+def _rounded(value: Decimal, places: int) -> float:
+    return round(float(value), places)

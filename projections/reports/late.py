@@ -1,0 +1,62 @@
+"""The late-activities report, for line managers.
+
+- `late`: the live activities recorded during the month (UTC) more than 14 days after
+  their last day, by line manager and member. Bucketing by the month of recording
+  makes a past month's list final: what was recorded late in May is known on 1 June.
+  `days_late` counts the days past the 14-day window.
+- `silent_members`: the provider of each allocation active in the month on which
+  nothing counts in that month (no live activity whose last day falls in it). Only
+  for months that have begun.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ..calendar import Month, active_in
+from ..catalog import Projections
+from ..encoding import to_day, to_moment
+
+
+def late_report(projections: Projections, month: Month, today: date) -> dict[str, Any]:
+    members = projections.view("team").members()
+
+    def manager_of(handle: str) -> str | None:
+        member = members.get(handle)
+        return member.line_manager if member else None
+
+    late = [
+        {
+            "activity_id": row["id"],
+            "allocation_id": row["allocation_id"],
+            "team_member": row["team_member"],
+            "line_manager": manager_of(row["team_member"]),
+            "date_to": to_day(row["date_to"]),
+            "recorded_at": to_moment(row["recorded_at"]),
+            "days_late": row["days_late"],
+        }
+        for row in projections.view("activities").recorded_late_in(month)
+    ]
+    late.sort(
+        key=lambda e: (e["line_manager"] or "", e["team_member"], e["date_to"], e["recorded_at"])
+    )
+
+    silent = []
+    if month.first_day <= today:
+        usage = projections.view("usage").by_allocation_until(month)
+        for allocation in projections.view("balances").allocations_overlapping(month):
+            provider = allocation["provider"]
+            start, end = to_day(allocation["start_date"]), to_day(allocation["end_date"])
+            if (
+                provider
+                and active_in(start, end, to_day(allocation["cancelled_on"]), month)
+                and usage.get(allocation["id"], {}).get("month", 0) == 0
+            ):
+                silent.append({
+                    "handle": provider,
+                    "line_manager": manager_of(provider),
+                    "allocation_id": allocation["id"],
+                })
+        silent.sort(key=lambda e: (e["line_manager"] or "", e["handle"]))
+    return {"month": str(month), "late": late, "silent_members": silent}

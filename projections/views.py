@@ -1,0 +1,266 @@
+"""Views: each projection's own tables, kept by a tracking recorder of the
+`eventsourcing` library, so that the rows an event changes and that event's position
+in the log are committed in one transaction. An event is therefore applied exactly
+once whatever crashes, and a view can be dropped and rebuilt by replaying the log.
+
+A view's SQL is written once, portably: `:name` parameters, `{table}` names, TEXT,
+INTEGER and BIGINT columns, dates and times as ISO text (which sorts as they do).
+`SQLiteView` and `PostgresView` differ only in how they name tables, pass parameters
+and serialise DDL; each concrete view is the portable class mixed with one of them.
+
+The tracking row is written first in each event's transaction: a second writer that
+somehow raced the first would block on that row and then fail the library's
+"position must increase" check, and roll back, instead of applying an event twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from psycopg.sql import SQL
+
+IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+TABLE = re.compile(r"\{(\w+)\}")
+TABLE_CONSTRAINT = re.compile(r",\s*(PRIMARY KEY|UNIQUE)\s*\([^)]*\)", re.IGNORECASE)
+
+
+def lock_key(text: str) -> int:
+    """A stable signed 64-bit key for PostgreSQL advisory locks."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
+
+
+class Tx:
+    """One transaction on a view: portable SQL in, rows out as dicts."""
+
+    def __init__(self, view: View, cursor: Any):
+        self.view = view
+        self.cursor = cursor
+
+    def run(self, sql: str, **params: Any) -> None:
+        self.cursor.execute(self.view.compile(sql), params)
+
+    def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        self.run(sql, **params)
+        return [dict(row) for row in self.cursor.fetchall()]
+
+    def row(self, sql: str, **params: Any) -> dict[str, Any] | None:
+        self.run(sql, **params)
+        found = self.cursor.fetchone()
+        return None if found is None else dict(found)
+
+
+class _Batch:
+    def __init__(self, cursor: Any):
+        self.cursor = cursor
+        self.first: Tracking | None = None
+        self.last: Tracking | None = None
+
+
+class View(TrackingRecorder):
+    """A projection's tables and its tracking table, in the event store's database."""
+
+    name: ClassVar[str]
+    tables: ClassVar[dict[str, str]]
+    """logical table name -> column definitions"""
+    indexes: ClassVar[dict[str, tuple[str, str]]] = {}
+    """index name -> (logical table name, indexed columns)"""
+
+    namespace: str
+
+    def _init_view(self, namespace: str) -> None:
+        if not IDENTIFIER.match(namespace + self.name):
+            raise ValueError(f"bad view name {namespace + self.name!r}")
+        self.namespace = namespace
+        self._compiled: dict[str, str] = {}
+        self._local = threading.local()
+
+    # Naming and SQL
+
+    def raw_name(self, logical: str) -> str:
+        return f"{self.namespace}{self.name}_{logical}"
+
+    def table(self, logical: str) -> str:
+        """The table's name as SQL refers to it (qualified on PostgreSQL)."""
+        raise NotImplementedError
+
+    def compile(self, sql: str) -> str:
+        compiled = self._compiled.get(sql)
+        if compiled is None:
+            compiled = self._parameters(TABLE.sub(lambda m: self.table(m[1]), sql))
+            self._compiled[sql] = compiled
+        return compiled
+
+    def _parameters(self, sql: str) -> str:
+        raise NotImplementedError
+
+    def view_ddl(self) -> list[str]:
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {self.table(logical)} ({columns})"
+            for logical, columns in self.tables.items()
+        ]
+        statements += [
+            f"CREATE INDEX IF NOT EXISTS {self.raw_name(index)} "
+            f"ON {self.table(logical)} ({columns})"
+            for index, (logical, columns) in self.indexes.items()
+        ]
+        return statements
+
+    # Transactions
+
+    @contextmanager
+    def transaction(self, tracking: Tracking) -> Iterator[Tx]:
+        """Apply one event: its rows and its tracking record commit together (or,
+        inside `batch()`, with the rest of the batch)."""
+        batch = getattr(self._local, "batch", None)
+        if batch is not None:
+            if batch.first is None:
+                # Tracking first: a writer that raced us would wait here, then fail.
+                self._insert_tracking(batch.cursor, tracking)
+                batch.first = tracking
+            batch.last = tracking
+            yield Tx(self, batch.cursor)
+            return
+        with self.datastore.transaction(commit=True) as cursor:
+            self._insert_tracking(cursor, tracking)
+            yield Tx(self, cursor)
+
+    def track(self, tracking: Tracking) -> None:
+        """Record that an event that changes nothing here has been seen."""
+        with self.transaction(tracking):
+            pass
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Apply several events in one transaction: a replay commits once per batch
+        instead of once per event, and a crash loses the whole batch or none of it.
+        The tracking record is written for the batch's first event (which also locks
+        out any other writer until commit) and its last."""
+        with self._batch_transaction() as cursor:
+            batch = _Batch(cursor)
+            self._local.batch = batch
+            try:
+                yield
+                if batch.last is not None and batch.last is not batch.first:
+                    self._insert_tracking(cursor, batch.last)
+            finally:
+                self._local.batch = None
+
+    @contextmanager
+    def _batch_transaction(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=True) as cursor:
+            yield cursor
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        with self.datastore.transaction(commit=False) as cursor:
+            yield Tx(self, cursor)
+
+    # Maintenance
+
+    def position(self, application_name: str) -> int:
+        return self.max_tracking_id(application_name) or 0
+
+    def drop(self) -> None:
+        """Remove the view's tables and its tracking; `create_table()` makes them anew."""
+        with self.datastore.transaction(commit=True) as cursor:
+            self._serialise_ddl(cursor)
+            for logical in [*self.tables, "tracking"]:
+                cursor.execute(f"DROP TABLE IF EXISTS {self.table(logical)}")
+        self.tracking_table_exists = False
+        self.tracking_migration_previous = self.tracking_migration_current = None
+
+    def dump(self) -> dict[str, list[dict[str, Any]]]:
+        """Every row of every table, in a stable order: for comparing two views."""
+        with self.reading() as tx:
+            return {
+                logical: tx.rows(f"SELECT * FROM {{{logical}}} ORDER BY {_column_names(columns)}")
+                for logical, columns in self.tables.items()
+            }
+
+    def _serialise_ddl(self, cursor: Any) -> None:
+        """Keep concurrent processes from creating or dropping tables at once."""
+
+
+class SQLiteView(View, SQLiteTrackingRecorder):
+    """A view in the SQLite file of the event store, with a tracking table of its own
+    (the library's SQLite recorder shares one table named `tracking`)."""
+
+    def __init__(self, datastore: SQLiteDatastore, *, namespace: str = ""):
+        self._init_view(namespace)
+        super().__init__(datastore)
+        tracking = self.table("tracking")
+        self.insert_tracking_statement = (
+            f"INSERT INTO {tracking} VALUES (:application_name, :notification_id) "
+            "ON CONFLICT (application_name) DO UPDATE SET notification_id = :notification_id "
+            f"WHERE {tracking}.notification_id < :notification_id RETURNING notification_id"
+        )
+        self.select_max_tracking_id_statement = (
+            f"SELECT MAX(notification_id) FROM {tracking} WHERE application_name=?"
+        )
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.table('tracking')} (application_name TEXT, "
+            "notification_id INTEGER, PRIMARY KEY (application_name)) WITHOUT ROWID",
+            *self.view_ddl(),
+        ]
+
+    def table(self, logical: str) -> str:
+        return self.raw_name(logical)
+
+    def _parameters(self, sql: str) -> str:
+        return sql
+
+
+class PostgresView(View, PostgresTrackingRecorder):
+    """A view in the event store's PostgreSQL schema."""
+
+    def __init__(self, datastore: PostgresDatastore, *, namespace: str = "", **_: Any):
+        self._init_view(namespace)
+        super().__init__(datastore, tracking_table_name=self.raw_name("tracking"))
+        self.sql_create_statements.extend(
+            SQL(statement) for statement in self.view_ddl()  # type: ignore[arg-type]
+        )
+
+    def table(self, logical: str) -> str:
+        return f"{_quoted(self.datastore.schema)}.{_quoted(self.raw_name(logical))}"
+
+    def _parameters(self, sql: str) -> str:
+        return PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+    def _create_table(self, curs: Any) -> None:
+        self._serialise_ddl(curs)
+        super()._create_table(curs)
+
+    @contextmanager
+    def _batch_transaction(self) -> Iterator[Any]:
+        # Pipeline mode sends a batch's statements without waiting for each answer:
+        # a replay is bound by round trips otherwise.
+        with self.datastore.transaction(commit=True) as cursor, cursor.connection.pipeline():
+            yield cursor
+
+    def _serialise_ddl(self, cursor: Any) -> None:
+        # CREATE TABLE IF NOT EXISTS is not safe against itself run concurrently
+        # (two gunicorn workers starting at once): take a transaction-scoped lock.
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", (lock_key(f"{self.datastore.schema}:ddl"),)
+        )
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _column_names(columns: str) -> str:
+    """The column names of a table definition, without its table constraints."""
+    columns = TABLE_CONSTRAINT.sub("", columns)
+    return ", ".join(definition.split()[0] for definition in columns.split(","))

@@ -1,0 +1,343 @@
+"""The deal's details, fetched after the webhook from a HubSpot API stub, on each store.
+
+The stub (pytest-httpserver) answers in HubSpot's CRM v3 shapes. The follower runs
+on a fake clock: each test steps it and jumps to the time it asks for, so retries
+and backoff are checked without waiting and without timing assertions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import pytest
+from flask import Flask
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from integrations.hubspot.follower import DealFollower, build_follower
+from integrations.hubspot.sync import default_allocation_id, default_project_id
+from service.api.ledger_access import ledger as app_ledger
+from service.config import HubSpotSettings
+from service.domain import engagement_id_for_deal
+from service.ledger import Ledger
+from tests.integration.test_hubspot_webhook import PORTAL, close, closed_won, deliver, hubspot_app
+
+DEAL = "19283746501"
+COMPANY = "5550001"
+DEAL_PATH = f"/crm/v3/objects/deals/{DEAL}"
+COMPANY_PATH = f"/crm/v3/objects/companies/{COMPANY}"
+ENGAGEMENT = engagement_id_for_deal(PORTAL, DEAL)
+STAMPS = {
+    "createdAt": "2024-11-20T10:00:00.000Z",
+    "updatedAt": "2024-11-27T13:52:31.737Z",
+    "archived": False,
+}
+
+
+def deal_body(**properties: str | None) -> dict[str, Any]:
+    """GET /crm/v3/objects/deals/{id}?associations=companies, as HubSpot answers it."""
+    defaults: dict[str, str | None] = {
+        "dealname": "Open Data Week support",
+        "amount": "12000",
+        "deal_currency_code": "EUR",
+        "closedate": "2024-11-27T13:52:31.737Z",
+        "pipeline": "default",
+        "dealstage": "closedwon",
+        "contract_start_date": "2025-01-01",
+        "contract_end_date": "2025-06-30",
+        "contract_hours": "40",
+        "hs_object_id": DEAL,
+    }
+    return {
+        "id": DEAL,
+        "properties": {**defaults, **properties},
+        "associations": {
+            "companies": {
+                "results": [
+                    {"id": "999", "type": "deal_to_company_unlabeled"},
+                    {"id": COMPANY, "type": "deal_to_company"},
+                ]
+            }
+        },
+        **STAMPS,
+    }
+
+
+COMPANY_BODY = {
+    "id": COMPANY,
+    "properties": {"name": "Open Data NL", "hs_object_id": COMPANY},
+    **STAMPS,
+}
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def run_until_idle(follower: DealFollower, clock: FakeClock, max_passes: int = 30) -> list[float]:
+    """Step the follower, jumping the clock to each time it asks for; the delays it asked for."""
+    delays = []
+    for _ in range(max_passes):
+        delay = follower.step()
+        if delay is None:
+            return delays
+        delays.append(delay)
+        clock.now += delay
+    raise AssertionError(f"work still pending after {max_passes} passes: {delays}")
+
+
+@pytest.fixture
+def hubspot(httpserver: HTTPServer) -> HubSpotSettings:
+    return HubSpotSettings(
+        client_secret="test-client-secret-0000",
+        access_token="pat-test-token",
+        api_base=f"http://{httpserver.host}:{httpserver.port}",
+        timeout_seconds=5,
+    )
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = hubspot_app(database_url)
+    yield app
+    close(app)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def follower(ledger: Ledger, hubspot: HubSpotSettings, clock: FakeClock) -> DealFollower:
+    return build_follower(lambda: ledger, hubspot, clock=clock)
+
+
+@pytest.fixture
+def won(app: Flask) -> UUID:
+    """A Closed-Won delivery, already answered."""
+    assert deliver(app.test_client(), [closed_won()]).status_code == 204
+    return ENGAGEMENT
+
+
+def serve_deal(httpserver: HTTPServer, body: dict[str, Any] | None = None) -> None:
+    httpserver.expect_request(DEAL_PATH, method="GET").respond_with_json(body or deal_body())
+    httpserver.expect_request(COMPANY_PATH, method="GET").respond_with_json(COMPANY_BODY)
+
+
+def details_events(ledger: Ledger, engagement_id: UUID) -> list[Any]:
+    return [
+        e for e in ledger.stream(engagement_id) if type(e).__name__ == "EngagementDetailsUpdated"
+    ]
+
+
+def deal_requests(httpserver: HTTPServer) -> list[Request]:
+    return [request for request, _ in httpserver.log if request.path == DEAL_PATH]
+
+
+def test_the_details_the_project_and_its_allocation_follow_the_webhook(
+    httpserver, ledger, follower, clock, won, api
+):
+    serve_deal(httpserver)
+    run_until_idle(follower, clock)
+
+    engagement = ledger.engagement(won)
+    assert (engagement.name, engagement.community) == ("Open Data Week support", "Open Data NL")
+    assert (engagement.start_date, engagement.end_date) == (date(2025, 1, 1), date(2025, 6, 30))
+    assert engagement.deal_details["properties"]["amount"] == "12000"
+    assert engagement.deal_details["company"] == {"id": COMPANY, "name": "Open Data NL"}
+    [updated] = details_events(ledger, won)
+    assert updated.actor == "hubspot"
+
+    allocation = ledger.allocation(default_allocation_id(won))
+    assert (allocation.project_id, allocation.units) == (default_project_id(won), 40)
+    assert (allocation.start_date, allocation.end_date) == (date(2025, 1, 1), date(2025, 6, 30))
+    shown = api.get(f"/api/engagements/{won}").json
+    assert shown["hubspot"]["details"]["id"] == DEAL
+    assert shown["totals"]["units_granted"] == 40
+
+    [request] = deal_requests(httpserver)
+    assert request.headers["Authorization"] == "Bearer pat-test-token"
+    assert request.args.getlist("associations") == ["companies"]
+    assert {"dealname", "contract_start_date", "contract_end_date", "contract_hours"} <= set(
+        request.args.getlist("properties")
+    )
+
+
+def test_a_deal_without_hours_or_dates_gets_its_details_and_no_allocation(
+    httpserver, ledger, follower, clock, won
+):
+    serve_deal(httpserver, deal_body(contract_hours=None, contract_end_date=None))
+    run_until_idle(follower, clock)
+    engagement = ledger.engagement(won)
+    assert engagement.name == "Open Data Week support"
+    assert (engagement.start_date, engagement.end_date, engagement.projects) == (None, None, {})
+
+
+def test_the_contract_properties_are_configurable(httpserver, ledger, hubspot, clock, won):
+    renamed = dataclasses.replace(
+        hubspot, start_property="ces_from", end_property="ces_to", hours_property="ces_hours"
+    )
+    serve_deal(
+        httpserver,
+        deal_body(ces_from="1735689600000", ces_to="2025-03-31T00:00:00Z", ces_hours="7.5"),
+    )
+    run_until_idle(build_follower(lambda: ledger, renamed, clock=clock), clock)
+    allocation = ledger.allocation(default_allocation_id(won))
+    assert (allocation.start_date, allocation.end_date, allocation.units) == (
+        date(2025, 1, 1),
+        date(2025, 3, 31),
+        8,
+    )
+
+
+def test_500s_and_429s_then_recovery_end_with_the_details_recorded_once(
+    httpserver, ledger, follower, clock, won
+):
+    for _ in range(2):
+        httpserver.expect_oneshot_request(DEAL_PATH).respond_with_json(
+            {"status": "error"}, status=500
+        )
+    httpserver.expect_oneshot_request(DEAL_PATH).respond_with_json(
+        {"status": "error", "category": "RATE_LIMITS"}, status=429, headers={"Retry-After": "30"}
+    )
+    httpserver.expect_oneshot_request(DEAL_PATH).respond_with_json({"status": "error"}, status=503)
+    serve_deal(httpserver)
+
+    delays = run_until_idle(follower, clock)
+
+    assert delays == [2.0, 4.0, 30.0, 16.0]  # backoff doubles; the 429's Retry-After is honoured
+    assert len(deal_requests(httpserver)) == 5
+    assert len(details_events(ledger, won)) == 1
+    assert ledger.engagement(won).community == "Open Data NL"
+
+
+def test_a_rate_limit_pauses_every_deal_not_only_the_one_that_hit_it(
+    httpserver, ledger, follower, clock, app
+):
+    assert (
+        deliver(app.test_client(), [closed_won(deal_id=1), closed_won(deal_id=2)]).status_code
+        == 204
+    )
+    httpserver.expect_oneshot_request("/crm/v3/objects/deals/1").respond_with_json(
+        {}, status=429, headers={"Retry-After": "10"}
+    )
+    assert follower.step() == 10.0
+    assert [r.path for r, _ in httpserver.log] == ["/crm/v3/objects/deals/1"]
+
+
+def test_a_timeout_counts_as_hubspot_being_unavailable(httpserver, ledger, hubspot, clock, won):
+    release = threading.Event()
+
+    def slow(request: Request) -> Response:
+        release.wait(10)
+        return Response("{}", status=504)
+
+    httpserver.expect_oneshot_request(DEAL_PATH).respond_with_handler(slow)
+    impatient = build_follower(
+        lambda: ledger, dataclasses.replace(hubspot, timeout_seconds=0.2), clock=clock
+    )
+    try:
+        assert impatient.step() == 2.0
+    finally:
+        release.set()
+    assert details_events(ledger, won) == []
+
+
+def test_a_refused_fetch_is_retried_only_after_the_longest_backoff(
+    httpserver, ledger, follower, clock, won
+):
+    httpserver.expect_request(DEAL_PATH).respond_with_json(
+        {"status": "error", "message": "not found"}, status=404
+    )
+    assert follower.step() == 900.0
+    assert details_events(ledger, won) == []
+
+
+def test_a_restart_between_webhook_and_fetch_still_records_the_details(
+    database_url, httpserver, hubspot
+):
+    first = hubspot_app(database_url)
+    httpserver.expect_request(DEAL_PATH).respond_with_json({"status": "unavailable"}, status=503)
+    try:
+        assert deliver(first.test_client(), [closed_won()]).status_code == 204
+        with first.app_context():
+            first_ledger = app_ledger()
+        down = build_follower(lambda: first_ledger, hubspot, clock=FakeClock())
+        assert down.step() == 2.0
+    finally:
+        close(first)
+
+    httpserver.clear()
+    serve_deal(httpserver)
+    second = hubspot_app(database_url)
+    try:
+        with second.app_context():
+            second_ledger = app_ledger()
+        clock = FakeClock()
+        run_until_idle(build_follower(lambda: second_ledger, hubspot, clock=clock), clock)
+        assert len(details_events(second_ledger, ENGAGEMENT)) == 1
+    finally:
+        close(second)
+
+
+def test_followers_in_two_processes_record_the_details_once(
+    httpserver, ledger, hubspot, clock, won
+):
+    serve_deal(httpserver)
+    one = build_follower(lambda: ledger, hubspot, clock=clock)
+    other = build_follower(lambda: ledger, hubspot, clock=clock)
+    run_until_idle(one, clock)
+    run_until_idle(other, clock)
+    assert len(details_events(ledger, won)) == 1
+    assert ledger.record_deal_details(won, changes={"deal": {"id": "again"}}).replayed
+
+
+def test_the_engagement_url_is_written_back_when_configured(
+    httpserver, ledger, hubspot, clock, won
+):
+    writing = dataclasses.replace(
+        hubspot,
+        engagement_url="https://ces.example.org/engagements/{id}",
+        url_property="ces_engagement_url",
+    )
+    serve_deal(httpserver)
+    httpserver.expect_request(DEAL_PATH, method="PATCH").respond_with_json(deal_body())
+    run_until_idle(build_follower(lambda: ledger, writing, clock=clock), clock)
+    [patch] = [r for r, _ in httpserver.log if r.method == "PATCH"]
+    assert patch.get_json() == {
+        "properties": {"ces_engagement_url": f"https://ces.example.org/engagements/{won}"}
+    }
+    assert len(details_events(ledger, won)) == 1
+
+
+def test_the_app_factory_starts_a_follower_when_an_access_token_is_set(
+    database_url, httpserver, hubspot
+):
+    serve_deal(httpserver)
+    app = hubspot_app(
+        database_url, HUBSPOT_ACCESS_TOKEN="pat-test-token", HUBSPOT_API_BASE=hubspot.api_base
+    )
+    try:
+        assert app.extensions["hubspot_follower"] is not None
+        assert deliver(app.test_client(), [closed_won()]).status_code == 204
+        with app.app_context():
+            ledger = app_ledger()
+        recorded = threading.Event()
+        for _ in range(300):  # the follower is woken by the webhook; bounded, not timed
+            if ledger.engagement(ENGAGEMENT).deal_details:
+                recorded.set()
+                break
+            recorded.wait(0.1)
+        assert recorded.is_set(), "the follower did not record the details"
+    finally:
+        close(app)

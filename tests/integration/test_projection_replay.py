@@ -1,0 +1,207 @@
+"""Property: whatever commands are run, and however the follower's work is cut into
+batches and interleaved with them, the views equal a fresh replay of the whole log."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from projections import Projections
+from projections.follower import Follower
+from service.domain import DomainError
+from service.domain.balance import is_late
+from service.ledger import Ledger
+from service.store import persistence_environment
+
+TODAY = date.today()
+MEMBERS = ("ana", "ben", "cat")
+INDEX = st.integers(0, 30)
+
+RECORD = st.tuples(st.just("record"), INDEX, st.sampled_from(MEMBERS), st.integers(1, 8),
+                   st.integers(0, 400), st.integers(0, 3))
+CORRECT = st.tuples(st.just("correct"), INDEX, st.one_of(st.none(), st.integers(1, 8)),
+                    st.one_of(st.none(), st.sampled_from(MEMBERS)), st.one_of(st.none(), st.integers(0, 400)))
+COMMANDS = st.lists(
+    st.one_of(
+        st.tuples(st.just("grant"), st.integers(0, 1), st.integers(0, 200), st.integers(0, 120),
+                  st.integers(1, 40)),
+        RECORD, RECORD, CORRECT, CORRECT,
+        st.tuples(st.just("retract"), INDEX),
+        st.tuples(st.just("amend"), INDEX, st.one_of(st.none(), st.integers(1, 60)),
+                  st.one_of(st.none(), st.integers(0, 60))),
+        st.tuples(st.just("cancel"), INDEX),
+        st.tuples(st.just("capacity"), st.sampled_from(MEMBERS), st.sampled_from(["0.2", "0.5", "1"]),
+                  st.integers(0, 300)),
+        st.tuples(st.just("depart"), st.sampled_from(MEMBERS), st.integers(0, 300)),
+        st.tuples(st.just("follow"), st.integers(1, 7)),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+class Story:
+    """Runs generated commands against the ledger, remembering what they made, and
+    ignoring the ones the domain refuses (they write nothing). Each example has its
+    own members, engagement and projects; the log they share only grows."""
+
+    def __init__(self, ledger: Ledger, tag: str):
+        self.ledger = ledger
+        self.tag = tag
+        self.allocations: list[Any] = []
+        self.activities: list[tuple[Any, Any]] = []
+        for handle in MEMBERS:
+            ledger.register_team_member(handle=self.member(handle), name=handle, line_manager="lee",
+                                        fte=Decimal("0.5"), effective_date=TODAY - timedelta(500), actor="t")
+        engagement = ledger.open_engagement(
+            name="E", community="C", description="", start_date=TODAY - timedelta(400),
+            end_date=TODAY + timedelta(100), contacts=[], actor="t").value
+        self.projects = [
+            ledger.define_project(engagement.id, name=f"P{n}", outcome="o", actor="t").value[1]
+            for n in range(2)
+        ]
+
+    def member(self, handle: str) -> str:
+        return f"{handle}{self.tag}"
+
+    def run(self, command: tuple, served: Projections) -> None:
+        try:
+            getattr(self, command[0])(*command[1:], served=served)
+        except DomainError:
+            pass
+
+    def grant(self, project: int, start_back: int, length: int, units: int, served) -> None:
+        start = TODAY - timedelta(start_back)
+        self.allocations.append(self.ledger.grant_allocation(
+            self.projects[project], start_date=start, end_date=start + timedelta(length),
+            units=units, description="d", provider=self.member("ana"), actor="t").value)
+
+    def record(self, index: int, member: str, units: int, day: int, span: int, served) -> None:
+        if not self.allocations:
+            return
+        allocation = self.allocations[index % len(self.allocations)]
+        first, last = _days_within(allocation, day, span)
+        _, activity_id = self.ledger.record_activity(
+            allocation.id, team_member=self.member(member), units=units, description="w",
+            date_from=first, date_to=last, actor="t").value
+        self.activities.append((activity_id, allocation))
+
+    def correct(self, index: int, units: int | None, member: str | None, day: int | None, served) -> None:
+        if not self.activities:
+            return
+        activity_id, allocation = self.activities[index % len(self.activities)]
+        changes: dict[str, Any] = {"units": units, "team_member": member and self.member(member)}
+        if day is not None:
+            changes["date_from"], changes["date_to"] = _days_within(
+                self.ledger.allocation(allocation.id), day, day % 3)
+        self.ledger.correct_activity(activity_id, changes=changes, reason="r", actor="t")
+
+    def retract(self, index: int, served) -> None:
+        if self.activities:
+            self.ledger.retract_activity(
+                self.activities[index % len(self.activities)][0], reason="r", actor="t")
+
+    def amend(self, index: int, units: int | None, extend: int | None, served) -> None:
+        if self.allocations:
+            allocation = self.allocations[index % len(self.allocations)]
+            end = None if extend is None else allocation.end_date + timedelta(extend)
+            self.ledger.amend_allocation(allocation.id, reason="r", actor="t", units=units, end_date=end)
+
+    def cancel(self, index: int, served) -> None:
+        if self.allocations:
+            self.ledger.cancel_allocation(
+                self.allocations[index % len(self.allocations)].id, reason="r", actor="t")
+
+    def capacity(self, member: str, fte: str, back: int, served) -> None:
+        self.ledger.update_team_member(
+            self.member(member), actor="t", fte=Decimal(fte), effective_date=TODAY - timedelta(back))
+
+    def depart(self, member: str, back: int, served) -> None:
+        self.ledger.update_team_member(self.member(member), actor="t", departed_on=TODAY - timedelta(back))
+
+    def follow(self, batch_size: int, served: Projections) -> None:
+        assert Follower(served, batch_size=batch_size).catch_up()
+
+
+def _days_within(allocation: Any, day: int, span: int) -> tuple[date, date]:
+    """Days inside the allocation's period and not in the future (so that most
+    generated commands are accepted)."""
+    period = (allocation.end_date - allocation.start_date).days + 1
+    last = min(allocation.start_date + timedelta(day % period), TODAY)
+    return max(last - timedelta(span), allocation.start_date), last
+
+
+@pytest.fixture
+def ledger(database_url):
+    ledger = Ledger(env=persistence_environment(database_url))
+    yield ledger
+    ledger.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(commands=COMMANDS)
+def test_views_built_step_by_step_equal_a_full_replay(ledger, commands):
+    example = next(_examples)
+    story = Story(ledger, tag=str(example))
+    served = Projections(story.ledger, namespace=f"s{example}_")
+    replay = None
+    try:
+        for command in commands:
+            story.run(command, served)
+        assert Follower(served).catch_up()
+        replay = Projections(story.ledger, namespace=f"r{example}_")
+        assert Follower(replay, batch_size=1000).catch_up()
+        assert served.dump() == replay.dump()
+        assert_views_agree_with_the_aggregates(story, served)
+    finally:
+        for views in (served, replay):
+            for view in (views.views.values() if views else ()):
+                view.drop()
+
+
+_examples = itertools.count()
+
+
+def assert_views_agree_with_the_aggregates(story: Story, served: Projections) -> None:
+    """A second oracle: the write side's own state of every allocation and member."""
+    balances = {r["id"]: r for r in served.view("balances").dump()["allocations"]}
+    activities = {r["id"]: r for r in served.view("activities").dump()["activities"]}
+    usage = served.view("usage").dump()
+    mine = {str(a.id) for a in story.allocations}
+    members = set(map(story.member, MEMBERS))
+    by_allocation = {(r["allocation_id"], r["month"]): r["units"] for r in usage["by_allocation"]
+                     if r["units"] and r["allocation_id"] in mine}
+    by_member = {(r["team_member"], r["month"]): r["units"] for r in usage["by_member"]
+                 if r["units"] and r["team_member"] in members}
+    expected_by_allocation: dict = {}
+    expected_by_member: dict = {}
+    for made in story.allocations:
+        allocation = story.ledger.allocation(made.id)
+        row = balances[str(allocation.id)]
+        assert (row["units"], row["units_used"], row["end_date"], row["cancelled_on"] is not None) == (
+            allocation.units, allocation.units_used, allocation.end_date.isoformat(), allocation.cancelled)
+        for activity_id, state in allocation.activities.items():
+            entry = activities[activity_id]
+            assert (entry["units"], entry["team_member"], entry["date_to"], bool(entry["retracted"]),
+                    entry["corrections"], bool(entry["late"])) == (
+                state["units"], state["team_member"], state["date_to"].isoformat(), state["retracted"],
+                state["corrections"], is_late(state["date_to"], state["recorded_at"].date()))
+            if not state["retracted"]:
+                month = state["date_to"].isoformat()[:7]
+                key = (str(allocation.id), month)
+                expected_by_allocation[key] = expected_by_allocation.get(key, 0) + state["units"]
+                key = (state["team_member"], month)
+                expected_by_member[key] = expected_by_member.get(key, 0) + state["units"]
+    assert by_allocation == expected_by_allocation
+    assert by_member == expected_by_member
+    team = served.view("team").members()
+    for handle in map(story.member, MEMBERS):
+        member = story.ledger.team_member(handle)
+        assert team[handle].capacity_history == tuple((d, f) for d, f in member.capacity_history)
+        assert team[handle].departed_on == member.departed_on

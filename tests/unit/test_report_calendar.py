@@ -1,0 +1,135 @@
+"""The calendar rules the reports rest on: months, working days, capacity with FTE
+history, commitments spread over a period, lateness. Pure functions, no I/O."""
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from projections.calendar import (
+    Month,
+    active_in,
+    average_fte,
+    capacity_units,
+    committed_units,
+    days_late,
+    fte_on,
+    month_of,
+    overlaps,
+    ratio,
+    report_day,
+    utc_month_of,
+    working_days,
+)
+
+FEB_2024 = Month(2024, 2)
+
+
+@pytest.mark.parametrize(
+    "text, first, last",
+    [("2024-02", date(2024, 2, 1), date(2024, 2, 29)),  # leap year
+     ("2023-02", date(2023, 2, 1), date(2023, 2, 28)),
+     ("2024-12", date(2024, 12, 1), date(2024, 12, 31))],
+)
+def test_a_month_knows_its_first_and_last_day(text, first, last):
+    month = Month.parse(text)
+    assert (month.first_day, month.last_day, str(month)) == (first, last, text)
+
+
+@pytest.mark.parametrize("text", ["2024-13", "2024-00", "24-01", "2024-1", "2024-01-01", ""])
+def test_a_month_must_be_written_yyyy_mm(text):
+    with pytest.raises(ValueError):
+        Month.parse(text)
+
+
+def test_december_is_followed_by_january():
+    assert Month(2024, 12).next() == Month(2025, 1)
+
+
+@pytest.mark.parametrize(
+    "month, count",
+    # Counted on a wall calendar: Jan 2024 starts on a Monday, Feb 2024 on a Thursday
+    # and has 29 days, Mar 2024 starts on a Friday, Jun 2024 on a Saturday.
+    [(Month(2024, 1), 23), (Month(2024, 2), 21), (Month(2024, 3), 21), (Month(2024, 6), 20)],
+)
+def test_working_days_are_monday_to_friday(month, count):
+    days = working_days(month)
+    assert len(days) == count
+    assert all(day.weekday() < 5 for day in days)
+
+
+def test_an_activity_counts_in_the_month_of_its_last_day():
+    assert month_of(date(2024, 3, 1)) == "2024-03"
+    # Recorded late on 1 March in Tokyo is still 29 February in UTC.
+    tokyo = timezone(timedelta(hours=9))
+    assert utc_month_of(datetime(2024, 3, 1, 8, 0, tzinfo=tokyo)) == "2024-02"
+
+
+def test_fte_follows_its_history_and_is_zero_outside_membership():
+    history = [(date(2024, 1, 1), Decimal("0.5")), (date(2024, 2, 15), Decimal("1"))]
+    assert fte_on(history, None, date(2023, 12, 31)) == 0
+    assert fte_on(history, None, date(2024, 2, 14)) == Decimal("0.5")
+    assert fte_on(history, None, date(2024, 2, 15)) == Decimal("1")
+    assert fte_on(history, date(2024, 3, 16), date(2024, 3, 15)) == Decimal("1")
+    assert fte_on(history, date(2024, 3, 16), date(2024, 3, 16)) == 0
+
+
+def test_capacity_is_eight_units_per_working_day_times_fte():
+    assert capacity_units([(date(2024, 1, 1), Decimal("0.8"))], None, FEB_2024) == Decimal("134.4")
+
+
+def test_a_change_of_fte_mid_month_counts_from_its_day():
+    # 10 working days at 0.5 (1-14 Feb), 11 at 1.0 (15-29 Feb): 8 x (5 + 11) = 128.
+    history = [(date(2024, 1, 1), Decimal("0.5")), (date(2024, 2, 15), Decimal("1.0"))]
+    assert capacity_units(history, None, FEB_2024) == 128
+    assert round(average_fte(history, None, FEB_2024), 4) == Decimal("0.7619")
+    # January is not rewritten by February's change.
+    assert capacity_units(history, None, Month(2024, 1)) == Decimal("0.5") * 8 * 23
+
+
+def test_a_departure_ends_capacity_and_a_late_start_begins_it():
+    full_time = [(date(2024, 1, 1), Decimal(1))]
+    # Departing on Saturday 16 March: 11 working days (1-15 March) remain.
+    assert capacity_units(full_time, date(2024, 3, 16), Month(2024, 3)) == 88
+    # Joining on Thursday 15 February: 11 working days.
+    assert capacity_units([(date(2024, 2, 15), Decimal(1))], None, FEB_2024) == 88
+    assert capacity_units(full_time, date(2024, 1, 1), FEB_2024) == 0
+
+
+def test_an_allocation_commits_to_a_month_its_share_of_the_days():
+    # 30 units over Q1 2024 (91 days); February has 29 of them.
+    assert committed_units(date(2024, 1, 1), date(2024, 3, 31), 30, FEB_2024) == Decimal(30) * 29 / 91
+    assert committed_units(date(2024, 2, 1), date(2024, 2, 29), 10, FEB_2024) == 10
+    assert committed_units(date(2024, 3, 1), date(2024, 3, 31), 10, FEB_2024) == 0
+    assert committed_units(date(2024, 2, 10), date(2024, 2, 10), 3, FEB_2024) == 3
+
+
+def test_activity_in_a_month_needs_an_overlap_and_no_earlier_cancellation():
+    start, end = date(2024, 1, 15), date(2024, 4, 30)
+    assert overlaps(start, end, FEB_2024)
+    assert not overlaps(date(2024, 3, 1), end, FEB_2024)
+    assert active_in(start, end, None, FEB_2024)
+    assert active_in(start, end, date(2024, 2, 2), FEB_2024)  # cancelled during February
+    assert not active_in(start, end, date(2024, 2, 1), FEB_2024)  # cancelled as it began
+    assert not active_in(start, end, date(2024, 1, 20), FEB_2024)
+
+
+@pytest.mark.parametrize(
+    "today, expected",
+    [(date(2024, 4, 10), date(2024, 2, 29)),  # month over: its last day
+     (date(2024, 2, 10), date(2024, 2, 10)),  # month under way: today
+     (date(2024, 1, 10), date(2024, 2, 1))],  # month to come: its first day
+)
+def test_a_monthly_report_is_taken_on_the_months_last_day_or_today(today, expected):
+    assert report_day(FEB_2024, today) == expected
+
+
+def test_days_late_count_past_the_fourteen_day_window():
+    assert days_late(date(2024, 2, 1), date(2024, 2, 15)) == 0  # on the 14th day: on time
+    assert days_late(date(2024, 2, 1), date(2024, 2, 16)) == 1
+    assert days_late(date(2024, 1, 25), date(2024, 2, 12)) == 4
+
+
+def test_ratio_rounds_and_has_no_answer_without_a_whole():
+    assert ratio(11, Decimal(128)) == 0.0859
+    assert ratio(5, 0) is None

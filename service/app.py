@@ -14,6 +14,7 @@ from .api import balances, readiness, reports
 from .api.openapi import SharedResponsesPlugin
 from .api.problems import ProblemSchema, register_problem_handlers
 from .api.projection_access import install_projections
+from .api.projection_metrics import ProjectionLagCollector
 from .cli import register_cli
 from .config import Settings
 from .ledger import Ledger
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, ledger_factory: Callable[[], Le
     install_projections(app)
     install_request_observability(app)
     install_metrics_route(app)
+    app.extensions["metrics_collectors"].append(ProjectionLagCollector(app))
     register_cli(app)
     init_hubspot(app)
     return app

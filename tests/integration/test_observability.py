@@ -34,3 +34,13 @@ def test_metrics_count_requests_by_route_and_status_and_events_appended(api, wor
     assert 'status="422"' in text
     assert "ces_http_request_duration_seconds_bucket" in text
     assert "ces_events_appended_total" in text
+
+
+def test_metrics_show_each_projections_lag_behind_the_log(api, world):
+    api.post(f"/api/allocations/{world['allocation']['id']}/activities", activity())
+    api.get("/api/allocations")  # a projection-backed read: the views catch up first
+    text = api.client.get("/metrics").get_data(as_text=True)
+    lags = [line for line in text.splitlines() if line.startswith("ces_projection_lag_events{")]
+    assert lags, text[-2000:]
+    assert 'view="balances"' in "".join(lags)
+    assert all(float(line.rsplit(" ", 1)[1]) >= 0 for line in lags)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install postgres bench clean
+.PHONY: run test install postgres bench bench-ingest bench-projections clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,14 @@ postgres:
 test: $(STAMP) postgres
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP) postgres
-	$(BIN)/python -m bench
+# Benchmarks print ratios against baselines measured in the same run (see README).
+bench: bench-ingest bench-projections
+
+bench-ingest: $(STAMP) postgres
+	$(BIN)/python -m bench.ingest
+
+bench-projections: $(STAMP) postgres
+	$(BIN)/python -m bench.projections --database-url postgresql://postgres@127.0.0.1:5432/postgres
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

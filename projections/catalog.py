@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteDatastore
+from eventsourcing.utils import retry
 
 from .activities import ActivityLedger, PostgresActivityLedgerView, SQLiteActivityLedgerView
 from .balances import Balances, PostgresBalancesView, SQLiteBalancesView
@@ -39,6 +41,9 @@ CATALOG: dict[str, Kind] = {
                  "team members, line managers and FTE history"),
 }
 NAMES = tuple(CATALOG)
+
+# A pooled connection broken by a database restart fails once and is discarded.
+_once_more = retry((InterfaceError, OperationalError), max_attempts=2, wait=0.1)
 
 
 class Projections:
@@ -71,9 +76,10 @@ class Projections:
     def is_postgres(self) -> bool:
         return isinstance(self.datastore, PostgresDatastore)
 
+    @_once_more
     def head(self) -> int:
         """The position of the last event in the log (0 when empty). One plain query,
-        without the library's retries, so that an outage shows at once."""
+        tried twice at most, so that an outage shows at once."""
         events = self.app.recorder.events_table_name  # type: ignore[attr-defined]
         if self.is_postgres:
             schema = self.datastore.schema.replace('"', '""')
@@ -84,6 +90,7 @@ class Projections:
             cursor.execute(sql)
             return cursor.fetchone()["head"] or 0
 
+    @_once_more
     def positions(self, names: Iterable[str] | None = None) -> dict[str, int]:
         """The last position each view has processed, read in one query."""
         chosen = list(names) if names is not None else list(self.views)

@@ -8,17 +8,20 @@ little.
     .venv/bin/python -m bench.projections --database-url postgresql://postgres@127.0.0.1/bench
     .venv/bin/python -m bench.projections --events 100000 --baseline-events 25000
 
-The run:
-1. writes a log of `--baseline-events` events (50 allocations, activities with
-   corrections and retractions over 24 months), rebuilds each view and times a
-   monthly report: the baselines;
-2. grows the same log to `--events` events, the new activities in other months than
-   the report's, rebuilds each view (expect time ×4 for 4× the events, the same
-   events/second) and times the report again (expect ×1);
-3. grants 4× the allocations with as many activities each in the report's month, and
-   times the report (expect up to ×4).
+The run writes one log in three steps and replays each state into views of its own:
+1. baseline: `--baseline-events` events on `--allocations` allocations (activities
+   with corrections and retractions over 24 months, 20 per allocation in the
+   report's month); each view is rebuilt, timed;
+2. 4x allocations: three times as many again, each with 20 activities in the month;
+3. grown log: the log grown to `--events` events, on the first allocations and
+   outside the report's month; each view is rebuilt, timed (expect ×4 time for ×4
+   events: the same events per second).
+Then the monthly report is timed on each state in turn: expect up to ×4 from 1 to 2
+(the allocations it shows), ×1 from 2 to 3 (the same allocations and months, a
+longer log): a report reads per-allocation monthly sums, never the events.
 
-A PostgreSQL URL gets a fresh schema, dropped at the end.
+A PostgreSQL URL gets a fresh schema, a SQLite run a temporary folder; both are
+removed at the end.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import gc
 import random
+import shutil
 import tempfile
 import time
 import uuid
@@ -38,7 +42,6 @@ import psycopg
 
 from projections import NAMES, Projections
 from projections.calendar import Month
-from projections.follower import Follower
 from projections.rebuild import rebuild
 from projections.reports import monthly_report
 from service.domain import Allocation
@@ -51,6 +54,7 @@ LAST_DAY = date(2025, 12, 31)
 REPORT_MONTH = Month(2025, 6)
 MEMBERS = ("ana", "ben", "cat", "dev", "eve")
 REPORT_REPEATS = 25
+REPORT_VIEWS = ("balances", "activities", "usage")
 
 
 class LogWriter:
@@ -125,37 +129,46 @@ class LogWriter:
         return REPORT_MONTH.first_day + timedelta(self.random.randint(0, 29))
 
 
-def time_rebuilds(projections: Projections) -> dict[str, float]:
-    seconds = {}
+def time_rebuilds(states: list[State]) -> dict[str, dict[str, float]]:
+    """Seconds to rebuild each view of each state (up to that state's position in the
+    log), the states taken in turn view by view, so that a shift in the machine's load
+    hits them alike."""
+    seconds: dict[str, dict[str, float]] = {state.label: {} for state in states}
     for name in NAMES:
-        started = time.perf_counter()
-        rebuild(projections, name)
-        seconds[name] = time.perf_counter() - started
+        for state in states:
+            started = time.perf_counter()
+            rebuild(state.projections, name, until=state.events)
+            seconds[state.label][name] = time.perf_counter() - started
     return seconds
 
 
-def time_report(projections: Projections) -> float:
-    """Seconds of a monthly report (all engagements), best of several runs, with the
-    garbage collector paused as `timeit` does: a collection's cost follows everything
-    else the process holds (the aggregate cache grows with the log), not the report."""
-    timings = []
+def time_reports(states: dict[str, Projections]) -> dict[str, float]:
+    """Seconds of a monthly report (all engagements) on each state, best of several
+    runs taken in turn, so that a shift in the machine's load hits every state alike;
+    the garbage collector is paused as `timeit` does (a collection's cost follows all
+    the process holds, not the report)."""
+    best = dict.fromkeys(states, float("inf"))
     gc.collect()
     for _ in range(REPORT_REPEATS):
-        gc.disable()
-        try:
-            started = time.perf_counter()
-            report = monthly_report(projections, REPORT_MONTH, TODAY)
-            timings.append(time.perf_counter() - started)
-        finally:
-            gc.enable()
-    assert report["engagements"], "the report should show something"
-    return min(timings)
+        for label, projections in states.items():
+            gc.disable()
+            try:
+                started = time.perf_counter()
+                report = monthly_report(projections, REPORT_MONTH, TODAY)
+                best[label] = min(best[label], time.perf_counter() - started)
+            finally:
+                gc.enable()
+            assert report["engagements"], "the report should show something"
+    return best
 
 
 def store(database_url: str | None) -> tuple[dict[str, str], Callable[[], None]]:
     if database_url is None:
         folder = tempfile.mkdtemp(prefix="bench-projections-")
-        return persistence_environment(f"sqlite:///{folder}/ledger.sqlite3"), lambda: None
+        return (
+            persistence_environment(f"sqlite:///{folder}/ledger.sqlite3"),
+            lambda: shutil.rmtree(folder, ignore_errors=True),
+        )
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(database_url.split("?")[0], autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
@@ -187,55 +200,65 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(ledger: Ledger, args: Any) -> None:
+    """Three states of one log, each replayed into its own set of views (a table
+    prefix), so all three can be read side by side at the end."""
     store_name = "PostgreSQL" if "POSTGRES_DBNAME" in ledger.env else "SQLite"
     print(f"Read-model benchmark on {store_name}; report month {REPORT_MONTH}\n")
     writer = LogWriter(ledger)
-    projections = Projections(ledger)
-
-    def log_size() -> int:
-        return projections.head()
+    log = Projections(ledger, names=())
 
     first = writer.grant(args.allocations)
-    writer.activities(first, args.baseline_events - log_size() - 20 * len(first),
+    writer.activities(first, args.baseline_events - log.head() - 20 * len(first),
                       writer.day_outside_report_month)
     writer.activities(first, 20 * len(first), writer.day_in_report_month)
-    small_log = log_size()
-    print(f"1. baseline log: {small_log:,} events, {len(writer.allocations)} allocations")
-    small_rebuild = time_rebuilds(projections)
-    small_report = time_report(projections)
-
-    writer.activities(first, args.events - log_size(), writer.day_outside_report_month)
-    big_log = log_size()
-    print(f"2. grown log:    {big_log:,} events, {len(writer.allocations)} allocations")
-    big_rebuild = time_rebuilds(projections)
-    big_report = time_report(projections)
+    small = State("baseline", ledger, "s_", NAMES, len(writer.allocations))
 
     more = writer.grant(3 * args.allocations)
     writer.activities(more, 20 * len(more), writer.day_in_report_month)
-    assert Follower(projections).catch_up()
-    many_log = log_size()
-    print(f"3. 4x allocations: {many_log:,} events, {len(writer.allocations)} allocations\n")
-    many_report = time_report(projections)
+    many = State("4x allocations", ledger, "m_", REPORT_VIEWS, len(writer.allocations))
 
-    events_ratio = big_log / small_log
-    print(f"Rebuilding each view from the whole log; run 2 has {events_ratio:.2f}x the events:")
-    print(f"  {'view':<11}{'baseline':>23}{'grown log':>23}{'time ratio':>12}")
+    # Longer history for the first allocations, which already have activity in every
+    # month: the allocations and months a report reads stay as they were.
+    writer.activities(first, args.events - log.head(), writer.day_outside_report_month)
+    grown = State("4x allocations, grown log", ledger, "g_", NAMES, len(writer.allocations))
+    for name in REPORT_VIEWS:
+        rebuild(many.projections, name, until=many.events)
+    rebuilds = time_rebuilds([small, grown])
+    small_rebuild, grown_rebuild = rebuilds[small.label], rebuilds[grown.label]
+
+    for state in (small, many, grown):
+        print(f"  {state.label:<26}{state.events:>9,} events {state.allocations:>5} allocations")
+    ratio = grown.events / small.events
+    print(f"\nRebuilding each view from the whole log, {ratio:.2f}x the events the second time:")
+    print(f"  {'view':<11}{small.events:>17,} events{grown.events:>17,} events{'time ratio':>12}")
     for name in NAMES:
-        small, big = small_rebuild[name], big_rebuild[name]
-        print(f"  {name:<11}{_rate(small, small_log)}{_rate(big, big_log)}{big / small:>11.2f}x")
-    small, big = sum(small_rebuild.values()), sum(big_rebuild.values())
-    print(f"  {'all four':<11}{small:>9.2f}s {'':>13}{big:>9.2f}s {'':>13}{big / small:>11.2f}x")
+        before, after = small_rebuild[name], grown_rebuild[name]
+        print(f"  {name:<11}{_rate(before, small.events)}{_rate(after, grown.events)}"
+              f"{after / before:>11.2f}x")
+    before, after = sum(small_rebuild.values()), sum(grown_rebuild.values())
+    blank = ""
+    print(f"  {'all four':<11}{before:>9.2f}s {blank:>13}{after:>9.2f}s {blank:>13}"
+          f"{after / before:>11.2f}x")
 
-    allocations_ratio = len(writer.allocations) / args.allocations
-    print(f"\nMonthly report for {REPORT_MONTH}, best of {REPORT_REPEATS}:")
-    print(f"  {'log':<18}{'events':>9}{'allocations':>13}{'time':>11}{'time ratio':>12}")
-    for label, seconds, events, allocations in (
-        ("baseline", small_report, small_log, args.allocations),
-        (f"{events_ratio:.1f}x events", big_report, big_log, args.allocations),
-        (f"{allocations_ratio:.1f}x allocations", many_report, many_log, len(writer.allocations)),
+    timings = time_reports({s.label: s.projections for s in (small, many, grown)})
+    print(f"\nMonthly report for {REPORT_MONTH} (best of {REPORT_REPEATS}, taken in turn):")
+    for state, baseline, what in (
+        (many, small, f"{many.allocations / small.allocations:.1f}x the allocations"),
+        (grown, many, f"{grown.events / many.events:.1f}x the events"),
     ):
-        print(f"  {label:<18}{events:>9,}{allocations:>13}{seconds * 1000:>8.2f} ms"
-              f"{seconds / small_report:>11.2f}x")
+        seconds, reference = timings[state.label], timings[baseline.label]
+        print(f"  {state.label:<26}{seconds * 1000:7.2f} ms vs {baseline.label:<16}"
+              f"{reference * 1000:7.2f} ms: {seconds / reference:5.2f}x for {what}")
+
+
+class State:
+    """The log as it stood at one point, replayed into views of its own."""
+
+    def __init__(self, label: str, ledger: Ledger, namespace: str, names: tuple, allocations: int):
+        self.label = label
+        self.projections = Projections(ledger, namespace=namespace, names=names)
+        self.events = self.projections.head()
+        self.allocations = allocations
 
 
 def _rate(seconds: float, events: int) -> str:

@@ -25,8 +25,10 @@ def rebuild(
     progress: Progress | None = None,
     lock_wait: float = LOCK_WAIT_SECONDS,
     batch_size: int = BATCH_SIZE,
+    until: int | None = None,
 ) -> int:
-    """Replay the whole log into a fresh copy of view `name`; return the events applied."""
+    """Replay the whole log (or its events up to position `until`) into a fresh copy
+    of view `name`; return the number of events applied."""
     follower = Follower(projections, batch_size=batch_size)
     view = projections.views[name]
     with follower.locks.hold(name, wait=lock_wait) as held:
@@ -37,4 +39,4 @@ def rebuild(
             )
         view.drop()
         view.create_table()
-        return follower.apply_pending(name, progress)
+        return follower.apply_pending(name, progress, until=until)

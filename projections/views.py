@@ -8,9 +8,11 @@ INTEGER and BIGINT columns, dates and times as ISO text (which sorts as they do)
 `SQLiteView` and `PostgresView` differ only in how they name tables, pass parameters
 and serialise DDL; each concrete view is the portable class mixed with one of them.
 
-The tracking row is written first in each event's transaction: a second writer that
-somehow raced the first would block on that row and then fail the library's
-"position must increase" check, and roll back, instead of applying an event twice.
+The tracking row is written first in each transaction (an event's, or a batch's
+first event's, and again for its last): a second writer that somehow raced the first
+would block on that row, then fail the library's "position must increase" check and
+roll back, instead of applying an event twice. The views' locks (locks.py) keep that
+from happening in the first place.
 """
 
 from __future__ import annotations

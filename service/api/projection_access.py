@@ -2,9 +2,11 @@
 with the process's Ledger, so after a gunicorn fork too), the in-process follower
 thread, and reads that wait until the views have caught up with the writes.
 
-By default (PROJECTIONS_IN_PROCESS=true) each web process runs a follower thread; the
-views' locks let one of them write each view at a time. With a separate
-`flask --app wsgi projections run` process, set PROJECTIONS_IN_PROCESS=false.
+By default (PROJECTIONS_IN_PROCESS=true) each web process runs a follower thread,
+started once per process on its first write or projection-backed read (so after a
+gunicorn fork, whatever the preload setting); the views' locks let one of them write
+each view at a time. With a separate `flask --app wsgi projections run` process, set
+PROJECTIONS_IN_PROCESS=false.
 
 A projection-backed read waits (PROJECTIONS_WAIT_SECONDS, default 5) until its views
 have reached `min_position`, or, without it, the end of the log as the read arrived:
@@ -122,8 +124,17 @@ def _setting(name: str, default: Any) -> Any:
 
 
 def _nudge_after_write(response: Response) -> Response:
+    """After a write, start this process's follower if it is not running yet (the
+    first read would otherwise find a backlog) and have it look at the log now."""
+    if "X-Event-Position" not in response.headers:
+        return response
+    if _runs_in_process() and current_app.extensions["projections"].get("follower") is None:
+        try:
+            projections()
+        except Exception:  # the write succeeded; its answer must not turn into an error
+            log.exception("projections: could not start the follower")
     follower = current_app.extensions["projections"].get("follower")
-    if follower is not None and "X-Event-Position" in response.headers:
+    if follower is not None:
         follower.nudge()
     return response
 

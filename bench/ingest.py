@@ -6,6 +6,9 @@ same run on the same machine:
   Python web service doing a durable write), under the same gunicorn settings;
 - pgbench inserting one row per transaction (the database's own ceiling).
 
+The service runs as in production: web workers that only write and read, and the
+projection process (`flask --app wsgi projections run`) beside them on the same machine.
+
 Run with `make bench-ingest` (or `.venv/bin/python -m bench.ingest`). Prints requests per
 second and p50/p99 latency for each, and the ratios that matter on a shared, noisy
 machine: the service's throughput over the minimal endpoint's.
@@ -28,7 +31,15 @@ from datetime import date, timedelta
 
 import psycopg
 
-from tests.e2e.harness import Client, Service, build_allocations, drop_database, new_database
+from tests.e2e.harness import (
+    BIN,
+    ROOT,
+    Client,
+    Service,
+    build_allocations,
+    drop_database,
+    new_database,
+)
 
 CLIENT_LEVELS = (1, 4, 16)
 MEMBERS = ["ana", "ben", "caro", "dev"]
@@ -112,11 +123,16 @@ def main() -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("CREATE TABLE bench_rows (id bigserial PRIMARY KEY, body jsonb NOT NULL)")
     workers = args.workers or min(2 * os.cpu_count() + 1, 9)
-    service = Service(env={"DATABASE_URL": dsn}, workers=workers)
+    service = Service(env={"DATABASE_URL": dsn, "PROJECTIONS_IN_PROCESS": "false"}, workers=workers)
     minimal = Service(env={"BENCH_DSN": dsn}, workers=workers, app="bench.minimal_app:app")
+    projections = None
     try:
         print(f"starting the service and the minimal endpoint ({workers} gunicorn workers each) ...", flush=True)
         service.start()
+        projections = subprocess.Popen(
+            [str(BIN / "flask"), "--app", "wsgi", "projections", "run"], cwd=ROOT,
+            env={**os.environ, **service.env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
         minimal.start()
         admin = Client(service.url, service.token("admin"))
         allocations = build_allocations(admin, 16, MEMBERS)
@@ -154,6 +170,9 @@ def main() -> None:
         print(f"\nat 16 clients the service reaches {at16:.0%} of the minimal endpoint's throughput "
               f"(target: at least 50%)")
     finally:
+        if projections is not None:
+            projections.terminate()
+            projections.wait(timeout=30)
         service.stop()
         minimal.stop()
         drop_database(database)

@@ -79,6 +79,39 @@ def assert_exactly_once(admin: Client, allocations: list[str], acknowledged: lis
         assert balance["units_remaining"] == 100 - expected
 
 
+class BackgroundLoad:
+    """`clients` threads recording activities until stopped, each retrying until its
+    activity is acknowledged; what was acknowledged is kept for the checks."""
+
+    def __init__(self, url: str, token: str, allocations: list[str], clients: int):
+        self.url, self.token, self.allocations, self.clients = url, token, allocations, clients
+        self.statuses: Counter = Counter()
+        self.acknowledged: list[tuple[str, dict]] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run, args=(w,)) for w in range(clients)]
+
+    def _run(self, worker: int) -> None:
+        client = Client(self.url, self.token)
+        n = worker
+        while not self._stop.is_set():
+            allocation_id = self.allocations[n % len(self.allocations)]
+            body = record_until_acknowledged(client, allocation_id, n, self.statuses)
+            with self._lock:
+                self.acknowledged.append((allocation_id, body))
+            n += self.clients
+
+    def __enter__(self) -> BackgroundLoad:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+
 def test_16_clients_record_2000_activities_exactly_once(service: Service, admin: Client):
     allocations = build_allocations(admin, 10, MEMBERS)
     statuses: Counter = Counter()
@@ -102,39 +135,18 @@ def test_16_clients_record_2000_activities_exactly_once(service: Service, admin:
 
 def test_a_killed_web_worker_is_replaced_and_loses_nothing_acknowledged(service: Service, admin: Client):
     allocations = build_allocations(admin, 4, MEMBERS)
-    token = service.token("manager")
-    statuses: Counter = Counter()
-    stop = threading.Event()
-    acknowledged: list[tuple[str, dict]] = []
-    lock = threading.Lock()
-
-    def load(worker: int) -> None:
-        client = Client(service.url, token)
-        n = worker
-        while not stop.is_set():
-            allocation_id = allocations[n % 4]
-            body = record_until_acknowledged(client, allocation_id, n, statuses)
-            with lock:
-                acknowledged.append((allocation_id, body))
-            n += 8
-
-    threads = [threading.Thread(target=load, args=(w,)) for w in range(8)]
-    for t in threads:
-        t.start()
-    time.sleep(2)
-    before = set(service.worker_pids())
-    victim = random.choice(sorted(before))
-    os.kill(victim, signal.SIGKILL)
-    wait_until(lambda: len(set(service.worker_pids()) - before) >= 1, 30, "gunicorn to replace the worker")
-    time.sleep(2)
-    stop.set()
-    for t in threads:
-        t.join()
+    with BackgroundLoad(service.url, service.token("manager"), allocations, clients=8) as load:
+        time.sleep(2)
+        before = set(service.worker_pids())
+        victim = random.choice(sorted(before))
+        os.kill(victim, signal.SIGKILL)
+        wait_until(lambda: len(set(service.worker_pids()) - before) >= 1, 30, "gunicorn to replace the worker")
+        time.sleep(2)
     assert victim not in service.worker_pids()
-    assert statuses[500] == 0
+    assert load.statuses[500] == 0
     # The one request in flight in the killed worker may have failed; the client retried it.
-    assert statuses["connection error"] <= 8
-    assert_exactly_once(admin, allocations, acknowledged)
+    assert load.statuses["connection error"] <= 8
+    assert_exactly_once(admin, allocations, load.acknowledged)
 
 
 @pytest.fixture
@@ -150,43 +162,22 @@ def test_a_database_outage_answers_503_and_recovers_without_a_restart(cluster: T
         admin = Client(service.url, service.token("admin"))
         allocations = build_allocations(admin, 2, MEMBERS)
         token = service.token("manager")
-        statuses: Counter = Counter()
-        acknowledged: list[tuple[str, dict]] = []
-        lock = threading.Lock()
-        stop = threading.Event()
-
-        def load(worker: int) -> None:
-            client = Client(service.url, token)
-            n = worker
-            while not stop.is_set():
-                allocation_id = allocations[n % 2]
-                body = record_until_acknowledged(client, allocation_id, n, statuses)
-                with lock:
-                    acknowledged.append((allocation_id, body))
-                n += 4
-
-        threads = [threading.Thread(target=load, args=(w,)) for w in range(4)]
-        for t in threads:
-            t.start()
-        time.sleep(1.5)
-        cluster.stop()
-        outage = Client(service.url, token)
-        during = outage.post(
-            f"/api/allocations/{allocations[0]}/activities", activity_body(99999), key="during-outage",
-            timeout=15,
-        )
-        assert during.status_code == 503, during.text
-        assert during.headers["Retry-After"].isdigit()
-        assert during.headers["Content-Type"].startswith("application/problem+json")
-        time.sleep(3)
-        cluster.start()
-        time.sleep(3)
-        stop.set()
-        for t in threads:
-            t.join()
-        assert statuses[503] > 0, "the outage was not noticed by the load"
-        assert statuses[500] == 0
-        assert_exactly_once(admin, allocations, acknowledged)
+        with BackgroundLoad(service.url, token, allocations, clients=4) as load:
+            time.sleep(1.5)
+            cluster.stop()
+            during = Client(service.url, token).post(
+                f"/api/allocations/{allocations[0]}/activities", activity_body(99999),
+                key="during-outage", timeout=15,
+            )
+            assert during.status_code == 503, during.text
+            assert during.headers["Retry-After"].isdigit()
+            assert during.headers["Content-Type"].startswith("application/problem+json")
+            time.sleep(3)
+            cluster.start()
+            time.sleep(3)
+        assert load.statuses[503] > 0, "the outage was not noticed by the load"
+        assert load.statuses[500] == 0
+        assert_exactly_once(admin, allocations, load.acknowledged)
         assert service.process.poll() is None, "the service restarted or died"
     finally:
         service.stop()

@@ -1,4 +1,5 @@
-"""Command-line tools: `flask --app wsgi tokens create ROLE [--member H] [--engagement ID]`."""
+"""Command-line tools: `flask --app wsgi tokens create ROLE [--member H] [--engagement ID]`,
+`tokens revoke SECRET`, and the projections group."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from .api.ledger_access import ledger
 from .domain import DomainError
 from .tokens import ROLES
 
-tokens = AppGroup("tokens", help="Issue API tokens.")
+tokens = AppGroup("tokens", help="Issue and revoke API tokens.")
 
 
 @tokens.command("create")
@@ -30,6 +31,18 @@ def create_token(role: str, member: str | None, engagement) -> None:
         raise click.ClickException(error.message) from None
     click.echo(f"# {role} token" + (f" for {member}" if member else ""), err=True)
     click.echo(secret)
+
+
+@tokens.command("revoke")
+@click.argument("secret")
+def revoke_token(secret: str) -> None:
+    """Revoke a token (give its secret). Web processes stop accepting it within 30 s,
+    the time they cache a token."""
+    try:
+        ledger().revoke_token(secret, actor="cli")
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo("revoked", err=True)
 
 
 def register_cli(app: Flask) -> None:

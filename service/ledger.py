@@ -462,6 +462,13 @@ class Ledger(Application[UUID]):
         self.save(token)
         return secret, token
 
+    def revoke_token(self, secret: str, *, actor: str) -> None:
+        token = self.token_for(secret)
+        if token is None:
+            raise NotFound("no such token, or it is already revoked")
+        token.revoke(actor=actor)
+        self.save(token)
+
     def token_for(self, secret: str) -> ApiToken | None:
         try:
             token = self.repository.get(token_id(secret))

@@ -14,6 +14,17 @@ def test_tokens_create_prints_only_the_token_on_its_last_line(app, ledger):
     assert ledger.token_for(secret).role == "viewer"
 
 
+def test_a_revoked_token_is_refused(app, ledger):
+    runner = app.test_cli_runner()
+    secret = runner.invoke(args=["tokens", "create", "auditor"]).stdout.strip().splitlines()[-1]
+    assert runner.invoke(args=["tokens", "revoke", secret]).exit_code == 0
+    assert ledger.token_for(secret) is None
+    response = app.test_client().get("/api/team-members", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 401
+    again = runner.invoke(args=["tokens", "revoke", secret])
+    assert again.exit_code != 0 and "already revoked" in again.output
+
+
 def test_a_member_token_needs_a_registered_member(app):
     result = app.test_cli_runner().invoke(args=["tokens", "create", "member", "--member", "ghost"])
     assert result.exit_code != 0

@@ -18,6 +18,7 @@ from happening in the first place.
 from __future__ import annotations
 
 import hashlib
+from abc import abstractmethod
 import re
 import threading
 from collections.abc import Iterator
@@ -90,9 +91,9 @@ class View(TrackingRecorder):
     def raw_name(self, logical: str) -> str:
         return f"{self.namespace}{self.name}_{logical}"
 
+    @abstractmethod
     def table(self, logical: str) -> str:
         """The table's name as SQL refers to it (qualified on PostgreSQL)."""
-        raise NotImplementedError
 
     def compile(self, sql: str) -> str:
         compiled = self._compiled.get(sql)
@@ -101,8 +102,9 @@ class View(TrackingRecorder):
             self._compiled[sql] = compiled
         return compiled
 
+    @abstractmethod
     def _parameters(self, sql: str) -> str:
-        raise NotImplementedError
+        """Rewrite `:name` parameters in the store's own style."""
 
     def view_ddl(self) -> list[str]:
         statements = [

@@ -13,17 +13,11 @@ trips and whatever delays the client process (on a busy machine, waiting for a C
 every other writer queues behind it. Here one function call does lock, notify and
 insert, and commits as it returns: the lock is held for the server's work alone."""
 
-import time
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import (
-    IntegrityError,
-    InterfaceError,
-    InternalError,
-    OperationalError,
-    StoredEvent,
-)
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
@@ -33,7 +27,6 @@ from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 ATTEMPTS = 2
-CREATE_ATTEMPTS = 5
 
 
 def _fail_fast(method):
@@ -43,19 +36,23 @@ def _fail_fast(method):
 
 
 class CreatesTablesConcurrently:
-    """Every process creates the tables at start-up. Processes starting together race
-    on the library's CREATE TYPE and CREATE OR REPLACE FUNCTION ("duplicate key",
-    "tuple concurrently updated"); the loser tries again and finds them made."""
+    """Every process creates the tables at start-up, and the library's CREATE TYPE,
+    CREATE TABLE IF NOT EXISTS and CREATE OR REPLACE FUNCTION race when processes start
+    together on an empty database ("already exists", "tuple concurrently updated").
+    An advisory lock makes them take turns; the later ones find everything made."""
 
     def create_table(self) -> None:
-        for attempt in range(CREATE_ATTEMPTS):
+        key = int.from_bytes(
+            hashlib.sha256(f"ces-create:{self.datastore.schema}".encode()).digest()[:8],
+            "big",
+            signed=True,
+        )
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (key,))
             try:
                 super().create_table()  # type: ignore[misc]
-                return
-            except (IntegrityError, InternalError):
-                if attempt == CREATE_ATTEMPTS - 1:
-                    raise
-                time.sleep(0.1 * (attempt + 1))
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
 class FailFastAggregateRecorder(CreatesTablesConcurrently, PostgresAggregateRecorder):

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import postgres_url
 
-PROCESSES = 6
+PROCESSES = 8
 
 
 def start_ledger(database_url: str) -> int:

@@ -57,7 +57,9 @@ class Figures:
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000 if ordered else 0.0
+        return (
+            ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000 if ordered else 0.0
+        )
 
 
 def http_load(port: int, clients: int, seconds: float, request_for) -> Figures:
@@ -100,10 +102,29 @@ def pgbench(dsn_parts: dict[str, str], clients: int, seconds: int) -> Figures:
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         script.write("INSERT INTO bench_rows (body) VALUES ('{\"units\": 3}');\n")
     result = subprocess.run(
-        ["pgbench", "-n", "-h", dsn_parts["host"], "-p", dsn_parts["port"], "-U", "postgres",
-         "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds), "-f", script.name,
-         "-r", dsn_parts["dbname"]],
-        capture_output=True, text=True, check=True,
+        [
+            "pgbench",
+            "-n",
+            "-h",
+            dsn_parts["host"],
+            "-p",
+            dsn_parts["port"],
+            "-U",
+            "postgres",
+            "-c",
+            str(clients),
+            "-j",
+            str(min(clients, 2)),
+            "-T",
+            str(seconds),
+            "-f",
+            script.name,
+            "-r",
+            dsn_parts["dbname"],
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     os.unlink(script.name)
     tps = float(re.search(r"tps = ([\d.]+)", result.stdout).group(1))
@@ -115,7 +136,9 @@ def pgbench(dsn_parts: dict[str, str], clients: int, seconds: int) -> Figures:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=8, help="per measurement (default 8)")
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: as deployed)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (default: as deployed)"
+    )
     args = parser.parse_args()
 
     database = new_database()
@@ -127,11 +150,17 @@ def main() -> None:
     minimal = Service(env={"BENCH_DSN": dsn}, workers=workers, app="bench.minimal_app:app")
     projections = None
     try:
-        print(f"starting the service and the minimal endpoint ({workers} gunicorn workers each) ...", flush=True)
+        print(
+            f"starting the service and the minimal endpoint ({workers} gunicorn workers each) ...",
+            flush=True,
+        )
         service.start()
         projections = subprocess.Popen(
-            [str(BIN / "flask"), "--app", "wsgi", "projections", "run"], cwd=ROOT,
-            env={**os.environ, **service.env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [str(BIN / "flask"), "--app", "wsgi", "projections", "run"],
+            cwd=ROOT,
+            env={**os.environ, **service.env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         minimal.start()
         admin = Client(service.url, service.token("admin"))
@@ -140,13 +169,29 @@ def main() -> None:
         day = (date.today() - timedelta(days=1)).isoformat()
 
         def activity_request(client: int, n: int):
-            body = json.dumps({"team_member": MEMBERS[n % 4], "units": 1 + n % 3,
-                               "description": f"bench {client}-{n}", "date_from": day, "date_to": day})
-            return (f"/api/allocations/{allocations[client % 16]}/activities", body,
-                    {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            body = json.dumps(
+                {
+                    "team_member": MEMBERS[n % 4],
+                    "units": 1 + n % 3,
+                    "description": f"bench {client}-{n}",
+                    "date_from": day,
+                    "date_to": day,
+                }
+            )
+            return (
+                f"/api/allocations/{allocations[client % 16]}/activities",
+                body,
+                {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            )
 
         def row_request(client: int, n: int):
-            body = json.dumps({"team_member": MEMBERS[n % 4], "units": 1 + n % 3, "description": f"bench {client}-{n}"})
+            body = json.dumps(
+                {
+                    "team_member": MEMBERS[n % 4],
+                    "units": 1 + n % 3,
+                    "description": f"bench {client}-{n}",
+                }
+            )
             return "/rows", body, {"Content-Type": "application/json"}
 
         http_load(service.port, 4, 2, activity_request)  # warm-up: pools, caches, snapshots
@@ -156,19 +201,29 @@ def main() -> None:
             print(f"measuring {clients} client(s) ...", flush=True)
             ours = http_load(service.port, clients, args.seconds, activity_request)
             floor = http_load(minimal.port, clients, args.seconds, row_request)
-            database_only = pgbench({"host": "127.0.0.1", "port": "5432", "dbname": database}, clients, int(args.seconds))
+            database_only = pgbench(
+                {"host": "127.0.0.1", "port": "5432", "dbname": database},
+                clients,
+                int(args.seconds),
+            )
             rows.append((clients, ours, floor, database_only))
         print()
-        print(f"{'clients':>7}  {'service rps':>11} {'p50 ms':>7} {'p99 ms':>7}  "
-              f"{'minimal rps':>11} {'p50 ms':>7} {'p99 ms':>7}  {'pgbench tps':>11}  "
-              f"{'service/minimal':>15} {'service/pgbench':>15}")
+        print(
+            f"{'clients':>7}  {'service rps':>11} {'p50 ms':>7} {'p99 ms':>7}  "
+            f"{'minimal rps':>11} {'p50 ms':>7} {'p99 ms':>7}  {'pgbench tps':>11}  "
+            f"{'service/minimal':>15} {'service/pgbench':>15}"
+        )
         for clients, ours, floor, database_only in rows:
-            print(f"{clients:>7}  {ours.rps:>11.0f} {ours.percentile(50):>7.1f} {ours.percentile(99):>7.1f}  "
-                  f"{floor.rps:>11.0f} {floor.percentile(50):>7.1f} {floor.percentile(99):>7.1f}  "
-                  f"{database_only.rps:>11.0f}  {ours.rps / floor.rps:>15.2f} {ours.rps / database_only.rps:>15.2f}")
+            print(
+                f"{clients:>7}  {ours.rps:>11.0f} {ours.percentile(50):>7.1f} {ours.percentile(99):>7.1f}  "
+                f"{floor.rps:>11.0f} {floor.percentile(50):>7.1f} {floor.percentile(99):>7.1f}  "
+                f"{database_only.rps:>11.0f}  {ours.rps / floor.rps:>15.2f} {ours.rps / database_only.rps:>15.2f}"
+            )
         at16 = rows[-1][1].rps / rows[-1][2].rps
-        print(f"\nat 16 clients the service reaches {at16:.0%} of the minimal endpoint's throughput "
-              f"(target: at least 50%)")
+        print(
+            f"\nat 16 clients the service reaches {at16:.0%} of the minimal endpoint's throughput "
+            f"(target: at least 50%)"
+        )
     finally:
         if projections is not None:
             projections.terminate()

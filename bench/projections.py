@@ -67,21 +67,42 @@ class LogWriter:
         self.random = random.Random(seed)
         self.allocations: list[uuid.UUID] = []
         for handle in MEMBERS:
-            ledger.register_team_member(handle=handle, name=handle, line_manager="lee",
-                                        fte=Decimal("0.8"), effective_date=FIRST_DAY, actor="bench")
+            ledger.register_team_member(
+                handle=handle,
+                name=handle,
+                line_manager="lee",
+                fte=Decimal("0.8"),
+                effective_date=FIRST_DAY,
+                actor="bench",
+            )
 
     def grant(self, count: int) -> list[uuid.UUID]:
         made = []
         for n in range(count):
             if n % 10 == 0:
                 engagement = self.ledger.open_engagement(
-                    name=f"Engagement {len(self.allocations) + n}", community="c", description="",
-                    start_date=FIRST_DAY, end_date=LAST_DAY, contacts=[], actor="bench").value
+                    name=f"Engagement {len(self.allocations) + n}",
+                    community="c",
+                    description="",
+                    start_date=FIRST_DAY,
+                    end_date=LAST_DAY,
+                    contacts=[],
+                    actor="bench",
+                ).value
             _, project_id = self.ledger.define_project(
-                engagement.id, name=f"P{n}", outcome="o", actor="bench").value
-            made.append(self.ledger.grant_allocation(
-                project_id, start_date=FIRST_DAY, end_date=LAST_DAY, units=10_000,
-                description=f"A{n}", provider=self.random.choice(MEMBERS), actor="bench").value.id)
+                engagement.id, name=f"P{n}", outcome="o", actor="bench"
+            ).value
+            made.append(
+                self.ledger.grant_allocation(
+                    project_id,
+                    start_date=FIRST_DAY,
+                    end_date=LAST_DAY,
+                    units=10_000,
+                    description=f"A{n}",
+                    provider=self.random.choice(MEMBERS),
+                    actor="bench",
+                ).value.id
+            )
         self.allocations += made
         return made
 
@@ -106,18 +127,28 @@ class LogWriter:
             last = days()
             activity_id = uuid.uuid4()
             allocation.record_activity(
-                activity_id=activity_id, team_member=self.random.choice(MEMBERS),
-                units=self.random.choice((1, 2, 3, 5, 8)), description="work",
+                activity_id=activity_id,
+                team_member=self.random.choice(MEMBERS),
+                units=self.random.choice((1, 2, 3, 5, 8)),
+                description="work",
                 date_from=last - timedelta(self.random.randint(0, 1)) if last > FIRST_DAY else last,
-                date_to=last, actor="bench", today=TODAY)
+                date_to=last,
+                actor="bench",
+                today=TODAY,
+            )
             live.append(activity_id)
         elif choice < 0.95:
-            allocation.correct_activity(activity_id=self.random.choice(live), reason="fix",
-                                        changes={"units": self.random.randint(1, 8)}, actor="bench",
-                                        today=TODAY)
+            allocation.correct_activity(
+                activity_id=self.random.choice(live),
+                reason="fix",
+                changes={"units": self.random.randint(1, 8)},
+                actor="bench",
+                today=TODAY,
+            )
         else:
-            allocation.retract_activity(activity_id=live.pop(self.random.randrange(len(live))),
-                                        reason="dup", actor="bench")
+            allocation.retract_activity(
+                activity_id=live.pop(self.random.randrange(len(live))), reason="dup", actor="bench"
+            )
 
     def day_outside_report_month(self) -> date:
         while True:
@@ -208,8 +239,9 @@ def run(ledger: Ledger, args: Any) -> None:
     log = Projections(ledger, names=())
 
     first = writer.grant(args.allocations)
-    writer.activities(first, args.baseline_events - log.head() - 20 * len(first),
-                      writer.day_outside_report_month)
+    writer.activities(
+        first, args.baseline_events - log.head() - 20 * len(first), writer.day_outside_report_month
+    )
     writer.activities(first, 20 * len(first), writer.day_in_report_month)
     small = State("baseline", ledger, "s_", NAMES, len(writer.allocations))
 
@@ -233,12 +265,16 @@ def run(ledger: Ledger, args: Any) -> None:
     print(f"  {'view':<11}{small.events:>17,} events{grown.events:>17,} events{'time ratio':>12}")
     for name in NAMES:
         before, after = small_rebuild[name], grown_rebuild[name]
-        print(f"  {name:<11}{_rate(before, small.events)}{_rate(after, grown.events)}"
-              f"{after / before:>11.2f}x")
+        print(
+            f"  {name:<11}{_rate(before, small.events)}{_rate(after, grown.events)}"
+            f"{after / before:>11.2f}x"
+        )
     before, after = sum(small_rebuild.values()), sum(grown_rebuild.values())
     blank = ""
-    print(f"  {'all four':<11}{before:>9.2f}s {blank:>13}{after:>9.2f}s {blank:>13}"
-          f"{after / before:>11.2f}x")
+    print(
+        f"  {'all four':<11}{before:>9.2f}s {blank:>13}{after:>9.2f}s {blank:>13}"
+        f"{after / before:>11.2f}x"
+    )
 
     timings = time_reports({s.label: s.projections for s in (small, many, grown)})
     print(f"\nMonthly report for {REPORT_MONTH} (best of {REPORT_REPEATS}, taken in turn):")
@@ -247,8 +283,10 @@ def run(ledger: Ledger, args: Any) -> None:
         (grown, many, f"{grown.events / many.events:.1f}x the events"),
     ):
         seconds, reference = timings[state.label], timings[baseline.label]
-        print(f"  {state.label:<26}{seconds * 1000:7.2f} ms vs {baseline.label:<16}"
-              f"{reference * 1000:7.2f} ms: {seconds / reference:5.2f}x for {what}")
+        print(
+            f"  {state.label:<26}{seconds * 1000:7.2f} ms vs {baseline.label:<16}"
+            f"{reference * 1000:7.2f} ms: {seconds / reference:5.2f}x for {what}"
+        )
 
 
 class State:

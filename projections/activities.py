@@ -81,13 +81,20 @@ class ActivityLedger(Projection[ActivityLedgerView]):
                 "INSERT INTO {activities} VALUES (:id, :allocation_id, :team_member, :units, "
                 ":description, :date_from, :date_to, :month, :recorded_by, :recorded_at, "
                 ":recorded_month, :late, :days_late, 0, 0, :position)",
-                id=uid(event.activity_id), allocation_id=uid(event.originator_id),
-                team_member=event.team_member, units=event.units, description=event.description,
-                date_from=day(event.date_from), date_to=day(event.date_to),
-                month=month_of(event.date_to), recorded_by=event.recorded_by,
-                recorded_at=moment(event.timestamp), recorded_month=utc_month_of(event.timestamp),
+                id=uid(event.activity_id),
+                allocation_id=uid(event.originator_id),
+                team_member=event.team_member,
+                units=event.units,
+                description=event.description,
+                date_from=day(event.date_from),
+                date_to=day(event.date_to),
+                month=month_of(event.date_to),
+                recorded_by=event.recorded_by,
+                recorded_at=moment(event.timestamp),
+                recorded_month=utc_month_of(event.timestamp),
                 late=int(is_late(event.date_to, recorded_on)),
-                days_late=days_late(event.date_to, recorded_on), position=tracking.notification_id,
+                days_late=days_late(event.date_to, recorded_on),
+                position=tracking.notification_id,
             )
 
     @process_event.register(Allocation.ActivityCorrected)
@@ -108,7 +115,8 @@ class ActivityLedger(Projection[ActivityLedgerView]):
             tx.run(
                 f"UPDATE {{activities}} SET {assignments}corrections = corrections + 1 "
                 "WHERE id = :id",
-                id=uid(event.activity_id), **values,
+                id=uid(event.activity_id),
+                **values,
             )
 
     @process_event.register(Allocation.ActivityRetracted)

@@ -91,7 +91,9 @@ class BalancesView(View):
             rows = tx.rows(
                 f"SELECT * FROM {{engagements}} {where} "
                 "ORDER BY position LIMIT :limit OFFSET :offset",
-                limit=limit, offset=offset, **params,
+                limit=limit,
+                offset=offset,
+                **params,
             )
             count = tx.row(f"SELECT COUNT(*) AS n FROM {{engagements}} {where}", **params)
         return rows, count["n"] if count else 0
@@ -117,7 +119,9 @@ class BalancesView(View):
             rows = tx.rows(
                 f"SELECT * FROM {{allocations}} {where} "
                 "ORDER BY position LIMIT :limit OFFSET :offset",
-                limit=limit, offset=offset, **params,
+                limit=limit,
+                offset=offset,
+                **params,
             )
             count = tx.row(f"SELECT COUNT(*) AS n FROM {{allocations}} {where}", **params)
         return rows, count["n"] if count else 0
@@ -134,7 +138,9 @@ class BalancesView(View):
             return tx.rows(
                 "SELECT * FROM {allocations} WHERE end_date >= :first AND start_date <= :last "
                 f"{condition} ORDER BY position",
-                first=day(month.first_day), last=day(month.last_day), **params,
+                first=day(month.first_day),
+                last=day(month.last_day),
+                **params,
             )
 
     def engagements_and_projects(
@@ -201,18 +207,33 @@ class Balances(Projection[BalancesView]):
     @process_event.register(Engagement.EngagementOpened)
     def _opened(self, event: Any, tracking: Tracking) -> None:
         self._insert_engagement(
-            event, tracking, name=event.name, community=event.community,
-            description=event.description, start_date=day(event.start_date),
-            end_date=day(event.end_date), contacts=to_json(event.contacts),
-            portal_id=None, deal_id=None, amount=None,
+            event,
+            tracking,
+            name=event.name,
+            community=event.community,
+            description=event.description,
+            start_date=day(event.start_date),
+            end_date=day(event.end_date),
+            contacts=to_json(event.contacts),
+            portal_id=None,
+            deal_id=None,
+            amount=None,
         )
 
     @process_event.register(Engagement.DealClosedWon)
     def _deal_won(self, event: Any, tracking: Tracking) -> None:
         self._insert_engagement(
-            event, tracking, name=event.name, community="", description="",
-            start_date=None, end_date=None, contacts=to_json([]), portal_id=event.portal_id,
-            deal_id=event.deal_id, amount=decimal_text(event.amount),
+            event,
+            tracking,
+            name=event.name,
+            community="",
+            description="",
+            start_date=None,
+            end_date=None,
+            contacts=to_json([]),
+            portal_id=event.portal_id,
+            deal_id=event.deal_id,
+            amount=decimal_text(event.amount),
         )
 
     def _insert_engagement(self, event: Any, tracking: Tracking, **fields: Any) -> None:
@@ -221,8 +242,10 @@ class Balances(Projection[BalancesView]):
                 "INSERT INTO {engagements} VALUES (:id, :name, :community, :description, "
                 ":start_date, :end_date, :contacts, :portal_id, :deal_id, :amount, '{}', 0, "
                 ":created_on, :position)",
-                id=uid(event.originator_id), created_on=moment(event.timestamp),
-                position=tracking.notification_id, **fields,
+                id=uid(event.originator_id),
+                created_on=moment(event.timestamp),
+                position=tracking.notification_id,
+                **fields,
             )
 
     @process_event.register(Engagement.EngagementDetailsUpdated)
@@ -233,8 +256,11 @@ class Balances(Projection[BalancesView]):
             if field in changes:
                 value = changes[field]
                 values[field] = (
-                    to_json(value) if field == "contacts"
-                    else day(value) if field.endswith("_date") else value
+                    to_json(value)
+                    if field == "contacts"
+                    else day(value)
+                    if field.endswith("_date")
+                    else value
                 )
         if "deal" in changes:
             values["deal_details"] = to_json(changes["deal"])
@@ -243,7 +269,8 @@ class Balances(Projection[BalancesView]):
                 assignments = ", ".join(f"{field} = :{field}" for field in values)
                 tx.run(
                     f"UPDATE {{engagements}} SET {assignments} WHERE id = :id",
-                    id=uid(event.originator_id), **values,
+                    id=uid(event.originator_id),
+                    **values,
                 )
 
     @process_event.register(Engagement.EngagementClosed)
@@ -258,8 +285,11 @@ class Balances(Projection[BalancesView]):
         with self.view.transaction(tracking) as tx:
             tx.run(
                 "INSERT INTO {projects} VALUES (:id, :engagement_id, :name, :outcome, :position)",
-                id=uid(event.project_id), engagement_id=uid(event.originator_id),
-                name=event.name, outcome=event.outcome, position=tracking.notification_id,
+                id=uid(event.project_id),
+                engagement_id=uid(event.originator_id),
+                name=event.name,
+                outcome=event.outcome,
+                position=tracking.notification_id,
             )
 
     # Allocations
@@ -271,11 +301,17 @@ class Balances(Projection[BalancesView]):
                 "INSERT INTO {allocations} VALUES (:id, :engagement_id, :project_id, "
                 ":start_date, :end_date, :description, :provider, :units, 0, NULL, NULL, "
                 ":version, :modified_on, :position)",
-                id=uid(event.originator_id), engagement_id=uid(event.engagement_id),
-                project_id=uid(event.project_id), start_date=day(event.start_date),
-                end_date=day(event.end_date), description=event.description,
-                provider=event.provider, units=event.units, version=event.originator_version,
-                modified_on=moment(event.timestamp), position=tracking.notification_id,
+                id=uid(event.originator_id),
+                engagement_id=uid(event.engagement_id),
+                project_id=uid(event.project_id),
+                start_date=day(event.start_date),
+                end_date=day(event.end_date),
+                description=event.description,
+                provider=event.provider,
+                units=event.units,
+                version=event.originator_version,
+                modified_on=moment(event.timestamp),
+                position=tracking.notification_id,
             )
 
     @process_event.register(Allocation.AllocationAmended)
@@ -286,7 +322,9 @@ class Balances(Projection[BalancesView]):
                 "end_date = COALESCE(:end_date, end_date), "
                 "description = COALESCE(:description, description), "
                 "version = :version, modified_on = :modified_on WHERE id = :id",
-                units=event.units, end_date=day(event.end_date), description=event.description,
+                units=event.units,
+                end_date=day(event.end_date),
+                description=event.description,
                 **_versioned(event),
             )
 
@@ -296,7 +334,9 @@ class Balances(Projection[BalancesView]):
             tx.run(
                 "UPDATE {allocations} SET cancelled_on = :cancelled_on, cancel_reason = :reason, "
                 "version = :version, modified_on = :modified_on WHERE id = :id",
-                cancelled_on=day(event.timestamp.date()), reason=event.reason, **_versioned(event),
+                cancelled_on=day(event.timestamp.date()),
+                reason=event.reason,
+                **_versioned(event),
             )
 
     @process_event.register(Allocation.ActivityRecorded)
@@ -304,7 +344,8 @@ class Balances(Projection[BalancesView]):
         with self.view.transaction(tracking) as tx:
             tx.run(
                 "INSERT INTO {activity_units} VALUES (:id, :allocation_id, :units, 1)",
-                id=uid(event.activity_id), allocation_id=uid(event.originator_id),
+                id=uid(event.activity_id),
+                allocation_id=uid(event.originator_id),
                 units=event.units,
             )
             self._use(tx, event, event.units)
@@ -318,7 +359,8 @@ class Balances(Projection[BalancesView]):
                 delta = event.changes["units"] - (old["units"] if old else 0)
                 tx.run(
                     "UPDATE {activity_units} SET units = :units WHERE id = :id",
-                    id=uid(event.activity_id), units=event.changes["units"],
+                    id=uid(event.activity_id),
+                    units=event.changes["units"],
                 )
             self._use(tx, event, delta)
 
@@ -334,7 +376,8 @@ class Balances(Projection[BalancesView]):
         tx.run(
             "UPDATE {allocations} SET units_used = units_used + :units, version = :version, "
             "modified_on = :modified_on WHERE id = :id",
-            units=units, **_versioned(event),
+            units=units,
+            **_versioned(event),
         )
 
 

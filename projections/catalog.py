@@ -31,14 +31,27 @@ class Kind:
 
 
 CATALOG: dict[str, Kind] = {
-    "balances": Kind(Balances, SQLiteBalancesView, PostgresBalancesView,
-                     "engagements, projects and allocation balances"),
-    "activities": Kind(ActivityLedger, SQLiteActivityLedgerView, PostgresActivityLedgerView,
-                       "each activity in its current state, with its late flag"),
-    "usage": Kind(MonthlyUsage, SQLiteMonthlyUsageView, PostgresMonthlyUsageView,
-                  "units per allocation and per member, by month"),
-    "team": Kind(Team, SQLiteTeamView, PostgresTeamView,
-                 "team members, line managers and FTE history"),
+    "balances": Kind(
+        Balances,
+        SQLiteBalancesView,
+        PostgresBalancesView,
+        "engagements, projects and allocation balances",
+    ),
+    "activities": Kind(
+        ActivityLedger,
+        SQLiteActivityLedgerView,
+        PostgresActivityLedgerView,
+        "each activity in its current state, with its late flag",
+    ),
+    "usage": Kind(
+        MonthlyUsage,
+        SQLiteMonthlyUsageView,
+        PostgresMonthlyUsageView,
+        "units per allocation and per member, by month",
+    ),
+    "team": Kind(
+        Team, SQLiteTeamView, PostgresTeamView, "team members, line managers and FTE history"
+    ),
 }
 NAMES = tuple(CATALOG)
 

@@ -114,4 +114,3 @@ class Follower:
     def nudge(self) -> None:
         """Look at the log now rather than at the next poll (a write just happened)."""
         self.wake.set()
-

@@ -56,9 +56,12 @@ class ViewLocks:
     def _advisory(self, name: str, wait: float) -> Iterator[bool]:
         key = lock_key(f"{self.datastore.schema}:view:{self.namespace}{name}")
         with self.datastore.get_connection() as conn:
-            held = _retry_until(wait, lambda: conn.execute(
-                "SELECT pg_try_advisory_lock(%s) AS held", (key,)
-            ).fetchone()["held"])
+            held = _retry_until(
+                wait,
+                lambda: conn.execute("SELECT pg_try_advisory_lock(%s) AS held", (key,)).fetchone()[
+                    "held"
+                ],
+            )
             try:
                 yield held
             finally:
@@ -71,6 +74,7 @@ class ViewLocks:
     def _file(path: str, wait: float) -> Iterator[bool]:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
+
             def attempt() -> bool:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -53,7 +53,9 @@ class TeamView(View):
             )
         return {
             row["handle"]: Member(
-                handle=row["handle"], name=row["name"], line_manager=row["line_manager"],
+                handle=row["handle"],
+                name=row["name"],
+                line_manager=row["line_manager"],
                 departed_on=to_day(row["departed_on"]),
                 capacity_history=tuple(history.get(row["member_id"], ())),
             )
@@ -82,8 +84,11 @@ class Team(Projection[TeamView]):
             tx.run(
                 "INSERT INTO {members} "
                 "VALUES (:member_id, :handle, :name, :line_manager, NULL, :position)",
-                member_id=uid(event.originator_id), handle=event.handle, name=event.name,
-                line_manager=event.line_manager, position=tracking.notification_id,
+                member_id=uid(event.originator_id),
+                handle=event.handle,
+                name=event.name,
+                line_manager=event.line_manager,
+                position=tracking.notification_id,
             )
             _set_capacity(tx, event)
 
@@ -97,7 +102,8 @@ class Team(Projection[TeamView]):
         with self.view.transaction(tracking) as tx:
             tx.run(
                 "UPDATE {members} SET departed_on = :departed_on WHERE member_id = :member_id",
-                member_id=uid(event.originator_id), departed_on=day(event.effective_date),
+                member_id=uid(event.originator_id),
+                departed_on=day(event.effective_date),
             )
 
 
@@ -105,6 +111,7 @@ def _set_capacity(tx: Any, event: Any) -> None:
     tx.run(
         "INSERT INTO {capacity} VALUES (:member_id, :effective_date, :fte) "
         "ON CONFLICT (member_id, effective_date) DO UPDATE SET fte = :fte",
-        member_id=uid(event.originator_id), effective_date=day(event.effective_date),
+        member_id=uid(event.originator_id),
+        effective_date=day(event.effective_date),
         fte=decimal_text(event.fte),
     )

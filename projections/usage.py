@@ -80,8 +80,10 @@ class MonthlyUsage(Projection[MonthlyUsageView]):
     @process_event.register(Allocation.ActivityRecorded)
     def _recorded(self, event: Any, tracking: Tracking) -> None:
         entry = {
-            "id": uid(event.activity_id), "allocation_id": uid(event.originator_id),
-            "team_member": event.team_member, "units": event.units,
+            "id": uid(event.activity_id),
+            "allocation_id": uid(event.originator_id),
+            "team_member": event.team_member,
+            "units": event.units,
             "month": month_of(event.date_to),
         }
         with self.view.transaction(tracking) as tx:
@@ -128,10 +130,14 @@ def _count(tx: Any, entry: dict[str, Any], sign: int) -> None:
     tx.run(
         "INSERT INTO {by_allocation} VALUES (:allocation_id, :month, :units) "
         "ON CONFLICT (allocation_id, month) DO UPDATE SET units = {by_allocation}.units + :units",
-        allocation_id=entry["allocation_id"], month=entry["month"], units=units,
+        allocation_id=entry["allocation_id"],
+        month=entry["month"],
+        units=units,
     )
     tx.run(
         "INSERT INTO {by_member} VALUES (:team_member, :month, :units) "
         "ON CONFLICT (team_member, month) DO UPDATE SET units = {by_member}.units + :units",
-        team_member=entry["team_member"], month=entry["month"], units=units,
+        team_member=entry["team_member"],
+        month=entry["month"],
+        units=units,
     )

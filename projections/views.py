@@ -232,7 +232,8 @@ class PostgresView(View, PostgresTrackingRecorder):
         self._init_view(namespace)
         super().__init__(datastore, tracking_table_name=self.raw_name("tracking"))
         self.sql_create_statements.extend(
-            SQL(statement) for statement in self.view_ddl()  # type: ignore[arg-type]
+            SQL(statement)
+            for statement in self.view_ddl()  # type: ignore[arg-type]
         )
 
     def table(self, logical: str) -> str:

@@ -34,7 +34,9 @@ class LedgerApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
 
-def create_app(settings: Settings | None = None, ledger_factory: Callable[[], Ledger] | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None, ledger_factory: Callable[[], Ledger] | None = None
+) -> Flask:
     settings = settings or Settings.from_environment()
     app = Flask(__name__)
     app.config.update(
@@ -46,9 +48,7 @@ def create_app(settings: Settings | None = None, ledger_factory: Callable[[], Le
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         API_SPEC_OPTIONS={
-            "components": {
-                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
-            }
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}
         },
     )
     app.extensions["settings"] = settings

@@ -81,7 +81,9 @@ class Ledger(Application[UUID]):
     name = "ledger"
     snapshotting_intervals = {Allocation: 100}  # noqa: RUF012 - library's own class attribute
 
-    def __init__(self, env: dict[str, str] | None = None, today: Callable[[], date] = lenient_today):
+    def __init__(
+        self, env: dict[str, str] | None = None, today: Callable[[], date] = lenient_today
+    ):
         super().__init__(env)
         self.today = today
         # Members are never removed, so once seen they need not be looked up again.
@@ -106,8 +108,12 @@ class Ledger(Application[UUID]):
         request_id: UUID | None = None,
     ) -> Written[Engagement]:
         fields = dict(
-            name=name, community=community, description=description,
-            start_date=start_date, end_date=end_date, contacts=list(contacts or []),
+            name=name,
+            community=community,
+            description=description,
+            start_date=start_date,
+            end_date=end_date,
+            contacts=list(contacts or []),
         )
 
         engagement_id = request_id or uuid4()
@@ -137,8 +143,13 @@ class Ledger(Application[UUID]):
 
         def command() -> Written[Engagement]:
             engagement = Engagement.from_closed_won_deal(
-                portal_id=portal_id, deal_id=deal_id, name=name, amount=amount,
-                close_time=close_time, pipeline=pipeline, stage=stage,
+                portal_id=portal_id,
+                deal_id=deal_id,
+                name=name,
+                amount=amount,
+                close_time=close_time,
+                pipeline=pipeline,
+                stage=stage,
                 webhook_event_id=webhook_event_id,
             )
             if self._exists(engagement.id):
@@ -158,7 +169,9 @@ class Ledger(Application[UUID]):
 
         return self._retrying(command)
 
-    def record_deal_details(self, engagement_id: UUID, *, changes: dict[str, Any]) -> Written[Engagement]:
+    def record_deal_details(
+        self, engagement_id: UUID, *, changes: dict[str, Any]
+    ) -> Written[Engagement]:
         """Record the details fetched from HubSpot for a deal's engagement, once.
 
         Every web process may fetch the same deal; when two record at the same time,
@@ -168,7 +181,9 @@ class Ledger(Application[UUID]):
         def command() -> Written[Engagement]:
             engagement = self._get(Engagement, engagement_id)
             if engagement.deal_details:
-                return Written(engagement, self.position_of(engagement.id, engagement.version), True)
+                return Written(
+                    engagement, self.position_of(engagement.id, engagement.version), True
+                )
             engagement.update_details(changes=changes, actor="hubspot")
             return self._save(engagement, value=engagement)
 
@@ -193,8 +208,14 @@ class Ledger(Application[UUID]):
                     {"name": project["name"], "outcome": project["outcome"]},
                     {"name": name, "outcome": outcome},
                 )
-                return Written((engagement, project_id), self._position_of_project(engagement, project_id), True)
-            engagement.define_project(project_id=project_id, name=name, outcome=outcome, actor=actor)
+                return Written(
+                    (engagement, project_id),
+                    self._position_of_project(engagement, project_id),
+                    True,
+                )
+            engagement.define_project(
+                project_id=project_id, name=name, outcome=outcome, actor=actor
+            )
             locator = Locator(id=project_id, kind="project", owner_id=engagement.id)
             return self._save(locator, engagement, value=(engagement, project_id))
 
@@ -215,8 +236,11 @@ class Ledger(Application[UUID]):
         request_id: UUID | None = None,
     ) -> Written[Allocation]:
         fields = dict(
-            start_date=start_date, end_date=end_date, units=units,
-            description=description, provider=provider,
+            start_date=start_date,
+            end_date=end_date,
+            units=units,
+            description=description,
+            provider=provider,
         )
 
         allocation_id = request_id or uuid4()
@@ -230,12 +254,18 @@ class Ledger(Application[UUID]):
             if provider is not None:
                 self._require_member_exists(provider, "provider")
             allocation = Allocation.grant(
-                id=allocation_id, engagement_id=engagement.id, project_id=project_id,
-                actor=actor, **fields,
+                id=allocation_id,
+                engagement_id=engagement.id,
+                project_id=project_id,
+                actor=actor,
+                **fields,
             )
             engagement.book_allocation(
-                project_id=project_id, allocation_id=allocation.id,
-                start_date=start_date, end_date=end_date, actor=actor,
+                project_id=project_id,
+                allocation_id=allocation.id,
+                start_date=start_date,
+                end_date=end_date,
+                actor=actor,
             )
             return self._save(engagement, allocation, value=allocation)
 
@@ -260,8 +290,11 @@ class Ledger(Application[UUID]):
             if end_date is not None:
                 engagement = self._get(Engagement, allocation.engagement_id)
                 engagement.book_allocation(
-                    project_id=allocation.project_id, allocation_id=allocation.id,
-                    start_date=allocation.start_date, end_date=end_date, actor=actor,
+                    project_id=allocation.project_id,
+                    allocation_id=allocation.id,
+                    start_date=allocation.start_date,
+                    end_date=end_date,
+                    actor=actor,
                 )
                 changed.append(engagement)
             return self._save(*reversed(changed), value=allocation)
@@ -307,8 +340,11 @@ class Ledger(Application[UUID]):
         if only_member is not None and team_member != only_member:
             raise Forbidden(f"a member token may record only {only_member}'s activities")
         fields = dict(
-            team_member=team_member, units=units, description=description,
-            date_from=date_from, date_to=date_to,
+            team_member=team_member,
+            units=units,
+            description=description,
+            date_from=date_from,
+            date_to=date_to,
         )
 
         activity_id = request_id or uuid4()
@@ -364,8 +400,12 @@ class Ledger(Application[UUID]):
             if changes.get("team_member") is not None:
                 self._require_member_exists(changes["team_member"], "team_member")
             allocation.correct_activity(
-                activity_id=activity_id, changes=changes, reason=reason, actor=actor,
-                today=self.today(), request_id=request,
+                activity_id=activity_id,
+                changes=changes,
+                reason=reason,
+                actor=actor,
+                today=self.today(),
+                request_id=request,
             )
             return self._save(allocation, value=(allocation, activity_id))
 
@@ -411,8 +451,12 @@ class Ledger(Application[UUID]):
             if self._exists(team_member_id(handle)):
                 raise Conflict(f"team member {handle} is already registered")
             member = TeamMember.register(
-                handle=handle, name=name, line_manager=line_manager, fte=fte,
-                effective_date=effective_date, actor=actor,
+                handle=handle,
+                name=name,
+                line_manager=line_manager,
+                fte=fte,
+                effective_date=effective_date,
+                actor=actor,
             )
             return self._save(member, value=member)
 
@@ -500,7 +544,9 @@ class Ledger(Application[UUID]):
             raise NotFound(f"team member {handle} is not registered") from None
 
     def team_members(self) -> list[TeamMember]:
-        return [self._get(TeamMember, i) for i in self._originators_of(TeamMember.TeamMemberRegistered)]
+        return [
+            self._get(TeamMember, i) for i in self._originators_of(TeamMember.TeamMemberRegistered)
+        ]
 
     def engagements(self) -> list[Engagement]:
         ids = list(self._originators_of(Engagement.EngagementOpened))
@@ -550,7 +596,9 @@ class Ledger(Application[UUID]):
         stored = next(self.events.get(originator_id, gt=version - 1, lte=version))
         return {name: getattr(stored, name, None) for name in fields}
 
-    def _replay_of(self, allocation: Allocation, request: str, value: Any = None) -> Written[Any] | None:
+    def _replay_of(
+        self, allocation: Allocation, request: str, value: Any = None
+    ) -> Written[Any] | None:
         """The earlier outcome of a retried command on an allocation, if it is one."""
         if request not in allocation.handled_requests:
             return None
@@ -600,7 +648,10 @@ class Ledger(Application[UUID]):
     def _require_own_activity(
         self, allocation: Allocation, activity_id: UUID, only_member: str | None
     ) -> None:
-        if only_member is not None and allocation.activity(activity_id)["team_member"] != only_member:
+        if (
+            only_member is not None
+            and allocation.activity(activity_id)["team_member"] != only_member
+        ):
             raise Forbidden(f"a member token may change only {only_member}'s activities")
 
     def _require_member_exists(self, handle: str, field: str) -> None:
@@ -645,6 +696,4 @@ def _label(cls: type) -> str:
 
 def _require_same_request(original: dict[str, Any] | None, repeated: dict[str, Any]) -> None:
     if original != repeated:
-        raise IdempotencyKeyReused(
-            "the Idempotency-Key was already used for a different request"
-        )
+        raise IdempotencyKeyReused("the Idempotency-Key was already used for a different request")

@@ -31,9 +31,13 @@ from .store_errors import DATABASE_UNAVAILABLE
 REQUEST_ID_HEADER = "X-Request-ID"
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
-REQUESTS = Counter("ces_http_requests_total", "HTTP requests answered", ["route", "method", "status"])
+REQUESTS = Counter(
+    "ces_http_requests_total", "HTTP requests answered", ["route", "method", "status"]
+)
 LATENCY = Histogram(
-    "ces_http_request_duration_seconds", "Time to answer an HTTP request", ["route", "method"],
+    "ces_http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["route", "method"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 EVENTS_APPENDED = Counter("ces_events_appended_total", "Events appended to the event store")
@@ -45,7 +49,9 @@ def configure_logging(level: str = "INFO") -> None:
     """JSON lines on standard error for the service's own loggers."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={"levelname": "level"})
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={"levelname": "level"}
+        )
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -90,7 +90,9 @@ class FailFastApplicationRecorder(CreatesTablesConcurrently, PostgresApplication
         self.locked_insert_statement = SQL("SELECT * FROM {schema}.{function}(%s)").format(**names)
 
     @retry((InterfaceError, OperationalError), max_attempts=ATTEMPTS, wait=0.1)
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         events = [
             self.construct_pg_stored_event(
                 originator_id=e.originator_id,

@@ -36,7 +36,9 @@ def persistence_environment(database_url: str) -> dict[str, str]:
         # sqlite:///var/x is relative to the working directory, sqlite:////srv/x absolute.
         path = url.path[1:]
         if not path:
-            raise DatabaseURLError("a sqlite DATABASE_URL needs a file: sqlite:///var/ledger.sqlite3")
+            raise DatabaseURLError(
+                "a sqlite DATABASE_URL needs a file: sqlite:///var/ledger.sqlite3"
+            )
         return {
             **AGGREGATE_CACHE,
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",

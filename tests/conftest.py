@@ -19,7 +19,11 @@ PG_DATABASE = os.environ.get("TEST_PGDATABASE", "ces_test")
 def _admin_connection(dbname: str = "postgres") -> psycopg.Connection:
     try:
         return psycopg.connect(
-            host=PG_HOST, port=PG_PORT, user="postgres", dbname=dbname, autocommit=True,
+            host=PG_HOST,
+            port=PG_PORT,
+            user="postgres",
+            dbname=dbname,
+            autocommit=True,
             connect_timeout=5,
         )
     except psycopg.OperationalError as error:
@@ -35,7 +39,9 @@ def _admin_connection(dbname: str = "postgres") -> psycopg.Connection:
 def pg_database() -> str:
     """A database of the suite's own, made once per run."""
     with _admin_connection() as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (PG_DATABASE,)).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (PG_DATABASE,)
+        ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
     return PG_DATABASE

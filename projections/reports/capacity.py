@@ -36,13 +36,15 @@ def capacity_report(projections: Projections, month: Month) -> dict[str, Any]:
         units_used = used.get(handle, 0)
         if capacity == 0 and units_used == 0:
             continue
-        rows.append({
-            "handle": handle,
-            "fte": _rounded(average_fte(history, departed_on, month), 3),
-            "capacity_units": _rounded(capacity, 2),
-            "units_used": units_used,
-            "fraction": ratio(units_used, capacity),
-        })
+        rows.append(
+            {
+                "handle": handle,
+                "fte": _rounded(average_fte(history, departed_on, month), 3),
+                "capacity_units": _rounded(capacity, 2),
+                "units_used": units_used,
+                "fraction": ratio(units_used, capacity),
+            }
+        )
     team_capacity = total(
         capacity_units(m.capacity_history, m.departed_on, month) for m in members.values()
     )

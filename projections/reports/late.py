@@ -53,10 +53,12 @@ def late_report(projections: Projections, month: Month, today: date) -> dict[str
                 and active_in(start, end, to_day(allocation["cancelled_on"]), month)
                 and usage.get(allocation["id"], {}).get("month", 0) == 0
             ):
-                silent.append({
-                    "handle": provider,
-                    "line_manager": manager_of(provider),
-                    "allocation_id": allocation["id"],
-                })
+                silent.append(
+                    {
+                        "handle": provider,
+                        "line_manager": manager_of(provider),
+                        "allocation_id": allocation["id"],
+                    }
+                )
         silent.sort(key=lambda e: (e["line_manager"] or "", e["handle"]))
     return {"month": str(month), "late": late, "silent_members": silent}

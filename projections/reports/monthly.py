@@ -46,7 +46,8 @@ def monthly_report(
         tree.setdefault(row["engagement_id"], {}).setdefault(row["project_id"], []).append(entry)
 
     shown = [
-        engagement for engagement in engagements.values()
+        engagement
+        for engagement in engagements.values()
         if engagement["id"] in tree or engagement["id"] == engagement_id
     ]
     report_engagements = []
@@ -58,13 +59,15 @@ def monthly_report(
                 by_project.items(), key=lambda item: projects[item[0]]["position"]
             )
         ]
-        report_engagements.append({
-            "id": engagement["id"],
-            "name": engagement["name"],
-            "community": engagement["community"],
-            "projects": report_projects,
-            "totals": totals(a for p in report_projects for a in p["allocations"]),
-        })
+        report_engagements.append(
+            {
+                "id": engagement["id"],
+                "name": engagement["name"],
+                "community": engagement["community"],
+                "projects": report_projects,
+                "totals": totals(a for p in report_projects for a in p["allocations"]),
+            }
+        )
     return {
         "month": str(month),
         "engagements": report_engagements,

@@ -11,15 +11,37 @@ from collections.abc import Iterable
 from typing import Any
 
 MONTHLY_COLUMNS = (
-    "month", "engagement_id", "engagement_name", "community", "project_id", "project_name",
-    "id", "description", "start_date", "end_date", "units_granted", "units_used_month",
-    "units_used_to_date", "units_remaining", "percent_used", "percent_elapsed", "status",
-    "pace", "overrun",
+    "month",
+    "engagement_id",
+    "engagement_name",
+    "community",
+    "project_id",
+    "project_name",
+    "id",
+    "description",
+    "start_date",
+    "end_date",
+    "units_granted",
+    "units_used_month",
+    "units_used_to_date",
+    "units_remaining",
+    "percent_used",
+    "percent_elapsed",
+    "status",
+    "pace",
+    "overrun",
 )
 CAPACITY_COLUMNS = ("month", "handle", "fte", "capacity_units", "units_used", "fraction")
 LATE_COLUMNS = (
-    "month", "kind", "activity_id", "allocation_id", "team_member", "line_manager",
-    "date_to", "recorded_at", "days_late",
+    "month",
+    "kind",
+    "activity_id",
+    "allocation_id",
+    "team_member",
+    "line_manager",
+    "date_to",
+    "recorded_at",
+    "days_late",
 )
 
 
@@ -48,8 +70,11 @@ def late_rows(report: dict[str, Any]) -> Iterable[dict[str, Any]]:
         yield {"month": report["month"], "kind": "late", **entry}
     for entry in report["silent_members"]:
         yield {
-            "month": report["month"], "kind": "silent", "team_member": entry["handle"],
-            "line_manager": entry["line_manager"], "allocation_id": entry["allocation_id"],
+            "month": report["month"],
+            "kind": "silent",
+            "team_member": entry["handle"],
+            "line_manager": entry["line_manager"],
+            "allocation_id": entry["allocation_id"],
         }
 
 

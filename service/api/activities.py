@@ -24,11 +24,15 @@ class ActivityInSchema(ma.Schema):
     team_member = ma.fields.String(required=True, validate=NAME)
     units = units_field(
         required=True,
-        metadata={"description": "1 (<1 h), 2 (a meeting), 3 (up to 2 h), 5 (half a day), 8 (a day)"},
+        metadata={
+            "description": "1 (<1 h), 2 (a meeting), 3 (up to 2 h), 5 (half a day), 8 (a day)"
+        },
     )
     description = ma.fields.String(required=True, validate=TEXT)
     date_from = ma.fields.Date(required=True)
-    date_to = ma.fields.Date(required=True, metadata={"description": "equal to date_from for one day"})
+    date_to = ma.fields.Date(
+        required=True, metadata={"description": "equal to date_from for one day"}
+    )
 
     @ma.validates_schema
     def to_not_before_from(self, data, **kwargs):
@@ -92,7 +96,10 @@ def activity_written(result):
 def record_activity(body, allocation_id: UUID):
     """Record work done. Past the balance is accepted (an overrun). Honours `Idempotency-Key`."""
     result = ledger().record_activity(
-        allocation_id, **body, actor=principal().actor, only_member=only_member(),
+        allocation_id,
+        **body,
+        actor=principal().actor,
+        only_member=only_member(),
         request_id=request_id(),
     )
     return activity_written(result)
@@ -105,7 +112,10 @@ def record_activity(body, allocation_id: UUID):
 def record_project_activity(body, project_id: UUID):
     """Record work against the project's allocation that covers `date_to`."""
     result = ledger().record_project_activity(
-        project_id, **body, actor=principal().actor, only_member=only_member(),
+        project_id,
+        **body,
+        actor=principal().actor,
+        only_member=only_member(),
         request_id=request_id(),
     )
     return activity_written(result)
@@ -128,8 +138,12 @@ def correct_activity(body, activity_id: UUID):
     """Correct an activity; the original stays in the log. Honours `Idempotency-Key`."""
     reason = body.pop("reason")
     result = ledger().correct_activity(
-        activity_id, changes=body, reason=reason, actor=principal().actor,
-        only_member=only_member(), request_id=request_id(),
+        activity_id,
+        changes=body,
+        reason=reason,
+        actor=principal().actor,
+        only_member=only_member(),
+        request_id=request_id(),
     )
     return activity_written(result)
 
@@ -141,7 +155,10 @@ def correct_activity(body, activity_id: UUID):
 def retract_activity(body, activity_id: UUID):
     """Retract an activity: it no longer counts. Honours `Idempotency-Key`."""
     result = ledger().retract_activity(
-        activity_id, reason=body["reason"], actor=principal().actor,
-        only_member=only_member(), request_id=request_id(),
+        activity_id,
+        reason=body["reason"],
+        actor=principal().actor,
+        only_member=only_member(),
+        request_id=request_id(),
     )
     return activity_written(result)

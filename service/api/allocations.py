@@ -26,7 +26,8 @@ class AllocationInSchema(ma.Schema):
     units = units_field(required=True)
     description = ma.fields.String(required=True, validate=TEXT)
     provider = ma.fields.String(
-        load_default=None, validate=NAME,
+        load_default=None,
+        validate=NAME,
         metadata={"description": "handle of the team member responsible"},
     )
 

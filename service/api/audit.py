@@ -63,7 +63,8 @@ def stream(stream_id: UUID):
 
 class AuditLogQuerySchema(ma.Schema):
     after = ma.fields.Integer(
-        load_default=0, validate=ma.validate.Range(min=0),
+        load_default=0,
+        validate=ma.validate.Range(min=0),
         metadata={"description": "the position to read after (0: from the start)"},
     )
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))

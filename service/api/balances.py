@@ -53,7 +53,10 @@ def list_allocations(query):
     read_models = fresh(("balances",), query.get("min_position"))
     today = clock.today()
     rows, total = read_models.view("balances").allocations_page(
-        today=today, limit=query["limit"], offset=query["offset"], status=query.get("status"),
+        today=today,
+        limit=query["limit"],
+        offset=query["offset"],
+        status=query.get("status"),
         engagement_id=str(engagement_id) if engagement_id else None,
     )
     return {

@@ -123,8 +123,12 @@ def list_engagements(query):
     """Engagements in the order they were opened, from the `balances` read model; a
     limited viewer sees only its own."""
     only = principal().engagement_id
-    rows, total = fresh(("balances",), query.get("min_position")).view("balances").engagements_page(
-        limit=query["limit"], offset=query["offset"], only=str(only) if only else None
+    rows, total = (
+        fresh(("balances",), query.get("min_position"))
+        .view("balances")
+        .engagements_page(
+            limit=query["limit"], offset=query["offset"], only=str(only) if only else None
+        )
     )
     return {
         "items": [listed_engagement(row) for row in rows],
@@ -157,6 +161,10 @@ def define_project(body, engagement_id: UUID):
     project = engagement.projects[str(project_id)]
     return written(
         result,
-        {"id": project_id, "engagement_id": engagement.id, "name": project["name"],
-         "outcome": project["outcome"]},
+        {
+            "id": project_id,
+            "engagement_id": engagement.id,
+            "name": project["name"],
+            "outcome": project["outcome"],
+        },
     )

@@ -20,7 +20,10 @@ WRITES = {
 
 
 def problem_response(description: str) -> dict:
-    return {"description": description, "content": {"application/problem+json": {"schema": ERROR_REF}}}
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": ERROR_REF}},
+    }
 
 
 class SharedResponsesPlugin(BasePlugin):

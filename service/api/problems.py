@@ -28,12 +28,15 @@ class ProblemSchema(ma.Schema):
     status = ma.fields.Integer(required=True, metadata={"example": 422})
     detail = ma.fields.String(required=True)
     errors = ma.fields.Dict(
-        keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
         metadata={"description": "per-field messages, for validation errors"},
     )
 
 
-def problem(status: int, detail: str, errors: dict | None = None, headers: dict | None = None) -> Response:
+def problem(
+    status: int, detail: str, errors: dict | None = None, headers: dict | None = None
+) -> Response:
     title = HTTP_STATUS_CODES.get(status, "Error")
     body: dict = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if errors:

@@ -16,7 +16,9 @@ from .projection_access import projections
 def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
     return (
         GaugeMetricFamily(
-            "ces_projection_lag_events", "Events in the log not yet applied to the view", labels=["view"]
+            "ces_projection_lag_events",
+            "Events in the log not yet applied to the view",
+            labels=["view"],
         ),
         GaugeMetricFamily(
             "ces_projection_position", "Last log position applied to the view", labels=["view"]

@@ -53,7 +53,9 @@ def activity_body(allocation: Allocation, activity_id: UUID | str) -> dict[str, 
     }
 
 
-def engagement_body(engagement: Engagement, allocations: dict[str, Allocation], on: date) -> dict[str, Any]:
+def engagement_body(
+    engagement: Engagement, allocations: dict[str, Allocation], on: date
+) -> dict[str, Any]:
     projects = []
     totals = {"units_granted": 0, "units_used": 0, "units_remaining": 0}
     for project_id, project in engagement.projects.items():
@@ -63,8 +65,12 @@ def engagement_body(engagement: Engagement, allocations: dict[str, Allocation], 
                 for key in totals:
                     totals[key] += body[key]
         projects.append(
-            {"id": UUID(project_id), "name": project["name"], "outcome": project["outcome"],
-             "allocations": bodies}
+            {
+                "id": UUID(project_id),
+                "name": project["name"],
+                "outcome": project["outcome"],
+                "allocations": bodies,
+            }
         )
     return {**engagement_summary(engagement), "projects": projects, "totals": totals}
 
@@ -80,9 +86,14 @@ def engagement_summary(engagement: Engagement) -> dict[str, Any]:
         "contacts": engagement.contacts,
         "source": engagement.source,
         "hubspot": (
-            {"portal_id": engagement.portal_id, "deal_id": engagement.deal_id,
-             "amount": engagement.amount, "details": engagement.deal_details}
-            if engagement.deal_id is not None else None
+            {
+                "portal_id": engagement.portal_id,
+                "deal_id": engagement.deal_id,
+                "amount": engagement.amount,
+                "details": engagement.deal_details,
+            }
+            if engagement.deal_id is not None
+            else None
         ),
         "closed": engagement.closed,
         "created_on": engagement.created_on,

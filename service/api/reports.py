@@ -33,7 +33,9 @@ from .balances import visible_engagement_id
 from .projection_access import FreshReadSchema, fresh
 
 blp = Blueprint(
-    "reports", __name__, url_prefix="/api/reports",
+    "reports",
+    __name__,
+    url_prefix="/api/reports",
     description="Reports: JSON, or CSV with `Accept: text/csv`",
 )
 
@@ -43,6 +45,7 @@ TEAM_REPORT_ROLES = ("bd", "manager", "auditor", "viewer")
 
 
 # Requests
+
 
 class MonthQuerySchema(FreshReadSchema):
     month = ma.fields.String(
@@ -57,6 +60,7 @@ class MonthlyQuerySchema(MonthQuerySchema):
 
 
 # Responses
+
 
 class ReportActivitySchema(ma.Schema):
     id = ma.fields.UUID()
@@ -159,6 +163,7 @@ class LateReportSchema(ma.Schema):
 
 # Routes
 
+
 @blp.route("/monthly", methods=["GET"])
 @requires("bd", "manager", "member", "auditor", "viewer")
 @blp.arguments(MonthlyQuerySchema, location="query")
@@ -170,7 +175,9 @@ def monthly(query):
     engagement_id = visible_engagement_id(query.get("engagement_id"))
     read_models = fresh(("balances", "usage", "activities"), query.get("min_position"))
     report = monthly_report(
-        read_models, Month.parse(query["month"]), clock.today(),
+        read_models,
+        Month.parse(query["month"]),
+        clock.today(),
         str(engagement_id) if engagement_id else None,
     )
     if engagement_id is not None and not report["engagements"]:

@@ -14,12 +14,18 @@ from .writes import written
 
 blp = Blueprint("team", __name__, url_prefix="/api", description="Team members and capacity")
 
-FTE = validate.Range(min=0, min_inclusive=False, max=1, error="fte must be more than 0 and at most 1")
+FTE = validate.Range(
+    min=0, min_inclusive=False, max=1, error="fte must be more than 0 and at most 1"
+)
 
 
 class TeamMemberInSchema(ma.Schema):
     handle = ma.fields.String(
-        required=True, validate=[NAME, validate.Regexp(r"^[A-Za-z0-9._@-]+$", error="letters, digits and . _ @ - only")]
+        required=True,
+        validate=[
+            NAME,
+            validate.Regexp(r"^[A-Za-z0-9._@-]+$", error="letters, digits and . _ @ - only"),
+        ],
     )
     name = ma.fields.String(required=True, validate=NAME)
     fte = ma.fields.Decimal(required=True, validate=FTE, as_string=True)

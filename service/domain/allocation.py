@@ -231,7 +231,10 @@ class Allocation(Aggregate):
             today,
         )
         self._activity_corrected(
-            activity_id=activity_id, changes=changes, reason=reason, actor=actor,
+            activity_id=activity_id,
+            changes=changes,
+            reason=reason,
+            actor=actor,
             request_id=request_id,
         )
 

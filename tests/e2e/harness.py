@@ -62,7 +62,9 @@ class Service:
     app: str = "wsgi:app"
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
-    log_path: Path = field(default_factory=lambda: Path(tempfile.mkstemp(prefix="ces-gunicorn-", suffix=".log")[1]))
+    log_path: Path = field(
+        default_factory=lambda: Path(tempfile.mkstemp(prefix="ces-gunicorn-", suffix=".log")[1])
+    )
 
     @property
     def url(self) -> str:
@@ -72,9 +74,11 @@ class Service:
         env = {**os.environ, **self.env, "GUNICORN_WORKERS": str(self.workers)}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), *GUNICORN_ARGS,
-             "--bind", f"127.0.0.1:{self.port}", self.app],
-            cwd=ROOT, env=env, stdout=self.log_path.open("wb"), stderr=subprocess.STDOUT,
+            [str(BIN / "gunicorn"), *GUNICORN_ARGS, "--bind", f"127.0.0.1:{self.port}", self.app],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log_path.open("wb"),
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         wait_until(self._healthy, 30, f"gunicorn on {self.url} (log: {self.log_path})")
@@ -86,7 +90,9 @@ class Service:
         return requests.get(f"{self.url}/healthz", timeout=1).status_code == 200
 
     def worker_pids(self) -> list[int]:
-        out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
+        ).stdout
         return [int(p) for p in out.split()]
 
     def stop(self) -> None:
@@ -101,8 +107,12 @@ class Service:
     def flask(self, *args: str) -> str:
         """Run `flask --app wsgi ...` against the same database; return its stdout."""
         result = subprocess.run(
-            [str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT,
-            env={**os.environ, **self.env}, capture_output=True, text=True, timeout=120,
+            [str(BIN / "flask"), "--app", "wsgi", *args],
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert result.returncode == 0, result.stderr
         return result.stdout
@@ -119,7 +129,9 @@ class Client:
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
 
-    def post(self, path: str, body: Any, key: str | None = None, timeout: float = 30) -> requests.Response:
+    def post(
+        self, path: str, body: Any, key: str | None = None, timeout: float = 30
+    ) -> requests.Response:
         headers = {"Idempotency-Key": key} if key else {}
         return self.session.post(f"{self.url}{path}", json=body, headers=headers, timeout=timeout)
 
@@ -135,30 +147,58 @@ class Client:
 def build_allocations(admin: Client, count: int, members: list[str]) -> list[str]:
     """Members, one engagement, and `count` projects with one allocation each."""
     for handle in members:
-        admin.created("/api/team-members", {"handle": handle, "name": handle, "fte": "1",
-                                            "line_manager": "lee", "effective_date": days_ago(400)})
-    engagement = admin.created("/api/engagements", {
-        "name": "Load", "community": "Load test", "description": "e2e",
-        "start_date": days_ago(100), "end_date": days_ago(-100)})
+        admin.created(
+            "/api/team-members",
+            {
+                "handle": handle,
+                "name": handle,
+                "fte": "1",
+                "line_manager": "lee",
+                "effective_date": days_ago(400),
+            },
+        )
+    engagement = admin.created(
+        "/api/engagements",
+        {
+            "name": "Load",
+            "community": "Load test",
+            "description": "e2e",
+            "start_date": days_ago(100),
+            "end_date": days_ago(-100),
+        },
+    )
     allocations = []
     for i in range(count):
-        project = admin.created(f"/api/engagements/{engagement['id']}/projects", {"name": f"P{i}", "outcome": "o"})
-        allocation = admin.created(f"/api/projects/{project['id']}/allocations", {
-            "start_date": days_ago(60), "end_date": days_ago(-30), "units": 100,
-            "description": f"A{i}", "provider": members[i % len(members)]})
+        project = admin.created(
+            f"/api/engagements/{engagement['id']}/projects", {"name": f"P{i}", "outcome": "o"}
+        )
+        allocation = admin.created(
+            f"/api/projects/{project['id']}/allocations",
+            {
+                "start_date": days_ago(60),
+                "end_date": days_ago(-30),
+                "units": 100,
+                "description": f"A{i}",
+                "provider": members[i % len(members)],
+            },
+        )
         allocations.append(allocation["id"])
     return allocations
 
 
 def new_database() -> str:
     name = f"ces_e2e_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return name
 
 
 def drop_database(name: str) -> None:
-    with psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -179,18 +219,36 @@ class ThrowawayCluster:
     def create(self) -> ThrowawayCluster:
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
-        self._as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self._as_postgres(
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+        )
         self.start()
         return self
 
     def start(self) -> None:
         self._as_postgres(
-            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "start",
-            "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-w",
+            "start",
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
         )
 
     def stop(self) -> None:
-        self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        self._as_postgres(
+            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"
+        )
 
     def destroy(self) -> None:
         try:

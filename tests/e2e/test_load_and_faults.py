@@ -26,12 +26,23 @@ MEMBERS = ["ana", "ben", "caro", "dev"]
 
 
 def activity_body(n: int) -> dict:
-    return {"team_member": MEMBERS[n % len(MEMBERS)], "units": 1 + n % 3,
-            "description": f"work item {n}", "date_from": days_ago(n % 30), "date_to": days_ago(n % 30)}
+    return {
+        "team_member": MEMBERS[n % len(MEMBERS)],
+        "units": 1 + n % 3,
+        "description": f"work item {n}",
+        "date_from": days_ago(n % 30),
+        "date_to": days_ago(n % 30),
+    }
 
 
-def record_until_acknowledged(client: Client, allocation_id: str, n: int, statuses: Counter,
-                              retry_anyway: bool = False, give_up_after: float = 120) -> dict:
+def record_until_acknowledged(
+    client: Client,
+    allocation_id: str,
+    n: int,
+    statuses: Counter,
+    retry_anyway: bool = False,
+    give_up_after: float = 120,
+) -> dict:
     """A well-behaved client: retries failures with the same Idempotency-Key until
     acknowledged (and, for a share of requests, retries even a success, as a client
     whose connection dropped before it read the answer would)."""
@@ -62,7 +73,9 @@ def stored_activities(admin: Client, allocations: list[str]) -> dict[str, list[d
     return {a: admin.get(f"/api/allocations/{a}/activities").json()["items"] for a in allocations}
 
 
-def assert_exactly_once(admin: Client, allocations: list[str], acknowledged: list[tuple[str, dict]]) -> None:
+def assert_exactly_once(
+    admin: Client, allocations: list[str], acknowledged: list[tuple[str, dict]]
+) -> None:
     stored = stored_activities(admin, allocations)
     stored_ids = Counter(item["id"] for items in stored.values() for item in items)
     acknowledged_ids = [body["id"] for _, body in acknowledged]
@@ -71,7 +84,9 @@ def assert_exactly_once(admin: Client, allocations: list[str], acknowledged: lis
     assert not missing, f"{len(missing)} acknowledged activities are not stored"
     duplicated = [i for i, count in stored_ids.items() if count > 1]
     assert not duplicated, f"activities stored twice: {duplicated[:5]}"
-    assert len(stored_ids) == len(acknowledged_ids), "the store holds activities nobody acknowledged"
+    assert len(stored_ids) == len(acknowledged_ids), (
+        "the store holds activities nobody acknowledged"
+    )
     for allocation_id in allocations:
         expected = sum(b["units"] for a, b in acknowledged if a == allocation_id)
         balance = admin.get(f"/api/allocations/{allocation_id}").json()
@@ -122,8 +137,14 @@ def test_16_clients_record_2000_activities_exactly_once(service: Service, admin:
         done = []
         for n in range(worker, 2000, 16):
             allocation_id = allocations[n % 10]
-            done.append((allocation_id, record_until_acknowledged(
-                client, allocation_id, n, statuses, retry_anyway=(n % 10 == 0))))
+            done.append(
+                (
+                    allocation_id,
+                    record_until_acknowledged(
+                        client, allocation_id, n, statuses, retry_anyway=(n % 10 == 0)
+                    ),
+                )
+            )
         return done
 
     with ThreadPoolExecutor(16) as pool:
@@ -133,14 +154,20 @@ def test_16_clients_record_2000_activities_exactly_once(service: Service, admin:
     assert_exactly_once(admin, allocations, acknowledged)
 
 
-def test_a_killed_web_worker_is_replaced_and_loses_nothing_acknowledged(service: Service, admin: Client):
+def test_a_killed_web_worker_is_replaced_and_loses_nothing_acknowledged(
+    service: Service, admin: Client
+):
     allocations = build_allocations(admin, 4, MEMBERS)
     with BackgroundLoad(service.url, service.token("manager"), allocations, clients=8) as load:
         time.sleep(2)
         before = set(service.worker_pids())
         victim = random.choice(sorted(before))
         os.kill(victim, signal.SIGKILL)
-        wait_until(lambda: len(set(service.worker_pids()) - before) >= 1, 30, "gunicorn to replace the worker")
+        wait_until(
+            lambda: len(set(service.worker_pids()) - before) >= 1,
+            30,
+            "gunicorn to replace the worker",
+        )
         time.sleep(2)
     assert victim not in service.worker_pids()
     assert load.statuses[500] == 0
@@ -166,8 +193,10 @@ def test_a_database_outage_answers_503_and_recovers_without_a_restart(cluster: T
             time.sleep(1.5)
             cluster.stop()
             during = Client(service.url, token).post(
-                f"/api/allocations/{allocations[0]}/activities", activity_body(99999),
-                key="during-outage", timeout=15,
+                f"/api/allocations/{allocations[0]}/activities",
+                activity_body(99999),
+                key="during-outage",
+                timeout=15,
             )
             assert during.status_code == 503, during.text
             assert during.headers["Retry-After"].isdigit()

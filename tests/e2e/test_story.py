@@ -26,7 +26,13 @@ from service.domain import engagement_id_for_deal
 from service.ledger import Ledger
 from service.store import persistence_environment
 from tests.e2e.harness import BIN, ROOT, Client, Service, wait_until
-from tests.integration.test_hubspot_fetch import COMPANY_BODY, COMPANY_PATH, DEAL, DEAL_PATH, deal_body
+from tests.integration.test_hubspot_fetch import (
+    COMPANY_BODY,
+    COMPANY_PATH,
+    DEAL,
+    DEAL_PATH,
+    deal_body,
+)
 
 SECRET = "e2e-client-secret"
 PORTAL = 145106154
@@ -49,8 +55,11 @@ class ProjectionProcess:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [str(BIN / "flask"), "--app", "wsgi", "projections", "run"], cwd=ROOT, env=self.env,
-            stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            [str(BIN / "flask"), "--app", "wsgi", "projections", "run"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
         )
 
     def kill(self) -> None:
@@ -64,22 +73,39 @@ class ProjectionProcess:
 
 
 def closed_won_delivery(url: str) -> tuple[bytes, dict[str, str]]:
-    body = json.dumps([{
-        "eventId": 3816279340, "subscriptionId": 2963051, "portalId": PORTAL, "appId": 4708013,
-        "occurredAt": int(time.time() * 1000), "subscriptionType": "deal.propertyChange",
-        "attemptNumber": 0, "objectId": int(DEAL), "changeSource": "CRM_UI",
-        "propertyName": "dealstage", "propertyValue": "closedwon",
-    }]).encode()
+    body = json.dumps(
+        [
+            {
+                "eventId": 3816279340,
+                "subscriptionId": 2963051,
+                "portalId": PORTAL,
+                "appId": 4708013,
+                "occurredAt": int(time.time() * 1000),
+                "subscriptionType": "deal.propertyChange",
+                "attemptNumber": 0,
+                "objectId": int(DEAL),
+                "changeSource": "CRM_UI",
+                "propertyName": "dealstage",
+                "propertyValue": "closedwon",
+            }
+        ]
+    ).encode()
     stamp = str(int(time.time() * 1000))
-    signature = Signature.get_signature(SECRET, body.decode(), "v3", http_uri=url, http_method="POST", timestamp=stamp)
-    return body, {"X-HubSpot-Signature-v3": signature, "X-HubSpot-Request-Timestamp": stamp,
-                  "Content-Type": "application/json"}
+    signature = Signature.get_signature(
+        SECRET, body.decode(), "v3", http_uri=url, http_method="POST", timestamp=stamp
+    )
+    return body, {
+        "X-HubSpot-Signature-v3": signature,
+        "X-HubSpot-Request-Timestamp": stamp,
+        "Content-Type": "application/json",
+    }
 
 
 @pytest.fixture
 def stack(database_url, httpserver, tmp_path):
     httpserver.expect_request(DEAL_PATH, method="GET").respond_with_json(
-        deal_body(contract_start_date=day(40), contract_end_date=day(-50), contract_hours="40"))
+        deal_body(contract_start_date=day(40), contract_end_date=day(-50), contract_hours="40")
+    )
     httpserver.expect_request(COMPANY_PATH, method="GET").respond_with_json(COMPANY_BODY)
     env = {
         "DATABASE_URL": database_url,
@@ -104,8 +130,11 @@ def test_the_whole_story_then_a_killed_projection_process(stack, database_url):
 
     # HubSpot: a forged delivery is refused, a signed one creates the engagement.
     body, headers = closed_won_delivery(f"{service.url}/webhooks/hubspot")
-    forged = admin.session.post(f"{service.url}/webhooks/hubspot", data=body,
-                                headers={**headers, "X-HubSpot-Signature-v3": "forged"})
+    forged = admin.session.post(
+        f"{service.url}/webhooks/hubspot",
+        data=body,
+        headers={**headers, "X-HubSpot-Signature-v3": "forged"},
+    )
     assert forged.status_code == 401
     delivered = admin.session.post(f"{service.url}/webhooks/hubspot", data=body, headers=headers)
     assert delivered.status_code == 204, delivered.text
@@ -116,29 +145,78 @@ def test_the_whole_story_then_a_killed_projection_process(stack, database_url):
         projects = engagement.get("projects") or []
         return engagement if projects and projects[0]["allocations"] else None
 
-    engagement = wait_until(engagement_with_contract, 60, "the deal's details and contracted allocation")
+    engagement = wait_until(
+        engagement_with_contract, 60, "the deal's details and contracted allocation"
+    )
     assert engagement["name"] == "Open Data Week support"
-    listed = admin.get("/api/engagements", min_position=delivered.headers["X-Event-Position"]).json()
+    listed = admin.get(
+        "/api/engagements", min_position=delivered.headers["X-Event-Position"]
+    ).json()
     assert engagement_id in [e["id"] for e in listed["items"]]
     allocation_id = engagement["projects"][0]["allocations"][0]["id"]
     assert engagement["projects"][0]["allocations"][0]["units_granted"] == 40
 
     # The team, each member with a token of their own.
     for handle in ("ana", "ben"):
-        admin.created("/api/team-members", {"handle": handle, "name": handle.title(), "fte": "0.5",
-                                            "line_manager": "lee", "effective_date": day(300)})
+        admin.created(
+            "/api/team-members",
+            {
+                "handle": handle,
+                "name": handle.title(),
+                "fte": "0.5",
+                "line_manager": "lee",
+                "effective_date": day(300),
+            },
+        )
     ana = Client(service.url, service.token("member", "--member", "ana"))
     ben = Client(service.url, service.token("member", "--member", "ben"))
     path = f"/api/allocations/{allocation_id}/activities"
-    first = ana.created(path, {"team_member": "ana", "units": 3, "description": "guide review",
-                               "date_from": day(0), "date_to": day(0)})
-    ben.created(path, {"team_member": "ben", "units": 5, "description": "workshop",
-                       "date_from": day(0), "date_to": day(0)})
-    wrong = ben.created(path, {"team_member": "ben", "units": 8, "description": "duplicate",
-                               "date_from": day(0), "date_to": day(0)})
-    assert ben.post(path, {"team_member": "ana", "units": 1, "description": "not mine",
-                           "date_from": day(0), "date_to": day(0)}).status_code == 403
-    corrected = ana.created(f"/api/activities/{first['id']}/corrections", {"units": 2, "reason": "typo"})
+    first = ana.created(
+        path,
+        {
+            "team_member": "ana",
+            "units": 3,
+            "description": "guide review",
+            "date_from": day(0),
+            "date_to": day(0),
+        },
+    )
+    ben.created(
+        path,
+        {
+            "team_member": "ben",
+            "units": 5,
+            "description": "workshop",
+            "date_from": day(0),
+            "date_to": day(0),
+        },
+    )
+    wrong = ben.created(
+        path,
+        {
+            "team_member": "ben",
+            "units": 8,
+            "description": "duplicate",
+            "date_from": day(0),
+            "date_to": day(0),
+        },
+    )
+    assert (
+        ben.post(
+            path,
+            {
+                "team_member": "ana",
+                "units": 1,
+                "description": "not mine",
+                "date_from": day(0),
+                "date_to": day(0),
+            },
+        ).status_code
+        == 403
+    )
+    corrected = ana.created(
+        f"/api/activities/{first['id']}/corrections", {"units": 2, "reason": "typo"}
+    )
     last = ben.created(f"/api/activities/{wrong['id']}/retraction", {"reason": "entered twice"})
 
     # Reports read the projections, waiting for the last write.
@@ -146,19 +224,31 @@ def test_the_whole_story_then_a_killed_projection_process(stack, database_url):
     [reported] = [e for e in monthly["engagements"] if e["id"] == engagement_id]
     allocation = reported["projects"][0]["allocations"][0]
     assert (allocation["units_used_month"], allocation["units_remaining"]) == (7, 33)
-    assert sorted((a["team_member"], a["units"]) for a in allocation["activities"]) == [("ana", 2), ("ben", 5)]
+    assert sorted((a["team_member"], a["units"]) for a in allocation["activities"]) == [
+        ("ana", 2),
+        ("ben", 5),
+    ]
     capacity = admin.get("/api/reports/capacity", month=MONTH, min_position=last["position"]).json()
     used = {m["handle"]: m["units_used"] for m in capacity["members"]}
     assert (used["ana"], used["ben"]) == (2, 5)
-    csv = admin.session.get(f"{service.url}/api/reports/monthly", params={"month": MONTH},
-                            headers={"Accept": "text/csv"})
+    csv = admin.session.get(
+        f"{service.url}/api/reports/monthly",
+        params={"month": MONTH},
+        headers={"Accept": "text/csv"},
+    )
     assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
 
     audit = Client(service.url, service.token("auditor"))
     events = audit.get("/api/audit/events", limit=500).json()
     types = [e["event_type"] for e in events["items"]]
-    for expected in ("DealClosedWon", "EngagementDetailsUpdated", "AllocationGranted",
-                     "ActivityRecorded", "ActivityCorrected", "ActivityRetracted"):
+    for expected in (
+        "DealClosedWon",
+        "EngagementDetailsUpdated",
+        "AllocationGranted",
+        "ActivityRecorded",
+        "ActivityCorrected",
+        "ActivityRetracted",
+    ):
         assert expected in types
     assert corrected["position"] in [e["position"] for e in events["items"]]
 
@@ -169,8 +259,16 @@ def test_the_whole_story_then_a_killed_projection_process(stack, database_url):
     def load() -> None:
         n = 0
         while not stop.is_set():
-            response = manager.post(path, {"team_member": "ana", "units": 1, "description": f"load {n}",
-                                           "date_from": day(n % 20), "date_to": day(n % 20)})
+            response = manager.post(
+                path,
+                {
+                    "team_member": "ana",
+                    "units": 1,
+                    "description": f"load {n}",
+                    "date_from": day(n % 20),
+                    "date_to": day(n % 20),
+                },
+            )
             assert response.status_code == 201, response.text
             n += 1
 

@@ -84,7 +84,9 @@ def ledger(app: Flask) -> Ledger:
 @pytest.fixture
 def make_token(app: Flask, ledger: Ledger):
     def make(role: str, member: str | None = None, engagement_id=None) -> str:
-        secret, _ = ledger.issue_token(role=role, member=member, engagement_id=engagement_id, actor="test")
+        secret, _ = ledger.issue_token(
+            role=role, member=member, engagement_id=engagement_id, actor="test"
+        )
         return secret
 
     return make
@@ -103,28 +105,48 @@ def world(api: ApiClient) -> dict[str, Any]:
     for handle, manager in (("ana", "lee"), ("ben", "lee")):
         response = api.post(
             "/api/team-members",
-            {"handle": handle, "name": handle.title(), "fte": "0.5", "line_manager": manager,
-             "effective_date": days_ago(365)},
+            {
+                "handle": handle,
+                "name": handle.title(),
+                "fte": "0.5",
+                "line_manager": manager,
+                "effective_date": days_ago(365),
+            },
         )
         assert response.status_code == 201, response.json
     engagement = api.post(
         "/api/engagements",
-        {"name": "Open Data Week", "community": "Open Data NL", "description": "support",
-         "start_date": days_ago(90), "end_date": days_ago(-180)},
+        {
+            "name": "Open Data Week",
+            "community": "Open Data NL",
+            "description": "support",
+            "start_date": days_ago(90),
+            "end_date": days_ago(-180),
+        },
     ).json
     project = api.post(
         f"/api/engagements/{engagement['id']}/projects", {"name": "Docs", "outcome": "better docs"}
     ).json
     allocation = api.post(
         f"/api/projects/{project['id']}/allocations",
-        {"start_date": days_ago(60), "end_date": days_ago(-30), "units": 20,
-         "description": "Q hours", "provider": "ana"},
+        {
+            "start_date": days_ago(60),
+            "end_date": days_ago(-30),
+            "units": 20,
+            "description": "Q hours",
+            "provider": "ana",
+        },
     ).json
     return {"engagement": engagement, "project": project, "allocation": allocation}
 
 
 def activity(**overrides: Any) -> dict[str, Any]:
-    body = {"team_member": "ana", "units": 3, "description": "review of the guide",
-            "date_from": days_ago(2), "date_to": days_ago(2)}
+    body = {
+        "team_member": "ana",
+        "units": 3,
+        "description": "review of the guide",
+        "date_from": days_ago(2),
+        "date_to": days_ago(2),
+    }
     body.update(overrides)
     return body

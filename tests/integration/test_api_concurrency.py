@@ -30,7 +30,10 @@ def test_concurrent_recordings_are_each_stored_exactly_once(api, world, ledger):
     ]
     with ThreadPoolExecutor(THREADS) as pool:
         acknowledged = list(
-            pool.map(lambda job: record_until_acknowledged(api.app, api.headers(), path, job[1], job[0]), jobs)
+            pool.map(
+                lambda job: record_until_acknowledged(api.app, api.headers(), path, job[1], job[0]),
+                jobs,
+            )
         )
     assert len({a["id"] for a in acknowledged}) == len(jobs)
     stored = api.get(f"/api/allocations/{allocation_id}/activities").json["items"]

@@ -49,11 +49,29 @@ def test_a_replay_after_a_correction_still_answers_the_first_recording(api, worl
 @pytest.mark.parametrize(
     "make_path, body",
     [
-        (lambda w: "/api/engagements",
-         {"name": "E", "community": "C", "description": "d", "start_date": days_ago(3), "end_date": days_ago(-3)}),
-        (lambda w: f"/api/engagements/{w['engagement']['id']}/projects", {"name": "P2", "outcome": "o"}),
-        (lambda w: f"/api/projects/{w['project']['id']}/allocations",
-         {"start_date": days_ago(-40), "end_date": days_ago(-60), "units": 4, "description": "next"}),
+        (
+            lambda w: "/api/engagements",
+            {
+                "name": "E",
+                "community": "C",
+                "description": "d",
+                "start_date": days_ago(3),
+                "end_date": days_ago(-3),
+            },
+        ),
+        (
+            lambda w: f"/api/engagements/{w['engagement']['id']}/projects",
+            {"name": "P2", "outcome": "o"},
+        ),
+        (
+            lambda w: f"/api/projects/{w['project']['id']}/allocations",
+            {
+                "start_date": days_ago(-40),
+                "end_date": days_ago(-60),
+                "units": 4,
+                "description": "next",
+            },
+        ),
         (lambda w: f"/api/allocations/{w['allocation']['id']}/cancellation", {"reason": "stop"}),
     ],
     ids=["engagement", "project", "allocation", "cancellation"],
@@ -70,7 +88,9 @@ def test_every_create_is_idempotent(api, world, make_path, body):
 
 
 def test_retried_corrections_and_retractions_apply_once(api, world):
-    recorded = api.post(f"/api/allocations/{world['allocation']['id']}/activities", activity(units=3)).json
+    recorded = api.post(
+        f"/api/allocations/{world['allocation']['id']}/activities", activity(units=3)
+    ).json
     corrections = f"/api/activities/{recorded['id']}/corrections"
     first = api.post(corrections, {"units": 5, "reason": "r"}, key="fix-1").json
     size = api.log_size()
@@ -85,5 +105,7 @@ def test_retried_corrections_and_retractions_apply_once(api, world):
 
 
 def test_an_overlong_key_is_refused(api, world):
-    response = api.post(f"/api/allocations/{world['allocation']['id']}/activities", activity(), key="k" * 300)
+    response = api.post(
+        f"/api/allocations/{world['allocation']['id']}/activities", activity(), key="k" * 300
+    )
     assert response.status_code == 400

@@ -86,29 +86,57 @@ def test_the_wrong_role_is_403(api, make_token, world, role, method, path):
 def test_a_member_records_only_their_own_activities(api, make_token, world):
     ana = api.as_(make_token("member", member="ana"))
     allocation_id = world["allocation"]["id"]
-    assert ana.post(f"/api/allocations/{allocation_id}/activities", activity(team_member="ana")).status_code == 201
+    assert (
+        ana.post(
+            f"/api/allocations/{allocation_id}/activities", activity(team_member="ana")
+        ).status_code
+        == 201
+    )
     before = api.log_size()
-    assert ana.post(f"/api/allocations/{allocation_id}/activities", activity(team_member="ben")).status_code == 403
+    assert (
+        ana.post(
+            f"/api/allocations/{allocation_id}/activities", activity(team_member="ben")
+        ).status_code
+        == 403
+    )
     assert api.log_size() == before
 
 
 def test_a_member_corrects_and_retracts_only_their_own(api, make_token, world):
     allocation_id = world["allocation"]["id"]
-    bens = api.post(f"/api/allocations/{allocation_id}/activities", activity(team_member="ben")).json
-    anas = api.post(f"/api/allocations/{allocation_id}/activities", activity(team_member="ana")).json
+    bens = api.post(
+        f"/api/allocations/{allocation_id}/activities", activity(team_member="ben")
+    ).json
+    anas = api.post(
+        f"/api/allocations/{allocation_id}/activities", activity(team_member="ana")
+    ).json
     ana = api.as_(make_token("member", member="ana"))
     before = api.log_size()
-    assert ana.post(f"/api/activities/{bens['id']}/corrections", {"units": 1, "reason": "r"}).status_code == 403
+    assert (
+        ana.post(
+            f"/api/activities/{bens['id']}/corrections", {"units": 1, "reason": "r"}
+        ).status_code
+        == 403
+    )
     assert ana.post(f"/api/activities/{bens['id']}/retraction", {"reason": "r"}).status_code == 403
-    handed = ana.post(f"/api/activities/{anas['id']}/corrections", {"team_member": "ben", "reason": "r"})
+    handed = ana.post(
+        f"/api/activities/{anas['id']}/corrections", {"team_member": "ben", "reason": "r"}
+    )
     assert handed.status_code == 403
     assert api.log_size() == before
-    assert ana.post(f"/api/activities/{anas['id']}/corrections", {"units": 1, "reason": "r"}).status_code == 201
+    assert (
+        ana.post(
+            f"/api/activities/{anas['id']}/corrections", {"units": 1, "reason": "r"}
+        ).status_code
+        == 201
+    )
 
 
 def test_a_manager_records_for_anyone(api, make_token, world):
     manager = api.as_(make_token("manager"))
-    response = manager.post(f"/api/allocations/{world['allocation']['id']}/activities", activity(team_member="ben"))
+    response = manager.post(
+        f"/api/allocations/{world['allocation']['id']}/activities", activity(team_member="ben")
+    )
     assert response.status_code == 201
     assert response.json["recorded_by"].startswith("manager:")
 
@@ -116,13 +144,21 @@ def test_a_manager_records_for_anyone(api, make_token, world):
 def test_a_viewer_limited_to_one_engagement_sees_only_it(api, make_token, world):
     other = api.post(
         "/api/engagements",
-        {"name": "Other", "community": "X", "description": "d", "start_date": days_ago(5), "end_date": days_ago(-5)},
+        {
+            "name": "Other",
+            "community": "X",
+            "description": "d",
+            "start_date": days_ago(5),
+            "end_date": days_ago(-5),
+        },
     ).json
     viewer = api.as_(make_token("viewer", engagement_id=uuid.UUID(world["engagement"]["id"])))
     assert viewer.get(f"/api/engagements/{world['engagement']['id']}").status_code == 200
     assert viewer.get(f"/api/allocations/{world['allocation']['id']}").status_code == 200
     assert viewer.get(f"/api/engagements/{other['id']}").status_code == 404
-    assert [e["id"] for e in viewer.get("/api/engagements").json["items"]] == [world["engagement"]["id"]]
+    assert [e["id"] for e in viewer.get("/api/engagements").json["items"]] == [
+        world["engagement"]["id"]
+    ]
 
 
 def test_tokens_are_stored_only_as_hashes(api, ledger, make_token):

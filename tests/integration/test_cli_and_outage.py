@@ -19,7 +19,9 @@ def test_a_revoked_token_is_refused(app, ledger):
     secret = runner.invoke(args=["tokens", "create", "auditor"]).stdout.strip().splitlines()[-1]
     assert runner.invoke(args=["tokens", "revoke", secret]).exit_code == 0
     assert ledger.token_for(secret) is None
-    response = app.test_client().get("/api/team-members", headers={"Authorization": f"Bearer {secret}"})
+    response = app.test_client().get(
+        "/api/team-members", headers={"Authorization": f"Bearer {secret}"}
+    )
     assert response.status_code == 401
     again = runner.invoke(args=["tokens", "revoke", secret])
     assert again.exit_code != 0 and "already revoked" in again.output
@@ -39,7 +41,9 @@ def test_an_unknown_role_is_refused(app):
 @pytest.mark.postgres
 def test_an_unreachable_database_answers_503_with_retry_after():
     # Port 9 (discard) has no PostgreSQL: every store call fails to connect.
-    app = create_app(Settings.from_environment({"DATABASE_URL": "postgresql://postgres@127.0.0.1:9/none"}))
+    app = create_app(
+        Settings.from_environment({"DATABASE_URL": "postgresql://postgres@127.0.0.1:9/none"})
+    )
     client = app.test_client()
     response = client.post(
         "/api/engagements", json={"name": "x"}, headers={"Authorization": "Bearer ces_anything"}

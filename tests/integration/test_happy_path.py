@@ -9,14 +9,21 @@ def test_recording_an_activity_reduces_the_balance(api, world):
     assert recorded.status_code == 201, recorded.json
     assert recorded.json["position"] == int(recorded.headers["X-Event-Position"])
     balance = api.get(f"/api/allocations/{allocation_id}").json
-    assert (balance["units_granted"], balance["units_used"], balance["units_remaining"]) == (20, 5, 15)
+    assert (balance["units_granted"], balance["units_used"], balance["units_remaining"]) == (
+        20,
+        5,
+        15,
+    )
     assert balance["status"] == "active"
     assert balance["overrun"] is False
 
 
 def test_an_overrun_is_accepted_and_shown(api, world):
     allocation_id = world["allocation"]["id"]
-    assert api.post(f"/api/allocations/{allocation_id}/activities", activity(units=25)).status_code == 201
+    assert (
+        api.post(f"/api/allocations/{allocation_id}/activities", activity(units=25)).status_code
+        == 201
+    )
     balance = api.get(f"/api/allocations/{allocation_id}").json
     assert balance["units_remaining"] == -5
     assert balance["overrun"] is True
@@ -27,17 +34,24 @@ def test_correction_and_retraction_change_the_balance_and_keep_history(api, worl
     allocation_id = world["allocation"]["id"]
     first = api.post(f"/api/allocations/{allocation_id}/activities", activity(units=3)).json
     second = api.post(f"/api/allocations/{allocation_id}/activities", activity(units=8)).json
-    corrected = api.post(f"/api/activities/{first['id']}/corrections", {"units": 2, "reason": "typo"})
+    corrected = api.post(
+        f"/api/activities/{first['id']}/corrections", {"units": 2, "reason": "typo"}
+    )
     assert corrected.status_code == 201, corrected.json
     assert corrected.json["units"] == 2 and corrected.json["corrections"] == 1
-    retracted = api.post(f"/api/activities/{second['id']}/retraction", {"reason": "wrong allocation"})
+    retracted = api.post(
+        f"/api/activities/{second['id']}/retraction", {"reason": "wrong allocation"}
+    )
     assert retracted.status_code == 201 and retracted.json["retracted"] is True
     assert api.get(f"/api/allocations/{allocation_id}").json["units_used"] == 2
     listed = api.get(f"/api/allocations/{allocation_id}/activities").json["items"]
     assert [(a["units"], a["retracted"]) for a in listed] == [(2, False), (8, True)]
     history = api.get(f"/api/audit/streams/{allocation_id}").json["events"]
     assert [e["event_type"] for e in history] == [
-        "AllocationGranted", "ActivityRecorded", "ActivityRecorded", "ActivityCorrected",
+        "AllocationGranted",
+        "ActivityRecorded",
+        "ActivityRecorded",
+        "ActivityCorrected",
         "ActivityRetracted",
     ]
 
@@ -45,9 +59,13 @@ def test_correction_and_retraction_change_the_balance_and_keep_history(api, worl
 def test_an_activity_recorded_more_than_14_days_late_is_flagged(api, world):
     allocation_id = world["allocation"]["id"]
     late = api.post(
-        f"/api/allocations/{allocation_id}/activities", activity(date_from=days_ago(20), date_to=days_ago(15))
+        f"/api/allocations/{allocation_id}/activities",
+        activity(date_from=days_ago(20), date_to=days_ago(15)),
     ).json
-    on_time = api.post(f"/api/allocations/{allocation_id}/activities", activity(date_to=days_ago(14), date_from=days_ago(14))).json
+    on_time = api.post(
+        f"/api/allocations/{allocation_id}/activities",
+        activity(date_to=days_ago(14), date_from=days_ago(14)),
+    ).json
     assert (late["late"], on_time["late"]) == (True, False)
 
 
@@ -60,9 +78,13 @@ def test_a_project_activity_lands_on_the_allocation_covering_its_date(api, world
 
 def test_amend_and_cancel_an_allocation(api, world):
     allocation_id = world["allocation"]["id"]
-    amended = api.patch(f"/api/allocations/{allocation_id}", {"units": 40, "reason": "extra budget"})
+    amended = api.patch(
+        f"/api/allocations/{allocation_id}", {"units": 40, "reason": "extra budget"}
+    )
     assert amended.status_code == 200 and amended.json["units_granted"] == 40
-    cancelled = api.post(f"/api/allocations/{allocation_id}/cancellation", {"reason": "community paused"})
+    cancelled = api.post(
+        f"/api/allocations/{allocation_id}/cancellation", {"reason": "community paused"}
+    )
     assert cancelled.status_code == 201 and cancelled.json["status"] == "cancelled"
     refused = api.post(f"/api/allocations/{allocation_id}/activities", activity())
     assert refused.status_code == 409
@@ -119,9 +141,13 @@ def test_dates_and_decimals_round_trip_through_the_store(ledger, world):
 def test_openapi_documents_every_route_with_problem_responses(api):
     spec = api.client.get("/api/openapi.json").json
     paths = spec["paths"]
-    for path in ("/api/engagements", "/api/allocations/{allocation_id}/activities",
-                 "/api/activities/{activity_id}/corrections", "/api/team-members/{handle}",
-                 "/api/audit/streams/{stream_id}"):
+    for path in (
+        "/api/engagements",
+        "/api/allocations/{allocation_id}/activities",
+        "/api/activities/{activity_id}/corrections",
+        "/api/team-members/{handle}",
+        "/api/audit/streams/{stream_id}",
+    ):
         assert path in paths, path
     record = paths["/api/allocations/{allocation_id}/activities"]["post"]
     assert {"201", "401", "403", "404", "409", "413", "422", "503"} <= set(record["responses"])

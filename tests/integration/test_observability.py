@@ -20,7 +20,11 @@ def test_request_logs_name_route_status_and_duration_but_never_the_token(api, wo
     records = [r for r in caplog.records if r.name == "ces.request"]
     assert records, "no request was logged"
     last = records[-1]
-    assert (last.route, last.status, last.method) == ("/api/allocations/<uuid:allocation_id>/activities", 201, "POST")
+    assert (last.route, last.status, last.method) == (
+        "/api/allocations/<uuid:allocation_id>/activities",
+        201,
+        "POST",
+    )
     assert last.duration_ms >= 0 and last.request_id
     for record in records:
         assert api.token not in str(record.__dict__)
@@ -30,7 +34,10 @@ def test_metrics_count_requests_by_route_and_status_and_events_appended(api, wor
     api.post(f"/api/allocations/{world['allocation']['id']}/activities", activity())
     api.post(f"/api/allocations/{world['allocation']['id']}/activities", activity(units=0))
     text = api.client.get("/metrics").get_data(as_text=True)
-    assert 'ces_http_requests_total{method="POST",route="/api/allocations/<uuid:allocation_id>/activities",status="201"}' in text
+    assert (
+        'ces_http_requests_total{method="POST",route="/api/allocations/<uuid:allocation_id>/activities",status="201"}'
+        in text
+    )
     assert 'status="422"' in text
     assert "ces_http_request_duration_seconds_bucket" in text
     assert "ces_events_appended_total" in text

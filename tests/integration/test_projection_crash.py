@@ -54,17 +54,26 @@ class Writer(threading.Thread):
             if choice < 0.7 or not self.activities:
                 back = self.random.randint(0, 20)
                 _, activity_id = self.ledger.record_activity(
-                    self.random.choice(self.allocations), team_member=self.random.choice(["ana", "ben"]),
-                    units=self.random.randint(1, 8), description="w",
-                    date_from=TODAY - timedelta(back), date_to=TODAY - timedelta(self.random.randint(0, back)),
-                    actor="t").value
+                    self.random.choice(self.allocations),
+                    team_member=self.random.choice(["ana", "ben"]),
+                    units=self.random.randint(1, 8),
+                    description="w",
+                    date_from=TODAY - timedelta(back),
+                    date_to=TODAY - timedelta(self.random.randint(0, back)),
+                    actor="t",
+                ).value
                 self.activities.append(activity_id)
             elif choice < 0.9:
                 self.ledger.correct_activity(
-                    self.random.choice(self.activities), reason="r", actor="t",
-                    changes={"units": self.random.randint(1, 8)})
+                    self.random.choice(self.activities),
+                    reason="r",
+                    actor="t",
+                    changes={"units": self.random.randint(1, 8)},
+                )
             else:
-                self.ledger.retract_activity(self.random.choice(self.activities), reason="r", actor="t")
+                self.ledger.retract_activity(
+                    self.random.choice(self.activities), reason="r", actor="t"
+                )
         except DomainError:
             pass  # e.g. correcting an activity already retracted: nothing written
 
@@ -73,24 +82,47 @@ def start_runner(database_url: str, log: Path) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url, "PROJECTIONS_IN_PROCESS": "false"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     return subprocess.Popen(
-        [FLASK, "--app", "wsgi", "projections", "run"], cwd=ROOT, env=env,
-        stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        [FLASK, "--app", "wsgi", "projections", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
     )
 
 
-def test_a_killed_projection_process_resumes_without_loss_or_double_counting(database_url, tmp_path):
+def test_a_killed_projection_process_resumes_without_loss_or_double_counting(
+    database_url, tmp_path
+):
     ledger = Ledger(env=persistence_environment(database_url))
     try:
         for handle in ("ana", "ben"):
-            ledger.register_team_member(handle=handle, name=handle, line_manager="lee", fte=Decimal("1"),
-                                        effective_date=TODAY - timedelta(100), actor="t")
+            ledger.register_team_member(
+                handle=handle,
+                name=handle,
+                line_manager="lee",
+                fte=Decimal("1"),
+                effective_date=TODAY - timedelta(100),
+                actor="t",
+            )
         engagement = ledger.open_engagement(
-            name="E", community="C", description="", start_date=TODAY - timedelta(60),
-            end_date=TODAY + timedelta(60), contacts=[], actor="t").value
+            name="E",
+            community="C",
+            description="",
+            start_date=TODAY - timedelta(60),
+            end_date=TODAY + timedelta(60),
+            contacts=[],
+            actor="t",
+        ).value
         _, project_id = ledger.define_project(engagement.id, name="P", outcome="o", actor="t").value
         allocation_id = ledger.grant_allocation(
-            project_id, start_date=TODAY - timedelta(30), end_date=TODAY + timedelta(30), units=500,
-            description="d", provider="ana", actor="t").value.id
+            project_id,
+            start_date=TODAY - timedelta(30),
+            end_date=TODAY + timedelta(30),
+            units=500,
+            description="d",
+            provider="ana",
+            actor="t",
+        ).value.id
         writer = Writer(ledger, [allocation_id], seed=7)
         for _ in range(600):  # a backlog, so the first runs are killed mid-catch-up
             writer.step()

@@ -23,21 +23,48 @@ TODAY = date.today()
 MEMBERS = ("ana", "ben", "cat")
 INDEX = st.integers(0, 30)
 
-RECORD = st.tuples(st.just("record"), INDEX, st.sampled_from(MEMBERS), st.integers(1, 8),
-                   st.integers(0, 400), st.integers(0, 3))
-CORRECT = st.tuples(st.just("correct"), INDEX, st.one_of(st.none(), st.integers(1, 8)),
-                    st.one_of(st.none(), st.sampled_from(MEMBERS)), st.one_of(st.none(), st.integers(0, 400)))
+RECORD = st.tuples(
+    st.just("record"),
+    INDEX,
+    st.sampled_from(MEMBERS),
+    st.integers(1, 8),
+    st.integers(0, 400),
+    st.integers(0, 3),
+)
+CORRECT = st.tuples(
+    st.just("correct"),
+    INDEX,
+    st.one_of(st.none(), st.integers(1, 8)),
+    st.one_of(st.none(), st.sampled_from(MEMBERS)),
+    st.one_of(st.none(), st.integers(0, 400)),
+)
 COMMANDS = st.lists(
     st.one_of(
-        st.tuples(st.just("grant"), st.integers(0, 1), st.integers(0, 200), st.integers(0, 120),
-                  st.integers(1, 40)),
-        RECORD, RECORD, CORRECT, CORRECT,
+        st.tuples(
+            st.just("grant"),
+            st.integers(0, 1),
+            st.integers(0, 200),
+            st.integers(0, 120),
+            st.integers(1, 40),
+        ),
+        RECORD,
+        RECORD,
+        CORRECT,
+        CORRECT,
         st.tuples(st.just("retract"), INDEX),
-        st.tuples(st.just("amend"), INDEX, st.one_of(st.none(), st.integers(1, 60)),
-                  st.one_of(st.none(), st.integers(0, 60))),
+        st.tuples(
+            st.just("amend"),
+            INDEX,
+            st.one_of(st.none(), st.integers(1, 60)),
+            st.one_of(st.none(), st.integers(0, 60)),
+        ),
         st.tuples(st.just("cancel"), INDEX),
-        st.tuples(st.just("capacity"), st.sampled_from(MEMBERS), st.sampled_from(["0.2", "0.5", "1"]),
-                  st.integers(0, 300)),
+        st.tuples(
+            st.just("capacity"),
+            st.sampled_from(MEMBERS),
+            st.sampled_from(["0.2", "0.5", "1"]),
+            st.integers(0, 300),
+        ),
         st.tuples(st.just("depart"), st.sampled_from(MEMBERS), st.integers(0, 300)),
         st.tuples(st.just("follow"), st.integers(1, 7)),
     ),
@@ -57,11 +84,23 @@ class Story:
         self.allocations: list[Any] = []
         self.activities: list[tuple[Any, Any]] = []
         for handle in MEMBERS:
-            ledger.register_team_member(handle=self.member(handle), name=handle, line_manager="lee",
-                                        fte=Decimal("0.5"), effective_date=TODAY - timedelta(500), actor="t")
+            ledger.register_team_member(
+                handle=self.member(handle),
+                name=handle,
+                line_manager="lee",
+                fte=Decimal("0.5"),
+                effective_date=TODAY - timedelta(500),
+                actor="t",
+            )
         engagement = ledger.open_engagement(
-            name="E", community="C", description="", start_date=TODAY - timedelta(400),
-            end_date=TODAY + timedelta(100), contacts=[], actor="t").value
+            name="E",
+            community="C",
+            description="",
+            start_date=TODAY - timedelta(400),
+            end_date=TODAY + timedelta(100),
+            contacts=[],
+            actor="t",
+        ).value
         self.projects = [
             ledger.define_project(engagement.id, name=f"P{n}", outcome="o", actor="t").value[1]
             for n in range(2)
@@ -78,9 +117,17 @@ class Story:
 
     def grant(self, project: int, start_back: int, length: int, units: int, served) -> None:
         start = TODAY - timedelta(start_back)
-        self.allocations.append(self.ledger.grant_allocation(
-            self.projects[project], start_date=start, end_date=start + timedelta(length),
-            units=units, description="d", provider=self.member("ana"), actor="t").value)
+        self.allocations.append(
+            self.ledger.grant_allocation(
+                self.projects[project],
+                start_date=start,
+                end_date=start + timedelta(length),
+                units=units,
+                description="d",
+                provider=self.member("ana"),
+                actor="t",
+            ).value
+        )
 
     def record(self, index: int, member: str, units: int, day: int, span: int, served) -> None:
         if not self.allocations:
@@ -88,42 +135,58 @@ class Story:
         allocation = self.allocations[index % len(self.allocations)]
         first, last = _days_within(allocation, day, span)
         _, activity_id = self.ledger.record_activity(
-            allocation.id, team_member=self.member(member), units=units, description="w",
-            date_from=first, date_to=last, actor="t").value
+            allocation.id,
+            team_member=self.member(member),
+            units=units,
+            description="w",
+            date_from=first,
+            date_to=last,
+            actor="t",
+        ).value
         self.activities.append((activity_id, allocation))
 
-    def correct(self, index: int, units: int | None, member: str | None, day: int | None, served) -> None:
+    def correct(
+        self, index: int, units: int | None, member: str | None, day: int | None, served
+    ) -> None:
         if not self.activities:
             return
         activity_id, allocation = self.activities[index % len(self.activities)]
         changes: dict[str, Any] = {"units": units, "team_member": member and self.member(member)}
         if day is not None:
             changes["date_from"], changes["date_to"] = _days_within(
-                self.ledger.allocation(allocation.id), day, day % 3)
+                self.ledger.allocation(allocation.id), day, day % 3
+            )
         self.ledger.correct_activity(activity_id, changes=changes, reason="r", actor="t")
 
     def retract(self, index: int, served) -> None:
         if self.activities:
             self.ledger.retract_activity(
-                self.activities[index % len(self.activities)][0], reason="r", actor="t")
+                self.activities[index % len(self.activities)][0], reason="r", actor="t"
+            )
 
     def amend(self, index: int, units: int | None, extend: int | None, served) -> None:
         if self.allocations:
             allocation = self.allocations[index % len(self.allocations)]
             end = None if extend is None else allocation.end_date + timedelta(extend)
-            self.ledger.amend_allocation(allocation.id, reason="r", actor="t", units=units, end_date=end)
+            self.ledger.amend_allocation(
+                allocation.id, reason="r", actor="t", units=units, end_date=end
+            )
 
     def cancel(self, index: int, served) -> None:
         if self.allocations:
             self.ledger.cancel_allocation(
-                self.allocations[index % len(self.allocations)].id, reason="r", actor="t")
+                self.allocations[index % len(self.allocations)].id, reason="r", actor="t"
+            )
 
     def capacity(self, member: str, fte: str, back: int, served) -> None:
         self.ledger.update_team_member(
-            self.member(member), actor="t", fte=Decimal(fte), effective_date=TODAY - timedelta(back))
+            self.member(member), actor="t", fte=Decimal(fte), effective_date=TODAY - timedelta(back)
+        )
 
     def depart(self, member: str, back: int, served) -> None:
-        self.ledger.update_team_member(self.member(member), actor="t", departed_on=TODAY - timedelta(back))
+        self.ledger.update_team_member(
+            self.member(member), actor="t", departed_on=TODAY - timedelta(back)
+        )
 
     def follow(self, batch_size: int, served: Projections) -> None:
         assert Follower(served, batch_size=batch_size).catch_up()
@@ -144,7 +207,9 @@ def ledger(database_url):
     ledger.close()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(commands=COMMANDS)
 def test_views_built_step_by_step_equal_a_full_replay(ledger, commands):
     example = next(_examples)
@@ -161,7 +226,7 @@ def test_views_built_step_by_step_equal_a_full_replay(ledger, commands):
         assert_views_agree_with_the_aggregates(story, served)
     finally:
         for views in (served, replay):
-            for view in (views.views.values() if views else ()):
+            for view in views.views.values() if views else ():
                 view.drop()
 
 
@@ -175,23 +240,49 @@ def assert_views_agree_with_the_aggregates(story: Story, served: Projections) ->
     usage = served.view("usage").dump()
     mine = {str(a.id) for a in story.allocations}
     members = set(map(story.member, MEMBERS))
-    by_allocation = {(r["allocation_id"], r["month"]): r["units"] for r in usage["by_allocation"]
-                     if r["units"] and r["allocation_id"] in mine}
-    by_member = {(r["team_member"], r["month"]): r["units"] for r in usage["by_member"]
-                 if r["units"] and r["team_member"] in members}
+    by_allocation = {
+        (r["allocation_id"], r["month"]): r["units"]
+        for r in usage["by_allocation"]
+        if r["units"] and r["allocation_id"] in mine
+    }
+    by_member = {
+        (r["team_member"], r["month"]): r["units"]
+        for r in usage["by_member"]
+        if r["units"] and r["team_member"] in members
+    }
     expected_by_allocation: dict = {}
     expected_by_member: dict = {}
     for made in story.allocations:
         allocation = story.ledger.allocation(made.id)
         row = balances[str(allocation.id)]
-        assert (row["units"], row["units_used"], row["end_date"], row["cancelled_on"] is not None) == (
-            allocation.units, allocation.units_used, allocation.end_date.isoformat(), allocation.cancelled)
+        assert (
+            row["units"],
+            row["units_used"],
+            row["end_date"],
+            row["cancelled_on"] is not None,
+        ) == (
+            allocation.units,
+            allocation.units_used,
+            allocation.end_date.isoformat(),
+            allocation.cancelled,
+        )
         for activity_id, state in allocation.activities.items():
             entry = activities[activity_id]
-            assert (entry["units"], entry["team_member"], entry["date_to"], bool(entry["retracted"]),
-                    entry["corrections"], bool(entry["late"])) == (
-                state["units"], state["team_member"], state["date_to"].isoformat(), state["retracted"],
-                state["corrections"], is_late(state["date_to"], state["recorded_at"].date()))
+            assert (
+                entry["units"],
+                entry["team_member"],
+                entry["date_to"],
+                bool(entry["retracted"]),
+                entry["corrections"],
+                bool(entry["late"]),
+            ) == (
+                state["units"],
+                state["team_member"],
+                state["date_to"].isoformat(),
+                state["retracted"],
+                state["corrections"],
+                is_late(state["date_to"], state["recorded_at"].date()),
+            )
             if not state["retracted"]:
                 month = state["date_to"].isoformat()[:7]
                 key = (str(allocation.id), month)

@@ -42,9 +42,13 @@ def busy_world(api: ApiClient, world: dict) -> dict:
     """Corrections, a retraction, an amendment, a cancellation and a capacity change."""
     allocation_id = world["allocation"]["id"]
     first = api.post(f"/api/allocations/{allocation_id}/activities", activity(units=5)).json
-    second = api.post(f"/api/allocations/{allocation_id}/activities", activity(team_member="ben", units=8)).json
-    api.post(f"/api/activities/{first['id']}/corrections",
-             {"units": 2, "date_from": days_ago(40), "date_to": days_ago(35), "reason": "dates"})
+    second = api.post(
+        f"/api/allocations/{allocation_id}/activities", activity(team_member="ben", units=8)
+    ).json
+    api.post(
+        f"/api/activities/{first['id']}/corrections",
+        {"units": 2, "date_from": days_ago(40), "date_to": days_ago(35), "reason": "dates"},
+    )
     api.post(f"/api/activities/{second['id']}/retraction", {"reason": "duplicate"})
     api.patch(f"/api/allocations/{allocation_id}", {"units": 30, "reason": "more"})
     api.patch("/api/team-members/ana", {"fte": "0.8", "effective_date": days_ago(10)})
@@ -80,9 +84,13 @@ def test_a_position_beyond_the_log_is_refused(api, world):
 def app_without_runner(database_url):
     """Web process with PROJECTIONS_IN_PROCESS=false: nothing follows the log unless
     the test does, so the views stay behind."""
-    settings = Settings.from_environment({
-        "DATABASE_URL": database_url, "PROJECTIONS_IN_PROCESS": "false", "PROJECTIONS_WAIT_SECONDS": "0.2",
-    })
+    settings = Settings.from_environment(
+        {
+            "DATABASE_URL": database_url,
+            "PROJECTIONS_IN_PROCESS": "false",
+            "PROJECTIONS_WAIT_SECONDS": "0.2",
+        }
+    )
     app = create_app(settings)
     yield app
     with app.app_context():
@@ -93,8 +101,11 @@ def test_without_a_runner_reads_answer_503_until_the_views_catch_up(app_without_
     app = app_without_runner
     with app.app_context():
         ledger = app_ledger()
-        admin = ApiClient(app, app.test_client(), ledger.issue_token(
-            role="admin", member=None, engagement_id=None, actor="test")[0])
+        admin = ApiClient(
+            app,
+            app.test_client(),
+            ledger.issue_token(role="admin", member=None, engagement_id=None, actor="test")[0],
+        )
     behind = admin.get("/api/engagements")
     assert behind.status_code == 503
     assert behind.headers["Retry-After"].isdigit()
@@ -126,7 +137,9 @@ def test_readyz_is_open_and_reports_each_view(api, world):
 
 @pytest.mark.postgres
 def test_readyz_answers_503_when_the_database_is_unreachable():
-    app = create_app(Settings.from_environment({"DATABASE_URL": "postgresql://postgres@127.0.0.1:9/none"}))
+    app = create_app(
+        Settings.from_environment({"DATABASE_URL": "postgresql://postgres@127.0.0.1:9/none"})
+    )
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.headers["Retry-After"].isdigit()
@@ -153,10 +166,18 @@ def test_allocations_filter_by_status_and_engagement_and_page(api, world):
     assert all_items["total"] == 2
     assert [a["id"] for a in all_items["items"]] == [first_id, other_id]
     assert all_items["items"][0]["units_used"] == 2 and all_items["items"][0]["units_granted"] == 30
-    assert [a["id"] for a in api.get("/api/allocations", status="active").json["items"]] == [first_id]
-    assert [a["id"] for a in api.get("/api/allocations", status="cancelled").json["items"]] == [other_id]
+    assert [a["id"] for a in api.get("/api/allocations", status="active").json["items"]] == [
+        first_id
+    ]
+    assert [a["id"] for a in api.get("/api/allocations", status="cancelled").json["items"]] == [
+        other_id
+    ]
     assert api.get("/api/allocations", status="completed").json == {
-        "items": [], "total": 0, "limit": 50, "offset": 0}
+        "items": [],
+        "total": 0,
+        "limit": 50,
+        "offset": 0,
+    }
     page = api.get("/api/allocations", limit=1, offset=1).json
     assert ([a["id"] for a in page["items"]], page["total"]) == ([other_id], 2)
     assert api.get("/api/allocations", engagement_id=str(uuid.uuid4())).json["total"] == 0
@@ -166,8 +187,10 @@ def test_allocations_filter_by_status_and_engagement_and_page(api, world):
 def test_the_status_filter_agrees_with_the_balance_rules(api, world, ledger):
     """The SQL that filters by status gives, on every day, the status `balance()` gives."""
     busy_world(api, world)
-    api.post(f"/api/projects/{world['project']['id']}/allocations",
-             {"start_date": days_ago(200), "end_date": days_ago(100), "units": 3, "description": "old"})
+    api.post(
+        f"/api/projects/{world['project']['id']}/allocations",
+        {"start_date": days_ago(200), "end_date": days_ago(100), "units": 3, "description": "old"},
+    )
     api.get("/api/allocations")
     view = Projections(ledger).view("balances")
     rows, _ = view.allocations_page(today=TODAY, limit=100, offset=0)
@@ -181,15 +204,31 @@ def test_the_status_filter_agrees_with_the_balance_rules(api, world, ledger):
 
 def test_engagements_are_listed_in_pages(api, world):
     for n in range(3):
-        api.post("/api/engagements", {"name": f"E{n}", "community": "c", "description": "",
-                                      "start_date": days_ago(10), "end_date": days_ago(-10)})
+        api.post(
+            "/api/engagements",
+            {
+                "name": f"E{n}",
+                "community": "c",
+                "description": "",
+                "start_date": days_ago(10),
+                "end_date": days_ago(-10),
+            },
+        )
     page = api.get("/api/engagements", limit=2, offset=1).json
     assert [e["name"] for e in page["items"]] == ["E0", "E1"]
     assert (page["total"], page["limit"], page["offset"]) == (4, 2, 1)
     first = api.get("/api/engagements", limit=1).json["items"][0]
-    assert first == {**first, "id": world["engagement"]["id"], "name": "Open Data Week",
-                     "community": "Open Data NL", "source": "manual", "hubspot": None,
-                     "closed": False, "contacts": [], "start_date": days_ago(90)}
+    assert first == {
+        **first,
+        "id": world["engagement"]["id"],
+        "name": "Open Data Week",
+        "community": "Open Data NL",
+        "source": "manual",
+        "hubspot": None,
+        "closed": False,
+        "contacts": [],
+        "start_date": days_ago(90),
+    }
 
 
 def test_the_audit_log_pages_through_every_event_in_order(api, world, make_token):
@@ -205,8 +244,18 @@ def test_the_audit_log_pages_through_every_event_in_order(api, world, make_token
     assert [e["position"] for e in seen] == list(range(1, total + 1))
     retraction = next(e for e in seen if e["event_type"] == "ActivityRetracted")
     assert retraction["stream_id"] == world["allocation"]["id"]
-    assert retraction["fields"]["reason"] == "duplicate" and retraction["actor"].startswith("admin:")
-    assert {"position", "stream_id", "version", "event_type", "timestamp", "actor", "fields"} == set(retraction)
+    assert retraction["fields"]["reason"] == "duplicate" and retraction["actor"].startswith(
+        "admin:"
+    )
+    assert {
+        "position",
+        "stream_id",
+        "version",
+        "event_type",
+        "timestamp",
+        "actor",
+        "fields",
+    } == set(retraction)
     auditor = api.as_(make_token("auditor"))
     assert auditor.get("/api/audit/events").status_code == 200
     assert api.as_(make_token("viewer")).get("/api/audit/events").status_code == 403
@@ -218,8 +267,11 @@ def test_one_writer_per_view_at_a_time(ledger):
     with locks.hold("balances") as first:
         assert first
         result = {}
-        thread = threading.Thread(target=lambda: result.update(
-            other=_try(locks, "balances"), different=_try(locks, "usage")))
+        thread = threading.Thread(
+            target=lambda: result.update(
+                other=_try(locks, "balances"), different=_try(locks, "usage")
+            )
+        )
         thread.start()
         thread.join()
         assert result == {"other": False, "different": True}

@@ -13,16 +13,29 @@ TODAY = date(2026, 6, 15)
 @pytest.fixture
 def allocation() -> Allocation:
     return Allocation.grant(
-        id=uuid4(), engagement_id=uuid4(), project_id=uuid4(), start_date=date(2026, 4, 1),
-        end_date=date(2026, 6, 30), description="Q2", units=8, provider="ana", actor="bd",
+        id=uuid4(),
+        engagement_id=uuid4(),
+        project_id=uuid4(),
+        start_date=date(2026, 4, 1),
+        end_date=date(2026, 6, 30),
+        description="Q2",
+        units=8,
+        provider="ana",
+        actor="bd",
     )
 
 
 def record(allocation: Allocation, units: int = 2, day: date = date(2026, 6, 1), **kw):
     activity_id = kw.pop("activity_id", uuid4())
     allocation.record_activity(
-        activity_id=activity_id, team_member=kw.pop("team_member", "ana"), units=units,
-        description="work", date_from=kw.pop("date_from", day), date_to=day, actor="ana", today=TODAY,
+        activity_id=activity_id,
+        team_member=kw.pop("team_member", "ana"),
+        units=units,
+        description="work",
+        date_from=kw.pop("date_from", day),
+        date_to=day,
+        actor="ana",
+        today=TODAY,
     )
     return activity_id
 
@@ -35,23 +48,42 @@ def test_granting_records_allocation_granted_with_its_terms(allocation):
     events = allocation.collect_events()
     assert [type(e).__name__ for e in events] == ["AllocationGranted"]
     granted = events[0]
-    assert (granted.units, granted.start_date, granted.provider, granted.actor) == (8, date(2026, 4, 1), "ana", "bd")
+    assert (granted.units, granted.start_date, granted.provider, granted.actor) == (
+        8,
+        date(2026, 4, 1),
+        "ana",
+        "bd",
+    )
 
 
 @pytest.mark.parametrize("units", [0, -1, 1.5, True, "3"])
 def test_units_must_be_positive_whole_numbers(units):
     with pytest.raises(RuleViolation, match="positive whole number"):
         Allocation.grant(
-            id=uuid4(), engagement_id=uuid4(), project_id=uuid4(), start_date=date(2026, 1, 1),
-            end_date=date(2026, 1, 2), description="d", units=units, provider=None, actor="bd",
+            id=uuid4(),
+            engagement_id=uuid4(),
+            project_id=uuid4(),
+            start_date=date(2026, 1, 1),
+            end_date=date(2026, 1, 2),
+            description="d",
+            units=units,
+            provider=None,
+            actor="bd",
         )
 
 
 def test_the_end_may_not_precede_the_start():
     with pytest.raises(RuleViolation, match="before the start"):
         Allocation.grant(
-            id=uuid4(), engagement_id=uuid4(), project_id=uuid4(), start_date=date(2026, 2, 1),
-            end_date=date(2026, 1, 31), description="d", units=1, provider=None, actor="bd",
+            id=uuid4(),
+            engagement_id=uuid4(),
+            project_id=uuid4(),
+            start_date=date(2026, 2, 1),
+            end_date=date(2026, 1, 31),
+            description="d",
+            units=1,
+            provider=None,
+            actor="bd",
         )
 
 
@@ -65,8 +97,11 @@ def test_recording_uses_units_and_an_overrun_is_accepted(allocation):
 
 @pytest.mark.parametrize(
     "day, message",
-    [(date(2026, 3, 31), "outside the allocation's period"), (date(2026, 7, 1), "outside"),
-     (date(2026, 6, 16), "in the future")],
+    [
+        (date(2026, 3, 31), "outside the allocation's period"),
+        (date(2026, 7, 1), "outside"),
+        (date(2026, 6, 16), "in the future"),
+    ],
 )
 def test_activity_dates_must_lie_in_the_period_and_not_in_the_future(allocation, day, message):
     allocation.end_date = date(2026, 6, 30)
@@ -87,7 +122,9 @@ def test_a_cancelled_allocation_takes_no_activities(allocation):
 
 def test_corrections_change_the_activity_and_the_balance(allocation):
     activity_id = record(allocation, units=2)
-    allocation.correct_activity(activity_id=activity_id, changes={"units": 5}, reason="typo", actor="ana", today=TODAY)
+    allocation.correct_activity(
+        activity_id=activity_id, changes={"units": 5}, reason="typo", actor="ana", today=TODAY
+    )
     assert allocation.units_used == 5
     assert allocation.activity(activity_id)["corrections"] == 1
     assert event_names(allocation)[-1] == "ActivityCorrected"
@@ -100,7 +137,9 @@ def test_a_retraction_removes_the_units_and_cannot_be_repeated(allocation):
     with pytest.raises(Conflict, match="retracted"):
         allocation.retract_activity(activity_id=activity_id, reason="again", actor="ana")
     with pytest.raises(Conflict, match="retracted"):
-        allocation.correct_activity(activity_id=activity_id, changes={"units": 1}, reason="r", actor="ana", today=TODAY)
+        allocation.correct_activity(
+            activity_id=activity_id, changes={"units": 1}, reason="r", actor="ana", today=TODAY
+        )
 
 
 def test_corrections_and_retractions_must_name_a_recorded_activity(allocation):
@@ -111,7 +150,9 @@ def test_corrections_and_retractions_must_name_a_recorded_activity(allocation):
 def test_a_correction_needs_a_reason(allocation):
     activity_id = record(allocation)
     with pytest.raises(RuleViolation, match="reason"):
-        allocation.correct_activity(activity_id=activity_id, changes={"units": 1}, reason=" ", actor="ana", today=TODAY)
+        allocation.correct_activity(
+            activity_id=activity_id, changes={"units": 1}, reason=" ", actor="ana", today=TODAY
+        )
 
 
 def test_the_same_activity_id_cannot_be_recorded_twice(allocation):

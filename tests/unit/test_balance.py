@@ -20,7 +20,10 @@ START, END = date(2026, 1, 1), date(2026, 1, 10)
     ],
 )
 def test_status(on, used, cancelled, expected):
-    assert balance(start=START, end=END, units=10, used=used, cancelled=cancelled, on=on)["status"] == expected
+    assert (
+        balance(start=START, end=END, units=10, used=used, cancelled=cancelled, on=on)["status"]
+        == expected
+    )
 
 
 @pytest.mark.parametrize(
@@ -28,12 +31,21 @@ def test_status(on, used, cancelled, expected):
 )
 def test_pace_compares_units_used_with_time_elapsed(used, expected):
     # Day 5 of 10: 50 % elapsed; on track within ±15 points.
-    assert balance(start=START, end=END, units=10, used=used, cancelled=False, on=date(2026, 1, 5))["pace"] == expected
+    assert (
+        balance(start=START, end=END, units=10, used=used, cancelled=False, on=date(2026, 1, 5))[
+            "pace"
+        ]
+        == expected
+    )
 
 
 def test_overrun_and_negative_remaining():
     figures = balance(start=START, end=END, units=10, used=12, cancelled=False, on=date(2026, 1, 5))
-    assert (figures["overrun"], figures["units_remaining"], figures["percent_used"]) == (True, -2, 120.0)
+    assert (figures["overrun"], figures["units_remaining"], figures["percent_used"]) == (
+        True,
+        -2,
+        120.0,
+    )
 
 
 def test_percent_elapsed_counts_both_ends():

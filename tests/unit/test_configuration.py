@@ -17,14 +17,25 @@ def test_a_postgresql_url_selects_postgres_with_its_parts():
         {"DATABASE_URL": "postgresql://app:s%40cret@db.internal:6543/ledger?schema=ces"}
     ).persistence
     assert env["PERSISTENCE_MODULE"] == "service.postgres_failfast:FailFastPostgresFactory"
-    assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == ("db.internal", "6543", "ledger")
-    assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"], env["POSTGRES_SCHEMA"]) == ("app", "s@cret", "ces")
+    assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == (
+        "db.internal",
+        "6543",
+        "ledger",
+    )
+    assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"], env["POSTGRES_SCHEMA"]) == (
+        "app",
+        "s@cret",
+        "ces",
+    )
 
 
 @pytest.mark.parametrize(
     "environ, message",
-    [({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"), ({"PORT": "eighty"}, "PORT"),
-     ({"DATABASE_URL": "postgresql://host"}, "database name")],
+    [
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+        ({"PORT": "eighty"}, "PORT"),
+        ({"DATABASE_URL": "postgresql://host"}, "database name"),
+    ],
 )
 def test_wrong_settings_are_named(environ, message):
     with pytest.raises(ConfigurationError, match=message):

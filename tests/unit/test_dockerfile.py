@@ -13,7 +13,10 @@ def final_stage() -> str:
 
 
 def test_the_image_is_multi_stage_on_a_slim_python():
-    assert DOCKERFILE.count("\nFROM python:3.11-slim") + DOCKERFILE.startswith("FROM python:3.11-slim") >= 2
+    assert (
+        DOCKERFILE.count("\nFROM python:3.11-slim") + DOCKERFILE.startswith("FROM python:3.11-slim")
+        >= 2
+    )
     assert "COPY --from=build /opt/venv /opt/venv" in final_stage()
 
 

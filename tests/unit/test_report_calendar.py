@@ -27,9 +27,11 @@ FEB_2024 = Month(2024, 2)
 
 @pytest.mark.parametrize(
     "text, first, last",
-    [("2024-02", date(2024, 2, 1), date(2024, 2, 29)),  # leap year
-     ("2023-02", date(2023, 2, 1), date(2023, 2, 28)),
-     ("2024-12", date(2024, 12, 1), date(2024, 12, 31))],
+    [
+        ("2024-02", date(2024, 2, 1), date(2024, 2, 29)),  # leap year
+        ("2023-02", date(2023, 2, 1), date(2023, 2, 28)),
+        ("2024-12", date(2024, 12, 1), date(2024, 12, 31)),
+    ],
 )
 def test_a_month_knows_its_first_and_last_day(text, first, last):
     month = Month.parse(text)
@@ -98,7 +100,9 @@ def test_a_departure_ends_capacity_and_a_late_start_begins_it():
 
 def test_an_allocation_commits_to_a_month_its_share_of_the_days():
     # 30 units over Q1 2024 (91 days); February has 29 of them.
-    assert committed_units(date(2024, 1, 1), date(2024, 3, 31), 30, FEB_2024) == Decimal(30) * 29 / 91
+    assert (
+        committed_units(date(2024, 1, 1), date(2024, 3, 31), 30, FEB_2024) == Decimal(30) * 29 / 91
+    )
     assert committed_units(date(2024, 2, 1), date(2024, 2, 29), 10, FEB_2024) == 10
     assert committed_units(date(2024, 3, 1), date(2024, 3, 31), 10, FEB_2024) == 0
     assert committed_units(date(2024, 2, 10), date(2024, 2, 10), 3, FEB_2024) == 3
@@ -116,9 +120,11 @@ def test_activity_in_a_month_needs_an_overlap_and_no_earlier_cancellation():
 
 @pytest.mark.parametrize(
     "today, expected",
-    [(date(2024, 4, 10), date(2024, 2, 29)),  # month over: its last day
-     (date(2024, 2, 10), date(2024, 2, 10)),  # month under way: today
-     (date(2024, 1, 10), date(2024, 2, 1))],  # month to come: its first day
+    [
+        (date(2024, 4, 10), date(2024, 2, 29)),  # month over: its last day
+        (date(2024, 2, 10), date(2024, 2, 10)),  # month under way: today
+        (date(2024, 1, 10), date(2024, 2, 1)),
+    ],  # month to come: its first day
 )
 def test_a_monthly_report_is_taken_on_the_months_last_day_or_today(today, expected):
     assert report_day(FEB_2024, today) == expected

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install postgres bench bench-ingest bench-projections clean
+.PHONY: run test lint format install postgres bench bench-ingest bench-projections clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,16 @@ run: $(STAMP)
 postgres:
 	@bash scripts/ensure-postgres
 
-test: $(STAMP) postgres
+# Style is part of the suite: a lint or format finding fails `make test` first.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint postgres
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks print ratios against baselines measured in the same run (see README).

@@ -21,7 +21,6 @@ import http.client
 import json
 import os
 import re
-import statistics
 import subprocess
 import tempfile
 import threading
@@ -215,9 +214,10 @@ def main() -> None:
         )
         for clients, ours, floor, database_only in rows:
             print(
-                f"{clients:>7}  {ours.rps:>11.0f} {ours.percentile(50):>7.1f} {ours.percentile(99):>7.1f}  "
-                f"{floor.rps:>11.0f} {floor.percentile(50):>7.1f} {floor.percentile(99):>7.1f}  "
-                f"{database_only.rps:>11.0f}  {ours.rps / floor.rps:>15.2f} {ours.rps / database_only.rps:>15.2f}"
+                f"{clients:>7}  {ours.rps:>11.0f} {ours.percentile(50):>7.1f} "
+                f"{ours.percentile(99):>7.1f}  {floor.rps:>11.0f} {floor.percentile(50):>7.1f} "
+                f"{floor.percentile(99):>7.1f}  {database_only.rps:>11.0f}  "
+                f"{ours.rps / floor.rps:>15.2f} {ours.rps / database_only.rps:>15.2f}"
             )
         at16 = rows[-1][1].rps / rows[-1][2].rps
         print(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from service.domain.balance import LATE_AFTER_DAYS
@@ -69,7 +69,7 @@ def month_of(day: date) -> str:
 
 
 def utc_month_of(moment: datetime) -> str:
-    return month_of(moment.astimezone(timezone.utc).date())
+    return month_of(moment.astimezone(UTC).date())
 
 
 def working_days(month: Month) -> list[date]:

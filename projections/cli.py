@@ -51,31 +51,36 @@ def rebuild_command(name: str | None) -> None:
     """Drop view NAME (or every view) and replay the whole log into it."""
     projections = Projections(ledger())
     for each in [name] if name else NAMES:
-        total = projections.head()
-        started = time.monotonic()
-        counter = {"done": 0}
+        _rebuild_with_progress(projections, each)
 
-        def rate(_: object) -> str:
-            elapsed = max(time.monotonic() - started, 1e-9)
-            return f"{counter['done'] / elapsed:,.0f} events/s"
 
-        with click.progressbar(
-            length=total, label=f"{each:<10}", item_show_func=rate, file=sys.stderr
-        ) as bar:
+def _rebuild_with_progress(projections: Projections, name: str) -> None:
+    """Rebuild one view behind a progress bar that shows events per second."""
+    total = projections.head()
+    started = time.monotonic()
+    done = 0
 
-            def advance(count: int) -> None:
-                counter["done"] += count
-                bar.update(count, counter["done"])
+    def rate(_: object) -> str:
+        elapsed = max(time.monotonic() - started, 1e-9)
+        return f"{done / elapsed:,.0f} events/s"
 
-            try:
-                applied = rebuild(projections, each, progress=advance)
-            except ViewBusy as error:
-                raise click.ClickException(str(error)) from None
-        elapsed = time.monotonic() - started
-        click.echo(
-            f"{each}: {applied} events in {elapsed:.1f}s "
-            f"({applied / max(elapsed, 1e-9):,.0f} events/s)"
-        )
+    with click.progressbar(
+        length=total, label=f"{name:<10}", item_show_func=rate, file=sys.stderr
+    ) as bar:
+
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
+            bar.update(count, done)
+
+        try:
+            applied = rebuild(projections, name, progress=advance)
+        except ViewBusy as error:
+            raise click.ClickException(str(error)) from None
+    elapsed = time.monotonic() - started
+    click.echo(
+        f"{name}: {applied} events in {elapsed:.1f}s ({applied / max(elapsed, 1e-9):,.0f} events/s)"
+    )
 
 
 @projections_cli.command("status")

@@ -4,7 +4,7 @@ sort as the values do (so SQL can compare them), and free-form details as JSON."
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -20,7 +20,7 @@ def day(value: date | None) -> str | None:
 
 def moment(value: datetime) -> str:
     """UTC, always with microseconds, so that text order is time order."""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 def to_day(text: str | None) -> date | None:

@@ -18,9 +18,9 @@ from happening in the first place.
 from __future__ import annotations
 
 import hashlib
-from abc import abstractmethod
 import re
 import threading
+from abc import abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar

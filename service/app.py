@@ -9,8 +9,17 @@ from flask_smorest import Api
 
 from integrations.hubspot import init_app as init_hubspot
 
-from .api import activities, allocations, audit, engagements, health, team_members
-from .api import balances, readiness, reports
+from .api import (
+    activities,
+    allocations,
+    audit,
+    balances,
+    engagements,
+    health,
+    readiness,
+    reports,
+    team_members,
+)
 from .api.openapi import SharedResponsesPlugin
 from .api.problems import ProblemSchema, register_problem_handlers
 from .api.projection_access import install_projections

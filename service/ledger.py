@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 from uuid import UUID, uuid4
@@ -74,7 +74,7 @@ class Written(Generic[T]):
 def lenient_today() -> date:
     """The latest date anyone on Earth can be living now (UTC+14), so a member east
     of Greenwich can record today's work in the morning."""
-    return (datetime.now(timezone.utc) + timedelta(hours=14)).date()
+    return (datetime.now(UTC) + timedelta(hours=14)).date()
 
 
 class Ledger(Application[UUID]):

@@ -70,7 +70,8 @@ def persistence_environment(database_url: str) -> dict[str, str]:
             env["POSTGRES_SCHEMA"] = schema
         return env
     raise DatabaseURLError(
-        f"DATABASE_URL must start with sqlite:/// or postgresql://, not {url.scheme or database_url!r}"
+        "DATABASE_URL must start with sqlite:/// or postgresql://, "
+        f"not {url.scheme or database_url!r}"
     )
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import validate
 from flask_smorest import Blueprint
+from marshmallow import validate
 
 from .auth import principal, requires
 from .ledger_access import ledger

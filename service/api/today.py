@@ -1,7 +1,7 @@
 """The day balances are computed for: today in UTC."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 
 def today() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()

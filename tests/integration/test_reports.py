@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -23,10 +23,10 @@ from service.ledger import Ledger
 
 class Clock:
     def __init__(self) -> None:
-        self.now = datetime(2024, 1, 1, 9, tzinfo=timezone.utc)
+        self.now = datetime(2024, 1, 1, 9, tzinfo=UTC)
 
     def at(self, day: str, hour: int = 12) -> None:
-        self.now = datetime.fromisoformat(day).replace(hour=hour, tzinfo=timezone.utc)
+        self.now = datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
 
     def today(self) -> date:
         return self.now.date()

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from projections.reports.monthly import totals
 from projections.reports.tables import (
@@ -106,7 +106,7 @@ def test_late_csv_tells_late_activities_from_silent_members():
                 "team_member": "ana",
                 "line_manager": "lee",
                 "date_to": date(2024, 1, 25),
-                "recorded_at": datetime(2024, 2, 12, 12, tzinfo=timezone.utc),
+                "recorded_at": datetime(2024, 2, 12, 12, tzinfo=UTC),
                 "days_late": 4,
             }
         ],

@@ -24,4 +24,4 @@ USER ces
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz', timeout=2)"]
-CMD ["sh", "-c", "exec gunicorn --config python:service.gunicorn_conf --bind 0.0.0.0:${PORT} wsgi:app"]
+CMD ["sh", "-c", "exec gunicorn --config python:service.infra.gunicorn_conf --bind 0.0.0.0:${PORT} wsgi:app"]

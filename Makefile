@@ -17,7 +17,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	mkdir -p var
-	$(BIN)/gunicorn --config python:service.gunicorn_conf --bind 127.0.0.1:$(PORT) wsgi:app
+	$(BIN)/gunicorn --config python:service.infra.gunicorn_conf --bind 127.0.0.1:$(PORT) wsgi:app
 
 postgres:
 	@bash scripts/ensure-postgres

@@ -2,8 +2,8 @@
 
 import os
 
-from service.app import create_app
-from service.observability import configure_logging
+from service.bootstrap import create_app
+from service.infra.logs import configure_logging
 
 configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
 app = create_app()

@@ -41,12 +41,12 @@ from typing import Any
 import psycopg
 
 from projections import NAMES, Projections
-from projections.calendar import Month
-from projections.rebuild import rebuild
+from projections.engine.calendar import Month
+from projections.engine.rebuild import rebuild
 from projections.reports import monthly_report
+from service.application import FixedClock, Ledger
 from service.domain import Allocation
-from service.ledger import Ledger
-from service.store import persistence_environment
+from service.infra.store import persistence_environment
 
 TODAY = date(2026, 1, 1)  # the log's "today": a fixed calendar, whatever the run date
 FIRST_DAY = date(2024, 1, 1)
@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     env, drop = store(args.database_url)
-    ledger = Ledger(env=env, today=lambda: TODAY)
+    ledger = Ledger(env=env, clock=FixedClock(TODAY))
     try:
         run(ledger, args)
     finally:

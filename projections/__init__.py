@@ -8,6 +8,6 @@ keeps them up to date (in a thread of each web process, or in `projections run`)
 capacity and late-activity reports from them.
 """
 
-from .catalog import CATALOG, NAMES, Projections
+from projections.engine.catalog import CATALOG, NAMES, Projections
 
 __all__ = ["CATALOG", "NAMES", "Projections"]

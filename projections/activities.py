@@ -11,12 +11,11 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
+from projections.engine.calendar import Month, days_late, month_of, utc_month_of
+from projections.engine.encoding import day, moment, to_moment, uid
+from projections.engine.views import PostgresView, SQLiteView, View
 from service.domain import Allocation
 from service.domain.balance import is_late
-
-from .calendar import Month, days_late, month_of, utc_month_of
-from .encoding import day, moment, to_day, to_moment, uid
-from .views import PostgresView, SQLiteView, View
 
 CORRECTABLE = ("units", "description", "date_from", "date_to", "team_member")
 
@@ -38,6 +37,14 @@ class ActivityLedgerView(View):
         "activities_by_month": ("activities", "month, retracted"),
         "activities_by_recorded_month": ("activities", "recorded_month, late"),
     }
+
+    def of_allocation(self, allocation_id: str) -> list[dict[str, Any]]:
+        """Every activity recorded on the allocation, in the order recorded."""
+        with self.reading() as tx:
+            return tx.rows(
+                "SELECT * FROM {activities} WHERE allocation_id = :a ORDER BY position",
+                a=allocation_id,
+            )
 
     def live_in_month(self, month: Month) -> list[dict[str, Any]]:
         """The activities that count in the month, in date order."""
@@ -125,16 +132,3 @@ class ActivityLedger(Projection[ActivityLedgerView]):
             tx.run(
                 "UPDATE {activities} SET retracted = 1 WHERE id = :id", id=uid(event.activity_id)
             )
-
-
-def activity_entry(row: dict[str, Any]) -> dict[str, Any]:
-    """An activity as the monthly report lists it."""
-    return {
-        "id": row["id"],
-        "date_from": to_day(row["date_from"]),
-        "date_to": to_day(row["date_to"]),
-        "team_member": row["team_member"],
-        "units": row["units"],
-        "description": row["description"],
-        "late": bool(row["late"]),
-    }

@@ -10,29 +10,22 @@ write side uses.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from service.domain import Allocation, Engagement
-from service.domain.balance import balance
-
-from .calendar import Month
-from .encoding import (
+from projections.engine.calendar import Month
+from projections.engine.encoding import (
     day,
     decimal_text,
-    from_json,
     moment,
-    to_day,
     to_json,
-    to_moment,
-    to_uuid,
     uid,
 )
-from .views import PostgresView, SQLiteView, View
+from projections.engine.views import PostgresView, SQLiteView, View
+from service.domain import Allocation, Engagement
 
 STATUS_SQL = (
     "CASE WHEN cancelled_on IS NOT NULL THEN 'cancelled' "
@@ -126,6 +119,30 @@ class BalancesView(View):
             count = tx.row(f"SELECT COUNT(*) AS n FROM {{allocations}} {where}", **params)
         return rows, count["n"] if count else 0
 
+    def engagement(self, engagement_id: str) -> dict[str, Any] | None:
+        with self.reading() as tx:
+            return tx.row("SELECT * FROM {engagements} WHERE id = :id", id=engagement_id)
+
+    def allocation(self, allocation_id: str) -> dict[str, Any] | None:
+        with self.reading() as tx:
+            return tx.row("SELECT * FROM {allocations} WHERE id = :id", id=allocation_id)
+
+    def projects_and_allocations(
+        self, engagement_id: str
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The engagement's projects and every allocation ever granted to them
+        (cancelled ones too), each in the order made."""
+        with self.reading() as tx:
+            projects = tx.rows(
+                "SELECT * FROM {projects} WHERE engagement_id = :e ORDER BY position",
+                e=engagement_id,
+            )
+            allocations = tx.rows(
+                "SELECT * FROM {allocations} WHERE engagement_id = :e ORDER BY position",
+                e=engagement_id,
+            )
+        return projects, allocations
+
     def allocations_overlapping(
         self, month: Month, engagement_id: str | None = None
     ) -> list[dict[str, Any]]:
@@ -166,31 +183,6 @@ class SQLiteBalancesView(BalancesView, SQLiteView):
 
 class PostgresBalancesView(BalancesView, PostgresView):
     pass
-
-
-def allocation_balance(row: dict[str, Any], on: date) -> dict[str, Any]:
-    """An allocation row as the API shows it (AllocationSchema), balanced on `on`."""
-    return {
-        "id": to_uuid(row["id"]),
-        "engagement_id": to_uuid(row["engagement_id"]),
-        "project_id": to_uuid(row["project_id"]),
-        "start_date": to_day(row["start_date"]),
-        "end_date": to_day(row["end_date"]),
-        "description": row["description"],
-        "provider": row["provider"],
-        "cancelled": row["cancelled_on"] is not None,
-        "cancel_reason": row["cancel_reason"],
-        "version": row["version"],
-        "as_of": to_moment(row["modified_on"]),
-        **balance(
-            start=to_day(row["start_date"]),
-            end=to_day(row["end_date"]),
-            units=row["units"],
-            used=row["units_used"],
-            cancelled=row["cancelled_on"] is not None,
-            on=on,
-        ),
-    }
 
 
 class Balances(Projection[BalancesView]):
@@ -390,29 +382,4 @@ def _versioned(event: Any) -> dict[str, Any]:
         "id": uid(event.originator_id),
         "version": event.originator_version,
         "modified_on": moment(event.timestamp),
-    }
-
-
-def engagement_summary(row: dict[str, Any]) -> dict[str, Any]:
-    """An engagement row as `GET /api/engagements` lists it (EngagementSummarySchema)."""
-    hubspot = None
-    if row["deal_id"] is not None:
-        hubspot = {
-            "portal_id": row["portal_id"],
-            "deal_id": row["deal_id"],
-            "amount": None if row["amount"] is None else Decimal(row["amount"]),
-            "details": from_json(row["deal_details"]),
-        }
-    return {
-        "id": to_uuid(row["id"]),
-        "name": row["name"],
-        "community": row["community"],
-        "description": row["description"],
-        "start_date": to_day(row["start_date"]),
-        "end_date": to_day(row["end_date"]),
-        "contacts": from_json(row["contacts"]),
-        "source": "hubspot" if row["deal_id"] is not None else "manual",
-        "hubspot": hubspot,
-        "closed": bool(row["closed"]),
-        "created_on": to_moment(row["created_on"]),
     }

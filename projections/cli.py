@@ -10,48 +10,64 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 import click
 from flask.cli import AppGroup
 
-from service.api.ledger_access import ledger
-
-from .catalog import CATALOG, NAMES, Projections
-from .follower import Follower
-from .rebuild import ViewBusy, rebuild
-
-projections_cli = AppGroup("projections", help="Run, rebuild and inspect the read models.")
+from projections.engine.catalog import CATALOG, NAMES, Projections
+from projections.engine.follower import Follower
+from projections.engine.rebuild import ViewBusy, rebuild
+from service.application import Ledger
 
 RUN_POLL_SECONDS = 0.1
 
 
-@projections_cli.command("run")
-@click.option(
-    "--poll", default=RUN_POLL_SECONDS, show_default=True, help="seconds between looks at the log"
-)
-def run(poll: float) -> None:
-    """Follow the event log and keep every view up to date, until SIGTERM or Ctrl-C."""
-    follower = Follower(Projections(ledger()))
-    stop = threading.Event()
+def projections_cli(ledger: Callable[[], Ledger]) -> AppGroup:
+    """The `projections` command group, on the ledger the composition root gives."""
+    group = AppGroup("projections", help="Run, rebuild and inspect the read models.")
 
-    def request_stop(signum, frame):  # noqa: ARG001 - signal handler signature
-        stop.set()
-        follower.nudge()
+    @group.command("run")
+    @click.option(
+        "--poll",
+        default=RUN_POLL_SECONDS,
+        show_default=True,
+        help="seconds between looks at the log",
+    )
+    def run(poll: float) -> None:
+        """Follow the event log and keep every view up to date, until SIGTERM or Ctrl-C."""
+        follower = Follower(Projections(ledger()))
+        stop = threading.Event()
 
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    click.echo(f"projections: following the log ({', '.join(NAMES)})", err=True)
-    follower.run(stop, idle_seconds=poll)
-    click.echo("projections: stopped", err=True)
+        def request_stop(signum, frame):  # noqa: ARG001 - signal handler signature
+            stop.set()
+            follower.nudge()
 
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        click.echo(f"projections: following the log ({', '.join(NAMES)})", err=True)
+        follower.run(stop, idle_seconds=poll)
+        click.echo("projections: stopped", err=True)
 
-@projections_cli.command("rebuild")
-@click.argument("name", required=False, type=click.Choice(NAMES))
-def rebuild_command(name: str | None) -> None:
-    """Drop view NAME (or every view) and replay the whole log into it."""
-    projections = Projections(ledger())
-    for each in [name] if name else NAMES:
-        _rebuild_with_progress(projections, each)
+    @group.command("rebuild")
+    @click.argument("name", required=False, type=click.Choice(NAMES))
+    def rebuild_command(name: str | None) -> None:
+        """Drop view NAME (or every view) and replay the whole log into it."""
+        projections = Projections(ledger())
+        for each in [name] if name else NAMES:
+            _rebuild_with_progress(projections, each)
+
+    @group.command("status")
+    def status() -> None:
+        """Each view's position and how far it lags behind the log."""
+        projections = Projections(ledger())
+        head = projections.head()
+        click.echo(f"log position {head}")
+        for name, position in projections.positions().items():
+            lag = head - position
+            click.echo(f"{name:<10} {position:>10}  lag {lag:<8} {CATALOG[name].description}")
+
+    return group
 
 
 def _rebuild_with_progress(projections: Projections, name: str) -> None:
@@ -81,14 +97,3 @@ def _rebuild_with_progress(projections: Projections, name: str) -> None:
     click.echo(
         f"{name}: {applied} events in {elapsed:.1f}s ({applied / max(elapsed, 1e-9):,.0f} events/s)"
     )
-
-
-@projections_cli.command("status")
-def status() -> None:
-    """Each view's position and how far it lags behind the log."""
-    projections = Projections(ledger())
-    head = projections.head()
-    click.echo(f"log position {head}")
-    for name, position in projections.positions().items():
-        lag = head - position
-        click.echo(f"{name:<10} {position:>10}  lag {lag:<8} {CATALOG[name].description}")

@@ -13,10 +13,9 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
+from projections.engine.encoding import day, decimal_text, to_day, uid
+from projections.engine.views import PostgresView, SQLiteView, View
 from service.domain import TeamMember
-
-from .encoding import day, decimal_text, to_day, uid
-from .views import PostgresView, SQLiteView, View
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,10 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
+from projections.engine.calendar import Month, month_of
+from projections.engine.encoding import uid
+from projections.engine.views import PostgresView, SQLiteView, View
 from service.domain import Allocation
-
-from .calendar import Month, month_of
-from .encoding import uid
-from .views import PostgresView, SQLiteView, View
 
 
 class MonthlyUsageView(View):

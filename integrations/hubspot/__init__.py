@@ -1,36 +1,39 @@
 """HubSpot: Closed-Won deals become engagements, and their details follow.
 
-`init_app` adds the webhook route and the `hubspot` CLI group, and, when an access
-token is configured, starts the follower that fetches deal details (kept in
-`app.extensions["hubspot_follower"]`, so tests can stop it). It is stopped at exit too,
-so a process never ends in the middle of a ledger write.
+`HubSpotIntegration` is built by the composition root (service/bootstrap.py) with the
+settings and a way to reach the process's ledger; `install` adds the webhook route and
+the `hubspot` CLI group. With an access token configured it also has a follower that
+fetches deal details, which the composition root starts (and stops at exit, so a
+process never ends in the middle of a ledger write).
 """
 
 from __future__ import annotations
 
-import atexit
+from collections.abc import Callable
 
 from flask import Flask
 
-from service.api.ledger_access import ledger
-from service.ledger import Ledger
-
-from .cli import hubspot
-from .follower import build_follower
-from .webhook import blp
-
-
-def init_app(app: Flask) -> None:
-    app.register_blueprint(blp)
-    app.cli.add_command(hubspot)
-    settings = app.extensions["settings"].hubspot
-    if settings.access_token:
-        follower = build_follower(lambda: _ledger_of(app), settings)
-        app.extensions["hubspot_follower"] = follower
-        follower.start()
-        atexit.register(follower.stop)
+from integrations.hubspot.cli import hubspot_cli
+from integrations.hubspot.follower import DealFollower, build_follower
+from integrations.hubspot.webhook import webhook_blueprint
+from service.application import Ledger
+from service.infra.config import HubSpotSettings
 
 
-def _ledger_of(app: Flask) -> Ledger:
-    with app.app_context():
-        return ledger()
+class HubSpotIntegration:
+    def __init__(self, settings: HubSpotSettings, ledger: Callable[[], Ledger]):
+        self.settings = settings
+        self.ledger = ledger
+        self.follower: DealFollower | None = (
+            build_follower(ledger, settings) if settings.access_token else None
+        )
+
+    def install(self, app: Flask) -> None:
+        app.register_blueprint(webhook_blueprint(self))
+        app.cli.add_command(hubspot_cli(self))
+        app.extensions["hubspot"] = self
+
+    def deals_recorded(self) -> None:
+        """New deals are in the log: have the follower fetch their details now."""
+        if self.follower is not None:
+            self.follower.wake()

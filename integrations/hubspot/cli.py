@@ -11,30 +11,34 @@ the details of any deal it creates.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from service.api.ledger_access import ledger
+from integrations.hubspot.events import PayloadError, parse_batch
+from integrations.hubspot.intake import record_closed_won
 
-from .events import PayloadError, parse_batch
-from .intake import record_closed_won
-
-hubspot = AppGroup("hubspot", help="HubSpot integration tools.")
+if TYPE_CHECKING:
+    from integrations.hubspot import HubSpotIntegration
 
 
-@hubspot.command("replay")
-@click.argument("file", type=click.File("rb"))
-def replay(file) -> None:
-    """Record the Closed-Won deals of a saved HubSpot webhook body (signature not checked)."""
-    try:
-        events = parse_batch(
-            file.read(), current_app.extensions["settings"].hubspot.closed_won_stages
-        )
-    except PayloadError as error:
-        raise click.ClickException(f"{file.name}: {error}") from None
-    for event, written in zip(events, record_closed_won(ledger(), events), strict=True):
-        outcome = "already recorded" if written.replayed else "created"
-        deal = f"deal {event.deal_id} of portal {event.portal_id}"
-        click.echo(f"{deal}: engagement {written.value.id} {outcome}")
-    click.echo(f"{len(events)} closed-won deal event(s) in {file.name}", err=True)
+def hubspot_cli(integration: HubSpotIntegration) -> AppGroup:
+    hubspot = AppGroup("hubspot", help="HubSpot integration tools.")
+
+    @hubspot.command("replay")
+    @click.argument("file", type=click.File("rb"))
+    def replay(file) -> None:
+        """Record the Closed-Won deals of a saved HubSpot webhook body (signature not checked)."""
+        try:
+            events = parse_batch(file.read(), integration.settings.closed_won_stages)
+        except PayloadError as error:
+            raise click.ClickException(f"{file.name}: {error}") from None
+        recorded = record_closed_won(integration.ledger(), events)
+        for event, written in zip(events, recorded, strict=True):
+            outcome = "already recorded" if written.replayed else "created"
+            deal = f"deal {event.deal_id} of portal {event.portal_id}"
+            click.echo(f"{deal}: engagement {written.value.id} {outcome}")
+        click.echo(f"{len(events)} closed-won deal event(s) in {file.name}", err=True)
+
+    return hubspot

@@ -22,9 +22,8 @@ from hubspot.crm.deals import SimplePublicObjectInput
 from hubspot.crm.deals.exceptions import ApiException as DealApiException
 from urllib3.util.retry import Retry
 
-from service.config import HubSpotSettings
-
-from .deal import Deal, properties_to_fetch
+from integrations.hubspot.deal import Deal, properties_to_fetch
+from service.infra.config import HubSpotSettings
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from service.config import HubSpotSettings
+from service.infra.config import HubSpotSettings
 
 STANDARD_PROPERTIES = (
     "dealname",

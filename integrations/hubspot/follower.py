@@ -22,12 +22,11 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from service.config import HubSpotSettings
+from integrations.hubspot.client import HubSpotDeals, Refused, Unavailable
+from integrations.hubspot.sync import DealSync
+from service.application import Ledger
 from service.domain import Engagement
-from service.ledger import Ledger
-
-from .client import HubSpotDeals, Refused, Unavailable
-from .sync import DealSync
+from service.infra.config import HubSpotSettings
 
 log = logging.getLogger(__name__)
 

@@ -3,10 +3,9 @@ replay command."""
 
 from __future__ import annotations
 
+from integrations.hubspot.events import ClosedWon
+from service.application import Ledger, Written
 from service.domain import Engagement
-from service.ledger import Ledger, Written
-
-from .events import ClosedWon
 
 
 def record_closed_won(ledger: Ledger, events: list[ClosedWon]) -> list[Written[Engagement]]:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 from uuid import UUID, uuid5
 
-from service.config import HubSpotSettings
+from integrations.hubspot.client import HubSpotDeals, Refused
+from integrations.hubspot.deal import Contract, Deal, contract, engagement_changes
+from service.application import IdempotencyKeyReused, Ledger
 from service.domain import Conflict, Engagement, RuleViolation
-from service.ledger import IdempotencyKeyReused, Ledger
-
-from .client import HubSpotDeals, Refused
-from .deal import Contract, Deal, contract, engagement_changes
+from service.infra.config import HubSpotSettings
 
 log = logging.getLogger(__name__)
 

@@ -7,28 +7,33 @@ gets its answer in well under its 5-second timeout whatever the state of its API
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
-from service.api.ledger_access import ledger
-from service.api.problems import problem
-from service.config import HubSpotSettings
+from integrations.hubspot.events import PayloadError, parse_batch
+from integrations.hubspot.intake import record_closed_won
+from integrations.hubspot.signature import SignatureRejected, check_signature
 
-from .events import PayloadError, parse_batch
-from .intake import record_closed_won
-from .signature import SignatureRejected, check_signature
+if TYPE_CHECKING:
+    from integrations.hubspot import HubSpotIntegration
 
 log = logging.getLogger(__name__)
 
-blp = Blueprint("hubspot", __name__)
+
+def webhook_blueprint(integration: HubSpotIntegration) -> Blueprint:
+    blp = Blueprint("hubspot", __name__)
+    blp.post("/webhooks/hubspot")(lambda: receive(integration))
+    return blp
 
 
-@blp.post("/webhooks/hubspot")
-def receive() -> Response:
-    settings: HubSpotSettings = current_app.extensions["settings"].hubspot
+def receive(integration: HubSpotIntegration) -> Response:
+    settings = integration.settings
     if not settings.client_secret:
         log.error("HubSpot webhook refused: HUBSPOT_CLIENT_SECRET is not set")
         return problem(
@@ -54,10 +59,9 @@ def receive() -> Response:
         events = parse_batch(body, settings.closed_won_stages)
     except PayloadError as error:
         return problem(400, str(error))
-    recorded = record_closed_won(ledger(), events)
-    follower = current_app.extensions.get("hubspot_follower")
-    if follower is not None and any(not written.replayed for written in recorded):
-        follower.wake()
+    recorded = record_closed_won(integration.ledger(), events)
+    if any(not written.replayed for written in recorded):
+        integration.deals_recorded()
     response = Response(status=204)
     if recorded:
         # Like every write: the log position a reader can wait for (`min_position`).
@@ -83,3 +87,12 @@ def _first(header: str | None) -> str | None:
     if not header:
         return None
     return header.split(",")[0].strip() or None
+
+
+def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    """An RFC 9457 problem, as the API answers its refusals."""
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+    body["detail"] = detail
+    return Response(
+        json.dumps(body), status=status, headers=headers, mimetype="application/problem+json"
+    )

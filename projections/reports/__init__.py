@@ -2,8 +2,8 @@
 their cost follows the number of allocations, members and the month's activities,
 never the length of the event log. Shapes as in DESIGN §3 "Report shapes"."""
 
-from .capacity import capacity_report
-from .late import late_report
-from .monthly import monthly_report
+from projections.reports.capacity import capacity_report
+from projections.reports.late import late_report
+from projections.reports.monthly import monthly_report
 
 __all__ = ["capacity_report", "late_report", "monthly_report"]

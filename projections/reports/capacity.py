@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ..calendar import (
+from projections.engine.calendar import (
     Month,
     active_in,
     average_fte,
@@ -20,8 +20,8 @@ from ..calendar import (
     ratio,
     total,
 )
-from ..catalog import Projections
-from ..encoding import to_day
+from projections.engine.catalog import Projections
+from projections.engine.encoding import to_day
 
 
 def capacity_report(projections: Projections, month: Month) -> dict[str, Any]:

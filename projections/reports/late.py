@@ -14,9 +14,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ..calendar import Month, active_in
-from ..catalog import Projections
-from ..encoding import to_day, to_moment
+from projections.engine.calendar import Month, active_in
+from projections.engine.catalog import Projections
+from projections.engine.encoding import to_day, to_moment
 
 
 def late_report(projections: Projections, month: Month, today: date) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from .errors import Conflict, NotFound, RuleViolation
-from .rules import require_ordered, require_positive_units, require_reason
+from service.domain.errors import Conflict, NotFound, RuleViolation
+from service.domain.rules import require_ordered, require_positive_units, require_reason
 
 CORRECTABLE_FIELDS = ("units", "description", "date_from", "date_to", "team_member")
 

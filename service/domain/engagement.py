@@ -16,8 +16,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from .errors import Conflict, NotFound, RuleViolation
-from .rules import require_ordered, require_reason
+from service.domain.errors import Conflict, NotFound, RuleViolation
+from service.domain.rules import require_ordered, require_reason
 
 HUBSPOT_NAMESPACE = uuid5(NAMESPACE_URL, "https://app.hubspot.com/deals")
 
@@ -137,7 +137,7 @@ class Engagement(Aggregate):
     # Details
 
     def update_details(self, *, changes: dict[str, Any], actor: str) -> None:
-        self._require_open()
+        self.require_open()
         if not changes:
             raise RuleViolation("no details to update")
         start = changes.get("start_date", self.start_date)
@@ -155,7 +155,7 @@ class Engagement(Aggregate):
             self.deal_details = changes["deal"]
 
     def close(self, *, reason: str, actor: str) -> None:
-        self._require_open()
+        self.require_open()
         require_reason(reason)
         self._closed(reason=reason, actor=actor)
 
@@ -167,7 +167,7 @@ class Engagement(Aggregate):
     # Projects and their schedules
 
     def define_project(self, *, project_id: UUID, name: str, outcome: str, actor: str) -> None:
-        self._require_open()
+        self.require_open()
         if str(project_id) in self.projects:
             raise Conflict(f"project {project_id} is already defined")
         if not name.strip():
@@ -194,7 +194,7 @@ class Engagement(Aggregate):
     ) -> None:
         """Reserve a period in the project's schedule for an allocation (new, or
         amended to a new end date). Periods of one project never overlap."""
-        self._require_open()
+        self.require_open()
         schedule = self.project(project_id)["schedule"]
         for other_id, period in schedule.items():
             if other_id != str(allocation_id) and (
@@ -242,6 +242,11 @@ class Engagement(Aggregate):
     def source(self) -> str:
         return "hubspot" if self.deal_id is not None else "manual"
 
-    def _require_open(self) -> None:
+    def require_open(self) -> None:
+        """New projects, grants, bookings and recordings need an open engagement;
+        corrections of work already recorded do not."""
         if self.closed:
-            raise Conflict("the engagement is closed")
+            raise Conflict(
+                f"engagement {self.id} was closed ({self.close_reason}); "
+                "it takes no new projects, allocations or activities"
+            )

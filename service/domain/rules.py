@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from .errors import RuleViolation
+from service.domain.errors import RuleViolation
 
 
 def require_positive_units(units: object, field: str = "units") -> int:

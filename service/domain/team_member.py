@@ -8,7 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from .errors import Conflict, RuleViolation
+from service.domain.errors import Conflict, RuleViolation
 
 TEAM_NAMESPACE = uuid5(NAMESPACE_URL, "urn:community-enablement:team-member")
 

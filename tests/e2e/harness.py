@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 # The same configuration the Dockerfile's CMD and `make run` use.
-GUNICORN_ARGS = ("--config", "python:service.gunicorn_conf")
+GUNICORN_ARGS = ("--config", "python:service.infra.gunicorn_conf")
 
 
 def free_port() -> int:

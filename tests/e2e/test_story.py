@@ -20,11 +20,11 @@ import pytest
 from hubspot.utils.signature import Signature
 
 from projections import NAMES, Projections
-from projections.follower import Follower
-from projections.freshness import await_position
+from projections.engine.follower import Follower
+from projections.engine.freshness import await_position
+from service.application import Ledger
 from service.domain import engagement_id_for_deal
-from service.ledger import Ledger
-from service.store import persistence_environment
+from service.infra.store import persistence_environment
 from tests.e2e.harness import BIN, ROOT, Client, Service, wait_until
 from tests.integration.test_hubspot_fetch import (
     COMPANY_BODY,

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask, request
 from flask.testing import FlaskClient
 
-from service.api.ledger_access import ledger as app_ledger
-from service.app import create_app
-from service.config import Settings
-from service.ledger import Ledger
+from service.application import Clock, Ledger
+from service.bootstrap import create_app
+from service.infra.config import Settings
+from service.web.runtime import ledger as app_ledger
 
-TODAY = date.today()
+# The service's day: UTC, as its clock keeps it (service/application/clock.py).
+TODAY = Clock().today()
 
 
 def days_ago(n: int) -> str:

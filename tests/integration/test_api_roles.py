@@ -11,6 +11,8 @@ ROUTES = [
     ("POST", "/api/engagements"),
     ("GET", "/api/engagements"),
     ("GET", f"/api/engagements/{ANY}"),
+    ("PATCH", f"/api/engagements/{ANY}"),
+    ("POST", f"/api/engagements/{ANY}/closure"),
     ("POST", f"/api/engagements/{ANY}/projects"),
     ("POST", f"/api/projects/{ANY}/allocations"),
     ("GET", f"/api/allocations/{ANY}"),
@@ -59,6 +61,8 @@ def test_every_api_route_in_the_app_is_in_the_checked_list(app):
 WRONG_ROLE = [
     ("viewer", "POST", "/api/engagements"),
     ("member", "POST", "/api/engagements"),
+    ("manager", "PATCH", f"/api/engagements/{ANY}"),
+    ("viewer", "POST", f"/api/engagements/{ANY}/closure"),
     ("manager", "POST", f"/api/projects/{ANY}/allocations"),
     ("auditor", "PATCH", f"/api/allocations/{ANY}"),
     ("bd", "POST", f"/api/allocations/{ANY}/activities"),

@@ -2,8 +2,8 @@
 
 import pytest
 
-from service.app import create_app
-from service.config import Settings
+from service.bootstrap import create_app
+from service.infra.config import Settings
 
 
 def test_tokens_create_prints_only_the_token_on_its_last_line(app, ledger):

@@ -21,10 +21,10 @@ from werkzeug import Request, Response
 
 from integrations.hubspot.follower import DealFollower, build_follower
 from integrations.hubspot.sync import default_allocation_id, default_project_id
-from service.api.ledger_access import ledger as app_ledger
-from service.config import HubSpotSettings
+from service.application import Ledger
 from service.domain import engagement_id_for_deal
-from service.ledger import Ledger
+from service.infra.config import HubSpotSettings
+from service.web.runtime import ledger as app_ledger
 from tests.integration.test_hubspot_webhook import PORTAL, close, closed_won, deliver, hubspot_app
 
 DEAL = "19283746501"
@@ -328,7 +328,7 @@ def test_the_app_factory_starts_a_follower_when_an_access_token_is_set(
         database_url, HUBSPOT_ACCESS_TOKEN="pat-test-token", HUBSPOT_API_BASE=hubspot.api_base
     )
     try:
-        assert app.extensions["hubspot_follower"] is not None
+        assert app.extensions["hubspot"].follower is not None
         assert deliver(app.test_client(), [closed_won()]).status_code == 204
         with app.app_context():
             ledger = app_ledger()

@@ -17,11 +17,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from projections import NAMES, Projections
-from projections.follower import Follower
-from projections.freshness import await_position
+from projections.engine.follower import Follower
+from projections.engine.freshness import await_position
+from service.application import Ledger
 from service.domain import DomainError
-from service.ledger import Ledger
-from service.store import persistence_environment
+from service.infra.store import persistence_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from projections import Projections
-from projections.follower import Follower
+from projections.engine.follower import Follower
+from service.application import Ledger
 from service.domain import DomainError
 from service.domain.balance import is_late
-from service.ledger import Ledger
-from service.store import persistence_environment
+from service.infra.store import persistence_environment
 
 TODAY = date.today()
 MEMBERS = ("ana", "ben", "cat")

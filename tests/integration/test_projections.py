@@ -11,14 +11,14 @@ from datetime import timedelta
 import pytest
 
 from projections import NAMES, Projections
-from projections.balances import allocation_balance
-from projections.follower import Follower
-from projections.freshness import await_position
-from projections.locks import ViewLocks
-from service.api.ledger_access import ledger as app_ledger
-from service.api.projection_access import projections
-from service.app import create_app
-from service.config import Settings
+from projections.engine.follower import Follower
+from projections.engine.freshness import await_position
+from projections.engine.locks import ViewLocks
+from projections.reports.resources import allocation_balance
+from service.bootstrap import create_app
+from service.infra.config import Settings
+from service.web.runtime import ledger as app_ledger
+from service.web.runtime import runtime
 from tests.integration.conftest import TODAY, ApiClient, activity, days_ago
 
 
@@ -33,7 +33,7 @@ def served_and_caught_up(app) -> Projections:
     """The web process's views, once its follower has brought every one to the end of
     the log (a generous bound, not a timing assertion)."""
     with app.app_context():
-        served = projections()
+        served = runtime().projections()
         await_position(served, NAMES, served.head(), timeout=60)
     return served
 

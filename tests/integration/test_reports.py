@@ -15,13 +15,15 @@ from typing import Any
 
 import pytest
 
-from service.api.ledger_access import ledger as app_ledger
-from service.app import create_app
-from service.config import Settings
-from service.ledger import Ledger
+from service.application import Clock
+from service.bootstrap import create_app
+from service.infra.config import Settings
+from service.web.runtime import ledger as app_ledger
 
 
-class Clock:
+class MovableClock(Clock):
+    """The service's clock and the event store's timestamps, moved by the test."""
+
     def __init__(self) -> None:
         self.now = datetime(2024, 1, 1, 9, tzinfo=UTC)
 
@@ -31,21 +33,21 @@ class Clock:
     def today(self) -> date:
         return self.now.date()
 
+    def latest_today(self) -> date:
+        return self.now.date()
+
 
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
-    clock = Clock()
+def clock(monkeypatch) -> MovableClock:
+    clock = MovableClock()
     monkeypatch.setattr("eventsourcing.domain.datetime_now_with_tzinfo", lambda: clock.now)
-    monkeypatch.setattr("service.api.today.today", clock.today)
     return clock
 
 
 @pytest.fixture
 def app(database_url, clock):
     settings = Settings.from_environment({"DATABASE_URL": database_url})
-    app = create_app(
-        settings, ledger_factory=lambda: Ledger(env=settings.persistence, today=clock.today)
-    )
+    app = create_app(settings, clock=clock)
     yield app
     with app.app_context():
         app_ledger().close()

@@ -12,8 +12,8 @@ PROCESSES = 8
 
 
 def start_ledger(database_url: str) -> int:
-    from service.config import Settings
-    from service.ledger import Ledger
+    from service.application import Ledger
+    from service.infra.config import Settings
 
     ledger = Ledger(env=Settings.from_environment({"DATABASE_URL": database_url}).persistence)
     try:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.config import ConfigurationError, Settings
+from service.infra.config import ConfigurationError, Settings
 
 
 def test_the_default_is_sqlite_under_var():
@@ -16,7 +16,7 @@ def test_a_postgresql_url_selects_postgres_with_its_parts():
     env = Settings.from_environment(
         {"DATABASE_URL": "postgresql://app:s%40cret@db.internal:6543/ledger?schema=ces"}
     ).persistence
-    assert env["PERSISTENCE_MODULE"] == "service.postgres_failfast:FailFastPostgresFactory"
+    assert env["PERSISTENCE_MODULE"] == "service.infra.postgres_failfast:FailFastPostgresFactory"
     assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == (
         "db.internal",
         "6543",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.config import ConfigurationError, Settings
+from service.infra.config import ConfigurationError, Settings
 
 
 def test_hubspot_defaults():

@@ -7,7 +7,7 @@ import pytest
 
 from integrations.hubspot.deal import Contract, Deal, contract, engagement_changes, parse_date
 from integrations.hubspot.events import ClosedWon, PayloadError, parse_batch
-from service.config import HubSpotSettings
+from service.infra.config import HubSpotSettings
 
 STAGES = frozenset({"closedwon", "42"})
 SETTINGS = HubSpotSettings()

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from projections.calendar import (
+from projections.engine.calendar import (
     Month,
     active_in,
     average_fte,

@@ -1,0 +1,128 @@
+"""Activity commands: record (on an allocation, or on whichever allocation of a
+project covers the work's last day), correct, retract. Activities live in their
+allocation's stream; a locator saved with each says which one."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from service.application.allocations import AllocationCommands
+from service.application.commands import RequestId, Written, command
+from service.application.errors import Forbidden
+from service.application.idempotency import replay_of_change, replay_of_recording
+from service.domain import Allocation, Engagement, Locator, RuleViolation
+
+Recorded = Written[tuple[Allocation, UUID]]
+
+
+class ActivityCommands(AllocationCommands):
+    @command
+    def record_activity(
+        self,
+        allocation_id: UUID,
+        *,
+        team_member: str,
+        units: int,
+        description: str,
+        date_from: date,
+        date_to: date,
+        actor: str,
+        request: RequestId,
+        only_member: str | None = None,
+    ) -> Recorded:
+        """Record work done. `only_member`, when given, is the one member the caller
+        may record for (a member token records only its own work)."""
+        if only_member is not None and team_member != only_member:
+            raise Forbidden(f"a member token may record only {only_member}'s activities")
+        work = dict(
+            team_member=team_member,
+            units=units,
+            description=description,
+            date_from=date_from,
+            date_to=date_to,
+        )
+        allocation = self.get(Allocation, allocation_id)
+        replay = replay_of_recording(self, allocation, request, work)
+        if replay:
+            return replay
+        self.get(Engagement, allocation.engagement_id).require_open()
+        self.require_member_exists(team_member, "team_member")
+        allocation.record_activity(
+            activity_id=request.value, actor=actor, today=self.clock.latest_today(), **work
+        )
+        locator = Locator(id=request.value, kind="activity", owner_id=allocation.id)
+        return self.save_all(locator, allocation, value=(allocation, request.value))
+
+    def record_project_activity(
+        self, project_id: UUID, *, date_to: date, **activity: Any
+    ) -> Recorded:
+        """Record work against whichever allocation of the project covers its last day."""
+        schedule = self.engagement_of_project(project_id).project(project_id)["schedule"]
+        for allocation_id, period in schedule.items():
+            if period["start_date"] <= date_to <= period["end_date"]:
+                return self.record_activity(UUID(allocation_id), date_to=date_to, **activity)
+        raise RuleViolation(
+            f"no allocation of this project covers {date_to.isoformat()}", "date_to"
+        )
+
+    @command
+    def correct_activity(
+        self,
+        activity_id: UUID,
+        *,
+        changes: dict[str, Any],
+        reason: str,
+        actor: str,
+        request: RequestId,
+        only_member: str | None = None,
+    ) -> Recorded:
+        allocation = self.allocation_of_activity(activity_id)
+        replay = replay_of_change(self, allocation, request, value=(allocation, activity_id))
+        if replay:
+            return replay
+        _require_own_activity(allocation, activity_id, only_member)
+        if only_member is not None and changes.get("team_member", only_member) != only_member:
+            raise Forbidden("a member token cannot hand an activity to someone else")
+        if changes.get("team_member") is not None:
+            self.require_member_exists(changes["team_member"], "team_member")
+        allocation.correct_activity(
+            activity_id=activity_id,
+            changes=changes,
+            reason=reason,
+            actor=actor,
+            today=self.clock.latest_today(),
+            request_id=request.key,
+        )
+        return self.save_all(allocation, value=(allocation, activity_id))
+
+    @command
+    def retract_activity(
+        self,
+        activity_id: UUID,
+        *,
+        reason: str,
+        actor: str,
+        request: RequestId,
+        only_member: str | None = None,
+    ) -> Recorded:
+        allocation = self.allocation_of_activity(activity_id)
+        replay = replay_of_change(self, allocation, request, value=(allocation, activity_id))
+        if replay:
+            return replay
+        _require_own_activity(allocation, activity_id, only_member)
+        allocation.retract_activity(
+            activity_id=activity_id, reason=reason, actor=actor, request_id=request.key
+        )
+        return self.save_all(allocation, value=(allocation, activity_id))
+
+    def allocation_of_activity(self, activity_id: UUID) -> Allocation:
+        return self.get(Allocation, self.located(activity_id, "activity").owner_id)
+
+
+def _require_own_activity(
+    allocation: Allocation, activity_id: UUID, only_member: str | None
+) -> None:
+    if only_member is not None and allocation.activity(activity_id)["team_member"] != only_member:
+        raise Forbidden(f"a member token may change only {only_member}'s activities")

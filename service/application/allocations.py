@@ -1,0 +1,102 @@
+"""Allocation commands: grant, amend, cancel. The engagement keeps each project's
+schedule, so a grant or a new end date is saved with the engagement's booking in one
+atomic write, and two overlapping grants cannot both get through."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from service.application.commands import RequestId, Written, command
+from service.application.engagements import EngagementCommands
+from service.application.idempotency import replay_of_change, replay_of_creation
+from service.domain import Allocation, Engagement
+
+
+class AllocationCommands(EngagementCommands):
+    @command
+    def grant_allocation(
+        self,
+        project_id: UUID,
+        *,
+        start_date: date,
+        end_date: date,
+        units: int,
+        description: str,
+        provider: str | None,
+        actor: str,
+        request: RequestId,
+    ) -> Written[Allocation]:
+        terms = dict(
+            start_date=start_date,
+            end_date=end_date,
+            units=units,
+            description=description,
+            provider=provider,
+        )
+        engagement = self.engagement_of_project(project_id)
+        replay = replay_of_creation(
+            self, Allocation, request.value, terms | {"project_id": project_id}
+        )
+        if replay:
+            return replay
+        if provider is not None:
+            self.require_member_exists(provider, "provider")
+        allocation = Allocation.grant(
+            id=request.value,
+            engagement_id=engagement.id,
+            project_id=project_id,
+            actor=actor,
+            **terms,
+        )
+        engagement.book_allocation(
+            project_id=project_id,
+            allocation_id=allocation.id,
+            start_date=start_date,
+            end_date=end_date,
+            actor=actor,
+        )
+        return self.save_all(engagement, allocation, value=allocation)
+
+    @command
+    def amend_allocation(
+        self,
+        allocation_id: UUID,
+        *,
+        reason: str,
+        actor: str,
+        request: RequestId,
+        units: int | None = None,
+        end_date: date | None = None,
+        description: str | None = None,
+    ) -> Written[Allocation]:
+        allocation = self.get(Allocation, allocation_id)
+        allocation.amend(
+            reason=reason, actor=actor, units=units, end_date=end_date, description=description
+        )
+        if end_date is None:
+            return self.save_all(allocation, value=allocation)
+        engagement = self.get(Engagement, allocation.engagement_id)
+        engagement.book_allocation(
+            project_id=allocation.project_id,
+            allocation_id=allocation.id,
+            start_date=allocation.start_date,
+            end_date=end_date,
+            actor=actor,
+        )
+        return self.save_all(engagement, allocation, value=allocation)
+
+    @command
+    def cancel_allocation(
+        self, allocation_id: UUID, *, reason: str, actor: str, request: RequestId
+    ) -> Written[Allocation]:
+        allocation = self.get(Allocation, allocation_id)
+        replay = replay_of_change(self, allocation, request)
+        if replay:
+            return replay
+        allocation.cancel(reason=reason, actor=actor, request_id=request.key)
+        engagement = self.get(Engagement, allocation.engagement_id)
+        engagement.release_allocation(
+            project_id=allocation.project_id, allocation_id=allocation.id, actor=actor
+        )
+        return self.save_all(engagement, allocation, value=allocation)

@@ -1,0 +1,90 @@
+"""The ledger's footing on the `eventsourcing` library: the event store, typed loading
+of aggregates, the one atomic save, and the log position of a stored event. Every
+command module builds on it."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import JSONTranscoder
+
+from service.application.clock import Clock
+from service.application.commands import Written
+from service.domain import Allocation, Locator, NotFound, RuleViolation, team_member_id
+from service.infra.metrics import EVENTS_APPENDED
+from service.infra.store import position_of
+from service.infra.transcodings import DateAsISO
+
+A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
+
+
+class LedgerBase(Application[UUID]):
+    name = "ledger"
+    snapshotting_intervals = {Allocation: 100}  # noqa: RUF012 - library's own class attribute
+
+    def __init__(self, env: dict[str, str] | None = None, clock: Clock | None = None):
+        super().__init__(env)
+        self.clock = clock or Clock()
+        # Members are never removed, so once seen they need not be looked up again.
+        self._known_members: set[str] = set()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def get(self, cls: type[A], originator_id: UUID) -> A:
+        """The aggregate, or NotFound naming what was asked for."""
+        try:
+            aggregate = self.repository.get(originator_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {_label(cls)} {originator_id}") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"no {_label(cls)} {originator_id}")
+        return aggregate
+
+    def exists(self, originator_id: UUID) -> bool:
+        return bool(self.recorder.select_events(originator_id, limit=1))
+
+    def save_all(self, *aggregates: Aggregate, value: T) -> Written[T]:
+        """Save in one atomic write. The aggregate the request addressed comes last,
+        so the write's position is that of its event, which a retry can look up."""
+        recordings = self.save(*aggregates)
+        EVENTS_APPENDED.inc(len(recordings))
+        return Written(value, recordings[-1].notification.id)
+
+    def position_of(self, originator_id: UUID, version: int) -> int:
+        position = position_of(self.recorder, originator_id, version)
+        assert position is not None, "a stored event has a position"
+        return position
+
+    def stored_fields(self, originator_id: UUID, version: int, names: Any) -> dict[str, Any]:
+        """The named fields of one stored event, as first written."""
+        stored = next(self.events.get(originator_id, gt=version - 1, lte=version))
+        return {name: getattr(stored, name, None) for name in names}
+
+    def located(self, thing_id: UUID, kind: str) -> Locator:
+        """Where a project or an activity lives (see service/domain/locator.py)."""
+        try:
+            locator = self.get(Locator, thing_id)
+        except NotFound:
+            raise NotFound(f"no {kind} {thing_id}") from None
+        if locator.kind != kind:
+            raise NotFound(f"no {kind} {thing_id}")
+        return locator
+
+    def require_member_exists(self, handle: str, field: str) -> None:
+        if handle in self._known_members:
+            return
+        if not self.exists(team_member_id(handle)):
+            raise RuleViolation(f"{handle} is not a registered team member", field)
+        self._known_members.add(handle)
+
+
+def _label(cls: type) -> str:
+    return {"TeamMember": "team member", "ApiToken": "token"}.get(
+        cls.__name__, cls.__name__.lower()
+    )

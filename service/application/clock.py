@@ -1,0 +1,32 @@
+"""The service's sense of today. Every rule and figure that depends on the date asks a
+`Clock`, never the machine's local date, so tests (and a replay of the past) can fix it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+
+class Clock:
+    """Today in UTC, for balances and reports; and the latest date anyone can be
+    living now, for checking that work is not dated in the future."""
+
+    def today(self) -> date:
+        return datetime.now(UTC).date()
+
+    def latest_today(self) -> date:
+        """The date in UTC+14, so a member east of Greenwich can record today's work in
+        their morning."""
+        return (datetime.now(UTC) + timedelta(hours=14)).date()
+
+
+class FixedClock(Clock):
+    """A clock stopped on one day (tests, demos, reports of a past day)."""
+
+    def __init__(self, day: date):
+        self.day = day
+
+    def today(self) -> date:
+        return self.day
+
+    def latest_today(self) -> date:
+        return self.day

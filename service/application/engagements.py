@@ -1,0 +1,137 @@
+"""Engagement commands: open by hand or from a won deal, update details, close, and
+define projects."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from service.application.base import LedgerBase
+from service.application.commands import RequestId, Written, command
+from service.application.idempotency import replay_of_creation, require_same_request
+from service.domain import Engagement, Locator, NotFound
+
+
+class EngagementCommands(LedgerBase):
+    @command
+    def open_engagement(
+        self,
+        *,
+        name: str,
+        community: str,
+        description: str,
+        start_date: date,
+        end_date: date,
+        contacts: list[str] | None,
+        actor: str,
+        request: RequestId,
+    ) -> Written[Engagement]:
+        terms = dict(
+            name=name,
+            community=community,
+            description=description,
+            start_date=start_date,
+            end_date=end_date,
+            contacts=list(contacts or []),
+        )
+        replay = replay_of_creation(self, Engagement, request.value, terms)
+        if replay:
+            return replay
+        engagement = Engagement.open(id=request.value, actor=actor, **terms)
+        return self.save_all(engagement, value=engagement)
+
+    @command
+    def record_closed_won_deal(
+        self,
+        *,
+        portal_id: int,
+        deal_id: str,
+        name: str,
+        amount: Decimal | None,
+        close_time: datetime | None,
+        pipeline: str | None,
+        stage: str,
+        webhook_event_id: int,
+        request: RequestId,
+    ) -> Written[Engagement]:
+        """Create the deal's engagement unless it exists: HubSpot delivers at least
+        once, and the deal's derived id makes every delivery after the first a no-op."""
+        engagement = Engagement.from_closed_won_deal(
+            portal_id=portal_id,
+            deal_id=deal_id,
+            name=name,
+            amount=amount,
+            close_time=close_time,
+            pipeline=pipeline,
+            stage=stage,
+            webhook_event_id=webhook_event_id,
+        )
+        if self.exists(engagement.id):
+            existing = self.get(Engagement, engagement.id)
+            return Written(existing, self.position_of(existing.id, 1), replayed=True)
+        return self.save_all(engagement, value=engagement)
+
+    @command
+    def update_engagement_details(
+        self, engagement_id: UUID, *, changes: dict[str, Any], actor: str, request: RequestId
+    ) -> Written[Engagement]:
+        engagement = self.get(Engagement, engagement_id)
+        engagement.update_details(changes=changes, actor=actor)
+        return self.save_all(engagement, value=engagement)
+
+    @command
+    def record_deal_details(
+        self, engagement_id: UUID, *, changes: dict[str, Any], request: RequestId
+    ) -> Written[Engagement]:
+        """Record the details fetched from HubSpot for a deal's engagement, once.
+
+        Every web process may fetch the same deal; when two record at the same time,
+        the second clashes on the engagement's version, and its retry finds the
+        details there and writes nothing."""
+        engagement = self.get(Engagement, engagement_id)
+        if engagement.deal_details:
+            position = self.position_of(engagement.id, engagement.version)
+            return Written(engagement, position, replayed=True)
+        engagement.update_details(changes=changes, actor="hubspot")
+        return self.save_all(engagement, value=engagement)
+
+    @command
+    def close_engagement(
+        self, engagement_id: UUID, *, reason: str, actor: str, request: RequestId
+    ) -> Written[Engagement]:
+        engagement = self.get(Engagement, engagement_id)
+        engagement.close(reason=reason, actor=actor)
+        return self.save_all(engagement, value=engagement)
+
+    @command
+    def define_project(
+        self, engagement_id: UUID, *, name: str, outcome: str, actor: str, request: RequestId
+    ) -> Written[tuple[Engagement, UUID]]:
+        engagement = self.get(Engagement, engagement_id)
+        project_id = request.value
+        if str(project_id) in engagement.projects:
+            return self._replay_of_project(engagement, project_id, name=name, outcome=outcome)
+        engagement.define_project(project_id=project_id, name=name, outcome=outcome, actor=actor)
+        locator = Locator(id=project_id, kind="project", owner_id=engagement.id)
+        return self.save_all(locator, engagement, value=(engagement, project_id))
+
+    def engagement(self, engagement_id: UUID) -> Engagement:
+        return self.get(Engagement, engagement_id)
+
+    def engagement_of_project(self, project_id: UUID) -> Engagement:
+        engagement = self.get(Engagement, self.located(project_id, "project").owner_id)
+        engagement.project(project_id)
+        return engagement
+
+    def _replay_of_project(
+        self, engagement: Engagement, project_id: UUID, **terms: str
+    ) -> Written[tuple[Engagement, UUID]]:
+        project = engagement.projects[str(project_id)]
+        require_same_request({k: project[k] for k in terms}, terms)
+        for domain_event in self.events.get(engagement.id):
+            if getattr(domain_event, "project_id", None) == project_id:
+                position = self.position_of(engagement.id, domain_event.originator_version)
+                return Written((engagement, project_id), position, replayed=True)
+        raise NotFound(f"project {project_id} is not defined")

@@ -1,0 +1,63 @@
+"""Answering a retried request with the outcome of its first attempt.
+
+A retry with the same key must get the same answer (same id, same position) and
+change nothing; the same key with a different body is refused (422), because the
+client has mixed up two requests."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from service.application.base import LedgerBase
+from service.application.commands import RequestId, Written
+from service.application.errors import IdempotencyKeyReused
+from service.domain import Allocation
+
+A = TypeVar("A", bound=Aggregate)
+
+
+def replay_of_creation(
+    ledger: LedgerBase, cls: type[A], originator_id: UUID, fields: dict[str, Any]
+) -> Written[A] | None:
+    """The earlier outcome of a request that created `originator_id`, if it exists."""
+    if not ledger.exists(originator_id):
+        return None
+    existing = ledger.get(cls, originator_id)
+    require_same_request(ledger.stored_fields(originator_id, 1, fields), fields)
+    return Written(existing, ledger.position_of(originator_id, 1), replayed=True)
+
+
+def replay_of_change(
+    ledger: LedgerBase, allocation: Allocation, request: RequestId, value: Any = None
+) -> Written[Any] | None:
+    """The earlier outcome of a change the allocation remembers handling."""
+    version = allocation.handled_requests.get(request.key)
+    if version is None:
+        return None
+    position = ledger.position_of(allocation.id, version)
+    return Written(value or allocation, position, replayed=True)
+
+
+def replay_of_recording(
+    ledger: LedgerBase, allocation: Allocation, request: RequestId, fields: dict[str, Any]
+) -> Written[tuple[Allocation, UUID]] | None:
+    """The earlier outcome of a recording (the request id is the activity's id). Only
+    a client's key can have been used on another allocation; an id made here cannot,
+    which spares a query."""
+    activity = allocation.activities.get(request.key)
+    if activity is None:
+        if request.from_client and ledger.exists(request.value):
+            raise IdempotencyKeyReused("the Idempotency-Key was used for another allocation")
+        return None
+    version = activity["recorded_version"]
+    require_same_request(ledger.stored_fields(allocation.id, version, fields), fields)
+    position = ledger.position_of(allocation.id, version)
+    return Written((allocation, request.value), position, replayed=True)
+
+
+def require_same_request(original: dict[str, Any] | None, repeated: dict[str, Any]) -> None:
+    if original != repeated:
+        raise IdempotencyKeyReused("the Idempotency-Key was already used for a different request")

@@ -1,0 +1,19 @@
+"""The ledger application: every command of the service, on the `eventsourcing`
+library's Application. Each group of commands lives in its own module; this class
+only puts them together, so callers (web, CLI, HubSpot, tests) hold one object.
+
+A command reads get → decide → save: it loads what it needs, lets the aggregates
+decide, and saves everything it changed in one atomic write (service/application/
+commands.py retries it on a concurrent write; idempotency.py answers a retry).
+"""
+
+from __future__ import annotations
+
+from service.application.activities import ActivityCommands
+from service.application.history import History
+from service.application.team import TeamCommands
+from service.application.tokens import TokenCommands
+
+
+class Ledger(ActivityCommands, TeamCommands, TokenCommands, History):
+    pass

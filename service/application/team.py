@@ -1,0 +1,65 @@
+"""Team commands: register a member, change their capacity from a date, record a
+departure."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from service.application.base import LedgerBase
+from service.application.commands import RequestId, Written, command
+from service.domain import Conflict, NotFound, RuleViolation, TeamMember, team_member_id
+
+
+class TeamCommands(LedgerBase):
+    @command
+    def register_team_member(
+        self,
+        *,
+        handle: str,
+        name: str,
+        line_manager: str,
+        fte: Decimal,
+        effective_date: date,
+        actor: str,
+        request: RequestId,
+    ) -> Written[TeamMember]:
+        if self.exists(team_member_id(handle)):
+            raise Conflict(f"team member {handle} is already registered")
+        member = TeamMember.register(
+            handle=handle,
+            name=name,
+            line_manager=line_manager,
+            fte=fte,
+            effective_date=effective_date,
+            actor=actor,
+        )
+        return self.save_all(member, value=member)
+
+    @command
+    def update_team_member(
+        self,
+        handle: str,
+        *,
+        actor: str,
+        request: RequestId,
+        fte: Decimal | None = None,
+        effective_date: date | None = None,
+        departed_on: date | None = None,
+    ) -> Written[TeamMember]:
+        if fte is None and departed_on is None:
+            raise RuleViolation("give fte (with effective_date) or departed_on")
+        if fte is not None and effective_date is None:
+            raise RuleViolation("a new fte needs its effective_date", "effective_date")
+        member = self.team_member(handle)
+        if fte is not None and effective_date is not None:
+            member.change_capacity(fte=fte, effective_date=effective_date, actor=actor)
+        if departed_on is not None:
+            member.depart(effective_date=departed_on, actor=actor)
+        return self.save_all(member, value=member)
+
+    def team_member(self, handle: str) -> TeamMember:
+        try:
+            return self.get(TeamMember, team_member_id(handle))
+        except NotFound:
+            raise NotFound(f"team member {handle} is not registered") from None

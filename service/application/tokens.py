@@ -1,0 +1,46 @@
+"""API tokens: issued and revoked from the command line, looked up on every request."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from service.application.base import LedgerBase
+from service.domain import Engagement, NotFound, RuleViolation
+from service.domain.tokens import ROLES, ApiToken, new_secret, token_id
+
+
+class TokenCommands(LedgerBase):
+    def issue_token(
+        self, *, role: str, member: str | None, engagement_id: UUID | None, actor: str
+    ) -> tuple[str, ApiToken]:
+        """A new token; its secret is returned once and only its hash is stored."""
+        if role not in ROLES:
+            raise RuleViolation(f"role must be one of {', '.join(ROLES)}", "role")
+        if role == "member" and not member:
+            raise RuleViolation("a member token needs --member HANDLE", "member")
+        if member is not None:
+            self.require_member_exists(member, "member")
+        if engagement_id is not None:
+            self.get(Engagement, engagement_id)
+        secret = new_secret()
+        token = ApiToken(
+            id=token_id(secret), role=role, member=member, engagement_id=engagement_id, actor=actor
+        )
+        self.save(token)
+        return secret, token
+
+    def revoke_token(self, secret: str, *, actor: str) -> None:
+        token = self.token_for(secret)
+        if token is None:
+            raise NotFound("no such token, or it is already revoked")
+        token.revoke(actor=actor)
+        self.save(token)
+
+    def token_for(self, secret: str) -> ApiToken | None:
+        try:
+            token = self.repository.get(token_id(secret))
+        except AggregateNotFoundError:
+            return None
+        return token if isinstance(token, ApiToken) and not token.revoked else None

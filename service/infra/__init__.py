@@ -1,0 +1,1 @@
+"""Stores, PostgreSQL tuning, configuration, logging and gunicorn settings."""

@@ -1,0 +1,162 @@
+"""Settings, read from the environment once at start-up and checked, so that a wrong
+setting stops the service with a message naming it instead of failing later."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+from service.infra.store import DEFAULT_DATABASE_URL, DatabaseURLError, persistence_environment
+
+
+class ConfigurationError(ValueError):
+    """One or more settings are missing or wrong; the message lists each."""
+
+
+HUBSPOT_PROPERTY_NAME = re.compile(r"^[a-z0-9_]{1,100}$")
+
+
+@dataclass(frozen=True)
+class HubSpotSettings:
+    """How the service meets HubSpot (README, "HubSpot"). The webhook needs the app's
+    client secret; fetching deal details needs an access token, and is off without one."""
+
+    client_secret: str | None = field(default=None, repr=False)
+    webhook_url: str | None = None
+    closed_won_stages: frozenset[str] = frozenset({"closedwon"})
+    access_token: str | None = field(default=None, repr=False)
+    api_base: str | None = None
+    start_property: str = "contract_start_date"
+    end_property: str = "contract_end_date"
+    hours_property: str = "contract_hours"
+    timeout_seconds: float = 10.0
+    engagement_url: str | None = None
+    url_property: str | None = None
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str], problems: list[str]) -> HubSpotSettings:
+        """Read the HUBSPOT_* settings, appending a message to `problems` for each wrong one."""
+
+        def url(name: str) -> str | None:
+            value = env.get(name) or None
+            parts = urlparse(value or "")
+            if value is not None and (parts.scheme not in ("http", "https") or not parts.netloc):
+                problems.append(f"{name}: must be an http:// or https:// URL, not {value!r}")
+            return value
+
+        def property_name(name: str, default: str | None) -> str | None:
+            value = env.get(name) or default
+            if value is not None and not HUBSPOT_PROPERTY_NAME.match(value):
+                problems.append(
+                    f"{name}: must be a HubSpot property's internal name "
+                    f"(lower-case letters, digits, _), not {value!r}"
+                )
+            return value
+
+        listed = env.get("HUBSPOT_CLOSED_WON_STAGES", "").split(",")
+        stages = frozenset(stage.strip() for stage in listed) - {""}
+        if "HUBSPOT_CLOSED_WON_STAGES" in env and not stages:
+            problems.append(
+                "HUBSPOT_CLOSED_WON_STAGES: give at least one deal stage id, e.g. closedwon"
+            )
+        timeout = cls.timeout_seconds
+        try:
+            timeout = float(env.get("HUBSPOT_TIMEOUT_SECONDS") or cls.timeout_seconds)
+            if not 0 < timeout <= 120:
+                raise ValueError
+        except ValueError:
+            problems.append(
+                "HUBSPOT_TIMEOUT_SECONDS: must be a number of seconds above 0 and at most 120, "
+                f"not {env.get('HUBSPOT_TIMEOUT_SECONDS')!r}"
+            )
+        engagement_url = url("HUBSPOT_ENGAGEMENT_URL")
+        if engagement_url is not None and "{id}" not in engagement_url:
+            problems.append(
+                "HUBSPOT_ENGAGEMENT_URL: must contain {id}, where the engagement id goes, "
+                f"not {engagement_url!r}"
+            )
+        url_property = property_name("HUBSPOT_ENGAGEMENT_URL_PROPERTY", None)
+        if (engagement_url is None) != (url_property is None):
+            problems.append(
+                "HUBSPOT_ENGAGEMENT_URL and HUBSPOT_ENGAGEMENT_URL_PROPERTY: give both to write "
+                "the engagement's URL back to the deal, or neither"
+            )
+        return cls(
+            client_secret=env.get("HUBSPOT_CLIENT_SECRET") or None,
+            webhook_url=url("HUBSPOT_WEBHOOK_URL"),
+            closed_won_stages=stages or cls.closed_won_stages,
+            access_token=env.get("HUBSPOT_ACCESS_TOKEN") or None,
+            api_base=url("HUBSPOT_API_BASE"),
+            start_property=property_name("HUBSPOT_START_PROPERTY", cls.start_property),
+            end_property=property_name("HUBSPOT_END_PROPERTY", cls.end_property),
+            hours_property=property_name("HUBSPOT_HOURS_PROPERTY", cls.hours_property),
+            timeout_seconds=timeout,
+            engagement_url=engagement_url,
+            url_property=url_property,
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = 8000
+    secret_key: str = "dev-only-not-secret"
+    max_body_bytes: int = 1024 * 1024
+    persistence: dict[str, str] = field(default_factory=dict)
+    hubspot: HubSpotSettings = field(default_factory=HubSpotSettings)
+    projections_in_process: bool = True
+    projections_wait_seconds: float = 5.0
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        problems = []
+        database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+        persistence: dict[str, str] = {}
+        try:
+            persistence = persistence_environment(database_url)
+        except DatabaseURLError as error:
+            problems.append(f"DATABASE_URL: {error}")
+        port = 8000
+        try:
+            port = int(env.get("PORT") or 8000)
+            if not 0 < port < 65536:
+                raise ValueError
+        except ValueError:
+            problems.append(f"PORT: must be a TCP port number, not {env.get('PORT')!r}")
+        hubspot = HubSpotSettings.from_environment(env, problems)
+        in_process, wait_seconds = _projection_settings(env, problems)
+        if problems:
+            raise ConfigurationError("; ".join(problems))
+        return cls(
+            database_url=database_url,
+            port=port,
+            secret_key=env.get("SECRET_KEY") or cls.secret_key,
+            persistence=persistence,
+            hubspot=hubspot,
+            projections_in_process=in_process,
+            projections_wait_seconds=wait_seconds,
+        )
+
+
+def _projection_settings(env: Mapping[str, str], problems: list[str]) -> tuple[bool, float]:
+    """PROJECTIONS_IN_PROCESS (true: each web process follows the log; false: a
+    `projections run` process does) and PROJECTIONS_WAIT_SECONDS (how long a read
+    waits for the read models to catch up before answering 503)."""
+    flag = (env.get("PROJECTIONS_IN_PROCESS") or "true").strip().lower()
+    if flag not in ("true", "false", "1", "0", "yes", "no"):
+        problems.append(f"PROJECTIONS_IN_PROCESS: must be true or false, not {flag!r}")
+    wait = Settings.projections_wait_seconds
+    try:
+        wait = float(env.get("PROJECTIONS_WAIT_SECONDS") or wait)
+        if not 0 <= wait <= 60:
+            raise ValueError
+    except ValueError:
+        problems.append(
+            "PROJECTIONS_WAIT_SECONDS: must be a number of seconds from 0 to 60, "
+            f"not {env.get('PROJECTIONS_WAIT_SECONDS')!r}"
+        )
+    return flag in ("true", "1", "yes"), wait

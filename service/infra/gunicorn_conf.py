@@ -1,0 +1,68 @@
+"""Gunicorn settings for the web processes. Each can be overridden with an environment
+variable (GUNICORN_WORKERS, GUNICORN_TIMEOUT, ...); `--bind` comes from the command line
+(the Makefile and the Dockerfile pass 127.0.0.1:$PORT / 0.0.0.0:$PORT)."""
+
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+
+from service.infra.config import ConfigurationError, Settings
+
+workers = int(os.environ.get("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 9)))
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 20))
+keepalive = 5
+# No preload: each worker makes its own database pool after the fork.
+preload_app = False
+# The app logs one JSON line per request with its request id; gunicorn's own access
+# log would only repeat it without the id.
+accesslog = None
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level"},
+        }
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {"handlers": ["stderr"], "level": "INFO"},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        # The app logs each request itself, with its request id.
+        "gunicorn.access": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+    },
+}
+
+
+def on_starting(server):
+    """Check the configuration once, before any worker starts, and stop with a
+    message naming each wrong setting; set up the shared metrics folder."""
+    try:
+        Settings.from_environment()
+    except ConfigurationError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        sys.exit(2)
+    metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not metrics_dir:
+        metrics_dir = tempfile.mkdtemp(prefix="ces-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    os.makedirs(metrics_dir, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,123 @@
+"""Where events are stored: the environment that points the eventsourcing library at
+SQLite or PostgreSQL, and the one query the library does not offer (the log position
+of a given event)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.popo import POPOApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+DEFAULT_DATABASE_URL = "sqlite:///var/ledger.sqlite3"
+
+
+class DatabaseURLError(ValueError):
+    """DATABASE_URL is not a sqlite:/// or postgresql:// URL we can use."""
+
+
+# Keep recently used aggregates in memory. Safe with several processes: every read
+# fast-forwards the cached copy with the events stored since, and commands get a deep
+# copy, so a refused or clashing command never leaves a mark on the cached one.
+AGGREGATE_CACHE = {
+    "AGGREGATE_CACHE_MAXSIZE": "2000",
+    "AGGREGATE_CACHE_FASTFORWARD": "y",
+    "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
+}
+
+
+def persistence_environment(database_url: str) -> dict[str, str]:
+    """Translate DATABASE_URL into the eventsourcing library's settings."""
+    url = urlparse(database_url)
+    if url.scheme == "sqlite":
+        # sqlite:///var/x is relative to the working directory, sqlite:////srv/x absolute.
+        path = url.path[1:]
+        if not path:
+            raise DatabaseURLError(
+                "a sqlite DATABASE_URL needs a file: sqlite:///var/ledger.sqlite3"
+            )
+        return {
+            **AGGREGATE_CACHE,
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+    if url.scheme in ("postgresql", "postgres"):
+        if not url.path.strip("/"):
+            raise DatabaseURLError("a postgresql DATABASE_URL needs a database name")
+        env = {
+            **AGGREGATE_CACHE,
+            "PERSISTENCE_MODULE": "service.infra.postgres_failfast:FailFastPostgresFactory",
+            "POSTGRES_DBNAME": unquote(url.path.strip("/")),
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            # Fail fast (answered 503) rather than hang when the server is gone. No
+            # pre-ping: it costs a round trip per query; a pooled connection broken by
+            # a restart fails once, is discarded by the pool, and the call is retried
+            # (see postgres_failfast), so the service recovers by itself.
+            "POSTGRES_CONNECT_TIMEOUT": "2",
+            "POSTGRES_POOL_SIZE": "2",
+            "POSTGRES_MAX_OVERFLOW": "4",
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
+        }
+        schema = _query_param(url.query, "schema")
+        if schema:
+            env["POSTGRES_SCHEMA"] = schema
+        return env
+    raise DatabaseURLError(
+        "DATABASE_URL must start with sqlite:/// or postgresql://, "
+        f"not {url.scheme or database_url!r}"
+    )
+
+
+def prepare_storage(environment: dict[str, str]) -> None:
+    """Make the folder of a SQLite file (var/ on a fresh clone)."""
+    path = environment.get("SQLITE_DBNAME", "")
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _query_param(query: str, name: str) -> str | None:
+    for part in query.split("&"):
+        key, _, value = part.partition("=")
+        if key == name:
+            return unquote(value)
+    return None
+
+
+def position_of(recorder: ApplicationRecorder, originator_id: UUID, version: int) -> int | None:
+    """The log position (notification id) of one stored event, used to answer a
+    retried request with the position of the write it repeats."""
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        with recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT rowid FROM {recorder.events_table_name} "  # noqa: S608 - library's own table name
+                "WHERE originator_id = ? AND originator_version = ?",
+                (originator_id.hex, version),
+            )
+            row = cursor.fetchone()
+            return row[0] if row else None
+    if isinstance(recorder, PostgresApplicationRecorder):
+        from psycopg.sql import SQL, Identifier
+
+        statement = SQL(
+            "SELECT notification_id FROM {}.{} WHERE originator_id = %s AND originator_version = %s"
+        ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+        with recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(statement, (originator_id, version))
+            row = cursor.fetchone()
+            return row["notification_id"] if row else None
+    if isinstance(recorder, POPOApplicationRecorder):  # the in-memory store of unit tests
+        for notification in recorder.select_notifications(start=1, limit=sys.maxsize):
+            if notification.originator_id == originator_id:
+                if notification.originator_version == version:
+                    return notification.id
+        return None
+    raise TypeError(f"unsupported recorder {type(recorder).__name__}")

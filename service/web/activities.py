@@ -1,0 +1,169 @@
+"""Activities: recording work against an allocation (or a project), correcting and
+retracting it; listing an allocation's activities from the `activities` read model.
+A member token acts only on its own member's activities."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import marshmallow as ma
+from flask_smorest import Blueprint
+
+from projections.reports.resources import activity_item
+from service.web.allocations import visible_allocation_row
+from service.web.auth import principal, requires
+from service.web.reads import FreshReadSchema, fresh
+from service.web.receipts import activity_receipt
+from service.web.runtime import ledger
+from service.web.schemas import NAME, REASON, TEXT, ReasonSchema, WrittenSchema, units_field
+from service.web.writes import request_id, written
+
+blp = Blueprint("activities", __name__, url_prefix="/api", description="Activities")
+
+RECORDERS = ("manager", "member")
+
+
+class ActivityInSchema(ma.Schema):
+    team_member = ma.fields.String(required=True, validate=NAME)
+    units = units_field(
+        required=True,
+        metadata={
+            "description": "1 (<1 h), 2 (a meeting), 3 (up to 2 h), 5 (half a day), 8 (a day)"
+        },
+    )
+    description = ma.fields.String(required=True, validate=TEXT)
+    date_from = ma.fields.Date(required=True)
+    date_to = ma.fields.Date(
+        required=True, metadata={"description": "equal to date_from for one day"}
+    )
+
+    @ma.validates_schema
+    def to_not_before_from(self, data, **kwargs):
+        if data["date_to"] < data["date_from"]:
+            raise ma.ValidationError("must not be before date_from", "date_to")
+
+
+class CorrectionSchema(ma.Schema):
+    units = units_field()
+    description = ma.fields.String(validate=TEXT)
+    date_from = ma.fields.Date()
+    date_to = ma.fields.Date()
+    team_member = ma.fields.String(validate=NAME)
+    reason = ma.fields.String(required=True, validate=REASON)
+
+    @ma.validates_schema
+    def something_to_correct(self, data, **kwargs):
+        if not {"units", "description", "date_from", "date_to", "team_member"} & set(data):
+            raise ma.ValidationError(
+                "give at least one of units, description, date_from, date_to, team_member"
+            )
+
+
+class ActivitySchema(ma.Schema):
+    id = ma.fields.UUID()
+    allocation_id = ma.fields.UUID()
+    team_member = ma.fields.String()
+    units = ma.fields.Integer()
+    description = ma.fields.String()
+    date_from = ma.fields.Date()
+    date_to = ma.fields.Date()
+    recorded_by = ma.fields.String()
+    recorded_at = ma.fields.AwareDateTime()
+    late = ma.fields.Boolean(metadata={"description": "recorded more than 14 days after date_to"})
+    retracted = ma.fields.Boolean()
+    corrections = ma.fields.Integer()
+
+
+class ActivityWrittenSchema(ActivitySchema, WrittenSchema):
+    pass
+
+
+class ActivityListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ActivitySchema))
+
+
+def only_member() -> str | None:
+    who = principal()
+    return who.member if who.role == "member" else None
+
+
+def activity_written(result):
+    allocation, activity_id = result.value
+    return written(result, activity_receipt(allocation, activity_id))
+
+
+@blp.route("/allocations/<uuid:allocation_id>/activities", methods=["POST"])
+@requires(*RECORDERS)
+@blp.arguments(ActivityInSchema)
+@blp.response(201, ActivityWrittenSchema)
+def record_activity(body, allocation_id: UUID):
+    """Record work done. Past the balance is accepted (an overrun). Honours `Idempotency-Key`."""
+    result = ledger().record_activity(
+        allocation_id,
+        **body,
+        actor=principal().actor,
+        only_member=only_member(),
+        request_id=request_id(),
+    )
+    return activity_written(result)
+
+
+@blp.route("/projects/<uuid:project_id>/activities", methods=["POST"])
+@requires(*RECORDERS)
+@blp.arguments(ActivityInSchema)
+@blp.response(201, ActivityWrittenSchema)
+def record_project_activity(body, project_id: UUID):
+    """Record work against the project's allocation that covers `date_to`."""
+    result = ledger().record_project_activity(
+        project_id,
+        **body,
+        actor=principal().actor,
+        only_member=only_member(),
+        request_id=request_id(),
+    )
+    return activity_written(result)
+
+
+@blp.route("/allocations/<uuid:allocation_id>/activities", methods=["GET"])
+@requires("bd", "manager", "member", "auditor", "viewer")
+@blp.arguments(FreshReadSchema, location="query")
+@blp.response(200, ActivityListSchema)
+def list_activities(query, allocation_id: UUID):
+    """Every activity in the order recorded, in its current state, with its `late` flag."""
+    visible_allocation_row(allocation_id, query.get("min_position"))
+    rows = fresh(("activities",), query.get("min_position")).view("activities")
+    return {"items": [activity_item(row) for row in rows.of_allocation(str(allocation_id))]}
+
+
+@blp.route("/activities/<uuid:activity_id>/corrections", methods=["POST"])
+@requires(*RECORDERS)
+@blp.arguments(CorrectionSchema)
+@blp.response(201, ActivityWrittenSchema)
+def correct_activity(body, activity_id: UUID):
+    """Correct an activity; the original stays in the log. Honours `Idempotency-Key`."""
+    reason = body.pop("reason")
+    result = ledger().correct_activity(
+        activity_id,
+        changes=body,
+        reason=reason,
+        actor=principal().actor,
+        only_member=only_member(),
+        request_id=request_id(),
+    )
+    return activity_written(result)
+
+
+@blp.route("/activities/<uuid:activity_id>/retraction", methods=["POST"])
+@requires(*RECORDERS)
+@blp.arguments(ReasonSchema)
+@blp.response(201, ActivityWrittenSchema)
+def retract_activity(body, activity_id: UUID):
+    """Retract an activity: it no longer counts. Honours `Idempotency-Key`."""
+    result = ledger().retract_activity(
+        activity_id,
+        reason=body["reason"],
+        actor=principal().actor,
+        only_member=only_member(),
+        request_id=request_id(),
+    )
+    return activity_written(result)

@@ -1,0 +1,178 @@
+"""Allocations: granting, amending, cancelling; their balances, listed and one by one
+from the `balances` read model, or as of a past moment, rebuilt from the events."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import marshmallow as ma
+from flask import abort
+from flask_smorest import Blueprint
+
+from projections.reports.resources import allocation_balance
+from service.web.auth import principal, requires
+from service.web.reads import FreshReadSchema, fresh
+from service.web.receipts import allocation_receipt
+from service.web.runtime import ledger, today
+from service.web.schemas import (
+    NAME,
+    REASON,
+    TEXT,
+    AllocationSchema,
+    PageQuerySchema,
+    ReasonSchema,
+    WrittenSchema,
+    units_field,
+)
+from service.web.writes import request_id, written
+
+blp = Blueprint("allocations", __name__, url_prefix="/api", description="Allocations and balances")
+
+
+class AllocationInSchema(ma.Schema):
+    start_date = ma.fields.Date(required=True)
+    end_date = ma.fields.Date(required=True)
+    units = units_field(required=True)
+    description = ma.fields.String(required=True, validate=TEXT)
+    provider = ma.fields.String(
+        load_default=None,
+        validate=NAME,
+        metadata={"description": "handle of the team member responsible"},
+    )
+
+    @ma.validates_schema
+    def end_not_before_start(self, data, **kwargs):
+        if data["end_date"] < data["start_date"]:
+            raise ma.ValidationError("must not be before start_date", "end_date")
+
+
+class AmendmentSchema(ma.Schema):
+    units = units_field()
+    end_date = ma.fields.Date()
+    description = ma.fields.String(validate=TEXT)
+    reason = ma.fields.String(required=True, validate=REASON)
+
+    @ma.validates_schema
+    def something_to_amend(self, data, **kwargs):
+        if not {"units", "end_date", "description"} & set(data):
+            raise ma.ValidationError("give at least one of units, end_date, description")
+
+
+class AllocationQuerySchema(FreshReadSchema):
+    as_of = ma.fields.AwareDateTime(
+        metadata={"description": "show the balance as it stood at this moment (UTC ISO 8601)"}
+    )
+
+
+class AllocationWrittenSchema(AllocationSchema, WrittenSchema):
+    pass
+
+
+STATUSES = ("upcoming", "active", "exhausted", "completed", "cancelled")
+
+
+class AllocationListQuerySchema(PageQuerySchema, FreshReadSchema):
+    status = ma.fields.String(validate=ma.validate.OneOf(STATUSES))
+    engagement_id = ma.fields.UUID()
+
+
+class AllocationPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(AllocationSchema))
+    total = ma.fields.Integer()
+    limit = ma.fields.Integer()
+    offset = ma.fields.Integer()
+
+
+def visible_engagement_id(requested: UUID | None) -> UUID | None:
+    """The engagement a list is limited to: the token's own, for a limited viewer."""
+    limit = principal().engagement_id
+    if limit is None:
+        return requested
+    if requested is not None and requested != limit:
+        abort(404, description=f"no engagement {requested}")
+    return limit
+
+
+def visible_allocation_row(allocation_id: UUID, min_position: int | None) -> dict:
+    """The allocation's row in the balances view, if the caller may see it."""
+    row = fresh(("balances",), min_position).view("balances").allocation(str(allocation_id))
+    if row is None or not principal().may_see_engagement(UUID(row["engagement_id"])):
+        abort(404, description=f"no allocation {allocation_id}")
+    return row
+
+
+@blp.route("/projects/<uuid:project_id>/allocations", methods=["POST"])
+@requires("bd")
+@blp.arguments(AllocationInSchema)
+@blp.response(201, AllocationWrittenSchema)
+def grant_allocation(body, project_id: UUID):
+    """Grant units to a project for a period that overlaps none of its other
+    allocations. Honours `Idempotency-Key`."""
+    result = ledger().grant_allocation(
+        project_id, **body, actor=principal().actor, request_id=request_id()
+    )
+    return written(result, allocation_receipt(result.value, today()))
+
+
+@blp.route("/allocations", methods=["GET"])
+@requires("bd", "manager", "member", "auditor", "viewer")
+@blp.arguments(AllocationListQuerySchema, location="query")
+@blp.response(200, AllocationPageSchema)
+def list_allocations(query):
+    """Balances of every allocation in the order granted, optionally of one status
+    (as of today) or one engagement."""
+    engagement_id = visible_engagement_id(query.get("engagement_id"))
+    read_models = fresh(("balances",), query.get("min_position"))
+    on = today()
+    rows, total = read_models.view("balances").allocations_page(
+        today=on,
+        limit=query["limit"],
+        offset=query["offset"],
+        status=query.get("status"),
+        engagement_id=str(engagement_id) if engagement_id else None,
+    )
+    return {
+        "items": [allocation_balance(row, on) for row in rows],
+        "total": total,
+        "limit": query["limit"],
+        "offset": query["offset"],
+    }
+
+
+@blp.route("/allocations/<uuid:allocation_id>", methods=["GET"])
+@requires("bd", "manager", "member", "auditor", "viewer")
+@blp.arguments(AllocationQuerySchema, location="query")
+@blp.response(200, AllocationSchema)
+def get_allocation(query, allocation_id: UUID):
+    """The balance now, or with `as_of` as it stood then (rebuilt from the events)."""
+    as_of = query.get("as_of")
+    if as_of is None:
+        return allocation_balance(
+            visible_allocation_row(allocation_id, query.get("min_position")), today()
+        )
+    allocation = ledger().allocation(allocation_id, as_of=as_of)
+    if not principal().may_see_engagement(allocation.engagement_id):
+        abort(404, description=f"no allocation {allocation_id}")
+    return allocation_receipt(allocation, as_of.date())
+
+
+@blp.route("/allocations/<uuid:allocation_id>", methods=["PATCH"])
+@requires("bd")
+@blp.arguments(AmendmentSchema)
+@blp.response(200, AllocationWrittenSchema)
+def amend_allocation(body, allocation_id: UUID):
+    """Change units, end date or description, giving a reason."""
+    result = ledger().amend_allocation(allocation_id, **body, actor=principal().actor)
+    return written(result, allocation_receipt(result.value, today()), status=200)
+
+
+@blp.route("/allocations/<uuid:allocation_id>/cancellation", methods=["POST"])
+@requires("bd")
+@blp.arguments(ReasonSchema)
+@blp.response(201, AllocationWrittenSchema)
+def cancel_allocation(body, allocation_id: UUID):
+    """Cancel: no more activities are accepted. Honours `Idempotency-Key`."""
+    result = ledger().cancel_allocation(
+        allocation_id, reason=body["reason"], actor=principal().actor, request_id=request_id()
+    )
+    return written(result, allocation_receipt(result.value, today()))

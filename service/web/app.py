@@ -1,0 +1,62 @@
+"""The Flask application: the JSON API's blueprints, problems, OpenAPI, health,
+metrics, on the runtime the composition root (service/bootstrap.py) gives it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+
+from service.web import (
+    activities,
+    allocations,
+    audit,
+    engagements,
+    health,
+    reports,
+    team_members,
+)
+from service.web.metrics import ProjectionLagCollector
+from service.web.observability import install_metrics_route, install_request_observability
+from service.web.openapi import SharedResponsesPlugin
+from service.web.problems import ProblemSchema, register_problem_handlers
+from service.web.reads import install_reads
+
+BLUEPRINTS = (engagements, allocations, activities, team_members, audit, reports)
+
+
+class LedgerApi(Api):
+    ERROR_SCHEMA = ProblemSchema
+
+
+def build_web_app(runtime: Any) -> Flask:
+    """`runtime` is a `service.bootstrap.Runtime`: settings, clock, ledger, read models."""
+    settings = runtime.settings
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_TITLE="Community Enablement Service",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}
+        },
+    )
+    app.extensions["runtime"] = runtime
+    app.extensions["settings"] = settings
+    app.extensions["tokens"] = {}
+
+    api = LedgerApi(app, spec_kwargs={"extra_plugins": [SharedResponsesPlugin()]})
+    for module in BLUEPRINTS:
+        api.register_blueprint(module.blp)
+    app.register_blueprint(health.blp)
+    register_problem_handlers(app)
+    install_reads(app)
+    install_request_observability(app)
+    install_metrics_route(app)
+    app.extensions["metrics_collectors"].append(ProjectionLagCollector(app))
+    return app

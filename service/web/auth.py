@@ -1,0 +1,85 @@
+"""Bearer-token authentication and role checks for the `/api` routes."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from flask import abort, current_app, g, request
+
+from service.domain.tokens import token_id
+from service.web.runtime import ledger
+
+TOKEN_CACHE_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's id (never its secret), role and limits."""
+
+    token_id: UUID
+    role: str
+    member: str | None
+    engagement_id: UUID | None
+
+    @property
+    def actor(self) -> str:
+        return self.member or f"{self.role}:{str(self.token_id)[:8]}"
+
+    def may_see_engagement(self, engagement_id: UUID) -> bool:
+        return self.engagement_id is None or self.engagement_id == engagement_id
+
+
+def _principal_for(secret: str) -> Principal | None:
+    """Tokens change only when revoked; a short cache (keyed by the token's id, not
+    its secret) spares a database read per request."""
+    cache: dict[UUID, tuple[float, Principal | None]] = current_app.extensions["tokens"]
+    key = token_id(secret)
+    now = time.monotonic()
+    cached = cache.get(key)
+    if cached and now - cached[0] < TOKEN_CACHE_SECONDS:
+        return cached[1]
+    token = ledger().token_for(secret)
+    principal = (
+        None if token is None else Principal(key, token.role, token.member, token.engagement_id)
+    )
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[key] = (now, principal)
+    return principal
+
+
+def requires(*roles: str) -> Callable:
+    """Let the request through only with a valid token of one of `roles` (admin always)."""
+    allowed = {"admin", *roles}
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not secret.strip():
+                abort(401, description="send Authorization: Bearer <token>")
+            principal = _principal_for(secret.strip())
+            if principal is None:
+                abort(401, description="the token is not valid")
+            if principal.role not in allowed:
+                abort(
+                    403,
+                    description=f"a {principal.role} token may not do this; "
+                    f"it needs one of: {', '.join(sorted(allowed))}",
+                )
+            g.principal = principal
+            return view(*args, **kwargs)
+
+        wrapper.required_roles = sorted(allowed)  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def principal() -> Principal:
+    return g.principal

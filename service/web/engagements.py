@@ -1,0 +1,235 @@
+"""Engagements and their projects: open, update, close; list and read them from the
+`balances` read model."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import marshmallow as ma
+from flask import abort
+from flask_smorest import Blueprint
+
+from projections.reports.resources import engagement_detail, engagement_summary
+from service.web.auth import principal, requires
+from service.web.reads import FreshReadSchema, fresh
+from service.web.receipts import engagement_receipt
+from service.web.runtime import ledger, today
+from service.web.schemas import (
+    NAME,
+    TEXT,
+    AllocationSchema,
+    PageQuerySchema,
+    ReasonSchema,
+    WrittenSchema,
+)
+from service.web.writes import request_id, written
+
+blp = Blueprint("engagements", __name__, url_prefix="/api", description="Engagements and projects")
+
+
+class EngagementInSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=NAME)
+    community = ma.fields.String(required=True, validate=NAME)
+    description = ma.fields.String(required=True, validate=TEXT)
+    start_date = ma.fields.Date(required=True)
+    end_date = ma.fields.Date(required=True)
+    contacts = ma.fields.List(ma.fields.String(validate=NAME), load_default=list)
+
+    @ma.validates_schema
+    def end_not_before_start(self, data, **kwargs):
+        if data["end_date"] < data["start_date"]:
+            raise ma.ValidationError("must not be before start_date", "end_date")
+
+
+class HubSpotSchema(ma.Schema):
+    portal_id = ma.fields.Integer()
+    deal_id = ma.fields.String()
+    amount = ma.fields.Decimal(as_string=True, allow_none=True)
+    details = ma.fields.Dict()
+
+
+class EngagementSummarySchema(ma.Schema):
+    id = ma.fields.UUID()
+    name = ma.fields.String()
+    community = ma.fields.String()
+    description = ma.fields.String()
+    start_date = ma.fields.Date(allow_none=True)
+    end_date = ma.fields.Date(allow_none=True)
+    contacts = ma.fields.List(ma.fields.String())
+    source = ma.fields.String(metadata={"enum": ["manual", "hubspot"]})
+    hubspot = ma.fields.Nested(HubSpotSchema, allow_none=True)
+    closed = ma.fields.Boolean()
+    created_on = ma.fields.AwareDateTime()
+
+
+class ProjectOutSchema(ma.Schema):
+    id = ma.fields.UUID()
+    name = ma.fields.String()
+    outcome = ma.fields.String()
+    allocations = ma.fields.List(ma.fields.Nested(AllocationSchema))
+
+
+class TotalsSchema(ma.Schema):
+    units_granted = ma.fields.Integer()
+    units_used = ma.fields.Integer()
+    units_remaining = ma.fields.Integer()
+
+
+class EngagementSchema(EngagementSummarySchema):
+    projects = ma.fields.List(ma.fields.Nested(ProjectOutSchema))
+    totals = ma.fields.Nested(
+        TotalsSchema,
+        metadata={
+            "description": "units granted on allocations not cancelled; units used on all, "
+            "cancelled ones included (that work was done); remaining = granted - used"
+        },
+    )
+
+
+class EngagementWrittenSchema(EngagementSummarySchema, WrittenSchema):
+    pass
+
+
+class EngagementPatchSchema(ma.Schema):
+    name = ma.fields.String(validate=NAME)
+    community = ma.fields.String(validate=NAME)
+    description = ma.fields.String(validate=TEXT)
+    start_date = ma.fields.Date()
+    end_date = ma.fields.Date()
+    contacts = ma.fields.List(ma.fields.String(validate=NAME))
+
+    @ma.validates_schema
+    def something_to_update(self, data, **kwargs):
+        if not data:
+            raise ma.ValidationError(
+                "give at least one of name, community, description, start_date, end_date, contacts"
+            )
+
+
+class EngagementPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(EngagementSummarySchema))
+    total = ma.fields.Integer()
+    limit = ma.fields.Integer()
+    offset = ma.fields.Integer()
+
+
+class ProjectInSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=NAME)
+    outcome = ma.fields.String(required=True, validate=TEXT)
+
+
+class ProjectSchema(WrittenSchema):
+    id = ma.fields.UUID()
+    engagement_id = ma.fields.UUID()
+    name = ma.fields.String()
+    outcome = ma.fields.String()
+
+
+def engagement_written(result):
+    """The engagement as a write left it; its projects and totals are read with
+    GET /api/engagements/{id} (pass the write's `position` as `min_position`)."""
+    return written(result, engagement_receipt(result.value), status=201)
+
+
+def visible(engagement_id: UUID) -> str:
+    if not principal().may_see_engagement(engagement_id):
+        abort(404, description=f"no engagement {engagement_id}")
+    return str(engagement_id)
+
+
+@blp.route("/engagements", methods=["POST"])
+@requires("bd")
+@blp.arguments(EngagementInSchema)
+@blp.response(201, EngagementWrittenSchema)
+def open_engagement(body):
+    """Open an engagement by hand (no CRM deal). Honours `Idempotency-Key`."""
+    result = ledger().open_engagement(**body, actor=principal().actor, request_id=request_id())
+    return engagement_written(result)
+
+
+class EngagementListQuerySchema(PageQuerySchema, FreshReadSchema):
+    pass
+
+
+@blp.route("/engagements", methods=["GET"])
+@requires("bd", "manager", "member", "auditor", "viewer")
+@blp.arguments(EngagementListQuerySchema, location="query")
+@blp.response(200, EngagementPageSchema)
+def list_engagements(query):
+    """Engagements in the order they were opened, from the `balances` read model; a
+    limited viewer sees only its own."""
+    only = principal().engagement_id
+    rows, total = (
+        fresh(("balances",), query.get("min_position"))
+        .view("balances")
+        .engagements_page(
+            limit=query["limit"], offset=query["offset"], only=str(only) if only else None
+        )
+    )
+    return {
+        "items": [engagement_summary(row) for row in rows],
+        "total": total,
+        "limit": query["limit"],
+        "offset": query["offset"],
+    }
+
+
+@blp.route("/engagements/<uuid:engagement_id>", methods=["GET"])
+@requires("bd", "manager", "member", "auditor", "viewer")
+@blp.arguments(FreshReadSchema, location="query")
+@blp.response(200, EngagementSchema)
+def get_engagement(query, engagement_id: UUID):
+    """One engagement with its projects, their allocations' balances and totals."""
+    balances = fresh(("balances",), query.get("min_position")).view("balances")
+    row = balances.engagement(visible(engagement_id))
+    if row is None:
+        abort(404, description=f"no engagement {engagement_id}")
+    projects, allocations = balances.projects_and_allocations(row["id"])
+    return engagement_detail(row, projects, allocations, today())
+
+
+@blp.route("/engagements/<uuid:engagement_id>", methods=["PATCH"])
+@requires("bd")
+@blp.arguments(EngagementPatchSchema)
+@blp.response(200, EngagementWrittenSchema)
+def update_engagement(body, engagement_id: UUID):
+    """Change name, community, description, dates or contacts (EngagementDetailsUpdated)."""
+    result = ledger().update_engagement_details(
+        engagement_id, changes=body, actor=principal().actor
+    )
+    return written(result, engagement_receipt(result.value), status=200)
+
+
+@blp.route("/engagements/<uuid:engagement_id>/closure", methods=["POST"])
+@requires("bd")
+@blp.arguments(ReasonSchema)
+@blp.response(201, EngagementWrittenSchema)
+def close_engagement(body, engagement_id: UUID):
+    """Close the engagement (EngagementClosed). Afterwards it takes no new projects,
+    allocations or activities (409); corrections and reports still work."""
+    result = ledger().close_engagement(
+        engagement_id, reason=body["reason"], actor=principal().actor
+    )
+    return engagement_written(result)
+
+
+@blp.route("/engagements/<uuid:engagement_id>/projects", methods=["POST"])
+@requires("bd")
+@blp.arguments(ProjectInSchema)
+@blp.response(201, ProjectSchema)
+def define_project(body, engagement_id: UUID):
+    """Define a project of the engagement. Honours `Idempotency-Key`."""
+    result = ledger().define_project(
+        engagement_id, **body, actor=principal().actor, request_id=request_id()
+    )
+    engagement, project_id = result.value
+    project = engagement.projects[str(project_id)]
+    return written(
+        result,
+        {
+            "id": project_id,
+            "engagement_id": engagement.id,
+            "name": project["name"],
+            "outcome": project["outcome"],
+        },
+    )

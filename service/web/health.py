@@ -1,0 +1,53 @@
+"""Liveness and readiness, open to all.
+
+`/healthz`: the process answers (no database call). `/readyz`: the event store
+answers, and how far each read model lags behind the log. Lag alone does not make a
+process unready: a rebuild, or a burst of writes, would otherwise take every web
+process out of the load balancer at once, and reads that need fresh data wait for it
+anyway. A probe that wants caught-up views passes `?max_lag=N`."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, request
+
+from service.infra.store_errors import DATABASE_UNAVAILABLE
+from service.web.problems import problem
+from service.web.runtime import runtime
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint("health", __name__)
+
+RETRY_AFTER_SECONDS = "5"
+
+
+@blp.get("/healthz")
+def healthz():
+    return {"status": "ok"}
+
+
+@blp.get("/readyz")
+def readyz():
+    try:
+        read_models = runtime().projections()
+        head = read_models.head()
+        positions = read_models.positions()
+    except DATABASE_UNAVAILABLE as error:
+        log.warning("not ready: %s", error)
+        return problem(
+            503, "the event store is unreachable", headers={"Retry-After": RETRY_AFTER_SECONDS}
+        )
+    views = {
+        name: {"position": position, "lag": head - position} for name, position in positions.items()
+    }
+    max_lag = request.args.get("max_lag", type=int)
+    behind = max_lag is not None and any(view["lag"] > max_lag for view in views.values())
+    body = {
+        "status": "behind" if behind else "ready",
+        "log_position": head,
+        "projections": views,
+        "runner": runtime().runner_mode,
+    }
+    return body, 503 if behind else 200

@@ -1,0 +1,47 @@
+"""Prometheus gauges of each read model's position and lag behind the log.
+
+Read from the database at scrape time, so every gunicorn worker (and any host)
+reports the same figures, whichever process runs the projections."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask import Flask
+from prometheus_client.core import GaugeMetricFamily
+
+from service.web.runtime import runtime
+
+
+def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
+    return (
+        GaugeMetricFamily(
+            "ces_projection_lag_events",
+            "Events in the log not yet applied to the view",
+            labels=["view"],
+        ),
+        GaugeMetricFamily(
+            "ces_projection_position", "Last log position applied to the view", labels=["view"]
+        ),
+    )
+
+
+class ProjectionLagCollector:
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        """Names only, so registering the collector does not query the database."""
+        yield from _families()
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        with self.app.app_context():
+            read_models = runtime().projections()
+            head = read_models.head()
+            positions = read_models.positions()
+        lag, position = _families()
+        for view, applied in sorted(positions.items()):
+            lag.add_metric([view], head - applied)
+            position.add_metric([view], applied)
+        yield lag
+        yield position

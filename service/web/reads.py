@@ -1,0 +1,75 @@
+"""Reading your own writes through the read models.
+
+A projection-backed read waits (PROJECTIONS_WAIT_SECONDS, default 5) until its views
+have reached `min_position`, or, without it, the end of the log as the read arrived:
+every write acknowledged before a read is visible to it, whoever made it. Past the
+wait it answers 503 with Retry-After. After every write, the process's follower is
+nudged to look at the log at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import marshmallow as ma
+from flask import Flask, Response
+
+from projections import Projections
+from projections.engine.freshness import (
+    PositionBeyondLog,
+    ProjectionsBehind,
+    await_position,
+    target_position,
+)
+from service.web.problems import problem
+from service.web.runtime import runtime
+
+log = logging.getLogger(__name__)
+
+BEHIND_RETRY_AFTER = "2"
+
+
+class FreshReadSchema(ma.Schema):
+    min_position = ma.fields.Integer(
+        validate=ma.validate.Range(min=0),
+        metadata={
+            "description": "wait (a few seconds at most) until the read models have processed "
+            "this log position, e.g. the `position` a write returned; by default, the end of "
+            "the log when the request arrives"
+        },
+    )
+
+
+def install_reads(app: Flask) -> None:
+    app.after_request(_nudge_after_write)
+    app.register_error_handler(ProjectionsBehind, _behind)
+    app.register_error_handler(PositionBeyondLog, _beyond)
+
+
+def fresh(names: Sequence[str], min_position: int | None) -> Projections:
+    """The read models, once the named views have caught up (see module docstring)."""
+    current = runtime()
+    read_models = current.projections()
+    target = target_position(read_models, min_position)
+    timeout = current.settings.projections_wait_seconds
+    await_position(read_models, names, target, timeout=timeout, nudge=current.nudge)
+    return read_models
+
+
+def _nudge_after_write(response: Response) -> Response:
+    if "X-Event-Position" in response.headers:
+        try:
+            runtime().nudge()
+        except Exception:  # the write succeeded; its answer must not turn into an error
+            log.exception("projections: could not start the follower")
+    return response
+
+
+def _behind(error: ProjectionsBehind) -> Response:
+    log.warning("read models behind: %s", error)
+    return problem(503, f"{error}; please retry", headers={"Retry-After": BEHIND_RETRY_AFTER})
+
+
+def _beyond(error: PositionBeyondLog) -> Response:
+    return problem(422, str(error), {"min_position": [str(error)]})

@@ -1,0 +1,94 @@
+"""What a write answers: the aggregate as the command left it (and, for `as_of`, an
+allocation as history rebuilt it). Every other read comes from the read models
+(projections/reports/resources.py); both compute balances with the domain's one
+`balance()` function."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from service.domain import Allocation, Engagement, TeamMember
+from service.domain.balance import balance, is_late
+
+
+def allocation_receipt(allocation: Allocation, on: date) -> dict[str, Any]:
+    return {
+        "id": allocation.id,
+        "engagement_id": allocation.engagement_id,
+        "project_id": allocation.project_id,
+        "start_date": allocation.start_date,
+        "end_date": allocation.end_date,
+        "description": allocation.description,
+        "provider": allocation.provider,
+        "cancelled": allocation.cancelled,
+        "cancel_reason": allocation.cancel_reason,
+        "version": allocation.version,
+        "as_of": allocation.modified_on,
+        **balance(
+            start=allocation.start_date,
+            end=allocation.end_date,
+            units=allocation.units,
+            used=allocation.units_used,
+            cancelled=allocation.cancelled,
+            on=on,
+        ),
+    }
+
+
+def activity_receipt(allocation: Allocation, activity_id: UUID | str) -> dict[str, Any]:
+    activity = allocation.activities[str(activity_id)]
+    recorded_at: datetime = activity["recorded_at"]
+    return {
+        "id": UUID(str(activity_id)),
+        "allocation_id": allocation.id,
+        "team_member": activity["team_member"],
+        "units": activity["units"],
+        "description": activity["description"],
+        "date_from": activity["date_from"],
+        "date_to": activity["date_to"],
+        "recorded_by": activity["recorded_by"],
+        "recorded_at": recorded_at,
+        "late": is_late(activity["date_to"], recorded_at.date()),
+        "retracted": activity["retracted"],
+        "corrections": activity["corrections"],
+    }
+
+
+def engagement_receipt(engagement: Engagement) -> dict[str, Any]:
+    return {
+        "id": engagement.id,
+        "name": engagement.name,
+        "community": engagement.community,
+        "description": engagement.description,
+        "start_date": engagement.start_date,
+        "end_date": engagement.end_date,
+        "contacts": engagement.contacts,
+        "source": engagement.source,
+        "hubspot": (
+            {
+                "portal_id": engagement.portal_id,
+                "deal_id": engagement.deal_id,
+                "amount": engagement.amount,
+                "details": engagement.deal_details,
+            }
+            if engagement.deal_id is not None
+            else None
+        ),
+        "closed": engagement.closed,
+        "created_on": engagement.created_on,
+    }
+
+
+def member_receipt(member: TeamMember) -> dict[str, Any]:
+    return {
+        "handle": member.handle,
+        "name": member.name,
+        "line_manager": member.line_manager,
+        "fte": member.fte,
+        "capacity_history": [
+            {"effective_date": day, "fte": fte} for day, fte in member.capacity_history
+        ],
+        "departed_on": member.departed_on,
+    }

@@ -1,0 +1,234 @@
+"""Reports, from the read models: monthly (per engagement, project and allocation),
+capacity (per member and in all) and late activities. JSON, or CSV with
+`Accept: text/csv` (one row per allocation, member or entry; see
+projections/reports/tables.py).
+
+A viewer token limited to one engagement reads only that engagement's monthly
+report; the capacity and late reports are about the team and are not for it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, abort, request
+from flask_smorest import Blueprint
+
+from projections.engine.calendar import MONTH_PATTERN, Month
+from projections.reports import capacity_report, late_report, monthly_report
+from projections.reports.tables import (
+    CAPACITY_COLUMNS,
+    LATE_COLUMNS,
+    MONTHLY_COLUMNS,
+    capacity_rows,
+    late_rows,
+    monthly_rows,
+    to_csv,
+)
+from service.web.allocations import visible_engagement_id
+from service.web.auth import principal, requires
+from service.web.reads import FreshReadSchema, fresh
+from service.web.runtime import today
+
+blp = Blueprint(
+    "reports",
+    __name__,
+    url_prefix="/api/reports",
+    description="Reports: JSON, or CSV with `Accept: text/csv`",
+)
+
+CSV = "text/csv"
+CSV_RESPONSE = {"schema": {"type": "string"}, "content_type": CSV, "success": True}
+TEAM_REPORT_ROLES = ("bd", "manager", "auditor", "viewer")
+
+
+# Requests
+
+
+class MonthQuerySchema(FreshReadSchema):
+    month = ma.fields.String(
+        required=True,
+        validate=ma.validate.Regexp(MONTH_PATTERN, error="give the month as YYYY-MM"),
+        metadata={"example": "2024-03"},
+    )
+
+
+class MonthlyQuerySchema(MonthQuerySchema):
+    engagement_id = ma.fields.UUID()
+
+
+# Responses
+
+
+class ReportActivitySchema(ma.Schema):
+    id = ma.fields.UUID()
+    date_from = ma.fields.Date()
+    date_to = ma.fields.Date()
+    team_member = ma.fields.String()
+    units = ma.fields.Integer()
+    description = ma.fields.String()
+    late = ma.fields.Boolean()
+
+
+class MonthlyAllocationSchema(ma.Schema):
+    id = ma.fields.UUID()
+    description = ma.fields.String()
+    start_date = ma.fields.Date()
+    end_date = ma.fields.Date()
+    units_granted = ma.fields.Integer()
+    units_used_month = ma.fields.Integer()
+    units_used_to_date = ma.fields.Integer(metadata={"description": "up to the end of the month"})
+    units_remaining = ma.fields.Integer(metadata={"description": "negative when overrun"})
+    percent_used = ma.fields.Float()
+    percent_elapsed = ma.fields.Float()
+    status = ma.fields.String()
+    pace = ma.fields.String()
+    overrun = ma.fields.Boolean()
+    activities = ma.fields.List(ma.fields.Nested(ReportActivitySchema))
+
+
+class MonthlyTotalsSchema(ma.Schema):
+    units_granted = ma.fields.Integer(metadata={"description": "cancelled allocations left out"})
+    units_used_month = ma.fields.Integer()
+    units_used_to_date = ma.fields.Integer()
+
+
+class MonthlyProjectSchema(ma.Schema):
+    id = ma.fields.UUID()
+    name = ma.fields.String()
+    allocations = ma.fields.List(ma.fields.Nested(MonthlyAllocationSchema))
+
+
+class MonthlyEngagementSchema(ma.Schema):
+    id = ma.fields.UUID()
+    name = ma.fields.String()
+    community = ma.fields.String()
+    projects = ma.fields.List(ma.fields.Nested(MonthlyProjectSchema))
+    totals = ma.fields.Nested(MonthlyTotalsSchema)
+
+
+class MonthlyReportSchema(ma.Schema):
+    month = ma.fields.String()
+    engagements = ma.fields.List(ma.fields.Nested(MonthlyEngagementSchema))
+    totals = ma.fields.Nested(MonthlyTotalsSchema)
+
+
+class CapacityMemberSchema(ma.Schema):
+    handle = ma.fields.String()
+    fte = ma.fields.Float(metadata={"description": "the month's average FTE"})
+    capacity_units = ma.fields.Float(metadata={"description": "8 units × FTE per working day"})
+    units_used = ma.fields.Integer()
+    fraction = ma.fields.Float(allow_none=True)
+
+
+class CapacityTotalsSchema(ma.Schema):
+    capacity_units = ma.fields.Float()
+    units_used = ma.fields.Integer()
+    fraction = ma.fields.Float(allow_none=True)
+    units_committed = ma.fields.Float(
+        metadata={"description": "the month's share of the units of allocations active in it"}
+    )
+    committed_fraction = ma.fields.Float(allow_none=True)
+
+
+class CapacityReportSchema(ma.Schema):
+    month = ma.fields.String()
+    members = ma.fields.List(ma.fields.Nested(CapacityMemberSchema))
+    totals = ma.fields.Nested(CapacityTotalsSchema)
+
+
+class LateActivitySchema(ma.Schema):
+    activity_id = ma.fields.UUID()
+    allocation_id = ma.fields.UUID()
+    team_member = ma.fields.String()
+    line_manager = ma.fields.String(allow_none=True)
+    date_to = ma.fields.Date()
+    recorded_at = ma.fields.AwareDateTime()
+    days_late = ma.fields.Integer(metadata={"description": "days past the 14-day window"})
+
+
+class SilentMemberSchema(ma.Schema):
+    handle = ma.fields.String()
+    line_manager = ma.fields.String(allow_none=True)
+    allocation_id = ma.fields.UUID()
+
+
+class LateReportSchema(ma.Schema):
+    month = ma.fields.String()
+    late = ma.fields.List(ma.fields.Nested(LateActivitySchema))
+    silent_members = ma.fields.List(ma.fields.Nested(SilentMemberSchema))
+
+
+# Routes
+
+
+@blp.route("/monthly", methods=["GET"])
+@requires("bd", "manager", "member", "auditor", "viewer")
+@blp.arguments(MonthlyQuerySchema, location="query")
+@blp.response(200, MonthlyReportSchema)
+@blp.alt_response(200, **CSV_RESPONSE)
+def monthly(query):
+    """Each engagement → project → allocation active in the month: units granted, used
+    in the month and to date, balance, pace and the month's activities; totals."""
+    engagement_id = visible_engagement_id(query.get("engagement_id"))
+    read_models = fresh(("balances", "usage", "activities"), query.get("min_position"))
+    report = monthly_report(
+        read_models,
+        Month.parse(query["month"]),
+        today(),
+        str(engagement_id) if engagement_id else None,
+    )
+    if engagement_id is not None and not report["engagements"]:
+        abort(404, description=f"no engagement {engagement_id}")
+    return _negotiated(report, "monthly", MONTHLY_COLUMNS, monthly_rows)
+
+
+@blp.route("/capacity", methods=["GET"])
+@requires(*TEAM_REPORT_ROLES)
+@blp.arguments(MonthQuerySchema, location="query")
+@blp.response(200, CapacityReportSchema)
+@blp.alt_response(200, **CSV_RESPONSE)
+def capacity(query):
+    """Units each member used that month against their capacity, and the units
+    committed by allocations active that month against the team's capacity."""
+    _refuse_limited_viewer()
+    read_models = fresh(("team", "usage", "balances"), query.get("min_position"))
+    report = capacity_report(read_models, Month.parse(query["month"]))
+    return _negotiated(report, "capacity", CAPACITY_COLUMNS, capacity_rows)
+
+
+@blp.route("/late-activities", methods=["GET"])
+@requires(*TEAM_REPORT_ROLES)
+@blp.arguments(MonthQuerySchema, location="query")
+@blp.response(200, LateReportSchema)
+@blp.alt_response(200, **CSV_RESPONSE)
+def late_activities(query):
+    """Activities recorded late during the month, by line manager and member; and the
+    providers of allocations active in the month on which nothing was recorded."""
+    _refuse_limited_viewer()
+    read_models = fresh(("team", "activities", "usage", "balances"), query.get("min_position"))
+    report = late_report(read_models, Month.parse(query["month"]), today())
+    return _negotiated(report, "late-activities", LATE_COLUMNS, late_rows)
+
+
+def _refuse_limited_viewer() -> None:
+    if principal().engagement_id is not None:
+        abort(
+            403, description="a viewer limited to one engagement may read only its monthly report"
+        )
+
+
+def _negotiated(
+    report: dict[str, Any],
+    name: str,
+    columns: tuple[str, ...],
+    rows: Callable[[dict[str, Any]], Iterable[dict[str, Any]]],
+) -> Any:
+    if request.accept_mimetypes.best_match(["application/json", CSV]) != CSV:
+        return report
+    return Response(
+        to_csv(columns, rows(report)),
+        mimetype=CSV,
+        headers={"Content-Disposition": f'attachment; filename="{name}-{report["month"]}.csv"'},
+    )

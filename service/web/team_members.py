@@ -1,0 +1,100 @@
+"""The team: who records activities, their line managers and their capacity (FTE)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_smorest import Blueprint
+from marshmallow import validate
+
+from projections.reports.resources import member_item
+from service.web.auth import principal, requires
+from service.web.reads import FreshReadSchema, fresh
+from service.web.receipts import member_receipt
+from service.web.runtime import ledger
+from service.web.schemas import NAME, WrittenSchema
+from service.web.writes import written
+
+blp = Blueprint("team", __name__, url_prefix="/api", description="Team members and capacity")
+
+FTE = validate.Range(
+    min=0, min_inclusive=False, max=1, error="fte must be more than 0 and at most 1"
+)
+
+
+class TeamMemberInSchema(ma.Schema):
+    handle = ma.fields.String(
+        required=True,
+        validate=[
+            NAME,
+            validate.Regexp(r"^[A-Za-z0-9._@-]+$", error="letters, digits and . _ @ - only"),
+        ],
+    )
+    name = ma.fields.String(required=True, validate=NAME)
+    fte = ma.fields.Decimal(required=True, validate=FTE, as_string=True)
+    line_manager = ma.fields.String(required=True, validate=NAME)
+    effective_date = ma.fields.Date(required=True)
+
+
+class TeamMemberPatchSchema(ma.Schema):
+    fte = ma.fields.Decimal(validate=FTE, as_string=True)
+    effective_date = ma.fields.Date()
+    departed_on = ma.fields.Date()
+
+    @ma.validates_schema
+    def complete_change(self, data, **kwargs):
+        if "fte" in data and "effective_date" not in data:
+            raise ma.ValidationError("a new fte needs its effective_date", "effective_date")
+        if "fte" not in data and "departed_on" not in data:
+            raise ma.ValidationError("give fte with effective_date, or departed_on")
+
+
+class CapacityEntrySchema(ma.Schema):
+    effective_date = ma.fields.Date()
+    fte = ma.fields.Decimal(as_string=True)
+
+
+class TeamMemberSchema(ma.Schema):
+    handle = ma.fields.String()
+    name = ma.fields.String()
+    line_manager = ma.fields.String()
+    fte = ma.fields.Decimal(as_string=True, metadata={"description": "the latest FTE"})
+    capacity_history = ma.fields.List(ma.fields.Nested(CapacityEntrySchema))
+    departed_on = ma.fields.Date(allow_none=True)
+
+
+class TeamMemberWrittenSchema(TeamMemberSchema, WrittenSchema):
+    pass
+
+
+class TeamListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(TeamMemberSchema))
+
+
+@blp.route("/team-members", methods=["POST"])
+@requires("manager")
+@blp.arguments(TeamMemberInSchema)
+@blp.response(201, TeamMemberWrittenSchema)
+def register(body):
+    """Register a team member with their FTE from an effective date."""
+    result = ledger().register_team_member(**body, actor=principal().actor)
+    return written(result, member_receipt(result.value))
+
+
+@blp.route("/team-members", methods=["GET"])
+@requires("bd", "manager", "member", "auditor")
+@blp.arguments(FreshReadSchema, location="query")
+@blp.response(200, TeamListSchema)
+def list_members(query):
+    """Everyone registered, by handle, from the `team` read model."""
+    members = fresh(("team",), query.get("min_position")).view("team").members()
+    return {"items": [member_item(member) for member in members.values()]}
+
+
+@blp.route("/team-members/<handle>", methods=["PATCH"])
+@requires("manager")
+@blp.arguments(TeamMemberPatchSchema)
+@blp.response(200, TeamMemberWrittenSchema)
+def update(body, handle: str):
+    """Change FTE from an effective date (earlier months keep theirs), or record a departure."""
+    result = ledger().update_team_member(handle, **body, actor=principal().actor)
+    return written(result, member_receipt(result.value), status=200)

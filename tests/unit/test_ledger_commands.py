@@ -1,0 +1,160 @@
+"""The application layer in the domain's language, on the library's in-memory store:
+no database, no HTTP."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import uuid4
+
+import pytest
+
+from service.application import (
+    ConcurrentChange,
+    FixedClock,
+    Forbidden,
+    IdempotencyKeyReused,
+    Ledger,
+)
+from service.domain import Allocation, Conflict, RuleViolation
+
+TODAY = date(2026, 3, 16)
+
+
+@pytest.fixture
+def ledger() -> Ledger:
+    return Ledger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=FixedClock(TODAY))
+
+
+@pytest.fixture
+def allocation(ledger: Ledger) -> Allocation:
+    """Ana provides 20 units to the Docs project of Open Data Week in March."""
+    ledger.register_team_member(
+        handle="ana",
+        name="Ana",
+        line_manager="lee",
+        fte=Decimal("0.5"),
+        effective_date=date(2026, 1, 1),
+        actor="lee",
+    )
+    engagement = ledger.open_engagement(
+        name="Open Data Week",
+        community="Open Data NL",
+        description="support",
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
+        contacts=None,
+        actor="bd",
+    ).value
+    _, project_id = ledger.define_project(
+        engagement.id, name="Docs", outcome="better docs", actor="bd"
+    ).value
+    return ledger.grant_allocation(
+        project_id,
+        start_date=date(2026, 3, 1),
+        end_date=date(2026, 3, 31),
+        units=20,
+        description="March hours",
+        provider="ana",
+        actor="bd",
+    ).value
+
+
+def record(ledger: Ledger, allocation: Allocation, units: int = 3, **more):
+    return ledger.record_activity(
+        allocation.id,
+        team_member="ana",
+        units=units,
+        description="review",
+        date_from=date(2026, 3, 10),
+        date_to=date(2026, 3, 10),
+        actor="ana",
+        **more,
+    )
+
+
+def test_recording_work_uses_the_allocations_units(ledger, allocation):
+    record(ledger, allocation, units=3)
+    record(ledger, allocation, units=5)
+    assert ledger.allocation(allocation.id).units_remaining == 12
+
+
+def test_a_retried_recording_is_answered_with_its_first_outcome(ledger, allocation):
+    key = uuid4()
+    first = record(ledger, allocation, request_id=key)
+    again = record(ledger, allocation, request_id=key)
+    assert again.replayed and again.position == first.position
+    assert ledger.allocation(allocation.id).units_used == 3
+
+
+def test_the_same_key_for_different_work_is_refused(ledger, allocation):
+    key = uuid4()
+    record(ledger, allocation, units=3, request_id=key)
+    with pytest.raises(IdempotencyKeyReused):
+        record(ledger, allocation, units=5, request_id=key)
+
+
+def test_work_dated_after_the_services_today_is_refused(ledger, allocation):
+    with pytest.raises(RuleViolation, match="future"):
+        ledger.record_activity(
+            allocation.id,
+            team_member="ana",
+            units=1,
+            description="tomorrow",
+            date_from=date(2026, 3, 17),
+            date_to=date(2026, 3, 17),
+            actor="ana",
+        )
+
+
+def test_a_member_records_only_their_own_work(ledger, allocation):
+    with pytest.raises(Forbidden):
+        record(ledger, allocation, only_member="ben")
+
+
+def test_a_closed_engagement_takes_no_new_work_but_takes_corrections(ledger, allocation):
+    recorded = record(ledger, allocation)
+    _, activity_id = recorded.value
+    ledger.close_engagement(allocation.engagement_id, reason="contract ended", actor="bd")
+    with pytest.raises(Conflict, match="closed"):
+        record(ledger, allocation)
+    ledger.correct_activity(activity_id, changes={"units": 1}, reason="shorter", actor="lee")
+    assert ledger.allocation(allocation.id).units_used == 1
+
+
+def test_a_cancelled_allocation_frees_its_period_for_another(ledger, allocation):
+    ledger.cancel_allocation(allocation.id, reason="moved", actor="bd")
+    engagement = ledger.engagement(allocation.engagement_id)
+    granted = ledger.grant_allocation(
+        allocation.project_id,
+        start_date=date(2026, 3, 1),
+        end_date=date(2026, 3, 31),
+        units=10,
+        description="again",
+        provider=None,
+        actor="bd",
+    )
+    assert (
+        str(granted.value.id)
+        in ledger.engagement(engagement.id).projects[str(allocation.project_id)]["schedule"]
+    )
+
+
+def test_a_command_that_keeps_clashing_gives_up_with_a_concurrent_change(ledger, monkeypatch):
+    from eventsourcing.persistence import IntegrityError
+
+    def always_clashes(*aggregates, **kwargs):
+        raise IntegrityError("another writer got there first")
+
+    monkeypatch.setattr(ledger, "save", always_clashes)
+    monkeypatch.setattr("service.application.commands.time.sleep", lambda seconds: None)
+    with pytest.raises(ConcurrentChange):
+        ledger.open_engagement(
+            name="x",
+            community="y",
+            description="",
+            start_date=date(2026, 1, 1),
+            end_date=date(2026, 1, 2),
+            contacts=None,
+            actor="bd",
+        )

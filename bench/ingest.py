@@ -26,10 +26,11 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import psycopg
 
+from service.application import Clock
 from tests.e2e.harness import (
     BIN,
     ROOT,
@@ -165,7 +166,7 @@ def main() -> None:
         admin = Client(service.url, service.token("admin"))
         allocations = build_allocations(admin, 16, MEMBERS)
         token = service.token("manager")
-        day = (date.today() - timedelta(days=1)).isoformat()
+        day = (Clock().today() - timedelta(days=1)).isoformat()
 
         def activity_request(client: int, n: int):
             body = json.dumps(

@@ -52,7 +52,7 @@ class ActivityCommands(AllocationCommands):
         allocation.record_activity(
             activity_id=request.value, actor=actor, today=self.clock.latest_today(), **work
         )
-        locator = Locator(id=request.value, kind="activity", owner_id=allocation.id)
+        locator = Locator.place(id=request.value, kind="activity", owner_id=allocation.id)
         return self.save_all(locator, allocation, value=(allocation, request.value))
 
     def record_project_activity(

@@ -114,7 +114,7 @@ class EngagementCommands(LedgerBase):
         if str(project_id) in engagement.projects:
             return self._replay_of_project(engagement, project_id, name=name, outcome=outcome)
         engagement.define_project(project_id=project_id, name=name, outcome=outcome, actor=actor)
-        locator = Locator(id=project_id, kind="project", owner_id=engagement.id)
+        locator = Locator.place(id=project_id, kind="project", owner_id=engagement.id)
         return self.save_all(locator, engagement, value=(engagement, project_id))
 
     def engagement(self, engagement_id: UUID) -> Engagement:

@@ -25,8 +25,8 @@ class TokenCommands(LedgerBase):
         if engagement_id is not None:
             self.get(Engagement, engagement_id)
         secret = new_secret()
-        token = ApiToken(
-            id=token_id(secret), role=role, member=member, engagement_id=engagement_id, actor=actor
+        token = ApiToken.issue(
+            secret=secret, role=role, member=member, engagement_id=engagement_id, actor=actor
         )
         self.save(token)
         return secret, token

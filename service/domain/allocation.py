@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from service.domain.errors import Conflict, NotFound, RuleViolation
 from service.domain.rules import require_ordered, require_positive_units, require_reason
@@ -22,10 +22,18 @@ CORRECTABLE_FIELDS = ("units", "description", "date_from", "date_to", "team_memb
 class Allocation(Aggregate):
     """Units granted to a project for a period, consumed by recorded activities."""
 
-    @event("AllocationGranted")
+    class AllocationGranted(Aggregate.Created):
+        engagement_id: UUID
+        project_id: UUID
+        start_date: date
+        end_date: date
+        description: str
+        units: int
+        provider: str | None
+        actor: str
+
     def __init__(
         self,
-        id: UUID,
         engagement_id: UUID,
         project_id: UUID,
         start_date: date,
@@ -67,7 +75,8 @@ class Allocation(Aggregate):
     ) -> Allocation:
         require_positive_units(units)
         require_ordered(start_date, end_date)
-        return cls(
+        return cls._create(
+            cls.AllocationGranted,
             id=id,
             engagement_id=engagement_id,
             project_id=project_id,
@@ -111,36 +120,46 @@ class Allocation(Aggregate):
         if end_date is not None:
             require_ordered(self.start_date, end_date)
             self._require_activities_within(self.start_date, end_date)
-        self._amended(
-            units=units, end_date=end_date, description=description, reason=reason, actor=actor
+        self.trigger_event(
+            self.AllocationAmended,
+            units=units,
+            end_date=end_date,
+            description=description,
+            reason=reason,
+            actor=actor,
         )
 
-    @event("AllocationAmended")
-    def _amended(
-        self,
-        units: int | None,
-        end_date: date | None,
-        description: str | None,
-        reason: str,
-        actor: str,
-    ) -> None:
-        if units is not None:
-            self.units = units
-        if end_date is not None:
-            self.end_date = end_date
-        if description is not None:
-            self.description = description
+    class AllocationAmended(Aggregate.Event):
+        units: int | None
+        end_date: date | None
+        description: str | None
+        reason: str
+        actor: str
+
+        def apply(self, allocation: Allocation) -> None:
+            if self.units is not None:
+                allocation.units = self.units
+            if self.end_date is not None:
+                allocation.end_date = self.end_date
+            if self.description is not None:
+                allocation.description = self.description
 
     def cancel(self, *, reason: str, actor: str, request_id: str | None = None) -> None:
         self._require_not_cancelled("cancel")
         require_reason(reason)
-        self._cancelled(reason=reason, actor=actor, request_id=request_id)
+        self.trigger_event(
+            self.AllocationCancelled, reason=reason, actor=actor, request_id=request_id
+        )
 
-    @event("AllocationCancelled")
-    def _cancelled(self, reason: str, actor: str, request_id: str | None) -> None:
-        self.cancelled = True
-        self.cancel_reason = reason
-        self._remember_request(request_id)
+    class AllocationCancelled(Aggregate.Event):
+        reason: str
+        actor: str
+        request_id: str | None
+
+        def apply(self, allocation: Allocation) -> None:
+            allocation.cancelled = True
+            allocation.cancel_reason = self.reason
+            allocation.remember_request(self.request_id, self.originator_version)
 
     # Activities
 
@@ -157,9 +176,8 @@ class Allocation(Aggregate):
         recorded_by: str
         actor: str
 
-        def apply(self, aggregate: Aggregate) -> None:
-            assert isinstance(aggregate, Allocation)
-            aggregate.activities[str(self.activity_id)] = {
+        def apply(self, allocation: Allocation) -> None:
+            allocation.activities[str(self.activity_id)] = {
                 "team_member": self.team_member,
                 "units": self.units,
                 "description": self.description,
@@ -171,7 +189,7 @@ class Allocation(Aggregate):
                 "retracted": False,
                 "corrections": 0,
             }
-            aggregate.units_used += self.units
+            allocation.units_used += self.units
 
     def record_activity(
         self,
@@ -230,7 +248,8 @@ class Allocation(Aggregate):
             changes.get("date_to", activity["date_to"]),
             today,
         )
-        self._activity_corrected(
+        self.trigger_event(
+            self.ActivityCorrected,
             activity_id=activity_id,
             changes=changes,
             reason=reason,
@@ -238,38 +257,46 @@ class Allocation(Aggregate):
             request_id=request_id,
         )
 
-    @event("ActivityCorrected")
-    def _activity_corrected(
-        self,
-        activity_id: UUID,
-        changes: dict[str, Any],
-        reason: str,
-        actor: str,
-        request_id: str | None,
-    ) -> None:
-        activity = self.activities[str(activity_id)]
-        self.units_used += changes.get("units", activity["units"]) - activity["units"]
-        activity.update(changes)
-        activity["corrections"] += 1
-        self._remember_request(request_id)
+    class ActivityCorrected(Aggregate.Event):
+        activity_id: UUID
+        changes: dict[str, Any]
+        reason: str
+        actor: str
+        request_id: str | None
+
+        def apply(self, allocation: Allocation) -> None:
+            activity = allocation.activities[str(self.activity_id)]
+            allocation.units_used += (
+                self.changes.get("units", activity["units"]) - activity["units"]
+            )
+            activity.update(self.changes)
+            activity["corrections"] += 1
+            allocation.remember_request(self.request_id, self.originator_version)
 
     def retract_activity(
         self, *, activity_id: UUID, reason: str, actor: str, request_id: str | None = None
     ) -> None:
         self.live_activity(activity_id)
         require_reason(reason)
-        self._activity_retracted(
-            activity_id=activity_id, reason=reason, actor=actor, request_id=request_id
+        self.trigger_event(
+            self.ActivityRetracted,
+            activity_id=activity_id,
+            reason=reason,
+            actor=actor,
+            request_id=request_id,
         )
 
-    @event("ActivityRetracted")
-    def _activity_retracted(
-        self, activity_id: UUID, reason: str, actor: str, request_id: str | None
-    ) -> None:
-        activity = self.activities[str(activity_id)]
-        activity["retracted"] = True
-        self.units_used -= activity["units"]
-        self._remember_request(request_id)
+    class ActivityRetracted(Aggregate.Event):
+        activity_id: UUID
+        reason: str
+        actor: str
+        request_id: str | None
+
+        def apply(self, allocation: Allocation) -> None:
+            activity = allocation.activities[str(self.activity_id)]
+            activity["retracted"] = True
+            allocation.units_used -= activity["units"]
+            allocation.remember_request(self.request_id, self.originator_version)
 
     # Queries
 
@@ -319,6 +346,8 @@ class Allocation(Aggregate):
                     "the new period would leave recorded activities outside it", "end_date"
                 )
 
-    def _remember_request(self, request_id: str | None) -> None:
+    def remember_request(self, request_id: str | None, version: int) -> None:
+        """Note that the request was handled by the event at `version`, so a retry of
+        it is answered, not applied again."""
         if request_id:
-            self.handled_requests[request_id] = self.version + 1
+            self.handled_requests[request_id] = version

@@ -14,12 +14,13 @@ from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from service.domain.errors import Conflict, NotFound, RuleViolation
 from service.domain.rules import require_ordered, require_reason
 
 HUBSPOT_NAMESPACE = uuid5(NAMESPACE_URL, "https://app.hubspot.com/deals")
+DETAIL_FIELDS = ("name", "community", "description", "start_date", "end_date", "contacts")
 
 
 def engagement_id_for_deal(portal_id: int | str, deal_id: int | str) -> UUID:
@@ -144,25 +145,31 @@ class Engagement(Aggregate):
         end = changes.get("end_date", self.end_date)
         if start is not None and end is not None:
             require_ordered(start, end)
-        self._details_updated(changes=changes, actor=actor)
+        self.trigger_event(self.EngagementDetailsUpdated, changes=changes, actor=actor)
 
-    @event("EngagementDetailsUpdated")
-    def _details_updated(self, changes: dict[str, Any], actor: str) -> None:
-        for field in ("name", "community", "description", "start_date", "end_date", "contacts"):
-            if field in changes:
-                setattr(self, field, changes[field])
-        if "deal" in changes:
-            self.deal_details = changes["deal"]
+    class EngagementDetailsUpdated(Aggregate.Event):
+        changes: dict[str, Any]
+        actor: str
+
+        def apply(self, engagement: Engagement) -> None:
+            for field in DETAIL_FIELDS:
+                if field in self.changes:
+                    setattr(engagement, field, self.changes[field])
+            if "deal" in self.changes:
+                engagement.deal_details = self.changes["deal"]
 
     def close(self, *, reason: str, actor: str) -> None:
         self.require_open()
         require_reason(reason)
-        self._closed(reason=reason, actor=actor)
+        self.trigger_event(self.EngagementClosed, reason=reason, actor=actor)
 
-    @event("EngagementClosed")
-    def _closed(self, reason: str, actor: str) -> None:
-        self.closed = True
-        self.close_reason = reason
+    class EngagementClosed(Aggregate.Event):
+        reason: str
+        actor: str
+
+        def apply(self, engagement: Engagement) -> None:
+            engagement.closed = True
+            engagement.close_reason = self.reason
 
     # Projects and their schedules
 
@@ -172,16 +179,23 @@ class Engagement(Aggregate):
             raise Conflict(f"project {project_id} is already defined")
         if not name.strip():
             raise RuleViolation("a project needs a name", "name")
-        self._project_defined(project_id=project_id, name=name, outcome=outcome, actor=actor)
+        self.trigger_event(
+            self.ProjectDefined, project_id=project_id, name=name, outcome=outcome, actor=actor
+        )
 
-    @event("ProjectDefined")
-    def _project_defined(self, project_id: UUID, name: str, outcome: str, actor: str) -> None:
-        self.projects[str(project_id)] = {
-            "name": name,
-            "outcome": outcome,
-            "allocation_ids": [],
-            "schedule": {},
-        }
+    class ProjectDefined(Aggregate.Event):
+        project_id: UUID
+        name: str
+        outcome: str
+        actor: str
+
+        def apply(self, engagement: Engagement) -> None:
+            engagement.projects[str(self.project_id)] = {
+                "name": self.name,
+                "outcome": self.outcome,
+                "allocation_ids": [],
+                "schedule": {},
+            }
 
     def book_allocation(
         self,
@@ -205,7 +219,8 @@ class Engagement(Aggregate):
                     f"({period['start_date'].isoformat()} to {period['end_date'].isoformat()})",
                     "start_date",
                 )
-        self._allocation_booked(
+        self.trigger_event(
+            self.AllocationBooked,
             project_id=project_id,
             allocation_id=allocation_id,
             start_date=start_date,
@@ -213,22 +228,33 @@ class Engagement(Aggregate):
             actor=actor,
         )
 
-    @event("AllocationBooked")
-    def _allocation_booked(
-        self, project_id: UUID, allocation_id: UUID, start_date: date, end_date: date, actor: str
-    ) -> None:
-        project = self.projects[str(project_id)]
-        project["schedule"][str(allocation_id)] = {"start_date": start_date, "end_date": end_date}
-        if str(allocation_id) not in project["allocation_ids"]:
-            project["allocation_ids"].append(str(allocation_id))
+    class AllocationBooked(Aggregate.Event):
+        project_id: UUID
+        allocation_id: UUID
+        start_date: date
+        end_date: date
+        actor: str
+
+        def apply(self, engagement: Engagement) -> None:
+            project = engagement.projects[str(self.project_id)]
+            period = {"start_date": self.start_date, "end_date": self.end_date}
+            project["schedule"][str(self.allocation_id)] = period
+            if str(self.allocation_id) not in project["allocation_ids"]:
+                project["allocation_ids"].append(str(self.allocation_id))
 
     def release_allocation(self, *, project_id: UUID, allocation_id: UUID, actor: str) -> None:
         """Free a cancelled allocation's period so another can take it."""
-        self._allocation_released(project_id=project_id, allocation_id=allocation_id, actor=actor)
+        self.trigger_event(
+            self.AllocationReleased, project_id=project_id, allocation_id=allocation_id, actor=actor
+        )
 
-    @event("AllocationReleased")
-    def _allocation_released(self, project_id: UUID, allocation_id: UUID, actor: str) -> None:
-        self.projects[str(project_id)]["schedule"].pop(str(allocation_id), None)
+    class AllocationReleased(Aggregate.Event):
+        project_id: UUID
+        allocation_id: UUID
+        actor: str
+
+        def apply(self, engagement: Engagement) -> None:
+            engagement.projects[str(self.project_id)]["schedule"].pop(str(self.allocation_id), None)
 
     # Queries
 

@@ -11,11 +11,19 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 
 class Locator(Aggregate):
-    @event("Located")
-    def __init__(self, id: UUID, kind: str, owner_id: UUID):
+    class Located(Aggregate.Created):
+        kind: str
+        owner_id: UUID
+
+    def __init__(self, kind: str, owner_id: UUID):
         self.kind = kind
         self.owner_id = owner_id
+
+    @classmethod
+    def place(cls, *, id: UUID, kind: str, owner_id: UUID) -> Locator:
+        """The locator of thing `id` (a "project" or an "activity") inside `owner_id`."""
+        return cls._create(cls.Located, id=id, kind=kind, owner_id=owner_id)

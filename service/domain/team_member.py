@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from service.domain.errors import Conflict, RuleViolation
 
@@ -24,10 +24,16 @@ def require_fte(fte: Decimal) -> None:
 
 
 class TeamMember(Aggregate):
-    @event("TeamMemberRegistered")
+    class TeamMemberRegistered(Aggregate.Created):
+        handle: str
+        name: str
+        line_manager: str
+        fte: Decimal
+        effective_date: date
+        actor: str
+
     def __init__(
         self,
-        id: UUID,
         handle: str,
         name: str,
         line_manager: str,
@@ -56,7 +62,8 @@ class TeamMember(Aggregate):
         if not handle.strip():
             raise RuleViolation("a handle is required", "handle")
         require_fte(fte)
-        return cls(
+        return cls._create(
+            cls.TeamMemberRegistered,
             id=team_member_id(handle),
             handle=handle,
             name=name,
@@ -69,21 +76,32 @@ class TeamMember(Aggregate):
     def change_capacity(self, *, fte: Decimal, effective_date: date, actor: str) -> None:
         self._require_present()
         require_fte(fte)
-        self._capacity_changed(fte=fte, effective_date=effective_date, actor=actor)
+        self.trigger_event(
+            self.CapacityChanged, fte=fte, effective_date=effective_date, actor=actor
+        )
 
-    @event("CapacityChanged")
-    def _capacity_changed(self, fte: Decimal, effective_date: date, actor: str) -> None:
-        history = [entry for entry in self.capacity_history if entry[0] != effective_date]
-        history.append([effective_date, fte])
-        self.capacity_history = sorted(history, key=lambda entry: entry[0])
+    class CapacityChanged(Aggregate.Event):
+        """A new FTE from its effective date; one of the same date is replaced."""
+
+        fte: Decimal
+        effective_date: date
+        actor: str
+
+        def apply(self, member: TeamMember) -> None:
+            history = [e for e in member.capacity_history if e[0] != self.effective_date]
+            history.append([self.effective_date, self.fte])
+            member.capacity_history = sorted(history, key=lambda entry: entry[0])
 
     def depart(self, *, effective_date: date, actor: str) -> None:
         self._require_present()
-        self._departed(effective_date=effective_date, actor=actor)
+        self.trigger_event(self.TeamMemberDeparted, effective_date=effective_date, actor=actor)
 
-    @event("TeamMemberDeparted")
-    def _departed(self, effective_date: date, actor: str) -> None:
-        self.departed_on = effective_date
+    class TeamMemberDeparted(Aggregate.Event):
+        effective_date: date
+        actor: str
+
+        def apply(self, member: TeamMember) -> None:
+            member.departed_on = self.effective_date
 
     def fte_on(self, day: date) -> Decimal:
         """The FTE in force on a day: zero before joining and after departing."""

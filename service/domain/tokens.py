@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 from eventsourcing.utils import register_topic
 
 ROLES = ("admin", "bd", "manager", "member", "auditor", "viewer")
@@ -28,18 +28,39 @@ def token_id(secret: str) -> UUID:
 
 
 class ApiToken(Aggregate):
-    @event("TokenIssued")
-    def __init__(
-        self, id: UUID, role: str, member: str | None, engagement_id: UUID | None, actor: str
-    ):
+    class TokenIssued(Aggregate.Created):
+        role: str
+        member: str | None
+        engagement_id: UUID | None
+        actor: str
+
+    def __init__(self, role: str, member: str | None, engagement_id: UUID | None):
         self.role = role
         self.member = member
         self.engagement_id = engagement_id
         self.revoked = False
 
-    @event("TokenRevoked")
+    @classmethod
+    def issue(
+        cls, *, secret: str, role: str, member: str | None, engagement_id: UUID | None, actor: str
+    ) -> ApiToken:
+        return cls._create(
+            cls.TokenIssued,
+            id=token_id(secret),
+            role=role,
+            member=member,
+            engagement_id=engagement_id,
+            actor=actor,
+        )
+
     def revoke(self, actor: str) -> None:
-        self.revoked = True
+        self.trigger_event(self.TokenRevoked, actor=actor)
+
+    class TokenRevoked(Aggregate.Event):
+        actor: str
+
+        def apply(self, token: ApiToken) -> None:
+            token.revoked = True
 
 
 # Tokens issued before the layout of service/domain/ were stored under this topic.

@@ -13,12 +13,14 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import requests
+
+from service.application import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -34,7 +36,7 @@ def free_port() -> int:
 
 
 def days_ago(n: int) -> str:
-    return (date.today() - timedelta(days=n)).isoformat()
+    return (Clock().today() - timedelta(days=n)).isoformat()
 
 
 def wait_until(check, timeout: float, what: str, interval: float = 0.1):

@@ -116,6 +116,11 @@ class BackgroundLoad:
                 self.acknowledged.append((allocation_id, body))
             n += self.clients
 
+    def wait_for_more(self, count: int, timeout: float = 60) -> None:
+        """Return once `count` more activities have been acknowledged than now."""
+        target = len(self.acknowledged) + count
+        wait_until(lambda: len(self.acknowledged) >= target, timeout, f"{count} more writes")
+
     def __enter__(self) -> BackgroundLoad:
         for thread in self._threads:
             thread.start()
@@ -159,7 +164,7 @@ def test_a_killed_web_worker_is_replaced_and_loses_nothing_acknowledged(
 ):
     allocations = build_allocations(admin, 4, MEMBERS)
     with BackgroundLoad(service.url, service.token("manager"), allocations, clients=8) as load:
-        time.sleep(2)
+        load.wait_for_more(50)
         before = set(service.worker_pids())
         victim = random.choice(sorted(before))
         os.kill(victim, signal.SIGKILL)
@@ -168,7 +173,7 @@ def test_a_killed_web_worker_is_replaced_and_loses_nothing_acknowledged(
             30,
             "gunicorn to replace the worker",
         )
-        time.sleep(2)
+        load.wait_for_more(50)
     assert victim not in service.worker_pids()
     assert load.statuses[500] == 0
     # The one request in flight in the killed worker may have failed; the client retried it.
@@ -190,7 +195,7 @@ def test_a_database_outage_answers_503_and_recovers_without_a_restart(cluster: T
         allocations = build_allocations(admin, 2, MEMBERS)
         token = service.token("manager")
         with BackgroundLoad(service.url, token, allocations, clients=4) as load:
-            time.sleep(1.5)
+            load.wait_for_more(20)
             cluster.stop()
             during = Client(service.url, token).post(
                 f"/api/allocations/{allocations[0]}/activities",
@@ -201,9 +206,9 @@ def test_a_database_outage_answers_503_and_recovers_without_a_restart(cluster: T
             assert during.status_code == 503, during.text
             assert during.headers["Retry-After"].isdigit()
             assert during.headers["Content-Type"].startswith("application/problem+json")
-            time.sleep(3)
+            wait_until(lambda: load.statuses[503] > 0, 30, "the load to meet the outage")
             cluster.start()
-            time.sleep(3)
+            load.wait_for_more(20)
         assert load.statuses[503] > 0, "the outage was not noticed by the load"
         assert load.statuses[500] == 0
         assert_exactly_once(admin, allocations, load.acknowledged)

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from hubspot.utils.signature import Signature
 from projections import NAMES, Projections
 from projections.engine.follower import Follower
 from projections.engine.freshness import await_position
-from service.application import Ledger
+from service.application import Clock, Ledger
 from service.domain import engagement_id_for_deal
 from service.infra.store import persistence_environment
 from tests.e2e.harness import BIN, ROOT, Client, Service, wait_until
@@ -36,7 +36,7 @@ from tests.integration.test_hubspot_fetch import (
 
 SECRET = "e2e-client-secret"
 PORTAL = 145106154
-TODAY = date.today()
+TODAY = Clock().today()  # the service's day (UTC), not the local date
 MONTH = TODAY.strftime("%Y-%m")
 
 
@@ -255,6 +255,7 @@ def test_the_whole_story_then_a_killed_projection_process(stack, database_url):
     # The projection process dies under load; restarted, it catches up exactly.
     stop = threading.Event()
     manager = Client(service.url, service.token("manager"))
+    recorded = [0]
 
     def load() -> None:
         n = 0
@@ -271,14 +272,20 @@ def test_the_whole_story_then_a_killed_projection_process(stack, database_url):
             )
             assert response.status_code == 201, response.text
             n += 1
+            recorded[0] = n
+
+    def recorded_more(than: int) -> bool:
+        return recorded[0] >= than + 30 or not writer.is_alive()
 
     writer = threading.Thread(target=load)
     writer.start()
-    time.sleep(1.5)
+    wait_until(lambda: recorded_more(0), 60, "the load to start")
     runner.kill()
-    time.sleep(1.5)
+    killed_at = recorded[0]
+    wait_until(lambda: recorded_more(killed_at), 60, "writes while the projections are down")
     runner.start()
-    time.sleep(1.5)
+    restarted_at = recorded[0]
+    wait_until(lambda: recorded_more(restarted_at), 60, "writes after the restart")
     stop.set()
     writer.join()
 

@@ -12,20 +12,20 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from projections import NAMES, Projections
 from projections.engine.follower import Follower
 from projections.engine.freshness import await_position
-from service.application import Ledger
+from service.application import Clock, Ledger
 from service.domain import DomainError
 from service.infra.store import persistence_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))
-TODAY = date.today()
+TODAY = Clock().today()  # the service's day (UTC), not the local date
 KILLS = 6
 
 
@@ -90,6 +90,16 @@ def start_runner(database_url: str, log: Path) -> subprocess.Popen:
     )
 
 
+FOLLOWING = "projections: following the log"
+
+
+def wait_until(condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not come true in time"
+        time.sleep(0.05)
+
+
 def test_a_killed_projection_process_resumes_without_loss_or_double_counting(
     database_url, tmp_path
 ):
@@ -142,10 +152,14 @@ def test_a_killed_projection_process_resumes_without_loss_or_double_counting(
         writer.join()
         assert writer.error is None, writer.error
 
+        starts_before = log.read_text().count(FOLLOWING)
         runner = start_runner(database_url, log)
         try:
-            # A bound so a broken runner fails the test instead of hanging it.
+            # Bounds so a broken runner fails the test instead of hanging it. The runner
+            # is stopped only once it has said it follows the log: a SIGTERM before its
+            # handler is installed would kill it rather than stop it.
             await_position(served, NAMES, served.head(), timeout=120)
+            wait_until(lambda: log.read_text().count(FOLLOWING) > starts_before, timeout=60)
         finally:
             runner.send_signal(signal.SIGTERM)
             runner.wait(timeout=30)

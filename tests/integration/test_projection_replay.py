@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 
 from projections import Projections
 from projections.engine.follower import Follower
-from service.application import Ledger
+from service.application import Clock, Ledger
 from service.domain import DomainError
 from service.domain.balance import is_late
 from service.infra.store import persistence_environment
 
-TODAY = date.today()
+TODAY = Clock().today()  # the service's day (UTC), not the local date
 MEMBERS = ("ana", "ben", "cat")
 INDEX = st.integers(0, 30)
 

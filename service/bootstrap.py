@@ -4,9 +4,10 @@ tests).
 
 A `Runtime` is what one process runs on. Gunicorn forks its workers after importing
 the app, and a database pool made before the fork would be shared by all of them, so
-the Ledger is made lazily and made again when the process id changes. The read models
-follow the process's Ledger; with PROJECTIONS_IN_PROCESS=true (the default) the
-process also runs a follower thread that keeps them up to date, started on first use.
+the Ledger is made lazily and made again when the process id changes. Background
+workers (the projection follower with PROJECTIONS_IN_PROCESS=true, the default; the
+HubSpot deal follower when an access token is set) start the same way: once per
+process, on its first request or read, and stop at exit.
 
 The packages below never import this module: the web app, the CLI groups and the
 HubSpot worker are handed the runtime (or a ledger callable) here.
@@ -15,9 +16,10 @@ HubSpot worker are handed the runtime (or a ledger callable) here.
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import threading
+from collections.abc import Callable
+from typing import Protocol
 
 from flask import Flask
 
@@ -32,27 +34,60 @@ from service.infra.config import Settings
 from service.infra.store import prepare_storage
 from service.web.app import build_web_app
 
-log = logging.getLogger(__name__)
-
 # The follower needs at most a connection holding a view's lock and one writing it.
 FOLLOWER_POOL = {"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "2"}
 
 
+class Worker(Protocol):
+    """A background thread of a process: the projection follower, the HubSpot deal
+    follower. Started once per process, stopped at exit."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class ProjectionWorker:
+    """Keeps the read models up to date from inside a web process. It owns its own
+    Ledger (its own connections: closing a connection under a thread that uses it
+    crashes SQLite) and stops when the process's Ledger closes, or at exit."""
+
+    def __init__(self, runtime: Runtime):
+        self.web_ledger = runtime.ledger()
+        self.own = runtime.new_ledger(**FOLLOWER_POOL)
+        self.follower = Follower(Projections(self.own))
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="projections-follower", daemon=True).start()
+
+    def stop(self) -> None:
+        self.follower.stopping.set()
+        self.follower.nudge()
+
+    def _run(self) -> None:
+        try:
+            self.follower.run(self.web_ledger.closing)
+        finally:
+            self.own.close()
+
+
 class Runtime:
-    """One process's Ledger, read models and projection follower."""
+    """One process's Ledger, read models and background workers."""
 
     def __init__(self, settings: Settings, clock: Clock | None = None):
         self.settings = settings
         self.clock = clock or Clock()
-        self._lock = threading.Lock()
+        self.worker_factories: list[Callable[[Runtime], Worker]] = []
+        if settings.projections_in_process:
+            self.worker_factories.append(ProjectionWorker)
+        self._lock = threading.RLock()
         self._pid: int | None = None
         self._ledger: Ledger | None = None
         self._projections: Projections | None = None
-        self._follower: Follower | None = None
+        self._workers: list[Worker] | None = None
 
     def new_ledger(self, **overrides: str) -> Ledger:
-        """A Ledger with its own connections (a worker thread must not share the
-        web's: closing a connection under a thread that uses it crashes SQLite)."""
+        """A Ledger with connections of its own."""
         prepare_storage(self.settings.persistence)
         return Ledger(env={**self.settings.persistence, **overrides}, clock=self.clock)
 
@@ -62,53 +97,50 @@ class Runtime:
                 if self._pid != os.getpid():
                     self._ledger = self.new_ledger()
                     self._projections = None
-                    self._follower = None
+                    self._workers = None
                     self._pid = os.getpid()
         assert self._ledger is not None
         return self._ledger
 
     def projections(self) -> Projections:
-        """This process's read models; in-process, with its follower running."""
+        """This process's read models, with its workers running."""
         ledger = self.ledger()
+        self.start_workers()
         if self._projections is None:
             with self._lock:
                 if self._projections is None:
                     self._projections = Projections(ledger)
-        if self.settings.projections_in_process and self._follower is None:
-            self._start_follower(ledger)
         return self._projections
+
+    def start_workers(self) -> None:
+        """Start this process's background workers, once (after a gunicorn fork too:
+        the app is not preloaded, and a thread started before the fork would stay in
+        the master). Called on every request and read; cheap once started."""
+        if self._workers is not None and self._pid == os.getpid():
+            return
+        self.ledger()
+        with self._lock:
+            if self._workers is not None:
+                return
+            self._workers = [make(self) for make in self.worker_factories]
+            for worker in self._workers:
+                worker.start()
+                atexit.register(worker.stop)
 
     @property
     def runner_mode(self) -> str:
         return "in-process" if self.settings.projections_in_process else "separate process"
 
     def nudge(self) -> None:
-        """A write just happened: have the follower look at the log now (starting it
-        if this process has not read yet, so the first read finds no backlog)."""
-        if self.settings.projections_in_process and self._follower is None:
-            self.projections()
-        if self._follower is not None:
-            self._follower.nudge()
+        """A write just happened: have the projection follower look at the log now."""
+        self.start_workers()
+        for worker in self._workers or ():
+            if isinstance(worker, ProjectionWorker):
+                worker.follower.nudge()
 
     def close(self) -> None:
         if self._ledger is not None:
             self._ledger.close()
-
-    def _start_follower(self, web_ledger: Ledger) -> None:
-        with self._lock:
-            if self._follower is not None:
-                return
-            own = self.new_ledger(**FOLLOWER_POOL)
-            follower = Follower(Projections(own))
-            self._follower = follower
-
-        def follow() -> None:
-            try:
-                follower.run(web_ledger.closing)
-            finally:
-                own.close()
-
-        threading.Thread(target=follow, name="projections-follower", daemon=True).start()
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
@@ -118,8 +150,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     hubspot = HubSpotIntegration(runtime.settings.hubspot, runtime.ledger)
     hubspot.install(app)
     if hubspot.follower is not None:
-        hubspot.follower.start()
-        atexit.register(hubspot.follower.stop)
+        runtime.worker_factories.append(lambda _: hubspot.follower)
     app.cli.add_command(tokens_cli(runtime.ledger))
     app.cli.add_command(projections_cli(runtime.ledger))
     return app

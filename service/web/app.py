@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask_smorest import Api
 
 from service.web import (
@@ -22,6 +22,7 @@ from service.web.observability import install_metrics_route, install_request_obs
 from service.web.openapi import SharedResponsesPlugin
 from service.web.problems import ProblemSchema, register_problem_handlers
 from service.web.reads import install_reads
+from service.web.runtime import runtime
 
 BLUEPRINTS = (engagements, allocations, activities, team_members, audit, reports)
 
@@ -47,6 +48,7 @@ def build_web_app(runtime: Any) -> Flask:
         },
     )
     app.extensions["runtime"] = runtime
+    app.before_request(_start_workers)
     app.extensions["settings"] = settings
     app.extensions["tokens"] = {}
 
@@ -60,3 +62,10 @@ def build_web_app(runtime: Any) -> Flask:
     install_metrics_route(app)
     app.extensions["metrics_collectors"].append(ProjectionLagCollector(app))
     return app
+
+
+def _start_workers() -> None:
+    """The process's background workers start with its first request (liveness
+    probes aside: they must answer without the database)."""
+    if request.endpoint != "health.healthz":
+        runtime().start_workers()

@@ -6,10 +6,11 @@ it, so a saved body is judged exactly as the live delivery was.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from service.infra.input_policy import INT64_MAX, InputRefused, loads_json
 
 MAX_EVENTS = 100
 DEAL_OBJECT_TYPE = "0-3"
@@ -36,9 +37,9 @@ def parse_batch(body: bytes, closed_won_stages: frozenset[str]) -> list[ClosedWo
     Only the fields an event needs to be acted on are checked, so an event type we
     do not use can never make HubSpot's delivery fail."""
     try:
-        events = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise PayloadError(f"the body is not valid JSON: {error}") from None
+        events = loads_json(body)
+    except InputRefused as error:
+        raise PayloadError(str(error)) from None
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
         raise PayloadError("the body must be a JSON array of webhook event objects")
     if len(events) > MAX_EVENTS:
@@ -89,12 +90,15 @@ def _occurred_at(index: int, value: Any) -> datetime | None:
 
 def _required_int(index: int, event: dict[str, Any], name: str) -> int:
     value = event.get(name)
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20:
+        value = int(value)
     if _is_int(value):
         return value
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
-    raise PayloadError(f"event {index}: {name} must be a whole number, not {value!r}")
+    raise PayloadError(
+        f"event {index}: {name} must be a whole number from 0 to {INT64_MAX}, not {value!r:.40}"
+    )
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    """A whole number the stores can hold (ids are BIGINT columns)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= INT64_MAX

@@ -7,15 +7,15 @@ from __future__ import annotations
 from uuid import UUID
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 
 from projections.reports.resources import activity_item
 from service.web.allocations import visible_allocation_row
 from service.web.auth import principal, requires
+from service.web.boundary import Blueprint
 from service.web.reads import FreshReadSchema, fresh
 from service.web.receipts import activity_receipt
 from service.web.runtime import ledger
-from service.web.schemas import NAME, REASON, TEXT, ReasonSchema, WrittenSchema, units_field
+from service.web.schemas import DAY, NAME, REASON, TEXT, ReasonSchema, WrittenSchema, units_field
 from service.web.writes import request_id, written
 
 blp = Blueprint("activities", __name__, url_prefix="/api", description="Activities")
@@ -32,9 +32,9 @@ class ActivityInSchema(ma.Schema):
         },
     )
     description = ma.fields.String(required=True, validate=TEXT)
-    date_from = ma.fields.Date(required=True)
+    date_from = ma.fields.Date(required=True, validate=DAY)
     date_to = ma.fields.Date(
-        required=True, metadata={"description": "equal to date_from for one day"}
+        required=True, validate=DAY, metadata={"description": "equal to date_from for one day"}
     )
 
     @ma.validates_schema
@@ -46,8 +46,8 @@ class ActivityInSchema(ma.Schema):
 class CorrectionSchema(ma.Schema):
     units = units_field()
     description = ma.fields.String(validate=TEXT)
-    date_from = ma.fields.Date()
-    date_to = ma.fields.Date()
+    date_from = ma.fields.Date(validate=DAY)
+    date_to = ma.fields.Date(validate=DAY)
     team_member = ma.fields.String(validate=NAME)
     reason = ma.fields.String(required=True, validate=REASON)
 

@@ -7,14 +7,15 @@ from uuid import UUID
 
 import marshmallow as ma
 from flask import abort
-from flask_smorest import Blueprint
 
 from projections.reports.resources import allocation_balance
 from service.web.auth import principal, requires
+from service.web.boundary import Blueprint
 from service.web.reads import FreshReadSchema, fresh
 from service.web.receipts import allocation_receipt
 from service.web.runtime import ledger, today
 from service.web.schemas import (
+    DAY,
     NAME,
     REASON,
     TEXT,
@@ -22,6 +23,7 @@ from service.web.schemas import (
     PageQuerySchema,
     ReasonSchema,
     WrittenSchema,
+    supported_moment,
     units_field,
 )
 from service.web.writes import request_id, written
@@ -30,8 +32,8 @@ blp = Blueprint("allocations", __name__, url_prefix="/api", description="Allocat
 
 
 class AllocationInSchema(ma.Schema):
-    start_date = ma.fields.Date(required=True)
-    end_date = ma.fields.Date(required=True)
+    start_date = ma.fields.Date(required=True, validate=DAY)
+    end_date = ma.fields.Date(required=True, validate=DAY)
     units = units_field(required=True)
     description = ma.fields.String(required=True, validate=TEXT)
     provider = ma.fields.String(
@@ -48,7 +50,7 @@ class AllocationInSchema(ma.Schema):
 
 class AmendmentSchema(ma.Schema):
     units = units_field()
-    end_date = ma.fields.Date()
+    end_date = ma.fields.Date(validate=DAY)
     description = ma.fields.String(validate=TEXT)
     reason = ma.fields.String(required=True, validate=REASON)
 
@@ -60,7 +62,8 @@ class AmendmentSchema(ma.Schema):
 
 class AllocationQuerySchema(FreshReadSchema):
     as_of = ma.fields.AwareDateTime(
-        metadata={"description": "show the balance as it stood at this moment (UTC ISO 8601)"}
+        validate=supported_moment,
+        metadata={"description": "show the balance as it stood at this moment (UTC ISO 8601)"},
     )
 
 

@@ -3,10 +3,12 @@ metrics, on the runtime the composition root (service/bootstrap.py) gives it."""
 
 from __future__ import annotations
 
+import http
 from typing import Any
 
 from flask import Flask, request
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 
 from service.web import (
     activities,
@@ -17,9 +19,10 @@ from service.web import (
     reports,
     team_members,
 )
+from service.web.boundary import BodyLimit, refuse_unknown_query_parameters
 from service.web.metrics import ProjectionLagCollector
 from service.web.observability import install_metrics_route, install_request_observability
-from service.web.openapi import SharedResponsesPlugin
+from service.web.openapi import PROBLEM_JSON, SharedResponsesPlugin
 from service.web.problems import ProblemSchema, register_problem_handlers
 from service.web.reads import install_reads
 from service.web.runtime import runtime
@@ -28,7 +31,21 @@ BLUEPRINTS = (engagements, allocations, activities, team_members, audit, reports
 
 
 class LedgerApi(Api):
+    """flask-smorest's Api, with its error responses documented as what they are:
+    RFC 9457 problems (`application/problem+json`)."""
+
     ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 def build_web_app(runtime: Any) -> Flask:
@@ -48,6 +65,7 @@ def build_web_app(runtime: Any) -> Flask:
         },
     )
     app.extensions["runtime"] = runtime
+    app.before_request(refuse_unknown_query_parameters)
     app.before_request(_start_workers)
     app.extensions["settings"] = settings
     app.extensions["tokens"] = {}
@@ -61,6 +79,7 @@ def build_web_app(runtime: Any) -> Flask:
     install_request_observability(app)
     install_metrics_route(app)
     app.extensions["metrics_collectors"].append(ProjectionLagCollector(app))
+    app.wsgi_app = BodyLimit(app.wsgi_app, settings.max_body_bytes)  # type: ignore[method-assign]
     return app
 
 

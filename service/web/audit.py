@@ -6,10 +6,11 @@ from typing import Any
 from uuid import UUID
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 
 from service.web.auth import requires
+from service.web.boundary import Blueprint
 from service.web.runtime import ledger
+from service.web.schemas import POSITION
 
 blp = Blueprint("audit", __name__, url_prefix="/api/audit", description="Audit trail")
 
@@ -64,7 +65,7 @@ def stream(stream_id: UUID):
 class AuditLogQuerySchema(ma.Schema):
     after = ma.fields.Integer(
         load_default=0,
-        validate=ma.validate.Range(min=0),
+        validate=POSITION,
         metadata={"description": "the position to read after (0: from the start)"},
     )
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))

@@ -7,14 +7,15 @@ from uuid import UUID
 
 import marshmallow as ma
 from flask import abort
-from flask_smorest import Blueprint
 
 from projections.reports.resources import engagement_detail, engagement_summary
 from service.web.auth import principal, requires
+from service.web.boundary import Blueprint
 from service.web.reads import FreshReadSchema, fresh
 from service.web.receipts import engagement_receipt
 from service.web.runtime import ledger, today
 from service.web.schemas import (
+    DAY,
     NAME,
     TEXT,
     AllocationSchema,
@@ -31,8 +32,8 @@ class EngagementInSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=NAME)
     community = ma.fields.String(required=True, validate=NAME)
     description = ma.fields.String(required=True, validate=TEXT)
-    start_date = ma.fields.Date(required=True)
-    end_date = ma.fields.Date(required=True)
+    start_date = ma.fields.Date(required=True, validate=DAY)
+    end_date = ma.fields.Date(required=True, validate=DAY)
     contacts = ma.fields.List(ma.fields.String(validate=NAME), load_default=list)
 
     @ma.validates_schema
@@ -94,8 +95,8 @@ class EngagementPatchSchema(ma.Schema):
     name = ma.fields.String(validate=NAME)
     community = ma.fields.String(validate=NAME)
     description = ma.fields.String(validate=TEXT)
-    start_date = ma.fields.Date()
-    end_date = ma.fields.Date()
+    start_date = ma.fields.Date(validate=DAY)
+    end_date = ma.fields.Date(validate=DAY)
     contacts = ma.fields.List(ma.fields.String(validate=NAME))
 
     @ma.validates_schema

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from apispec import BasePlugin
 
-ERROR_REF = {"$ref": "#/components/schemas/Error"}
+ERROR_REF = {"$ref": "#/components/schemas/Problem"}
+PROBLEM_JSON = "application/problem+json"
 COMMON = {
     "401": "Missing or invalid bearer token",
     "403": "The token's role does not allow this",
@@ -22,7 +23,7 @@ WRITES = {
 def problem_response(description: str) -> dict:
     return {
         "description": description,
-        "content": {"application/problem+json": {"schema": ERROR_REF}},
+        "content": {PROBLEM_JSON: {"schema": ERROR_REF}},
     }
 
 

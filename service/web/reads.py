@@ -22,6 +22,7 @@ from projections.engine.freshness import (
     await_position,
     target_position,
 )
+from service.infra.input_policy import INT64_MAX
 from service.web.problems import problem
 from service.web.runtime import runtime
 
@@ -32,7 +33,7 @@ BEHIND_RETRY_AFTER = "2"
 
 class FreshReadSchema(ma.Schema):
     min_position = ma.fields.Integer(
-        validate=ma.validate.Range(min=0),
+        validate=ma.validate.Range(min=0, max=INT64_MAX),
         metadata={
             "description": "wait (a few seconds at most) until the read models have processed "
             "this log position, e.g. the `position` a write returned; by default, the end of "

@@ -9,11 +9,11 @@ report; the capacity and late reports are about the team and are not for it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any
 
 import marshmallow as ma
 from flask import Response, abort, request
-from flask_smorest import Blueprint
 
 from projections.engine.calendar import MONTH_PATTERN, Month
 from projections.reports import capacity_report, late_report, monthly_report
@@ -26,10 +26,13 @@ from projections.reports.tables import (
     monthly_rows,
     to_csv,
 )
+from service.infra.input_policy import date_problem
 from service.web.allocations import visible_engagement_id
 from service.web.auth import principal, requires
+from service.web.boundary import Blueprint
 from service.web.reads import FreshReadSchema, fresh
 from service.web.runtime import today
+from service.web.schemas import supported_date
 
 blp = Blueprint(
     "reports",
@@ -46,10 +49,23 @@ TEAM_REPORT_ROLES = ("bd", "manager", "auditor", "viewer")
 # Requests
 
 
+def supported_month(text: str) -> None:
+    """A month within the supported dates (the pattern is checked beside it)."""
+    if not MONTH_PATTERN.match(text):
+        return
+    year, month = (int(part) for part in text.split("-"))
+    if year < 1:
+        raise ma.ValidationError(date_problem(date.min) or "")
+    supported_date(date(year, month, 1))
+
+
 class MonthQuerySchema(FreshReadSchema):
     month = ma.fields.String(
         required=True,
-        validate=ma.validate.Regexp(MONTH_PATTERN, error="give the month as YYYY-MM"),
+        validate=[
+            ma.validate.Regexp(MONTH_PATTERN, error="give the month as YYYY-MM"),
+            supported_month,
+        ],
         metadata={"example": "2024-03"},
     )
 

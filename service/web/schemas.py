@@ -1,14 +1,42 @@
-"""Marshmallow schemas shared by several blueprints. Request schemas refuse unknown
-fields (marshmallow's default), so a misspelt field is an error, not silently lost."""
+"""Marshmallow schemas and validators shared by several blueprints.
+
+Request schemas refuse unknown fields (marshmallow's default), so a misspelt field is
+an error, not silently lost. Every text, date and number a client sends goes through
+the one input policy (service/infra/input_policy.py): text without control characters
+or lone surrogates and within a length per kind of field, dates from 1970 to 2199,
+whole numbers within int64."""
 
 from __future__ import annotations
+
+from datetime import date, datetime
 
 import marshmallow as ma
 from marshmallow import validate
 
-NAME = validate.Length(min=1, max=200)
-TEXT = validate.Length(max=5000)
-REASON = validate.Length(min=1, max=2000)
+from service.infra.input_policy import INT64_MAX, date_problem, text_problem
+
+
+def plain_text(value: str) -> None:
+    problem = text_problem(value)
+    if problem:
+        raise ma.ValidationError(problem)
+
+
+def supported_date(value: date) -> None:
+    problem = date_problem(value)
+    if problem:
+        raise ma.ValidationError(problem)
+
+
+def supported_moment(value: datetime) -> None:
+    supported_date(value.date())
+
+
+NAME = [validate.Length(min=1, max=200), plain_text]
+TEXT = [validate.Length(max=5000), plain_text]
+REASON = [validate.Length(min=1, max=2000), plain_text]
+DAY = supported_date
+POSITION = validate.Range(min=0, max=INT64_MAX)
 UNITS = validate.Range(min=1, max=100_000, error="units must be a whole number from 1 to 100000")
 
 
@@ -56,4 +84,4 @@ class ReasonSchema(ma.Schema):
 
 class PageQuerySchema(ma.Schema):
     limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = ma.fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = ma.fields.Integer(load_default=0, validate=POSITION)

@@ -2,43 +2,57 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import marshmallow as ma
-from flask_smorest import Blueprint
 from marshmallow import validate
 
 from projections.reports.resources import member_item
 from service.web.auth import principal, requires
+from service.web.boundary import Blueprint
 from service.web.reads import FreshReadSchema, fresh
 from service.web.receipts import member_receipt
 from service.web.runtime import ledger
-from service.web.schemas import NAME, WrittenSchema
+from service.web.schemas import DAY, NAME, WrittenSchema
 from service.web.writes import written
 
 blp = Blueprint("team", __name__, url_prefix="/api", description="Team members and capacity")
 
-FTE = validate.Range(
-    min=0, min_inclusive=False, max=1, error="fte must be more than 0 and at most 1"
-)
+
+def FTE(value: Decimal) -> None:  # noqa: N802 - named like the validators beside it
+    """0 < fte ≤ 1. A function rather than a Range, so the OpenAPI document describes
+    the field as the decimal string it is, without numeric bounds."""
+    if not Decimal(0) < value <= Decimal(1):
+        raise ma.ValidationError("fte must be more than 0 and at most 1")
+
+
+FTE_DOC = {
+    "type": "string",
+    "format": "decimal",
+    "pattern": r"^(0(\.[0-9]+)?|1(\.0+)?)$",
+    "description": 'a fraction of full time, more than 0 and at most 1, e.g. "0.5"',
+    "example": "0.5",
+}
 
 
 class TeamMemberInSchema(ma.Schema):
     handle = ma.fields.String(
         required=True,
         validate=[
-            NAME,
+            *NAME,
             validate.Regexp(r"^[A-Za-z0-9._@-]+$", error="letters, digits and . _ @ - only"),
         ],
     )
     name = ma.fields.String(required=True, validate=NAME)
-    fte = ma.fields.Decimal(required=True, validate=FTE, as_string=True)
+    fte = ma.fields.Decimal(required=True, validate=FTE, as_string=True, metadata=FTE_DOC)
     line_manager = ma.fields.String(required=True, validate=NAME)
-    effective_date = ma.fields.Date(required=True)
+    effective_date = ma.fields.Date(required=True, validate=DAY)
 
 
 class TeamMemberPatchSchema(ma.Schema):
-    fte = ma.fields.Decimal(validate=FTE, as_string=True)
-    effective_date = ma.fields.Date()
-    departed_on = ma.fields.Date()
+    fte = ma.fields.Decimal(validate=FTE, as_string=True, metadata=FTE_DOC)
+    effective_date = ma.fields.Date(validate=DAY)
+    departed_on = ma.fields.Date(validate=DAY)
 
     @ma.validates_schema
     def complete_change(self, data, **kwargs):
@@ -50,14 +64,14 @@ class TeamMemberPatchSchema(ma.Schema):
 
 class CapacityEntrySchema(ma.Schema):
     effective_date = ma.fields.Date()
-    fte = ma.fields.Decimal(as_string=True)
+    fte = ma.fields.Decimal(as_string=True, metadata=FTE_DOC)
 
 
 class TeamMemberSchema(ma.Schema):
     handle = ma.fields.String()
     name = ma.fields.String()
     line_manager = ma.fields.String()
-    fte = ma.fields.Decimal(as_string=True, metadata={"description": "the latest FTE"})
+    fte = ma.fields.Decimal(as_string=True, metadata={**FTE_DOC, "description": "the latest FTE"})
     capacity_history = ma.fields.List(ma.fields.Nested(CapacityEntrySchema))
     departed_on = ma.fields.Date(allow_none=True)
 

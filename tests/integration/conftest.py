@@ -58,10 +58,16 @@ class ApiClient:
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
+def app_env() -> dict[str, str]:
+    """Settings beyond DATABASE_URL for the app under test; a test module may override."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, app_env: dict[str, str]) -> Iterator[Flask]:
     """The app on one store. Fails the test if any request it served answered 500:
     nothing a client sends may produce one."""
-    app = create_app(Settings.from_environment({"DATABASE_URL": database_url}))
+    app = create_app(Settings.from_environment({"DATABASE_URL": database_url, **app_env}))
     server_errors: list[str] = []
 
     @app.after_request

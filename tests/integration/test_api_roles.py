@@ -1,6 +1,8 @@
 """Every /api route checks its token and role; member tokens act only for their member."""
 
+import re
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -172,3 +174,33 @@ def test_tokens_are_stored_only_as_hashes(api, ledger, make_token):
     )
     assert secret.encode() not in stored
     assert api.as_(secret).get("/api/team-members").status_code == 200
+
+
+def documented_roles() -> dict[tuple[str, str], set[str]]:
+    """README's roles table: (method, path with {…} for ids) -> roles besides admin."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    table = readme.split("### Roles", 1)[1].split("\n\n", 2)[2]
+    documented = {}
+    for row in table.splitlines()[2:]:
+        if not row.startswith("|"):
+            break
+        routes, roles = (cell.strip() for cell in row.strip("|").split("|"))
+        for route in routes.split(", "):
+            method, path = route.strip("`").split(" ")
+            documented[(method, path)] = {role.strip() for role in roles.split(",")}
+    return documented
+
+
+def test_the_readme_roles_table_is_what_the_code_enforces(app):
+    enforced = {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        if not rule.rule.startswith("/api/") or not hasattr(view, "required_roles"):
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{" + m[1].replace("_id", "") + "}", rule.rule)
+        path = path.replace("{engagement}", "{id}").replace("{allocation}", "{id}")
+        path = path.replace("{project}", "{id}").replace("{activity}", "{id}")
+        path = path.replace("{stream}", "{id}")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            enforced[(method, path)] = set(view.required_roles) - {"admin"}
+    assert enforced == documented_roles()

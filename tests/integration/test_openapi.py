@@ -1,0 +1,45 @@
+"""The served OpenAPI document is valid OpenAPI 3 and says what the API does: problem
+responses as application/problem+json, decimals as the strings they are served as."""
+
+from __future__ import annotations
+
+import json
+
+from openapi_spec_validator import validate
+
+
+def served_document(api) -> dict:
+    response = api.client.get("/api/openapi.json")
+    assert response.status_code == 200
+    return response.json
+
+
+def test_the_served_document_validates(api):
+    validate(served_document(api))
+
+
+def test_every_error_response_is_documented_as_a_problem(api):
+    document = served_document(api)
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "patch", "put", "delete"):
+                continue
+            for status, response in operation["responses"].items():
+                if "$ref" in response or not status.startswith(("4", "5")):
+                    continue
+                assert list(response["content"]) == ["application/problem+json"], (
+                    method,
+                    path,
+                    status,
+                )
+    for name, response in document["components"]["responses"].items():
+        assert set(response.get("content", {})) <= {"application/problem+json"}, name
+
+
+def test_fte_is_documented_as_the_decimal_string_it_is_served_as(api, world):
+    document = served_document(api)
+    fte = document["components"]["schemas"]["TeamMemberIn"]["properties"]["fte"]
+    assert fte["type"] == "string" and "minimum" not in fte and "maximum" not in fte
+    served = api.get("/api/team-members").json["items"][0]["fte"]
+    assert isinstance(served, str)
+    assert "#/components/schemas/Error" not in json.dumps(document)

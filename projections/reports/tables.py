@@ -1,13 +1,21 @@
 """Reports as CSV: one row per allocation (monthly), per member (capacity), or per
 entry (late activities, with `kind` telling a late activity from a silent member),
 the columns named as the JSON fields. Totals stay in the JSON form, so every CSV row
-is of one kind and sums cleanly in a spreadsheet."""
+is of one kind and sums cleanly in a spreadsheet.
+
+Partners open these files in spreadsheets, and names and descriptions come from
+clients and HubSpot. So no text cell may start a formula (OWASP "CSV Injection"): a
+text cell starting with `=`, `+`, `-`, `@`, tab or carriage return is prefixed with a
+single quote; and a text cell holding a quote, a line break or a separator (a comma,
+or a semicolon or tab, which some spreadsheets split on as well) is quoted, its quotes
+doubled, so that no part of it becomes a cell of its own. Numbers (int, float,
+Decimal) are written bare: a negative balance stays the number -3, not the text '-3.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 MONTHLY_COLUMNS = (
@@ -79,17 +87,40 @@ def late_rows(report: dict[str, Any]) -> Iterable[dict[str, Any]]:
 
 
 def to_csv(columns: tuple[str, ...], rows: Iterable[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="raise", lineterminator="\r\n")
-    writer.writeheader()
+    lines = [_line(columns)]
     for row in rows:
-        writer.writerow({k: _cell(row.get(k)) for k in columns})
-    return out.getvalue()
+        unknown = row.keys() - set(columns)
+        if unknown:
+            raise ValueError(f"a row has fields that are no column: {sorted(unknown)}")
+        lines.append(_line(_cell(row.get(k)) for k in columns))
+    return "".join(lines)
 
 
-def _cell(value: Any) -> Any:
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NEEDS_QUOTES = frozenset('",;\t\r\n')
+
+
+def neutralised(text: str) -> str:
+    """The text as a spreadsheet shows it and never evaluates (the OWASP rule)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _line(cells: Iterable[str]) -> str:
+    return ",".join(_quoted(cell) for cell in cells) + "\r\n"
+
+
+def _quoted(cell: str) -> str:
+    if NEEDS_QUOTES.isdisjoint(cell):
+        return cell
+    return '"' + cell.replace('"', '""') + '"'
+
+
+def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value.isoformat() if hasattr(value, "isoformat") else value
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return neutralised(text)

@@ -14,7 +14,7 @@ from eventsourcing.domain import Aggregate
 from service.application.base import LedgerBase
 from service.application.commands import RequestId, Written
 from service.application.errors import IdempotencyKeyReused
-from service.domain import Allocation
+from service.domain import Allocation, NotFound
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -44,18 +44,35 @@ def replay_of_change(
 def replay_of_recording(
     ledger: LedgerBase, allocation: Allocation, request: RequestId, fields: dict[str, Any]
 ) -> Written[tuple[Allocation, UUID]] | None:
-    """The earlier outcome of a recording (the request id is the activity's id). Only
-    a client's key can have been used on another allocation; an id made here cannot,
-    which spares a query."""
+    """The earlier outcome of a recording (the request id is the activity's id).
+
+    The allocation may have been loaded just before the first attempt committed (a
+    retry racing its original): then the activity's locator exists though the activity
+    is not in this copy. The locator says where the key was used; on this allocation,
+    a fresh load (`get` fast-forwards the cached copy from the store) has the activity,
+    saved in the same write as its locator. Only a client's key can have been used
+    before, here or on another allocation; an id made here cannot, which spares a query."""
     activity = allocation.activities.get(request.key)
-    if activity is None:
-        if request.from_client and ledger.exists(request.value):
+    if activity is None and request.from_client and ledger.exists(request.value):
+        if _owner_of(ledger, request.value) != allocation.id:
             raise IdempotencyKeyReused("the Idempotency-Key was used for another allocation")
+        allocation = ledger.get(Allocation, allocation.id)
+        activity = allocation.activities.get(request.key)
+        assert activity is not None, "an activity is saved with its locator"
+    if activity is None:
         return None
     version = activity["recorded_version"]
     require_same_request(ledger.stored_fields(allocation.id, version, fields), fields)
     position = ledger.position_of(allocation.id, version)
     return Written((allocation, request.value), position, replayed=True)
+
+
+def _owner_of(ledger: LedgerBase, activity_id: UUID) -> UUID | None:
+    """The allocation an activity's locator points to (None: the id is no activity's)."""
+    try:
+        return ledger.located(activity_id, "activity").owner_id
+    except NotFound:
+        return None
 
 
 def require_same_request(original: dict[str, Any] | None, repeated: dict[str, Any]) -> None:

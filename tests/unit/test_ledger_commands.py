@@ -158,3 +158,67 @@ def test_a_command_that_keeps_clashing_gives_up_with_a_concurrent_change(ledger,
             contacts=None,
             actor="bd",
         )
+
+
+def commit_first_when_checking(ledger: Ledger, monkeypatch, original) -> None:
+    """Let the original attempt commit just after the retry has loaded the allocation,
+    when the retry looks whether its key is taken: the race of a retry and its original."""
+    exists = ledger.exists
+    pending = [original]
+
+    def original_commits_first(originator_id):
+        if pending:
+            pending.pop()()
+        return exists(originator_id)
+
+    monkeypatch.setattr(ledger, "exists", original_commits_first)
+
+
+def test_a_retry_racing_its_original_gets_the_original_outcome(ledger, allocation, monkeypatch):
+    key = uuid4()
+    first = []
+    commit_first_when_checking(
+        ledger, monkeypatch, lambda: first.append(record(ledger, allocation, request_id=key))
+    )
+    again = record(ledger, allocation, request_id=key)
+    assert first and not first[0].replayed
+    assert again.replayed and again.position == first[0].position
+    assert again.value[1] == first[0].value[1] == key
+    assert again.value[0].activity(key)["units"] == 3
+    assert ledger.allocation(allocation.id).units_used == 3
+
+
+def test_a_racing_retry_with_different_work_is_still_refused(ledger, allocation, monkeypatch):
+    key = uuid4()
+    commit_first_when_checking(
+        ledger, monkeypatch, lambda: record(ledger, allocation, units=3, request_id=key)
+    )
+    with pytest.raises(IdempotencyKeyReused, match="different request"):
+        record(ledger, allocation, units=5, request_id=key)
+    assert ledger.allocation(allocation.id).units_used == 3
+
+
+def test_a_key_used_on_another_allocation_is_refused(ledger, allocation):
+    february = ledger.grant_allocation(
+        allocation.project_id,
+        start_date=date(2026, 2, 1),
+        end_date=date(2026, 2, 28),
+        units=10,
+        description="February hours",
+        provider=None,
+        actor="bd",
+    ).value
+    key = uuid4()
+    record(ledger, allocation, request_id=key)
+    with pytest.raises(IdempotencyKeyReused, match="another allocation"):
+        ledger.record_activity(
+            february.id,
+            team_member="ana",
+            units=3,
+            description="review",
+            date_from=date(2026, 2, 10),
+            date_to=date(2026, 2, 10),
+            actor="ana",
+            request_id=key,
+        )
+    assert ledger.allocation(february.id).units_used == 0

@@ -1,8 +1,9 @@
-"""`flask --app wsgi projections run | rebuild [NAME] | status`.
+"""`flask --app wsgi projections run | rebuild [NAME] | status | retry [NAME]`.
 
 `run` follows the log in its own process (production: set PROJECTIONS_IN_PROCESS=false
 for the web processes); `rebuild` drops a view and replays the whole log into it,
-showing events per second."""
+showing events per second; `status` shows each view's position, lag and failure;
+`retry` has the followers retry failed views at once instead of after their backoff."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import click
 from flask.cli import AppGroup
 
 from projections.engine.catalog import CATALOG, NAMES, Projections
+from projections.engine.failures import EventFailed
 from projections.engine.follower import Follower
 from projections.engine.rebuild import ViewBusy, rebuild
 from service.application import Ledger
@@ -59,13 +61,32 @@ def projections_cli(ledger: Callable[[], Ledger]) -> AppGroup:
 
     @group.command("status")
     def status() -> None:
-        """Each view's position and how far it lags behind the log."""
+        """Each view's position, how far it lags behind the log, and its failure."""
         projections = Projections(ledger())
         head = projections.head()
+        positions = projections.positions()
+        failures = projections.failures(positions=positions)
         click.echo(f"log position {head}")
-        for name, position in projections.positions().items():
+        for name, position in positions.items():
             lag = head - position
             click.echo(f"{name:<10} {position:>10}  lag {lag:<8} {CATALOG[name].description}")
+            failure = failures.get(name)
+            if failure is not None:
+                retry = failure.retry_at.isoformat() if failure.retry_at else "at the next look"
+                click.echo(
+                    f"{'':<10} FAILED on the event at log position {failure.position} "
+                    f"(attempt {failure.attempts}, {failure.failed_at.isoformat()}; "
+                    f"next retry {retry}): {failure.error}"
+                )
+
+    @group.command("retry")
+    @click.argument("name", required=False, type=click.Choice(NAMES))
+    def retry(name: str | None) -> None:
+        """Retry failed view NAME (or every failed view) now rather than after its
+        backoff, say once the cause is fixed. The running followers do it."""
+        projections = Projections(ledger())
+        retried = projections.failure_log.retry_now([name] if name else NAMES)
+        click.echo(f"retrying {', '.join(retried)}" if retried else "no view has failed")
 
     return group
 
@@ -91,7 +112,7 @@ def _rebuild_with_progress(projections: Projections, name: str) -> None:
 
         try:
             applied = rebuild(projections, name, progress=advance)
-        except ViewBusy as error:
+        except (ViewBusy, EventFailed) as error:
             raise click.ClickException(str(error)) from None
     elapsed = time.monotonic() - started
     click.echo(

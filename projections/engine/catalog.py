@@ -21,6 +21,7 @@ from projections.activities import (
     SQLiteActivityLedgerView,
 )
 from projections.balances import Balances, PostgresBalancesView, SQLiteBalancesView
+from projections.engine.failures import Failure, ViewFailures, current
 from projections.engine.views import View
 from projections.team import PostgresTeamView, SQLiteTeamView, Team
 from projections.usage import MonthlyUsage, PostgresMonthlyUsageView, SQLiteMonthlyUsageView
@@ -81,6 +82,8 @@ class Projections:
             view.create_table()
             self.views[name] = view
             self.projections[name] = CATALOG[name].projection(view=view)
+        self.failure_log = ViewFailures(self.datastore, namespace)
+        self.failure_log.create_table()
 
     def _view_class(self, kind: Kind) -> type[View]:
         if isinstance(self.datastore, PostgresDatastore):
@@ -122,6 +125,20 @@ class Projections:
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(sql)
             return {row["name"]: row["position"] or 0 for row in cursor.fetchall()}
+
+    @_once_more
+    def failures(
+        self, names: Iterable[str] | None = None, positions: dict[str, int] | None = None
+    ) -> dict[str, Failure]:
+        """The views (of those named) stuck on an event they failed to apply, given
+        their positions (read when not given): see failures.py."""
+        chosen = list(names) if names is not None else list(self.views)
+        recorded = self.failure_log.read(chosen)
+        if not recorded:
+            return {}
+        if positions is None:
+            positions = self.positions(list(recorded))
+        return current(recorded, positions)
 
     def view(self, name: str) -> Any:
         return self.views[name]

@@ -8,18 +8,36 @@ a lock shared with other processes. This loop keeps the library's contract (a
 `Projection` processes `(domain_event, Tracking)` pairs into a tracking recorder,
 so an event is applied exactly once) and adds batching, the per-view lock and a
 shared, cheap poll of the log's head.
+
+Each view is caught up on its own: when applying an event to one view raises (other
+than the database being unreachable, which would fail every view alike and stops the
+pass), its batch is rolled back, the batch is applied again one event at a time to
+find the event at fault (the ones before it commit), the failure is recorded
+(failures.py) and the other views go on. The failed view is retried with exponential
+backoff (1 s doubling to 5 min), and its failure cleared once it gets past the event.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
 
 from eventsourcing.persistence import Tracking
 
 from projections.engine.catalog import Projections
+from projections.engine.failures import (
+    FIRST_RETRY_SECONDS,
+    MAX_RETRY_SECONDS,
+    EventFailed,
+    Failure,
+    backoff_seconds,
+    now_utc,
+)
 from projections.engine.locks import ViewLocks
+from service.infra.store_errors import DATABASE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -30,38 +48,89 @@ Progress = Callable[[int], None]
 class Follower:
     """Brings a set of views up to the end of the log, and keeps them there."""
 
-    def __init__(self, projections: Projections, batch_size: int = BATCH_SIZE):
+    def __init__(
+        self,
+        projections: Projections,
+        batch_size: int = BATCH_SIZE,
+        first_retry: float = FIRST_RETRY_SECONDS,
+        max_retry: float = MAX_RETRY_SECONDS,
+        clock: Callable[[], datetime] = now_utc,
+    ):
         self.projections = projections
         self.app = projections.app
         self.locks = ViewLocks(projections.datastore, projections.namespace)
+        self.failure_log = projections.failure_log
         self.batch_size = batch_size
+        self.first_retry = first_retry
+        self.max_retry = max_retry
+        self.clock = clock
         self.wake = threading.Event()
         self.stopping = threading.Event()
 
     def catch_up(self, names: Iterable[str] | None = None) -> bool:
         """Bring each view whose lock is free up to the log's head as it is now (not
-        beyond: under a steady stream of writes every view gets its turn). True when
-        every view was reachable, False when another writer held one of them."""
+        beyond: under a steady stream of writes every view gets its turn). A view that
+        fails on an event is recorded as failed and left there until its next retry
+        is due; the others go on. True when every view was reachable, False when
+        another writer held one of them. Raises only when the database does."""
         head = self.projections.head()
         positions = self.projections.positions(names)
+        behind = [name for name, position in positions.items() if position < head]
+        if not behind:
+            return True
+        failed = self.failure_log.read(behind)
         complete = True
-        for name, position in positions.items():
-            if position >= head:
-                continue
+        for name in behind:
+            if self.stopping.is_set():
+                break
+            if self._waiting(failed.get(name), positions[name]):
+                continue  # not on every poll: its backoff has not run out
             with self.locks.hold(name) as held:
                 if not held:
                     complete = False
                     continue
-                self.apply_pending(name, until=head)
+                self._catch_up_view(name, head)
         return complete
+
+    def _waiting(self, failure: Failure | None, position: int) -> bool:
+        return failure is not None and failure.stops(position) and not failure.due(self.clock())
+
+    def _catch_up_view(self, name: str, head: int) -> None:
+        """Catch one view up, holding its lock; record its failure or clear it."""
+        view = self.projections.views[name]
+        # Read again under the lock: another process may have just failed on it.
+        failure = self.failure_log.get(name)
+        if self._waiting(failure, view.position(self.app.name)):
+            return
+        try:
+            self.apply_pending(name, until=head)
+        except EventFailed as error:
+            recorded = self.failure_log.record(
+                name, error.position, error.error, self.clock(), self.first_retry, self.max_retry
+            )
+            log.error(
+                "projections: %s (attempt %d); the other views go on, this one is retried in %.0fs",
+                error,
+                recorded.attempts,
+                backoff_seconds(recorded.attempts, self.first_retry, self.max_retry),
+                exc_info=error.error,
+            )
+            return
+        if failure is not None and not failure.stops(view.position(self.app.name)):
+            self.failure_log.clear(name)
+            log.warning(
+                "projections: the %s view got past log position %d, where it had failed",
+                name,
+                failure.position,
+            )
 
     def apply_pending(
         self, name: str, progress: Progress | None = None, until: int | None = None
     ) -> int:
         """Apply the events after the view's position, up to `until` or the end of
-        the log (the caller holds the view's lock)."""
+        the log (the caller holds the view's lock). Raises EventFailed naming the event
+        a batch failed on, the events before it applied; database errors as they are."""
         view = self.projections.views[name]
-        projection = self.projections.projections[name]
         position = view.position(self.app.name)
         applied = 0
         while (until is None or position < until) and not self.stopping.is_set():
@@ -70,22 +139,50 @@ class Follower:
             )
             if not notifications:
                 break
-            with view.batch():
-                for notification in notifications:
-                    domain_event = self.app.mapper.to_domain_event(notification)
-                    projection.process_event(domain_event, Tracking(self.app.name, notification.id))
+            try:
+                self._apply(name, notifications)
+            except DATABASE_UNAVAILABLE:
+                raise
+            except Exception:
+                # The batch rolled back whole: apply it one event at a time to find the
+                # event at fault, committing the ones before it.
+                self._apply_one_by_one(name, notifications, progress)
+            else:
+                if progress is not None:
+                    progress(len(notifications))
             position = notifications[-1].id
             applied += len(notifications)
-            if progress is not None:
-                progress(len(notifications))
         return applied
+
+    def _apply(self, name: str, notifications: Sequence[Any]) -> None:
+        """One batch, one transaction."""
+        view = self.projections.views[name]
+        projection = self.projections.projections[name]
+        with view.batch():
+            for notification in notifications:
+                domain_event = self.app.mapper.to_domain_event(notification)
+                projection.process_event(domain_event, Tracking(self.app.name, notification.id))
+
+    def _apply_one_by_one(
+        self, name: str, notifications: Sequence[Any], progress: Progress | None
+    ) -> None:
+        for notification in notifications:
+            try:
+                self._apply(name, [notification])
+            except DATABASE_UNAVAILABLE:
+                raise
+            except Exception as error:
+                raise EventFailed(name, notification.id, error) from error
+            if progress is not None:
+                progress(1)
 
     def run(
         self, stop: threading.Event, idle_seconds: float = 0.25, busy_seconds: float = 0.02
     ) -> None:
         """Follow the log until `stop` is set (checked between batches, each of which
-        commits whole). Errors (the database gone, a bad event) are logged and retried
-        with a growing pause; a failed batch is rolled back whole."""
+        commits whole). A view failing on an event is recorded and retried by
+        `catch_up`; other errors (the database gone) are logged and retried with a
+        growing pause, a failed batch rolled back whole."""
         watcher = threading.Thread(target=self._stop_on, args=(stop,), daemon=True)
         watcher.start()
         failures = 0

@@ -4,7 +4,14 @@
 answers, and how far each read model lags behind the log. Lag alone does not make a
 process unready: a rebuild, or a burst of writes, would otherwise take every web
 process out of the load balancer at once, and reads that need fresh data wait for it
-anyway. A probe that wants caught-up views passes `?max_lag=N`."""
+anyway. A probe that wants caught-up views passes `?max_lag=N`.
+
+A view stuck on an event it failed to apply will not catch up by waiting: /readyz says
+so (status "failing", with the view's position and error), as do /metrics
+(`ces_projection_failed`) and `projections status`. It still answers 200 to a plain
+probe: every process shares the one database, so a failed view would take all of them
+out of a load balancer at once, writes and the reads that do not need that view
+included. With `?max_lag=N` (a probe that wants every view caught up) it answers 503."""
 
 from __future__ import annotations
 
@@ -34,6 +41,7 @@ def readyz():
         read_models = runtime().projections()
         head = read_models.head()
         positions = read_models.positions()
+        failures = read_models.failures(positions=positions)
     except DATABASE_UNAVAILABLE as error:
         log.warning("not ready: %s", error)
         return problem(
@@ -42,12 +50,16 @@ def readyz():
     views = {
         name: {"position": position, "lag": head - position} for name, position in positions.items()
     }
+    for name, failure in failures.items():
+        views[name]["failure"] = failure.as_json()
     max_lag = request.args.get("max_lag", type=int)
     behind = max_lag is not None and any(view["lag"] > max_lag for view in views.values())
+    status = "failing" if failures else "behind" if behind else "ready"
+    strict = max_lag is not None
     body = {
-        "status": "behind" if behind else "ready",
+        "status": status,
         "log_position": head,
         "projections": views,
         "runner": runtime().runner_mode,
     }
-    return body, 503 if behind else 200
+    return body, 503 if strict and status != "ready" else 200

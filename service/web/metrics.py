@@ -1,4 +1,5 @@
-"""Prometheus gauges of each read model's position and lag behind the log.
+"""Prometheus gauges of each read model's position, lag behind the log, and whether it
+is stuck on an event it failed to apply (`ces_projection_failed`, 1 or 0).
 
 Read from the database at scrape time, so every gunicorn worker (and any host)
 reports the same figures, whichever process runs the projections."""
@@ -13,7 +14,7 @@ from prometheus_client.core import GaugeMetricFamily
 from service.web.runtime import runtime
 
 
-def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
+def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily]:
     return (
         GaugeMetricFamily(
             "ces_projection_lag_events",
@@ -22,6 +23,11 @@ def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
         ),
         GaugeMetricFamily(
             "ces_projection_position", "Last log position applied to the view", labels=["view"]
+        ),
+        GaugeMetricFamily(
+            "ces_projection_failed",
+            "1 while the view is stuck on an event it failed to apply (retried with backoff)",
+            labels=["view"],
         ),
     )
 
@@ -39,9 +45,12 @@ class ProjectionLagCollector:
             read_models = runtime().projections()
             head = read_models.head()
             positions = read_models.positions()
-        lag, position = _families()
+            failures = read_models.failures(positions=positions)
+        lag, position, failed = _families()
         for view, applied in sorted(positions.items()):
             lag.add_metric([view], head - applied)
             position.add_metric([view], applied)
+            failed.add_metric([view], 1 if view in failures else 0)
         yield lag
         yield position
+        yield failed

@@ -5,17 +5,23 @@ have reached `min_position`, or, without it, the end of the log as the read arri
 every write acknowledged before a read is visible to it, whoever made it. Past the
 wait it answers 503 with Retry-After. After every write, the process's follower is
 nudged to look at the log at once.
+
+A view stuck on an event it failed to apply (projections/engine/failures.py) will not
+get there by waiting: a read that needs it past that event answers 503 at once, naming
+the view and the position, with Retry-After its next retry; other reads go on.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 
 import marshmallow as ma
 from flask import Flask, Response
 
 from projections import Projections
+from projections.engine.failures import ViewsFailing, now_utc
 from projections.engine.freshness import (
     PositionBeyondLog,
     ProjectionsBehind,
@@ -29,6 +35,7 @@ from service.web.runtime import runtime
 log = logging.getLogger(__name__)
 
 BEHIND_RETRY_AFTER = "2"
+FAILING_RETRY_AFTER_MAX = 300
 
 
 class FreshReadSchema(ma.Schema):
@@ -46,6 +53,7 @@ def install_reads(app: Flask) -> None:
     app.after_request(_nudge_after_write)
     app.register_error_handler(ProjectionsBehind, _behind)
     app.register_error_handler(PositionBeyondLog, _beyond)
+    app.register_error_handler(ViewsFailing, _failing)
 
 
 def fresh(names: Sequence[str], min_position: int | None) -> Projections:
@@ -54,8 +62,24 @@ def fresh(names: Sequence[str], min_position: int | None) -> Projections:
     read_models = current.projections()
     target = target_position(read_models, min_position)
     timeout = current.settings.projections_wait_seconds
-    await_position(read_models, names, target, timeout=timeout, nudge=current.nudge)
+
+    def nudge_unless_failed() -> None:
+        """Called while a view is behind: give up at once if it is stuck short of target."""
+        _refuse_failed(read_models, names, target)
+        current.nudge()
+
+    await_position(read_models, names, target, timeout=timeout, nudge=nudge_unless_failed)
     return read_models
+
+
+def _refuse_failed(read_models: Projections, names: Sequence[str], target: int) -> None:
+    stuck = [
+        failure
+        for failure in read_models.failures(names).values()
+        if failure.position <= target  # the view cannot reach target before that event
+    ]
+    if stuck:
+        raise ViewsFailing(stuck)
 
 
 def _nudge_after_write(response: Response) -> Response:
@@ -70,6 +94,17 @@ def _nudge_after_write(response: Response) -> Response:
 def _behind(error: ProjectionsBehind) -> Response:
     log.warning("read models behind: %s", error)
     return problem(503, f"{error}; please retry", headers={"Retry-After": BEHIND_RETRY_AFTER})
+
+
+def _failing(error: ViewsFailing) -> Response:
+    log.warning("read models failing: %s", error)
+    now = now_utc()
+    waits = [
+        (failure.retry_at - now).total_seconds() if failure.retry_at else 0.0
+        for failure in error.failures
+    ]
+    retry_after = min(max(math.ceil(min(waits)), 1), FAILING_RETRY_AFTER_MAX)
+    return problem(503, f"{error}; please retry later", headers={"Retry-After": str(retry_after)})
 
 
 def _beyond(error: PositionBeyondLog) -> Response:

@@ -2,11 +2,14 @@
 variable (GUNICORN_WORKERS, GUNICORN_TIMEOUT, ...); `--bind` comes from the command line
 (the Makefile and the Dockerfile pass 127.0.0.1:$PORT / 0.0.0.0:$PORT)."""
 
+import json
 import multiprocessing
 import os
 import shutil
 import sys
 import tempfile
+
+from gunicorn import util
 
 from service.infra.config import ConfigurationError, Settings
 
@@ -66,3 +69,21 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def write_problem(sock, status_int, reason, mesg):
+    """Gunicorn's own refusals (a request line over 4 KiB: 414; headers too large:
+    431; broken framing: 400) as RFC 9457 problems like every other refusal of the
+    service, instead of gunicorn's HTML page. Gunicorn offers no hook for the body of
+    these answers, so its writer is replaced here, where gunicorn is configured."""
+    body = json.dumps(
+        {"type": "about:blank", "title": reason, "status": status_int, "detail": str(mesg)}
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/problem+json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+util.write_error = write_problem

@@ -218,6 +218,14 @@ def test_a_signed_webhook_with_an_id_past_int64_is_refused(api, unchanged, field
     refused(deliver_raw(api, raw), 400, field)
 
 
+@pytest.mark.parametrize("field", ["portalId", "eventId"])
+def test_a_replayed_file_with_an_id_past_int64_is_refused(app, unchanged, tmp_path, field):
+    saved = tmp_path / "delivery.json"
+    saved.write_text(json.dumps([closed_won(**{field: 2**63})]))
+    result = app.test_cli_runner().invoke(args=["hubspot", "replay", str(saved)])
+    assert result.exit_code != 0 and field in result.output, result.output
+
+
 def test_a_signed_webhook_nested_a_thousand_deep_is_refused(api, unchanged):
     refused(deliver_raw(api, b"[" * 1000 + b"]" * 1000), 400, "nested")
 

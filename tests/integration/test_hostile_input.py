@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from werkzeug.test import EnvironBuilder
@@ -190,6 +191,16 @@ def test_positions_past_int64_are_refused(api, unchanged):
 @pytest.mark.parametrize("report", ["monthly", "capacity", "late-activities"])
 def test_months_outside_the_supported_range_are_refused(api, unchanged, report, month):
     refused(api.get(f"/api/reports/{report}", month=month), 422, "month")
+
+
+@pytest.mark.parametrize("month", ["２０２４-03", "٢٠٢٤-03", f"{MONTH}\n"])
+def test_months_in_other_digits_or_with_a_trailing_newline_are_refused(api, unchanged, month):
+    """The documented pattern is YYYY-MM in ASCII digits; Python's `\\d` and `$` took
+    more, and a closed period was stored under each spelling (found by schemathesis)."""
+    for report in ("monthly", "capacity", "late-activities"):
+        refused(api.get(f"/api/reports/{report}", month=month), 422, "month")
+    refused(api.post(f"/api/periods/{quote(month)}/closure", {}), 422, "month")
+    assert api.get("/api/periods").json["items"] == []
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1969-12-31", "2200-01-01"])

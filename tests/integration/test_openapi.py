@@ -43,3 +43,23 @@ def test_fte_is_documented_as_the_decimal_string_it_is_served_as(api, world):
     served = api.get("/api/team-members").json["items"][0]["fte"]
     assert isinstance(served, str)
     assert "#/components/schemas/Error" not in json.dumps(document)
+
+
+def test_every_operation_lists_the_statuses_it_can_answer_and_no_catch_all(api):
+    """Schemathesis checks each status against the operation's list; a `default`
+    response would document any status at all."""
+    document = served_document(api)
+    shared = {"400", "401", "403", "413", "414", "431", "503"}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "patch", "put", "delete"):
+                continue
+            responses = set(operation["responses"])
+            assert "default" not in responses, (method, path)
+            assert shared <= responses, (method, path, shared - responses)
+            takes_an_id = "{" in path or any(
+                p["in"] == "query" and p["name"].endswith("_id")
+                for p in operation.get("parameters", [])
+            )
+            if takes_an_id:
+                assert "404" in responses, (method, path)

@@ -1,7 +1,12 @@
 """The activity ledger: every activity in its current state (corrections applied,
 retractions marked), with the month it counts in (that of its last day), the month
 it was recorded in, and whether it was recorded late (more than 14 days after its
-last day; a correction of the dates re-decides it against the original recording)."""
+last day; a correction of the dates re-decides it against the original recording).
+
+A correction or a retraction keeps the activity's earlier version (history.py), so the
+reports can list the activities of a month as they stood at a log position: the
+history of a month holds the earlier versions of its activities only, few next to the
+month's activities themselves."""
 
 from __future__ import annotations
 
@@ -13,29 +18,46 @@ from eventsourcing.projection import Projection
 
 from projections.engine.calendar import Month, days_late, month_of, utc_month_of
 from projections.engine.encoding import day, moment, to_moment, uid
+from projections.engine.history import STAMP, Versioned
 from projections.engine.views import PostgresView, SQLiteView, View
 from service.domain import Allocation
 from service.domain.balance import is_late
 
 CORRECTABLE = ("units", "description", "date_from", "date_to", "team_member")
+ACTIVITIES = (
+    "id TEXT PRIMARY KEY, allocation_id TEXT NOT NULL, team_member TEXT NOT NULL, "
+    "units INTEGER NOT NULL, description TEXT NOT NULL, date_from TEXT NOT NULL, "
+    "date_to TEXT NOT NULL, month TEXT NOT NULL, recorded_by TEXT NOT NULL, "
+    "recorded_at TEXT NOT NULL, recorded_month TEXT NOT NULL, late INTEGER NOT NULL, "
+    "days_late INTEGER NOT NULL, retracted INTEGER NOT NULL, corrections INTEGER NOT NULL, "
+    "position BIGINT NOT NULL, " + STAMP
+)
+VERSIONS = Versioned(
+    "activities",
+    key=("id",),
+    columns=(
+        "id", "allocation_id", "team_member", "units", "description", "date_from", "date_to",
+        "month", "recorded_by", "recorded_at", "recorded_month", "late", "days_late",
+        "retracted", "corrections", "position",
+    ),
+)  # fmt: skip
+LIVE_IN_MONTH = "month = :month AND retracted = 0"
+LATE_IN_MONTH = "recorded_month = :month AND late = 1 AND retracted = 0"
 
 
 class ActivityLedgerView(View):
     name = "activities"
+    version = 2
     tables = {
-        "activities": (
-            "id TEXT PRIMARY KEY, allocation_id TEXT NOT NULL, team_member TEXT NOT NULL, "
-            "units INTEGER NOT NULL, description TEXT NOT NULL, date_from TEXT NOT NULL, "
-            "date_to TEXT NOT NULL, month TEXT NOT NULL, recorded_by TEXT NOT NULL, "
-            "recorded_at TEXT NOT NULL, recorded_month TEXT NOT NULL, late INTEGER NOT NULL, "
-            "days_late INTEGER NOT NULL, retracted INTEGER NOT NULL, corrections INTEGER NOT NULL, "
-            "position BIGINT NOT NULL"
-        ),
+        "activities": ACTIVITIES,
+        "activities_history": VERSIONS.history_definitions(ACTIVITIES),
     }
     indexes = {
         "activities_by_allocation": ("activities", "allocation_id, position"),
         "activities_by_month": ("activities", "month, retracted"),
         "activities_by_recorded_month": ("activities", "recorded_month, late"),
+        "history_by_month": ("activities_history", "month, retracted"),
+        "history_by_recorded_month": ("activities_history", "recorded_month, late"),
     }
 
     def of_allocation(self, allocation_id: str) -> list[dict[str, Any]]:
@@ -46,23 +68,38 @@ class ActivityLedgerView(View):
                 a=allocation_id,
             )
 
-    def live_in_month(self, month: Month) -> list[dict[str, Any]]:
-        """The activities that count in the month, in date order."""
-        with self.reading() as tx:
-            return tx.rows(
-                "SELECT * FROM {activities} WHERE month = :month AND retracted = 0 "
-                "ORDER BY date_from, date_to, recorded_at, id",
-                month=str(month),
-            )
+    def live_in_month(self, month: Month, as_of: int | None = None) -> list[dict[str, Any]]:
+        """The activities that count in the month, in date order; with `as_of`, as
+        they stood at that log position."""
+        return self._select(LIVE_IN_MONTH, "date_from, date_to, recorded_at, id", month, as_of)
 
-    def recorded_late_in(self, month: Month) -> list[dict[str, Any]]:
-        """Live activities recorded late during the month (UTC)."""
+    def recorded_late_in(self, month: Month, as_of: int | None = None) -> list[dict[str, Any]]:
+        """Live activities recorded late during the month (UTC); with `as_of`, as they
+        stood at that log position."""
+        return self._select(LATE_IN_MONTH, "recorded_at, id", month, as_of)
+
+    def units_by_member(self, month: Month, as_of: int) -> dict[str, int]:
+        """team member -> units of the live activities counting in the month, as they
+        stood at log position `as_of`: the `usage` view's sums per member, as of then."""
         with self.reading() as tx:
-            return tx.rows(
-                "SELECT * FROM {activities} WHERE recorded_month = :month AND late = 1 "
-                "AND retracted = 0 ORDER BY recorded_at, id",
-                month=str(month),
-            )
+            return {
+                row["team_member"]: row["units"]
+                for row in tx.rows(
+                    "SELECT team_member, SUM(units) AS units "
+                    f"FROM ({VERSIONS.rows_as_of(LIVE_IN_MONTH)}) AS v GROUP BY team_member",
+                    month=str(month),
+                    as_of=as_of,
+                )
+            }
+
+    def _select(
+        self, condition: str, order: str, month: Month, as_of: int | None
+    ) -> list[dict[str, Any]]:
+        source, params = "{activities}", {"month": str(month)}
+        if as_of is not None:
+            source, params["as_of"] = f"({VERSIONS.rows_as_of(condition)}) AS v", as_of
+        with self.reading() as tx:
+            return tx.rows(f"SELECT * FROM {source} WHERE {condition} ORDER BY {order}", **params)
 
 
 class SQLiteActivityLedgerView(ActivityLedgerView, SQLiteView):
@@ -87,7 +124,7 @@ class ActivityLedger(Projection[ActivityLedgerView]):
             tx.run(
                 "INSERT INTO {activities} VALUES (:id, :allocation_id, :team_member, :units, "
                 ":description, :date_from, :date_to, :month, :recorded_by, :recorded_at, "
-                ":recorded_month, :late, :days_late, 0, 0, :position)",
+                ":recorded_month, :late, :days_late, 0, 0, :position, :position)",
                 id=uid(event.activity_id),
                 allocation_id=uid(event.originator_id),
                 team_member=event.team_member,
@@ -119,16 +156,21 @@ class ActivityLedger(Projection[ActivityLedgerView]):
                     values["late"] = int(is_late(changes["date_to"], recorded_on))
                     values["days_late"] = days_late(changes["date_to"], recorded_on)
             assignments = "".join(f"{field} = :{field}, " for field in values)
+            VERSIONS.archive(tx, tracking.notification_id, id=uid(event.activity_id))
             tx.run(
-                f"UPDATE {{activities}} SET {assignments}corrections = corrections + 1 "
-                "WHERE id = :id",
+                f"UPDATE {{activities}} SET {assignments}corrections = corrections + 1, "
+                "valid_from = :position WHERE id = :id",
                 id=uid(event.activity_id),
+                position=tracking.notification_id,
                 **values,
             )
 
     @process_event.register(Allocation.ActivityRetracted)
     def _retracted(self, event: Any, tracking: Tracking) -> None:
         with self.view.transaction(tracking) as tx:
+            VERSIONS.archive(tx, tracking.notification_id, id=uid(event.activity_id))
             tx.run(
-                "UPDATE {activities} SET retracted = 1 WHERE id = :id", id=uid(event.activity_id)
+                "UPDATE {activities} SET retracted = 1, valid_from = :position WHERE id = :id",
+                id=uid(event.activity_id),
+                position=tracking.notification_id,
             )

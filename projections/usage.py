@@ -1,7 +1,14 @@
 """Monthly usage: units per allocation per month and per team member per month, an
 activity counting in the month of its last day. A correction moves its units between
 months or members; a retraction takes them away. Reports read these sums, so their
-cost follows the number of allocations and members, not the length of the log."""
+cost follows the number of allocations and members, not the length of the log.
+
+The sums per allocation keep their earlier values (history.py): read as of a log
+position, each sum a report needs is looked up by its key in the history, so that read
+too costs one index lookup per sum, however long the history has grown. The sums per
+member keep none: as of a position, the capacity report adds up the month's activities
+as they stood (activities.py), which it can afford (one month), and recording saves an
+archive row."""
 
 from __future__ import annotations
 
@@ -13,17 +20,25 @@ from eventsourcing.projection import Projection
 
 from projections.engine.calendar import Month, month_of
 from projections.engine.encoding import uid
+from projections.engine.history import STAMP, Versioned
 from projections.engine.views import PostgresView, SQLiteView, View
 from service.domain import Allocation
+
+BY_ALLOCATION = (
+    "allocation_id TEXT NOT NULL, month TEXT NOT NULL, units INTEGER NOT NULL, "
+    f"{STAMP}, PRIMARY KEY (allocation_id, month)"
+)
+ALLOCATION_SUMS = Versioned(
+    "by_allocation", key=("allocation_id", "month"), columns=("allocation_id", "month", "units")
+)
 
 
 class MonthlyUsageView(View):
     name = "usage"
+    version = 2
     tables = {
-        "by_allocation": (
-            "allocation_id TEXT NOT NULL, month TEXT NOT NULL, units INTEGER NOT NULL, "
-            "PRIMARY KEY (allocation_id, month)"
-        ),
+        "by_allocation": BY_ALLOCATION,
+        "by_allocation_history": ALLOCATION_SUMS.history_definitions(BY_ALLOCATION),
         "by_member": (
             "team_member TEXT NOT NULL, month TEXT NOT NULL, units INTEGER NOT NULL, "
             "PRIMARY KEY (team_member, month)"
@@ -34,16 +49,28 @@ class MonthlyUsageView(View):
             "units INTEGER NOT NULL, month TEXT NOT NULL"
         ),
     }
-    indexes = {"by_allocation_month": ("by_allocation", "month")}
+    indexes = {
+        "by_allocation_month": ("by_allocation", "month"),
+        "by_allocation_history_key": ("by_allocation_history", "allocation_id, month, valid_to"),
+    }
 
-    def by_allocation_until(self, month: Month) -> dict[str, dict[str, int]]:
-        """allocation id -> {"month": units in the month, "to_date": units up to its end}."""
+    def by_allocation_until(
+        self, month: Month, as_of: int | None = None
+    ) -> dict[str, dict[str, int]]:
+        """allocation id -> {"month": units in the month, "to_date": units up to its end};
+        with `as_of`, as they stood at that log position."""
         usage: dict[str, dict[str, int]] = {}
+        units, params = "c.units", {"month": str(month)}
+        if as_of is not None:
+            units, params["as_of"] = ALLOCATION_SUMS.value_as_of("units"), as_of
         with self.reading() as tx:
             for row in tx.rows(
-                "SELECT allocation_id, month, units FROM {by_allocation} WHERE month <= :month",
-                month=str(month),
+                f"SELECT c.allocation_id, c.month, {units} AS units "
+                "FROM {by_allocation} c WHERE c.month <= :month",
+                **params,
             ):
+                if row["units"] is None:  # no such sum yet at as_of
+                    continue
                 figures = usage.setdefault(row["allocation_id"], {"month": 0, "to_date": 0})
                 figures["to_date"] += row["units"]
                 if row["month"] == str(month):
@@ -51,6 +78,7 @@ class MonthlyUsageView(View):
         return usage
 
     def by_member_in(self, month: Month) -> dict[str, int]:
+        """team member -> units in the month (as of a position: activities.py)."""
         with self.reading() as tx:
             return {
                 row["team_member"]: row["units"]
@@ -91,7 +119,7 @@ class MonthlyUsage(Projection[MonthlyUsageView]):
                 "VALUES (:id, :allocation_id, :team_member, :units, :month)",
                 **entry,
             )
-            _count(tx, entry, +1)
+            _count(tx, entry, +1, tracking.notification_id)
 
     @process_event.register(Allocation.ActivityCorrected)
     def _corrected(self, event: Any, tracking: Tracking) -> None:
@@ -106,8 +134,10 @@ class MonthlyUsage(Projection[MonthlyUsageView]):
                 "team_member": changes.get("team_member", before["team_member"]),
                 "month": month_of(changes["date_to"]) if "date_to" in changes else before["month"],
             }
-            _count(tx, before, -1)
-            _count(tx, after, +1)
+            if all(after[k] == before[k] for k in ("units", "team_member", "month")):
+                return  # a description or a first day: no sum changes
+            _count(tx, before, -1, tracking.notification_id)
+            _count(tx, after, +1, tracking.notification_id)
             tx.run(
                 "UPDATE {activities} SET units = :units, team_member = :team_member, "
                 "month = :month WHERE id = :id",
@@ -120,23 +150,29 @@ class MonthlyUsage(Projection[MonthlyUsageView]):
             before = tx.row("SELECT * FROM {activities} WHERE id = :id", id=uid(event.activity_id))
             if before is None:
                 return
-            _count(tx, before, -1)
+            _count(tx, before, -1, tracking.notification_id)
             tx.run("DELETE FROM {activities} WHERE id = :id", id=before["id"])
 
 
-def _count(tx: Any, entry: dict[str, Any], sign: int) -> None:
+def _count(tx: Any, entry: dict[str, Any], sign: int, position: int) -> None:
+    """Add the entry's units to its sums (or take them away), keeping the earlier
+    value of the allocation's sum: an archive and two upserts."""
     units = sign * entry["units"]
+    allocation_id, team_member, month = entry["allocation_id"], entry["team_member"], entry["month"]
+    ALLOCATION_SUMS.archive(tx, position, allocation_id=allocation_id, month=month)
     tx.run(
-        "INSERT INTO {by_allocation} VALUES (:allocation_id, :month, :units) "
-        "ON CONFLICT (allocation_id, month) DO UPDATE SET units = {by_allocation}.units + :units",
-        allocation_id=entry["allocation_id"],
-        month=entry["month"],
+        "INSERT INTO {by_allocation} VALUES (:allocation_id, :month, :units, :position) "
+        "ON CONFLICT (allocation_id, month) DO UPDATE "
+        "SET units = {by_allocation}.units + :units, valid_from = :position",
+        allocation_id=allocation_id,
+        month=month,
         units=units,
+        position=position,
     )
     tx.run(
         "INSERT INTO {by_member} VALUES (:team_member, :month, :units) "
         "ON CONFLICT (team_member, month) DO UPDATE SET units = {by_member}.units + :units",
-        team_member=entry["team_member"],
-        month=entry["month"],
+        team_member=team_member,
+        month=month,
         units=units,
     )

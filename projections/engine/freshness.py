@@ -20,7 +20,12 @@ class ProjectionsBehind(Exception):
 
 
 class PositionBeyondLog(ValueError):
-    """min_position names a position the log has not reached (answered 422)."""
+    """min_position (or `field`, another parameter) names a position the log has not
+    reached (answered 422)."""
+
+    def __init__(self, message: str, field: str = "min_position"):
+        super().__init__(message)
+        self.field = field
 
 
 def await_position(

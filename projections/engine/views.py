@@ -76,6 +76,12 @@ class View(TrackingRecorder):
     """logical table name -> column definitions"""
     indexes: ClassVar[dict[str, tuple[str, str]]] = {}
     """index name -> (logical table name, indexed columns)"""
+    version: ClassVar[int] = 1
+    """Raised when the tables change shape. A version past 1 is part of the tables'
+    names (`balances_v2_allocations`, `balances_v2_tracking`): a deployment of new code
+    finds its tables absent, makes them and builds them from the log as for a fresh
+    view, while the earlier version's tables stay untouched for processes still
+    running the earlier code (drop them by hand once none does)."""
 
     namespace: str
 
@@ -89,7 +95,8 @@ class View(TrackingRecorder):
     # Naming and SQL
 
     def raw_name(self, logical: str) -> str:
-        return f"{self.namespace}{self.name}_{logical}"
+        version = f"_v{self.version}" if self.version > 1 else ""
+        return f"{self.namespace}{self.name}{version}_{logical}"
 
     @abstractmethod
     def table(self, logical: str) -> str:

@@ -4,6 +4,9 @@ units committed by the allocations active that month against the team's capacity
 
 A member appears when they had capacity in the month or recorded units in it.
 `fte` is the month's average (equal to the FTE when it did not change mid-month).
+With `as_of` (a log position), the team, the units and the allocations are read as
+they stood when the log ended there; the units from the month's activities (the
+`activities` view), which keep their versions, where `usage` keeps the present only.
 """
 
 from __future__ import annotations
@@ -24,9 +27,14 @@ from projections.engine.catalog import Projections
 from projections.engine.encoding import to_day
 
 
-def capacity_report(projections: Projections, month: Month) -> dict[str, Any]:
-    members = projections.view("team").members()
-    used = projections.view("usage").by_member_in(month)
+def capacity_report(
+    projections: Projections, month: Month, as_of: int | None = None
+) -> dict[str, Any]:
+    members = projections.view("team").members(as_of)
+    if as_of is None:
+        used = projections.view("usage").by_member_in(month)
+    else:
+        used = projections.view("activities").units_by_member(month, as_of)
     rows = []
     for handle in sorted(set(members) | set(used)):
         member = members.get(handle)
@@ -50,7 +58,7 @@ def capacity_report(projections: Projections, month: Month) -> dict[str, Any]:
     )
     committed = total(
         committed_units(to_day(a["start_date"]), to_day(a["end_date"]), a["units"], month)
-        for a in projections.view("balances").allocations_overlapping(month)
+        for a in projections.view("balances").allocations_overlapping(month, as_of=as_of)
         if active_in(
             to_day(a["start_date"]), to_day(a["end_date"]), to_day(a["cancelled_on"]), month
         )

@@ -7,6 +7,9 @@
 - `silent_members`: the provider of each allocation active in the month on which
   nothing counts in that month (no live activity whose last day falls in it). Only
   for months that have begun.
+
+With `as_of` (a log position), everything is read as it stood when the log ended
+there, and `today` is the today of that moment (reports/as_of.py).
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from projections.engine.catalog import Projections
 from projections.engine.encoding import to_day, to_moment
 
 
-def late_report(projections: Projections, month: Month, today: date) -> dict[str, Any]:
-    members = projections.view("team").members()
+def late_report(
+    projections: Projections, month: Month, today: date, as_of: int | None = None
+) -> dict[str, Any]:
+    members = projections.view("team").members(as_of)
 
     def manager_of(handle: str) -> str | None:
         member = members.get(handle)
@@ -36,7 +41,7 @@ def late_report(projections: Projections, month: Month, today: date) -> dict[str
             "recorded_at": to_moment(row["recorded_at"]),
             "days_late": row["days_late"],
         }
-        for row in projections.view("activities").recorded_late_in(month)
+        for row in projections.view("activities").recorded_late_in(month, as_of)
     ]
     late.sort(
         key=lambda e: (e["line_manager"] or "", e["team_member"], e["date_to"], e["recorded_at"])
@@ -44,8 +49,9 @@ def late_report(projections: Projections, month: Month, today: date) -> dict[str
 
     silent = []
     if month.first_day <= today:
-        usage = projections.view("usage").by_allocation_until(month)
-        for allocation in projections.view("balances").allocations_overlapping(month):
+        usage = projections.view("usage").by_allocation_until(month, as_of)
+        balances = projections.view("balances")
+        for allocation in balances.allocations_overlapping(month, as_of=as_of):
             provider = allocation["provider"]
             start, end = to_day(allocation["start_date"]), to_day(allocation["end_date"])
             if (

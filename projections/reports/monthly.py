@@ -11,6 +11,8 @@ Decisions (README, "Reports"):
 - An allocation shows `cancelled` from the day it was cancelled; before that day it
   shows the status it had. Totals leave out the units granted on allocations
   cancelled by the report's day, but count the units used on them: that work was done.
+- With `as_of` (a log position), every figure is read as it stood when the log ended
+  there; the caller passes the today of that moment (reports/as_of.py).
 """
 
 from __future__ import annotations
@@ -28,15 +30,19 @@ TOTALS = ("units_granted", "units_used_month", "units_used_to_date")
 
 
 def monthly_report(
-    projections: Projections, month: Month, today: date, engagement_id: str | None = None
+    projections: Projections,
+    month: Month,
+    today: date,
+    engagement_id: str | None = None,
+    as_of: int | None = None,
 ) -> dict[str, Any]:
     on = report_day(month, today)
     balances = projections.view("balances")
-    allocations = balances.allocations_overlapping(month, engagement_id)
-    engagements, projects = balances.engagements_and_projects(engagement_id)
-    usage = projections.view("usage").by_allocation_until(month)
+    allocations = balances.allocations_overlapping(month, engagement_id, as_of)
+    engagements, projects = balances.engagements_and_projects(engagement_id, as_of)
+    usage = projections.view("usage").by_allocation_until(month, as_of)
     activities: dict[str, list[dict[str, Any]]] = {}
-    for row in projections.view("activities").live_in_month(month):
+    for row in projections.view("activities").live_in_month(month, as_of):
         activities.setdefault(row["allocation_id"], []).append(activity_entry(row))
 
     tree: dict[str, dict[str, list[dict[str, Any]]]] = {}

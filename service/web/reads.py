@@ -108,4 +108,4 @@ def _failing(error: ViewsFailing) -> Response:
 
 
 def _beyond(error: PositionBeyondLog) -> Response:
-    return problem(422, str(error), {"min_position": [str(error)]})
+    return problem(422, str(error), {error.field: [str(error)]})

@@ -4,10 +4,18 @@ capacity (per member and in all) and late activities. JSON, or CSV with
 projections/reports/tables.py).
 
 A viewer token limited to one engagement reads only that engagement's monthly
-report; the capacity and late reports are about the team and are not for it."""
+report; the capacity and late reports are about the team and are not for it.
+
+Every report takes `as_of_position=N` and answers what it answered when the log
+ended at N, its today being the UTC date of the event at N (projections/reports/
+as_of.py); it waits for the views to reach N, and refuses a position beyond the
+log with 422, as `min_position` does. The lists take no `as_of_position` (an unknown
+parameter, 400): they show the present; one allocation as it stood is
+`GET /api/allocations/{id}?as_of=`, and the reports show every figure as it stood."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
@@ -15,8 +23,10 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, abort, request
 
+from projections import Projections
 from projections.engine.calendar import MONTH_PATTERN, Month
 from projections.reports import capacity_report, late_report, monthly_report
+from projections.reports.as_of import as_of_target, day_at
 from projections.reports.tables import (
     CAPACITY_COLUMNS,
     LATE_COLUMNS,
@@ -31,8 +41,8 @@ from service.web.allocations import visible_engagement_id
 from service.web.auth import principal, requires
 from service.web.boundary import Blueprint
 from service.web.reads import FreshReadSchema, fresh
-from service.web.runtime import today
-from service.web.schemas import supported_date
+from service.web.runtime import runtime, today
+from service.web.schemas import POSITION, supported_date
 
 blp = Blueprint(
     "reports",
@@ -49,10 +59,18 @@ TEAM_REPORT_ROLES = ("bd", "manager", "auditor", "viewer")
 # Requests
 
 
+# The whole text in ASCII digits: MONTH_PATTERN's `\d` also takes other scripts' digits
+# (`２０２４-03`) and its `$` a trailing newline, which the documented pattern does not.
+ASCII_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+
+
 def supported_month(text: str) -> None:
-    """A month within the supported dates (the pattern is checked beside it)."""
+    """A month in ASCII digits within the supported dates (the pattern is checked
+    beside it, with its own message)."""
     if not MONTH_PATTERN.match(text):
         return
+    if not ASCII_MONTH.fullmatch(text):
+        raise ma.ValidationError("give the month as YYYY-MM, in ASCII digits")
     year, month = (int(part) for part in text.split("-"))
     if year < 1:
         raise ma.ValidationError(date_problem(date.min) or "")
@@ -67,6 +85,14 @@ class MonthQuerySchema(FreshReadSchema):
             supported_month,
         ],
         metadata={"example": "2024-03"},
+    )
+    as_of_position = ma.fields.Integer(
+        validate=POSITION,
+        metadata={
+            "description": "answer as the report stood when the log ended at this position "
+            "(e.g. the `position` a write returned), its today being the UTC date of the "
+            "event there; waits for the read models to reach it"
+        },
     )
 
 
@@ -188,12 +214,13 @@ def monthly(query):
     """Each engagement → project → allocation active in the month: units granted, used
     in the month and to date, balance, pace and the month's activities; totals."""
     engagement_id = visible_engagement_id(query.get("engagement_id"))
-    read_models = fresh(("balances", "usage", "activities"), query.get("min_position"))
+    read_models, day, as_of = _read_models(("balances", "usage", "activities"), query)
     report = monthly_report(
         read_models,
         Month.parse(query["month"]),
-        today(),
+        day,
         str(engagement_id) if engagement_id else None,
+        as_of,
     )
     if engagement_id is not None and not report["engagements"]:
         abort(404, description=f"no engagement {engagement_id}")
@@ -209,8 +236,9 @@ def capacity(query):
     """Units each member used that month against their capacity, and the units
     committed by allocations active that month against the team's capacity."""
     _refuse_limited_viewer()
-    read_models = fresh(("team", "usage", "balances"), query.get("min_position"))
-    report = capacity_report(read_models, Month.parse(query["month"]))
+    as_of_views = ("activities",) if "as_of_position" in query else ()
+    read_models, _, as_of = _read_models(("team", "usage", "balances", *as_of_views), query)
+    report = capacity_report(read_models, Month.parse(query["month"]), as_of)
     return _negotiated(report, "capacity", CAPACITY_COLUMNS, capacity_rows)
 
 
@@ -223,9 +251,22 @@ def late_activities(query):
     """Activities recorded late during the month, by line manager and member; and the
     providers of allocations active in the month on which nothing was recorded."""
     _refuse_limited_viewer()
-    read_models = fresh(("team", "activities", "usage", "balances"), query.get("min_position"))
-    report = late_report(read_models, Month.parse(query["month"]), today())
+    read_models, day, as_of = _read_models(("team", "activities", "usage", "balances"), query)
+    report = late_report(read_models, Month.parse(query["month"]), day, as_of)
     return _negotiated(report, "late-activities", LATE_COLUMNS, late_rows)
+
+
+def _read_models(
+    names: tuple[str, ...], query: dict[str, Any]
+) -> tuple[Projections, date, int | None]:
+    """The read models once fresh enough, the report's today, and its `as_of_position`
+    (None: now)."""
+    as_of = query.get("as_of_position")
+    if as_of is None:
+        return fresh(names, query.get("min_position")), today(), None
+    target = as_of_target(runtime().projections(), as_of, query.get("min_position"))
+    read_models = fresh(names, target)
+    return read_models, day_at(read_models, as_of) or today(), as_of
 
 
 def _refuse_limited_viewer() -> None:

@@ -6,8 +6,8 @@ A `Runtime` is what one process runs on. Gunicorn forks its workers after import
 the app, and a database pool made before the fork would be shared by all of them, so
 the Ledger is made lazily and made again when the process id changes. Background
 workers (the projection follower with PROJECTIONS_IN_PROCESS=true, the default; the
-HubSpot deal follower when an access token is set) start the same way: once per
-process, on its first request or read, and stop at exit.
+checkpoint worker; the HubSpot deal follower when an access token is set) start the
+same way: once per process, on its first request or read, and stop at exit.
 
 The packages below never import this module: the web app, the CLI groups and the
 HubSpot worker are handed the runtime (or a ledger callable) here.
@@ -25,12 +25,15 @@ from flask import Flask
 
 from integrations.hubspot import HubSpotIntegration
 from projections import Projections
+from projections.checkpoints import Checkpointer, CheckpointWorker
 from projections.cli import projections_cli
 from projections.engine.follower import Follower
 from service.application import Ledger
 from service.application.clock import Clock
+from service.audit_cli import audit_cli
 from service.cli import tokens_cli
 from service.infra.config import Settings
+from service.infra.signing import Signer
 from service.infra.store import prepare_storage
 from service.web.app import build_web_app
 
@@ -71,6 +74,18 @@ class ProjectionWorker:
             self.own.close()
 
 
+def checkpoint_worker(runtime: Runtime) -> CheckpointWorker:
+    """Stores a checkpoint every few minutes while the log grows, on connections of its
+    own (opened on its first look), stopping with the process's Ledger."""
+
+    def open_checkpointer() -> tuple[Checkpointer, Callable[[], None]]:
+        own = runtime.new_ledger(**FOLLOWER_POOL)
+        return runtime.checkpointer(Projections(own, names=["merkle"])), own.close
+
+    settings = runtime.settings.checkpoints
+    return CheckpointWorker(open_checkpointer, settings.interval_seconds, runtime.ledger().closing)
+
+
 class Runtime:
     """One process's Ledger, read models and background workers."""
 
@@ -80,6 +95,8 @@ class Runtime:
         self.worker_factories: list[Callable[[Runtime], Worker]] = []
         if settings.projections_in_process:
             self.worker_factories.append(ProjectionWorker)
+        self.worker_factories.append(checkpoint_worker)
+        self._signer: Signer | None = None
         self._lock = threading.RLock()
         self._pid: int | None = None
         self._ledger: Ledger | None = None
@@ -138,6 +155,21 @@ class Runtime:
             if isinstance(worker, ProjectionWorker):
                 worker.follower.nudge()
 
+    def signer(self) -> Signer:
+        """The checkpoint signing key (CHECKPOINT_SIGNING_KEY_FILE, or the dev key)."""
+        if self._signer is None:
+            with self._lock:
+                if self._signer is None:
+                    self._signer = Signer.from_file(self.settings.checkpoints.signing_key_file)
+        return self._signer
+
+    def checkpointer(self, projections: Projections | None = None) -> Checkpointer:
+        """Signs and stores checkpoints of the log's Merkle tree; its
+        `make_checkpoint()` is the one a statement records."""
+        return Checkpointer(
+            projections or self.projections(), self.signer(), self.settings.checkpoints.origin
+        )
+
     def close(self) -> None:
         if self._ledger is not None:
             self._ledger.close()
@@ -153,4 +185,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         runtime.worker_factories.append(lambda _: hubspot.follower)
     app.cli.add_command(tokens_cli(runtime.ledger))
     app.cli.add_command(projections_cli(runtime.ledger))
+    app.cli.add_command(audit_cli(runtime))
     return app

@@ -20,9 +20,11 @@ from projections.activities import (
     PostgresActivityLedgerView,
     SQLiteActivityLedgerView,
 )
-from projections.balances import Balances, PostgresBalancesView, SQLiteBalancesView
+from projections.balances import PostgresBalancesView, SQLiteBalancesView
+from projections.balances_projection import Balances
 from projections.engine.failures import Failure, ViewFailures, current
 from projections.engine.views import View
+from projections.merkle import MerkleTree, PostgresMerkleView, SQLiteMerkleView
 from projections.team import PostgresTeamView, SQLiteTeamView, Team
 from projections.usage import MonthlyUsage, PostgresMonthlyUsageView, SQLiteMonthlyUsageView
 
@@ -56,6 +58,12 @@ CATALOG: dict[str, Kind] = {
     ),
     "team": Kind(
         Team, SQLiteTeamView, PostgresTeamView, "team members, line managers and FTE history"
+    ),
+    "merkle": Kind(
+        MerkleTree,
+        SQLiteMerkleView,
+        PostgresMerkleView,
+        "the Merkle tree over the log (RFC 9162) beside its signed checkpoints",
     ),
 }
 NAMES = tuple(CATALOG)

@@ -155,13 +155,16 @@ class Follower:
         return applied
 
     def _apply(self, name: str, notifications: Sequence[Any]) -> None:
-        """One batch, one transaction."""
+        """One batch, one transaction. A projection that declares
+        `reads_stored_records` (the Merkle tree, which hashes the stored bytes) is
+        handed each stored record as read, not decoded into a domain event."""
         view = self.projections.views[name]
         projection = self.projections.projections[name]
+        stored = getattr(projection, "reads_stored_records", False)
         with view.batch():
             for notification in notifications:
-                domain_event = self.app.mapper.to_domain_event(notification)
-                projection.process_event(domain_event, Tracking(self.app.name, notification.id))
+                event = notification if stored else self.app.mapper.to_domain_event(notification)
+                projection.process_event(event, Tracking(self.app.name, notification.id))
 
     def _apply_one_by_one(
         self, name: str, notifications: Sequence[Any], progress: Progress | None

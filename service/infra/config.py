@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
+from service.infra.signing import SigningKeyError, load_private_key
 from service.infra.store import DEFAULT_DATABASE_URL, DatabaseURLError, persistence_environment
 
 
@@ -100,6 +102,43 @@ class HubSpotSettings:
 
 
 @dataclass(frozen=True)
+class CheckpointSettings:
+    """How the log's checkpoints are signed (README, "Proving the history"): the key
+    file (None: a development key under var/), the origin line naming the log, and how
+    often a checkpoint is stored while the log grows."""
+
+    signing_key_file: str | None = None
+    origin: str = field(default_factory=socket.gethostname)
+    interval_seconds: float = 300.0
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str], problems: list[str]) -> CheckpointSettings:
+        key_file = env.get("CHECKPOINT_SIGNING_KEY_FILE") or None
+        if key_file is not None:
+            try:
+                load_private_key(key_file)
+            except SigningKeyError as error:
+                problems.append(f"CHECKPOINT_SIGNING_KEY_FILE: {error}")
+        origin = env.get("CHECKPOINT_ORIGIN") or socket.gethostname()
+        if not 0 < len(origin) <= 255 or not origin.isprintable() or origin != origin.strip():
+            problems.append(
+                "CHECKPOINT_ORIGIN: must be 1 to 255 printable characters without surrounding "
+                f"spaces (the log's name, e.g. ces.example.org/log), not {origin!r}"
+            )
+        interval = cls.interval_seconds
+        try:
+            interval = float(env.get("CHECKPOINT_INTERVAL_SECONDS") or interval)
+            if not 1 <= interval <= 86400:
+                raise ValueError
+        except ValueError:
+            problems.append(
+                "CHECKPOINT_INTERVAL_SECONDS: must be a number of seconds from 1 to 86400, "
+                f"not {env.get('CHECKPOINT_INTERVAL_SECONDS')!r}"
+            )
+        return cls(signing_key_file=key_file, origin=origin, interval_seconds=interval)
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     port: int = 8000
@@ -109,6 +148,7 @@ class Settings:
     hubspot: HubSpotSettings = field(default_factory=HubSpotSettings)
     projections_in_process: bool = True
     projections_wait_seconds: float = 5.0
+    checkpoints: CheckpointSettings = field(default_factory=CheckpointSettings)
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -129,6 +169,7 @@ class Settings:
             problems.append(f"PORT: must be a TCP port number, not {env.get('PORT')!r}")
         hubspot = HubSpotSettings.from_environment(env, problems)
         in_process, wait_seconds = _projection_settings(env, problems)
+        checkpoints = CheckpointSettings.from_environment(env, problems)
         if problems:
             raise ConfigurationError("; ".join(problems))
         return cls(
@@ -139,6 +180,7 @@ class Settings:
             hubspot=hubspot,
             projections_in_process=in_process,
             projections_wait_seconds=wait_seconds,
+            checkpoints=checkpoints,
         )
 
 

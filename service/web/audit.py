@@ -1,4 +1,11 @@
-"""The audit trail: any aggregate's full history, event by event."""
+"""The audit trail: any aggregate's full history, event by event; the log in order with
+each event's Merkle leaf hash; and the routes that prove the log (DESIGN §8): signed
+checkpoints, the public key, inclusion and consistency proofs.
+
+Who reads what: the checkpoint, the checkpoints and the public key are for everyone
+with a token (a partner's viewer token included: a partner must be able to fetch the key
+and a checkpoint to check a statement); the proofs are for auditors and viewers (they
+show only hashes); the events and streams themselves, for auditors."""
 
 from __future__ import annotations
 
@@ -7,13 +14,29 @@ from uuid import UUID
 
 import marshmallow as ma
 
+from projections.checkpoints import CheckpointStore
+from service.domain import NotFound, RuleViolation
+from service.web.audit_schemas import (
+    CheckpointListQuerySchema,
+    CheckpointPageSchema,
+    CheckpointQuerySchema,
+    CheckpointSchema,
+    ConsistencyProofSchema,
+    ConsistencyQuerySchema,
+    InclusionProofSchema,
+    InclusionQuerySchema,
+    PublicKeySchema,
+)
 from service.web.auth import requires
 from service.web.boundary import Blueprint
-from service.web.runtime import ledger
+from service.web.openapi import problem_response
+from service.web.reads import fresh
+from service.web.runtime import ledger, runtime
 from service.web.schemas import POSITION
 
 blp = Blueprint("audit", __name__, url_prefix="/api/audit", description="Audit trail")
 
+EVERY_ROLE = ("bd", "manager", "member", "auditor", "viewer")
 BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 
 
@@ -73,6 +96,10 @@ class AuditLogQuerySchema(ma.Schema):
 
 class AuditLogEntrySchema(AuditEventSchema):
     position = ma.fields.Integer(metadata={"description": "the event's position in the log"})
+    leaf_hash = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "the event's leaf hash in the log's Merkle tree (hex)"},
+    )
 
 
 class AuditLogPageSchema(ma.Schema):
@@ -91,6 +118,104 @@ def events(query):
     """The whole event log in order, a page at a time, each event with its position."""
     events, head = ledger().log_page(after=query["after"], limit=query["limit"])
     items = [{"position": position, **audit_entry(event)} for position, event in events]
+    if items:
+        first, last = items[0]["position"], items[-1]["position"]
+        hashes = fresh(("merkle",), last).view("merkle").leaf_hashes(first, last)
+        for item in items:
+            found = hashes.get(item["position"])  # none only if the tree store was altered
+            item["leaf_hash"] = None if found is None else found.hex()
     next_after = items[-1]["position"] if items else query["after"]
     at_end = len(items) < query["limit"] or next_after >= head
     return {"items": items, "next_after": next_after, "at_end": at_end}
+
+
+def make_checkpoint(min_position: int | None = None) -> dict[str, Any]:
+    """A signed checkpoint covering the log up to `min_position`, or up to its end as
+    the request arrived (stored; the one stored before when the tree has not grown):
+    {size, root (hex), checkpoint (body), signature (base64), timestamp, key_id}. What a
+    statement records. Answers 503 when the tree does not get there in time."""
+    read_models = fresh(("merkle",), min_position)
+    return runtime().checkpointer(read_models).current().as_json()
+
+
+@blp.route("/checkpoint", methods=["GET"])
+@requires(*EVERY_ROLE)
+@blp.arguments(CheckpointQuerySchema, location="query")
+@blp.response(200, CheckpointSchema)
+def checkpoint(query):
+    """A signed checkpoint of the log as it stood when the request arrived (or up to
+    `min_position`): C2SP tlog-checkpoint body, Ed25519 signature."""
+    return make_checkpoint(query.get("min_position"))
+
+
+@blp.route("/checkpoints", methods=["GET"])
+@requires(*EVERY_ROLE)
+@blp.arguments(CheckpointListQuerySchema, location="query")
+@blp.response(200, CheckpointPageSchema)
+def checkpoints(query):
+    """The stored checkpoints, oldest first: one every few minutes while the log grows,
+    one with every statement."""
+    store = CheckpointStore(runtime().projections().view("merkle"))
+    found, total = store.page(query["offset"], query["limit"])
+    return {
+        "items": [each.as_json() for each in found],
+        "total": total,
+        "limit": query["limit"],
+        "offset": query["offset"],
+    }
+
+
+@blp.route("/public-key", methods=["GET"])
+@requires(*EVERY_ROLE)
+@blp.response(200, PublicKeySchema)
+def public_key():
+    """The Ed25519 key that signs the checkpoints (and statements), as PEM, with its id."""
+    return runtime().signer().describe()
+
+
+@blp.route("/proof/inclusion", methods=["GET"])
+@requires("auditor", "viewer")
+@blp.arguments(InclusionQuerySchema, location="query")
+@blp.response(200, InclusionProofSchema)
+@blp.doc(responses={"404": problem_response("The log holds fewer events than `size`")})
+def inclusion_proof(query):
+    """That the event at `position` is leaf `position - 1` of the tree of `size` leaves
+    (RFC 9162 §2.1.3): its leaf hash and the path from it to the root."""
+    position, size = query["position"], query["size"]
+    if position > size:
+        raise RuleViolation(
+            f"position {position} is not in a tree of size {size}: it must be at most size",
+            "position",
+        )
+    leaf, path = _tree_of(size, "size").inclusion(position, size)
+    return {"position": position, "size": size, "leaf_hash": leaf.hex(), "path": _hex(path)}
+
+
+@blp.route("/proof/consistency", methods=["GET"])
+@requires("auditor", "viewer")
+@blp.arguments(ConsistencyQuerySchema, location="query")
+@blp.response(200, ConsistencyProofSchema)
+@blp.doc(responses={"404": problem_response("The log holds fewer events than `to`")})
+def consistency_proof(query):
+    """That the tree of `from` leaves is a prefix of the tree of `to` leaves (RFC 9162
+    §2.1.4): the log only grew between two checkpoints."""
+    first, second = query["first"], query["second"]
+    if first > second:
+        raise RuleViolation(
+            f"from ({first}) must be at most to ({second}): a log only grows", "from"
+        )
+    path = _tree_of(second, "to").consistency(first, second)
+    return {"first": first, "second": second, "path": _hex(path)}
+
+
+def _tree_of(size: int, field: str) -> Any:
+    """The Merkle view, once it holds at least `size` leaves; 404 naming `field` when
+    the log has not reached that size."""
+    head = runtime().projections().head()
+    if size > head:
+        raise NotFound(f"no tree of size {size}: the log holds {head} events", field)
+    return fresh(("merkle",), size).view("merkle")
+
+
+def _hex(hashes: list[bytes]) -> list[str]:
+    return [value.hex() for value in hashes]

@@ -1,0 +1,101 @@
+"""Schemas of the routes that prove the log (DESIGN §8): checkpoints, the public key,
+inclusion and consistency proofs. Hashes are lower-case hex; the signature is base64."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from service.infra.input_policy import INT64_MAX
+from service.web.reads import FreshReadSchema
+from service.web.schemas import PageQuerySchema
+
+TREE_SIZE = ma.validate.Range(min=1, max=INT64_MAX)
+HEX = {"pattern": "^[0-9a-f]{64}$"}
+
+
+class CheckpointSchema(ma.Schema):
+    size = ma.fields.Integer(metadata={"description": "the tree size: log positions covered"})
+    root = ma.fields.String(metadata={"description": "the tree's root hash (hex)", **HEX})
+    checkpoint = ma.fields.String(
+        metadata={
+            "description": "the C2SP tlog-checkpoint body that is signed: origin, size and "
+            "base64 root, each line ending in a newline"
+        }
+    )
+    signature = ma.fields.String(
+        metadata={"description": "Ed25519 signature over the body's UTF-8 bytes (base64)"}
+    )
+    timestamp = ma.fields.String(
+        metadata={"description": "when it was signed (UTC)", "format": "date-time"}
+    )
+    key_id = ma.fields.String(
+        metadata={"description": "hex of the first 8 bytes of SHA-256 of the raw public key"}
+    )
+
+
+class CheckpointQuerySchema(FreshReadSchema):
+    pass
+
+
+class CheckpointListQuerySchema(PageQuerySchema):
+    pass
+
+
+class CheckpointPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CheckpointSchema))
+    total = ma.fields.Integer()
+    limit = ma.fields.Integer()
+    offset = ma.fields.Integer()
+
+
+class PublicKeySchema(ma.Schema):
+    algorithm = ma.fields.String(metadata={"enum": ["Ed25519"]})
+    public_key_pem = ma.fields.String(metadata={"description": "SubjectPublicKeyInfo PEM"})
+    key_id = ma.fields.String()
+
+
+class InclusionQuerySchema(ma.Schema):
+    position = ma.fields.Integer(
+        required=True,
+        validate=TREE_SIZE,
+        metadata={"description": "the event's log position (leaf position - 1)"},
+    )
+    size = ma.fields.Integer(
+        required=True,
+        validate=TREE_SIZE,
+        metadata={"description": "the tree size to prove against, e.g. a checkpoint's"},
+    )
+
+
+class InclusionProofSchema(ma.Schema):
+    position = ma.fields.Integer()
+    size = ma.fields.Integer()
+    leaf_hash = ma.fields.String(metadata=HEX)
+    path = ma.fields.List(
+        ma.fields.String(metadata=HEX),
+        metadata={"description": "RFC 9162 §2.1.3 inclusion path, from the leaf up"},
+    )
+
+
+class ConsistencyQuerySchema(ma.Schema):
+    first = ma.fields.Integer(
+        data_key="from",
+        required=True,
+        validate=TREE_SIZE,
+        metadata={"description": "the earlier tree size"},
+    )
+    second = ma.fields.Integer(
+        data_key="to",
+        required=True,
+        validate=TREE_SIZE,
+        metadata={"description": "the later tree size"},
+    )
+
+
+class ConsistencyProofSchema(ma.Schema):
+    first = ma.fields.Integer(data_key="from")
+    second = ma.fields.Integer(data_key="to")
+    path = ma.fields.List(
+        ma.fields.String(metadata=HEX),
+        metadata={"description": "RFC 9162 §2.1.4 consistency path"},
+    )

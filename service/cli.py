@@ -1,5 +1,8 @@
-"""`flask --app wsgi tokens create ROLE [--member H] [--engagement ID]` and
-`tokens revoke SECRET`."""
+"""`flask --app wsgi tokens create ROLE (--name "Full Name" | --member H) [--engagement ID]`
+and `tokens revoke SECRET`.
+
+Every token names its person, the actor of every event it causes: `--name`, or
+`--member` (the member's registered name). One naming nobody is refused."""
 
 from __future__ import annotations
 
@@ -19,18 +22,21 @@ def tokens_cli(ledger: Callable[[], Ledger]) -> AppGroup:
 
     @tokens.command("create")
     @click.argument("role", type=click.Choice(ROLES))
-    @click.option("--member", help="team member handle (required for the member role)")
+    @click.option("--name", help="the full name of the person who holds the token")
+    @click.option(
+        "--member", help="team member handle (required for the member role; names the holder)"
+    )
     @click.option("--engagement", type=click.UUID, help="limit a viewer to one engagement")
-    def create_token(role: str, member: str | None, engagement) -> None:
-        """Issue a token. The secret is printed once, alone on the last line; only its
-        hash is kept."""
+    def create_token(role: str, name: str | None, member: str | None, engagement) -> None:
+        """Issue a token for a person (--name "Full Name", or --member HANDLE). The
+        secret is printed once, alone on the last line; only its hash is kept."""
         try:
-            secret, _ = ledger().issue_token(
-                role=role, member=member, engagement_id=engagement, actor="cli"
+            secret, token = ledger().issue_token(
+                role=role, member=member, engagement_id=engagement, name=name, actor="cli"
             )
         except DomainError as error:
             raise click.ClickException(error.message) from None
-        click.echo(f"# {role} token" + (f" for {member}" if member else ""), err=True)
+        click.echo(f"# {role} token for {token.name}", err=True)
         click.echo(secret)
 
     @tokens.command("revoke")

@@ -1,6 +1,11 @@
 """Activity commands: record (on an allocation, or on whichever allocation of a
 project covers the work's last day), correct, retract. Activities live in their
-allocation's stream; a locator saved with each says which one."""
+allocation's stream; a locator saved with each says which one.
+
+Who acts is passed in by the caller: `only_member` (a member token acts only for its
+member) and `role` (the token's role: in a closed month only a manager or admin may
+change activities, see service/application/periods.py). A caller that names no role
+is treated as one that may not change closed months."""
 
 from __future__ import annotations
 
@@ -12,12 +17,13 @@ from service.application.allocations import AllocationCommands
 from service.application.commands import RequestId, Written, command
 from service.application.errors import Forbidden
 from service.application.idempotency import replay_of_change, replay_of_recording
+from service.application.periods import PeriodCommands
 from service.domain import Allocation, Engagement, Locator, RuleViolation
 
 Recorded = Written[tuple[Allocation, UUID]]
 
 
-class ActivityCommands(AllocationCommands):
+class ActivityCommands(AllocationCommands, PeriodCommands):
     @command
     def record_activity(
         self,
@@ -31,9 +37,11 @@ class ActivityCommands(AllocationCommands):
         actor: str,
         request: RequestId,
         only_member: str | None = None,
+        role: str | None = None,
     ) -> Recorded:
         """Record work done. `only_member`, when given, is the one member the caller
-        may record for (a member token records only its own work)."""
+        may record for (a member token records only its own work); `role` decides
+        whether work dated in a closed month is accepted (flagged) or refused."""
         if only_member is not None and team_member != only_member:
             raise Forbidden(f"a member token may record only {only_member}'s activities")
         work = dict(
@@ -49,8 +57,13 @@ class ActivityCommands(AllocationCommands):
             return replay
         self.get(Engagement, allocation.engagement_id).require_open()
         self.require_member_exists(team_member, "team_member")
+        after_close = self.after_close((date_from, date_to), role=role)
         allocation.record_activity(
-            activity_id=request.value, actor=actor, today=self.clock.latest_today(), **work
+            activity_id=request.value,
+            actor=actor,
+            today=self.clock.latest_today(),
+            after_close=after_close,
+            **work,
         )
         locator = Locator.place(id=request.value, kind="activity", owner_id=allocation.id)
         return self.save_all(locator, allocation, value=(allocation, request.value))
@@ -77,7 +90,10 @@ class ActivityCommands(AllocationCommands):
         actor: str,
         request: RequestId,
         only_member: str | None = None,
+        role: str | None = None,
     ) -> Recorded:
+        """Correct an activity; its dates before and after the correction both
+        count for the rule of closed months."""
         allocation = self.allocation_of_activity(activity_id)
         replay = replay_of_change(self, allocation, request, value=(allocation, activity_id))
         if replay:
@@ -87,6 +103,12 @@ class ActivityCommands(AllocationCommands):
             raise Forbidden("a member token cannot hand an activity to someone else")
         if changes.get("team_member") is not None:
             self.require_member_exists(changes["team_member"], "team_member")
+        before = allocation.activity(activity_id)
+        after = (
+            changes.get("date_from") or before["date_from"],
+            changes.get("date_to") or before["date_to"],
+        )
+        after_close = self.after_close((before["date_from"], before["date_to"]), after, role=role)
         allocation.correct_activity(
             activity_id=activity_id,
             changes=changes,
@@ -94,6 +116,7 @@ class ActivityCommands(AllocationCommands):
             actor=actor,
             today=self.clock.latest_today(),
             request_id=request.key,
+            after_close=after_close,
         )
         return self.save_all(allocation, value=(allocation, activity_id))
 
@@ -106,14 +129,20 @@ class ActivityCommands(AllocationCommands):
         actor: str,
         request: RequestId,
         only_member: str | None = None,
+        role: str | None = None,
     ) -> Recorded:
         allocation = self.allocation_of_activity(activity_id)
         replay = replay_of_change(self, allocation, request, value=(allocation, activity_id))
         if replay:
             return replay
         _require_own_activity(allocation, activity_id, only_member)
+        activity = allocation.activity(activity_id)
         allocation.retract_activity(
-            activity_id=activity_id, reason=reason, actor=actor, request_id=request.key
+            activity_id=activity_id,
+            reason=reason,
+            actor=actor,
+            request_id=request.key,
+            after_close=self.after_close((activity["date_from"], activity["date_to"]), role=role),
         )
         return self.save_all(allocation, value=(allocation, activity_id))
 

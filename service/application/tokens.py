@@ -7,15 +7,23 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from service.application.base import LedgerBase
-from service.domain import Engagement, NotFound, RuleViolation
+from service.domain import Engagement, NotFound, RuleViolation, TeamMember, team_member_id
 from service.domain.tokens import ROLES, ApiToken, new_secret, token_id
 
 
 class TokenCommands(LedgerBase):
     def issue_token(
-        self, *, role: str, member: str | None, engagement_id: UUID | None, actor: str
+        self,
+        *,
+        role: str,
+        member: str | None,
+        engagement_id: UUID | None,
+        actor: str,
+        name: str | None = None,
     ) -> tuple[str, ApiToken]:
-        """A new token; its secret is returned once and only its hash is stored."""
+        """A new token; its secret is returned once and only its hash is stored.
+        It names its person: `name`, or else the registered name of `member`; a token
+        naming nobody is refused, so that every event is attributed to a person."""
         if role not in ROLES:
             raise RuleViolation(f"role must be one of {', '.join(ROLES)}", "role")
         if role == "member" and not member:
@@ -24,9 +32,21 @@ class TokenCommands(LedgerBase):
             self.require_member_exists(member, "member")
         if engagement_id is not None:
             self.get(Engagement, engagement_id)
+        if name is None and member is not None:
+            name = self.get(TeamMember, team_member_id(member)).name
+        if name is None:
+            raise RuleViolation(
+                'a token names the person who holds it: give --name "Full Name" or --member HANDLE',
+                "name",
+            )
         secret = new_secret()
         token = ApiToken.issue(
-            secret=secret, role=role, member=member, engagement_id=engagement_id, actor=actor
+            secret=secret,
+            role=role,
+            member=member,
+            engagement_id=engagement_id,
+            name=name,
+            actor=actor,
         )
         self.save(token)
         return secret, token

@@ -19,6 +19,13 @@ from service.domain.rules import require_ordered, require_positive_units, requir
 CORRECTABLE_FIELDS = ("units", "description", "date_from", "date_to", "team_member")
 
 
+def _not_after_close(state: dict[str, Any]) -> None:
+    """Upcast an activity event stored before months could be closed (class version 1,
+    no `after_close`): nothing was closed then, so it was not changed after a close.
+    The library applies this on loading (`upcast_v1_v2`); the log is never rewritten."""
+    state["after_close"] = False
+
+
 class Allocation(Aggregate):
     """Units granted to a project for a period, consumed by recorded activities."""
 
@@ -175,6 +182,10 @@ class Allocation(Aggregate):
         date_to: date
         recorded_by: str
         actor: str
+        after_close: bool
+
+        class_version = 2
+        upcast_v1_v2 = staticmethod(_not_after_close)
 
         def apply(self, allocation: Allocation) -> None:
             allocation.activities[str(self.activity_id)] = {
@@ -202,9 +213,11 @@ class Allocation(Aggregate):
         date_to: date,
         actor: str,
         today: date,
+        after_close: bool = False,
     ) -> None:
         """Record work done. Going past the balance is accepted: it shows as an
-        overrun, because work done is never refused."""
+        overrun, because work done is never refused. `after_close`: the work is dated
+        in a closed month (the application checked the actor may do that)."""
         self._require_not_cancelled("record an activity on")
         if str(activity_id) in self.activities:
             raise Conflict(f"activity {activity_id} is already recorded")
@@ -220,6 +233,7 @@ class Allocation(Aggregate):
             date_to=date_to,
             recorded_by=actor,
             actor=actor,
+            after_close=after_close,
         )
 
     def correct_activity(
@@ -231,6 +245,7 @@ class Allocation(Aggregate):
         actor: str,
         today: date,
         request_id: str | None = None,
+        after_close: bool = False,
     ) -> None:
         activity = self.live_activity(activity_id)
         self._require_not_cancelled("correct an activity on")
@@ -255,6 +270,7 @@ class Allocation(Aggregate):
             reason=reason,
             actor=actor,
             request_id=request_id,
+            after_close=after_close,
         )
 
     class ActivityCorrected(Aggregate.Event):
@@ -263,6 +279,10 @@ class Allocation(Aggregate):
         reason: str
         actor: str
         request_id: str | None
+        after_close: bool
+
+        class_version = 2
+        upcast_v1_v2 = staticmethod(_not_after_close)
 
         def apply(self, allocation: Allocation) -> None:
             activity = allocation.activities[str(self.activity_id)]
@@ -274,7 +294,13 @@ class Allocation(Aggregate):
             allocation.remember_request(self.request_id, self.originator_version)
 
     def retract_activity(
-        self, *, activity_id: UUID, reason: str, actor: str, request_id: str | None = None
+        self,
+        *,
+        activity_id: UUID,
+        reason: str,
+        actor: str,
+        request_id: str | None = None,
+        after_close: bool = False,
     ) -> None:
         self.live_activity(activity_id)
         require_reason(reason)
@@ -284,6 +310,7 @@ class Allocation(Aggregate):
             reason=reason,
             actor=actor,
             request_id=request_id,
+            after_close=after_close,
         )
 
     class ActivityRetracted(Aggregate.Event):
@@ -291,6 +318,10 @@ class Allocation(Aggregate):
         reason: str
         actor: str
         request_id: str | None
+        after_close: bool
+
+        class_version = 2
+        upcast_v1_v2 = staticmethod(_not_after_close)
 
         def apply(self, allocation: Allocation) -> None:
             activity = allocation.activities[str(self.activity_id)]

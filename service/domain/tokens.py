@@ -2,20 +2,29 @@
 
 A token is an aggregate whose id is derived from the hash of its secret, so looking
 one up is a read of one small stream, and the issue of every token is in the audit log
-(without the secret)."""
+(without the secret).
+
+Every token names the person who holds it (DESIGN §8, attribution): the events a
+request causes carry that name as their `actor`, not a token id. Tokens issued before
+names were kept have none (their `TokenIssued` is upcast with `name: None`) and keep
+working, attributed as before."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import register_topic
 
+from service.domain.errors import RuleViolation
+
 ROLES = ("admin", "bd", "manager", "member", "auditor", "viewer")
 TOKEN_NAMESPACE = uuid5(NAMESPACE_URL, "urn:community-enablement:api-token")
 TOKEN_PREFIX = "ces_"
+MAX_NAME = 200
 
 
 def new_secret() -> str:
@@ -27,29 +36,53 @@ def token_id(secret: str) -> UUID:
     return uuid5(TOKEN_NAMESPACE, digest)
 
 
+def _without_name(state: dict[str, Any]) -> None:
+    """Upcast a `TokenIssued` stored before tokens named their person (version 1)."""
+    state["name"] = None
+
+
 class ApiToken(Aggregate):
     class TokenIssued(Aggregate.Created):
         role: str
         member: str | None
         engagement_id: UUID | None
+        name: str | None
         actor: str
 
-    def __init__(self, role: str, member: str | None, engagement_id: UUID | None):
+        class_version = 2
+        upcast_v1_v2 = staticmethod(_without_name)
+
+    def __init__(self, role: str, member: str | None, engagement_id: UUID | None, name: str | None):
         self.role = role
         self.member = member
         self.engagement_id = engagement_id
+        self.name = name
         self.revoked = False
 
     @classmethod
     def issue(
-        cls, *, secret: str, role: str, member: str | None, engagement_id: UUID | None, actor: str
+        cls,
+        *,
+        secret: str,
+        role: str,
+        member: str | None,
+        engagement_id: UUID | None,
+        name: str,
+        actor: str,
     ) -> ApiToken:
+        """`name`: the person holding the token, the actor of what it does."""
+        name = " ".join(name.split())
+        if not name:
+            raise RuleViolation("a token needs the name of the person who holds it", "name")
+        if len(name) > MAX_NAME:
+            raise RuleViolation(f"a name has at most {MAX_NAME} characters", "name")
         return cls._create(
             cls.TokenIssued,
             id=token_id(secret),
             role=role,
             member=member,
             engagement_id=engagement_id,
+            name=name,
             actor=actor,
         )
 

@@ -1,6 +1,7 @@
 """Activities: recording work against an allocation (or a project), correcting and
 retracting it; listing an allocation's activities from the `activities` read model.
-A member token acts only on its own member's activities."""
+A member token acts only on its own member's activities; the token's role goes to the
+ledger too, which decides who may change activities dated in a closed month."""
 
 from __future__ import annotations
 
@@ -103,6 +104,7 @@ def record_activity(body, allocation_id: UUID):
         **body,
         actor=principal().actor,
         only_member=only_member(),
+        role=principal().role,
         request_id=request_id(),
     )
     return activity_written(result)
@@ -119,6 +121,7 @@ def record_project_activity(body, project_id: UUID):
         **body,
         actor=principal().actor,
         only_member=only_member(),
+        role=principal().role,
         request_id=request_id(),
     )
     return activity_written(result)
@@ -148,6 +151,7 @@ def correct_activity(body, activity_id: UUID):
         reason=reason,
         actor=principal().actor,
         only_member=only_member(),
+        role=principal().role,
         request_id=request_id(),
     )
     return activity_written(result)
@@ -164,6 +168,7 @@ def retract_activity(body, activity_id: UUID):
         reason=body["reason"],
         actor=principal().actor,
         only_member=only_member(),
+        role=principal().role,
         request_id=request_id(),
     )
     return activity_written(result)

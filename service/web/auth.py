@@ -19,16 +19,20 @@ TOKEN_CACHE_SECONDS = 30.0
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the token's id (never its secret), role and limits."""
+    """Who is calling: the token's id (never its secret), role, limits and person."""
 
     token_id: UUID
     role: str
     member: str | None
     engagement_id: UUID | None
+    name: str | None = None
 
     @property
     def actor(self) -> str:
-        return self.member or f"{self.role}:{str(self.token_id)[:8]}"
+        """The person the token names, recorded as the `actor` of every event the
+        request causes. Tokens issued before they named anyone: the member's handle,
+        or the role and the start of the token's id, as then."""
+        return self.name or self.member or f"{self.role}:{str(self.token_id)[:8]}"
 
     def may_see_engagement(self, engagement_id: UUID) -> bool:
         return self.engagement_id is None or self.engagement_id == engagement_id
@@ -45,7 +49,9 @@ def _principal_for(secret: str) -> Principal | None:
         return cached[1]
     token = ledger().token_for(secret)
     principal = (
-        None if token is None else Principal(key, token.role, token.member, token.engagement_id)
+        None
+        if token is None
+        else Principal(key, token.role, token.member, token.engagement_id, token.name)
     )
     if len(cache) > 10_000:
         cache.clear()

@@ -120,6 +120,9 @@ class Service:
         return result.stdout
 
     def token(self, role: str, *extra: str) -> str:
+        """A token's secret; it names "Test <role>" unless --name or --member is given."""
+        if "--name" not in extra and "--member" not in extra:
+            extra = (*extra, "--name", f"Test {role.title()}")
         return self.flask("tokens", "create", role, *extra).strip().splitlines()[-1]
 
 

@@ -90,9 +90,16 @@ def ledger(app: Flask) -> Ledger:
 
 @pytest.fixture
 def make_token(app: Flask, ledger: Ledger):
-    def make(role: str, member: str | None = None, engagement_id=None) -> str:
+    """A token's secret. It names its person: `name`, or else the member's registered
+    name, or else "Test <role>" (every token names someone)."""
+
+    def make(
+        role: str, member: str | None = None, engagement_id=None, name: str | None = None
+    ) -> str:
+        if name is None and member is None:
+            name = f"Test {role.title()}"
         secret, _ = ledger.issue_token(
-            role=role, member=member, engagement_id=engagement_id, actor="test"
+            role=role, member=member, engagement_id=engagement_id, name=name, actor="test"
         )
         return secret
 

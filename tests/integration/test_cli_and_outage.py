@@ -7,7 +7,9 @@ from service.infra.config import Settings
 
 
 def test_tokens_create_prints_only_the_token_on_its_last_line(app, ledger):
-    result = app.test_cli_runner().invoke(args=["tokens", "create", "viewer"])
+    result = app.test_cli_runner().invoke(
+        args=["tokens", "create", "viewer", "--name", "Vera Viewer"]
+    )
     assert result.exit_code == 0, result.output
     secret = result.stdout.strip().splitlines()[-1]
     assert secret.startswith("ces_") and " " not in secret
@@ -16,7 +18,8 @@ def test_tokens_create_prints_only_the_token_on_its_last_line(app, ledger):
 
 def test_a_revoked_token_is_refused(app, ledger):
     runner = app.test_cli_runner()
-    secret = runner.invoke(args=["tokens", "create", "auditor"]).stdout.strip().splitlines()[-1]
+    created = runner.invoke(args=["tokens", "create", "auditor", "--name", "Ada Auditor"])
+    secret = created.stdout.strip().splitlines()[-1]
     assert runner.invoke(args=["tokens", "revoke", secret]).exit_code == 0
     assert ledger.token_for(secret) is None
     response = app.test_client().get(
@@ -34,7 +37,7 @@ def test_a_member_token_needs_a_registered_member(app):
 
 
 def test_an_unknown_role_is_refused(app):
-    result = app.test_cli_runner().invoke(args=["tokens", "create", "root"])
+    result = app.test_cli_runner().invoke(args=["tokens", "create", "root", "--name", "R"])
     assert result.exit_code != 0 and "root" in result.output
 
 

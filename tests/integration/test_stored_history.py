@@ -63,7 +63,7 @@ def admin(history_url: str):
     app = create_app(Settings.from_environment({"DATABASE_URL": history_url}), clock=clock)
     with app.app_context():
         secret, _ = app_ledger().issue_token(
-            role="admin", member=None, engagement_id=None, actor="test"
+            role="admin", member=None, engagement_id=None, name="Test Admin", actor="test"
         )
     client = app.test_client()
     yield lambda path, **query: client.get(

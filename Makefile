@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install postgres bench bench-ingest bench-projections clean
+.PHONY: run test lint format install postgres test-tools bench bench-ingest bench-projections bench-merkle clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,17 +31,23 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint postgres
+test-tools:
+	@bash scripts/ensure-test-tools
+
+test: lint postgres test-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks print ratios against baselines measured in the same run (see README).
-bench: bench-ingest bench-projections
+bench: bench-ingest bench-projections bench-merkle
 
 bench-ingest: $(STAMP) postgres
 	$(BIN)/python -m bench.ingest
 
 bench-projections: $(STAMP) postgres
 	$(BIN)/python -m bench.projections --database-url postgresql://postgres@127.0.0.1:5432/postgres
+
+bench-merkle: $(STAMP) postgres
+	$(BIN)/python -m bench.merkle --database-url postgresql://postgres@127.0.0.1:5432/postgres
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

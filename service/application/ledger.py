@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from service.application.activities import ActivityCommands
 from service.application.history import History
+from service.application.periods import PeriodCommands
+from service.application.statements import StatementCommands
 from service.application.team import TeamCommands
 from service.application.tokens import TokenCommands
 
 
-class Ledger(ActivityCommands, TeamCommands, TokenCommands, History):
+class Ledger(
+    ActivityCommands, StatementCommands, PeriodCommands, TeamCommands, TokenCommands, History
+):
     pass

@@ -81,6 +81,8 @@ class Engagement(Aggregate):
         # ever granted], "schedule": {str(allocation id): {"start_date", "end_date"}}};
         # a cancelled allocation leaves the schedule but stays in allocation_ids.
         self.projects: dict[str, dict[str, Any]] = {}
+        # month -> {"id": statement id, "version": of its StatementIssued event}
+        self.statements: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def open(
@@ -255,6 +257,38 @@ class Engagement(Aggregate):
 
         def apply(self, engagement: Engagement) -> None:
             engagement.projects[str(self.project_id)]["schedule"].pop(str(self.allocation_id), None)
+
+    # Statements
+
+    def issue_statement(
+        self, *, statement_id: UUID, month: str, document: dict[str, Any], actor: str
+    ) -> None:
+        """Record a monthly report as sent to the partner. A month is stated once;
+        later changes to it go into the next statement's adjustments."""
+        if month in self.statements:
+            raise Conflict(
+                f"{month} was already stated (statement {self.statements[month]['id']}); "
+                "later work for it shows as adjustments in the next statement"
+            )
+        self.trigger_event(
+            self.StatementIssued,
+            statement_id=statement_id,
+            month=month,
+            document=document,
+            actor=actor,
+        )
+
+    class StatementIssued(Aggregate.Event):
+        statement_id: UUID
+        month: str
+        document: dict[str, Any]
+        actor: str
+
+        def apply(self, engagement: Engagement) -> None:
+            engagement.statements[self.month] = {
+                "id": str(self.statement_id),
+                "version": self.originator_version,
+            }
 
     # Queries
 

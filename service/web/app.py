@@ -16,7 +16,9 @@ from service.web import (
     audit,
     engagements,
     health,
+    periods,
     reports,
+    statements,
     team_members,
 )
 from service.web.boundary import BodyLimit, refuse_unknown_query_parameters
@@ -27,14 +29,26 @@ from service.web.problems import ProblemSchema, register_problem_handlers
 from service.web.reads import install_reads
 from service.web.runtime import runtime
 
-BLUEPRINTS = (engagements, allocations, activities, team_members, audit, reports)
+BLUEPRINTS = (
+    engagements,
+    allocations,
+    activities,
+    team_members,
+    audit,
+    reports,
+    periods,
+    statements,
+)
 
 
 class LedgerApi(Api):
     """flask-smorest's Api, with its error responses documented as what they are:
-    RFC 9457 problems (`application/problem+json`)."""
+    RFC 9457 problems (`application/problem+json`), each status an operation can answer
+    listed (service/web/openapi.py), and no catch-all `default` response that would
+    document any status at all."""
 
     ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_responses(self) -> None:
         for status in http.HTTPStatus:

@@ -1,0 +1,61 @@
+"""A statement as a spreadsheet: one row per allocation of the stated month, then one
+row per adjustment to an earlier month, `line` telling the two apart; the checkpoint
+and signature on every row, so a row copied elsewhere still says where it came from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+ALLOCATION_COLUMNS = (
+    "project_name",
+    "allocation_id",
+    "description",
+    "start_date",
+    "end_date",
+    "units_granted",
+    "units_used_month",
+    "units_used_to_date",
+    "units_remaining",
+    "status",
+    "pace",
+)
+ADJUSTMENT_COLUMNS = ("adjusted_month", "activity_id", "units_told", "units_now", "change")
+STATEMENT_COLUMNS = (
+    "statement_id",
+    "engagement_name",
+    "month",
+    "line",
+    *ALLOCATION_COLUMNS,
+    *ADJUSTMENT_COLUMNS,
+    "checkpoint_size",
+    "checkpoint_root",
+    "key_id",
+)
+
+
+def statement_csv_rows(document: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    stamp = {
+        "statement_id": document["id"],
+        "engagement_name": document["engagement"]["name"],
+        "month": document["month"],
+        "checkpoint_size": document["checkpoint"]["size"],
+        "checkpoint_root": document["checkpoint"]["root"],
+        "key_id": document["key_id"],
+    }
+    for project in document["figures"]["projects"]:
+        for allocation in project["allocations"]:
+            yield {
+                **stamp,
+                "line": "allocation",
+                "project_name": project["name"],
+                "allocation_id": allocation["id"],
+                **{column: allocation[column] for column in ALLOCATION_COLUMNS[2:]},
+            }
+    for adjustment in document["adjustments"]:
+        yield {
+            **stamp,
+            "line": "adjustment",
+            "adjusted_month": adjustment["month"],
+            **{column: adjustment[column] for column in ADJUSTMENT_COLUMNS[1:]},
+        }

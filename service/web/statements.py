@@ -1,0 +1,196 @@
+"""Statements: issue a month's report of an engagement, list them, read one as JSON,
+CSV or PDF.
+
+A statement is put together here from the read models (the monthly report, and each
+earlier stated month as it stands now, for the adjustments), stamped with a signed
+checkpoint of the log, signed itself, and recorded by the ledger, which keeps it as
+issued. Reading one returns the stored document, byte for byte the same whatever was
+written since.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import marshmallow as ma
+from flask import Response, abort, render_template, request
+
+from projections.engine.calendar import MONTH_PATTERN, Month
+from projections.reports.monthly import monthly_report
+from projections.reports.statement import (
+    adjustments,
+    canonical_json,
+    plain,
+    stated_so_far,
+    units_by_activity,
+)
+from projections.reports.tables import to_csv
+from service.web.audit import make_checkpoint
+from service.web.auth import principal, requires
+from service.web.boundary import Blueprint
+from service.web.reads import fresh
+from service.web.reports import supported_month
+from service.web.runtime import ledger, runtime, today
+from service.web.schemas import WrittenSchema
+from service.web.statement_files import STATEMENT_COLUMNS, statement_csv_rows
+from service.web.writes import request_id, written
+
+blp = Blueprint("statements", __name__, url_prefix="/api", description="Statements")
+
+READERS = ("bd", "manager", "member", "auditor", "viewer")
+PDF = "application/pdf"
+CSV = "text/csv"
+
+
+class StatementInSchema(ma.Schema):
+    month = ma.fields.String(
+        required=True,
+        validate=[
+            ma.validate.Regexp(MONTH_PATTERN, error="give the month as YYYY-MM"),
+            supported_month,
+        ],
+        metadata={"example": "2026-10"},
+    )
+
+
+class StatementSchema(ma.Schema):
+    id = ma.fields.String()
+    engagement = ma.fields.Dict()
+    month = ma.fields.String()
+    issued_at = ma.fields.String()
+    issued_by = ma.fields.String()
+    figures = ma.fields.Dict(metadata={"description": "the monthly report of the engagement"})
+    adjustments = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={
+            "description": "changes since earlier statements to months they stated: "
+            "month, activity_id, units_told, units_now, change"
+        },
+    )
+    checkpoint = ma.fields.Dict(metadata={"description": "the signed checkpoint of the log"})
+    algorithm = ma.fields.String()
+    key_id = ma.fields.String()
+    signature = ma.fields.String(
+        metadata={"description": "Ed25519, base64, over the canonical JSON without it"}
+    )
+
+
+class StatementWrittenSchema(StatementSchema, WrittenSchema):
+    pass
+
+
+class StatementListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(StatementSchema))
+
+
+@blp.route("/engagements/<uuid:engagement_id>/statements", methods=["POST"])
+@requires("bd")
+@blp.arguments(StatementInSchema)
+@blp.response(201, StatementWrittenSchema)
+def issue(body, engagement_id: UUID):
+    """Issue the month's statement of the engagement: its figures as they stand, the
+    adjustments to months stated before, a signed checkpoint of the log. A month is
+    stated once (409 after). Honours `Idempotency-Key`."""
+    month = Month.parse(body["month"])
+    if month > Month.of(today()):
+        abort(
+            422, description=f"{month} has not begun; a statement is of a month under way or past"
+        )
+    statement_id = request_id() or uuid4()
+    document = statement_document(engagement_id, month, statement_id)
+    result = ledger().issue_statement(
+        engagement_id,
+        month=str(month),
+        document=document,
+        actor=principal().actor,
+        request_id=statement_id,
+    )
+    return written(result, result.value)
+
+
+@blp.route("/engagements/<uuid:engagement_id>/statements", methods=["GET"])
+@requires(*READERS)
+@blp.response(200, StatementListSchema)
+def list_statements(engagement_id: UUID):
+    """The engagement's statements, in the order issued."""
+    if not principal().may_see_engagement(engagement_id):
+        abort(404, description=f"no engagement {engagement_id}")
+    return {"items": ledger().statements_of(engagement_id)}
+
+
+@blp.route("/statements/<uuid:statement_id>", methods=["GET"])
+@requires(*READERS)
+@blp.response(200, StatementSchema)
+@blp.alt_response(200, schema={"type": "string"}, content_type=CSV, success=True)
+@blp.alt_response(
+    200, schema={"type": "string", "format": "binary"}, content_type=PDF, success=True
+)
+def read(statement_id: UUID):
+    """One statement exactly as issued: JSON, CSV (`Accept: text/csv`) or PDF
+    (`Accept: application/pdf`, with the checkpoint printed)."""
+    document = ledger().statement(statement_id)
+    if not principal().may_see_engagement(UUID(document["engagement"]["id"])):
+        abort(404, description=f"no statement {statement_id}")
+    name = f"statement-{document['month']}-{statement_id}"
+    wanted = request.accept_mimetypes.best_match(["application/json", CSV, PDF])
+    if wanted == CSV:
+        body = to_csv(STATEMENT_COLUMNS, statement_csv_rows(document))
+        return Response(body, mimetype=CSV, headers=_attachment(f"{name}.csv"))
+    if wanted == PDF:
+        return Response(statement_pdf(document), mimetype=PDF, headers=_attachment(f"{name}.pdf"))
+    return Response(
+        json.dumps(document, sort_keys=True, ensure_ascii=False), mimetype="application/json"
+    )
+
+
+def statement_document(engagement_id: UUID, month: Month, statement_id: UUID) -> dict[str, Any]:
+    """The signed statement of the month, from the read models as they stand."""
+    read_models = fresh(("balances", "usage", "activities"), None)
+    day = today()
+    engagement = str(engagement_id)
+
+    def figures_of(of: Month) -> dict[str, Any]:
+        report = monthly_report(read_models, of, day, engagement)
+        if not report["engagements"]:
+            abort(404, description=f"no engagement {engagement_id}")
+        return plain(report["engagements"][0])
+
+    figures = figures_of(month)
+    told = stated_so_far(ledger().statements_of(engagement_id))
+    told.pop(str(month), None)
+    now = {stated: units_by_activity(figures_of(Month.parse(stated))) for stated in told}
+    signer = runtime().signer()
+    document = {
+        "id": str(statement_id),
+        "engagement": {
+            "id": engagement,
+            "name": figures["name"],
+            "community": figures["community"],
+        },
+        "month": str(month),
+        "issued_at": datetime.now(UTC).isoformat(),
+        "issued_by": principal().actor,
+        "figures": figures,
+        "adjustments": adjustments(told, now),
+        "checkpoint": make_checkpoint(),
+        "algorithm": "Ed25519",
+        "key_id": signer.key_id,
+    }
+    document["signature"] = signer.sign_base64(canonical_json(document))
+    return document
+
+
+def statement_pdf(document: dict[str, Any]) -> bytes:
+    """The statement printed: the same figures, adjustments and checkpoint as the JSON,
+    so the partner holds the log's root outside our database."""
+    from weasyprint import HTML  # imported on use: it loads Pango, which takes a while
+
+    html = render_template("statement.html", statement=document)
+    return HTML(string=html).write_pdf()
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}

@@ -30,7 +30,7 @@ ACTIVITIES = (
     "date_to TEXT NOT NULL, month TEXT NOT NULL, recorded_by TEXT NOT NULL, "
     "recorded_at TEXT NOT NULL, recorded_month TEXT NOT NULL, late INTEGER NOT NULL, "
     "days_late INTEGER NOT NULL, retracted INTEGER NOT NULL, corrections INTEGER NOT NULL, "
-    "position BIGINT NOT NULL, " + STAMP
+    "after_close INTEGER NOT NULL, position BIGINT NOT NULL, " + STAMP
 )
 VERSIONS = Versioned(
     "activities",
@@ -38,16 +38,18 @@ VERSIONS = Versioned(
     columns=(
         "id", "allocation_id", "team_member", "units", "description", "date_from", "date_to",
         "month", "recorded_by", "recorded_at", "recorded_month", "late", "days_late",
-        "retracted", "corrections", "position",
+        "retracted", "corrections", "after_close", "position",
     ),
 )  # fmt: skip
 LIVE_IN_MONTH = "month = :month AND retracted = 0"
+AFTER_CLOSE = "CASE WHEN :after_close = 1 THEN 1 ELSE after_close END"
+"""An activity changed in a closed month stays flagged, whatever changes it later."""
 LATE_IN_MONTH = "recorded_month = :month AND late = 1 AND retracted = 0"
 
 
 class ActivityLedgerView(View):
     name = "activities"
-    version = 2
+    version = 3
     tables = {
         "activities": ACTIVITIES,
         "activities_history": VERSIONS.history_definitions(ACTIVITIES),
@@ -124,7 +126,7 @@ class ActivityLedger(Projection[ActivityLedgerView]):
             tx.run(
                 "INSERT INTO {activities} VALUES (:id, :allocation_id, :team_member, :units, "
                 ":description, :date_from, :date_to, :month, :recorded_by, :recorded_at, "
-                ":recorded_month, :late, :days_late, 0, 0, :position, :position)",
+                ":recorded_month, :late, :days_late, 0, 0, :after_close, :position, :position)",
                 id=uid(event.activity_id),
                 allocation_id=uid(event.originator_id),
                 team_member=event.team_member,
@@ -138,6 +140,7 @@ class ActivityLedger(Projection[ActivityLedgerView]):
                 recorded_month=utc_month_of(event.timestamp),
                 late=int(is_late(event.date_to, recorded_on)),
                 days_late=days_late(event.date_to, recorded_on),
+                after_close=int(event.after_close),
                 position=tracking.notification_id,
             )
 
@@ -159,9 +162,10 @@ class ActivityLedger(Projection[ActivityLedgerView]):
             VERSIONS.archive(tx, tracking.notification_id, id=uid(event.activity_id))
             tx.run(
                 f"UPDATE {{activities}} SET {assignments}corrections = corrections + 1, "
-                "valid_from = :position WHERE id = :id",
+                f"after_close = {AFTER_CLOSE}, valid_from = :position WHERE id = :id",
                 id=uid(event.activity_id),
                 position=tracking.notification_id,
+                after_close=int(event.after_close),
                 **values,
             )
 
@@ -170,7 +174,9 @@ class ActivityLedger(Projection[ActivityLedgerView]):
         with self.view.transaction(tracking) as tx:
             VERSIONS.archive(tx, tracking.notification_id, id=uid(event.activity_id))
             tx.run(
-                "UPDATE {activities} SET retracted = 1, valid_from = :position WHERE id = :id",
+                "UPDATE {activities} SET retracted = 1, "
+                f"after_close = {AFTER_CLOSE}, valid_from = :position WHERE id = :id",
                 id=uid(event.activity_id),
                 position=tracking.notification_id,
+                after_close=int(event.after_close),
             )

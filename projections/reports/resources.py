@@ -115,6 +115,7 @@ def activity_item(row: dict[str, Any]) -> dict[str, Any]:
         "late": bool(row["late"]),
         "retracted": bool(row["retracted"]),
         "corrections": row["corrections"],
+        "after_close": bool(row["after_close"]),
     }
 
 
@@ -128,6 +129,7 @@ def activity_entry(row: dict[str, Any]) -> dict[str, Any]:
         "units": row["units"],
         "description": row["description"],
         "late": bool(row["late"]),
+        "after_close": bool(row["after_close"]),
     }
 
 

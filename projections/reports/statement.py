@@ -70,8 +70,22 @@ def stated_so_far(earlier: list[dict[str, Any]]) -> dict[str, Units]:
     return told
 
 
-def adjustments(told: dict[str, Units], now: dict[str, Units]) -> list[dict[str, Any]]:
-    """What changed, per activity, in months the partner was told about."""
+def flagged_after_close(figures: dict[str, Any]) -> set[str]:
+    """The activities of a month's figures changed after the month was closed."""
+    return {
+        activity["id"]
+        for project in figures.get("projects", [])
+        for allocation in project["allocations"]
+        for activity in allocation["activities"]
+        if activity.get("after_close")
+    }
+
+
+def adjustments(
+    told: dict[str, Units], now: dict[str, Units], after_close: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """What changed, per activity, in months the partner was told about; `after_close`
+    marks the changes made after their month was closed (by a manager or admin)."""
     changes = []
     for month in sorted(told):
         before, after = told[month], now.get(month, {})
@@ -85,6 +99,7 @@ def adjustments(told: dict[str, Units], now: dict[str, Units]) -> list[dict[str,
                         "units_told": units_told,
                         "units_now": units_now,
                         "change": units_now - units_told,
+                        "after_close": activity_id in after_close,
                     }
                 )
     return changes

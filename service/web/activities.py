@@ -73,6 +73,9 @@ class ActivitySchema(ma.Schema):
     late = ma.fields.Boolean(metadata={"description": "recorded more than 14 days after date_to"})
     retracted = ma.fields.Boolean()
     corrections = ma.fields.Integer()
+    after_close = ma.fields.Boolean(
+        metadata={"description": "recorded, corrected or retracted after its month was closed"}
+    )
 
 
 class ActivityWrittenSchema(ActivitySchema, WrittenSchema):

@@ -111,6 +111,9 @@ class ReportActivitySchema(ma.Schema):
     units = ma.fields.Integer()
     description = ma.fields.String()
     late = ma.fields.Boolean()
+    after_close = ma.fields.Boolean(
+        metadata={"description": "recorded, corrected or retracted after its month was closed"}
+    )
 
 
 class MonthlyAllocationSchema(ma.Schema):

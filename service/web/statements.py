@@ -23,6 +23,7 @@ from projections.reports.monthly import monthly_report
 from projections.reports.statement import (
     adjustments,
     canonical_json,
+    flagged_after_close,
     plain,
     stated_so_far,
     units_by_activity,
@@ -161,7 +162,9 @@ def statement_document(engagement_id: UUID, month: Month, statement_id: UUID) ->
     figures = figures_of(month)
     told = stated_so_far(ledger().statements_of(engagement_id))
     told.pop(str(month), None)
-    now = {stated: units_by_activity(figures_of(Month.parse(stated))) for stated in told}
+    earlier = {stated: figures_of(Month.parse(stated)) for stated in told}
+    now = {stated: units_by_activity(stated_figures) for stated, stated_figures in earlier.items()}
+    flagged = frozenset().union(*(flagged_after_close(f) for f in earlier.values()))
     signer = runtime().signer()
     document = {
         "id": str(statement_id),
@@ -174,7 +177,7 @@ def statement_document(engagement_id: UUID, month: Month, statement_id: UUID) ->
         "issued_at": datetime.now(UTC).isoformat(),
         "issued_by": principal().actor,
         "figures": figures,
-        "adjustments": adjustments(told, now),
+        "adjustments": adjustments(told, now, flagged),
         "checkpoint": make_checkpoint(),
         "algorithm": "Ed25519",
         "key_id": signer.key_id,

@@ -223,6 +223,7 @@ def test_monthly_report_for_february(api, story):
             "units": 5,
             "description": "act2 work",
             "late": False,
+            "after_close": False,
         },
         {
             "id": story["act7"],
@@ -232,6 +233,7 @@ def test_monthly_report_for_february(api, story):
             "units": 6,
             "description": "act7 work",
             "late": False,
+            "after_close": False,
         },
     ]
     (a2,) = events["allocations"]
@@ -267,6 +269,7 @@ def test_monthly_report_for_february(api, story):
             "units": 2,
             "description": "act5 work",
             "late": True,
+            "after_close": False,
         },
     ]
     assert (a4["id"], a4["units_used_month"], a4["percent_elapsed"], a4["activities"]) == (

@@ -82,6 +82,7 @@ def test_later_work_for_a_stated_month_is_an_adjustment_in_the_next_statement(ap
             "units_told": 0,
             "units_now": 8,
             "change": 8,
+            "after_close": False,
         }
     ]
     assert following["figures"]["totals"]["units_used_month"] == 2
@@ -191,3 +192,15 @@ def test_a_bad_month_is_refused_and_nothing_is_issued(api, world, month):
     assert response.status_code == 422, response.get_json()
     assert "month" in response.get_json()["errors"]
     assert api.log_size() == before
+
+
+def test_work_changed_after_its_month_closed_is_flagged_in_the_adjustments(api, world, stated):
+    closed = api.post(f"/api/periods/{LAST_MONTH}/closure", {"reason": "books closed"})
+    assert closed.status_code == 201, closed.json
+    late = record_on(api, world, LAST_MONTH_DAY, units=1)
+    following = issue(api, world["engagement"]["id"], THIS_MONTH)
+    assert [(a["activity_id"], a["after_close"]) for a in following["adjustments"]] == [
+        (late["id"], True)
+    ]
+    listed = api.get(f"/api/allocations/{world['allocation']['id']}/activities").json["items"]
+    assert {a["id"]: a["after_close"] for a in listed}[late["id"]] is True

@@ -79,6 +79,16 @@ def read(admin, path: str, **query):
     return response.get_json()
 
 
+def as_answered_then(served, expected):
+    """The served answer cut to what the earlier code answered: fields added since
+    (such as `after_close`) are left out; every figure it gave must be there, equal."""
+    if isinstance(expected, dict) and isinstance(served, dict):
+        return {key: as_answered_then(served.get(key), value) for key, value in expected.items()}
+    if isinstance(expected, list) and isinstance(served, list) and len(served) == len(expected):
+        return [as_answered_then(s, e) for s, e in zip(served, expected, strict=True)]
+    return served
+
+
 def test_the_fixture_holds_snapshots_and_every_kind_of_change():
     topics = {record.topic.rsplit(".", 1)[-1] for record in stored_records("stored_events")}
     assert {"ActivityCorrected", "ActivityRetracted", "AllocationCancelled"} <= topics
@@ -87,22 +97,28 @@ def test_the_fixture_holds_snapshots_and_every_kind_of_change():
 
 
 def test_balances_and_activities_are_as_the_earlier_code_answered(admin):
-    assert read(admin, "/api/allocations", limit=500)["items"] == EXPECTED["allocations"]
+    served = read(admin, "/api/allocations", limit=500)["items"]
+    assert as_answered_then(served, EXPECTED["allocations"]) == EXPECTED["allocations"]
     for allocation_id, expected in EXPECTED["allocation_details"].items():
-        assert read(admin, f"/api/allocations/{allocation_id}") == expected, allocation_id
+        served = read(admin, f"/api/allocations/{allocation_id}")
+        assert as_answered_then(served, expected) == expected, allocation_id
     for allocation_id, expected in EXPECTED["activities"].items():
-        assert read(admin, f"/api/allocations/{allocation_id}/activities") == expected
+        served = read(admin, f"/api/allocations/{allocation_id}/activities")
+        assert as_answered_then(served, expected) == expected, allocation_id
 
 
 def test_engagements_and_team_are_as_the_earlier_code_answered(admin):
-    assert read(admin, "/api/engagements", limit=500)["items"] == EXPECTED["engagements"]
-    assert read(admin, "/api/team-members") == EXPECTED["team"]
+    served = read(admin, "/api/engagements", limit=500)["items"]
+    assert as_answered_then(served, EXPECTED["engagements"]) == EXPECTED["engagements"]
+    served = read(admin, "/api/team-members")
+    assert as_answered_then(served, EXPECTED["team"]) == EXPECTED["team"]
 
 
 def test_reports_are_as_the_earlier_code_answered(admin):
     for key, expected in EXPECTED["reports"].items():
         report, month = key.split("/")
-        assert read(admin, f"/api/reports/{report}", month=month) == expected, key
+        served = read(admin, f"/api/reports/{report}", month=month)
+        assert as_answered_then(served, expected) == expected, key
 
 
 def test_snapshotted_allocation_loads_on_the_write_side_with_its_balance(admin, history_url):

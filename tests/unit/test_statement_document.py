@@ -26,15 +26,36 @@ def test_later_work_for_a_stated_month_is_an_adjustment():
     told = stated_so_far([statement("2026-09", [("a", 3), ("b", 5)])])
     now = {"2026-09": {"a": 3, "b": 2, "c": 8}}
     assert adjustments(told, now) == [
-        {"month": "2026-09", "activity_id": "b", "units_told": 5, "units_now": 2, "change": -3},
-        {"month": "2026-09", "activity_id": "c", "units_told": 0, "units_now": 8, "change": 8},
+        {
+            "month": "2026-09",
+            "activity_id": "b",
+            "units_told": 5,
+            "units_now": 2,
+            "change": -3,
+            "after_close": False,
+        },
+        {
+            "month": "2026-09",
+            "activity_id": "c",
+            "units_told": 0,
+            "units_now": 8,
+            "change": 8,
+            "after_close": False,
+        },
     ]
 
 
 def test_a_retracted_or_moved_activity_is_adjusted_to_zero():
     told = stated_so_far([statement("2026-09", [("a", 3)])])
     assert adjustments(told, {}) == [
-        {"month": "2026-09", "activity_id": "a", "units_told": 3, "units_now": 0, "change": -3}
+        {
+            "month": "2026-09",
+            "activity_id": "a",
+            "units_told": 3,
+            "units_now": 0,
+            "change": -3,
+            "after_close": False,
+        }
     ]
 
 

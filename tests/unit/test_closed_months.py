@@ -6,58 +6,22 @@ And events stored before the rule (no `after_close`, tokens without a name) load
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
-from service.application import FixedClock, Forbidden, Ledger
+from service.application import Forbidden, Ledger
 from service.domain import Allocation, Conflict, RuleViolation
 from service.domain.period import CALENDAR_ID, closed_among
 from service.domain.tokens import ApiToken
 
-TODAY = date(2026, 3, 16)
-
 
 @pytest.fixture
-def ledger() -> Ledger:
-    return Ledger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=FixedClock(TODAY))
-
-
-@pytest.fixture
-def allocation(ledger: Ledger) -> Allocation:
+def allocation(grant_to_ana) -> Allocation:
     """Ana provides 20 units from January to March."""
-    ledger.register_team_member(
-        handle="ana",
-        name="Ana Silva",
-        line_manager="lee",
-        fte=Decimal("0.5"),
-        effective_date=date(2026, 1, 1),
-        actor="lee",
-    )
-    engagement = ledger.open_engagement(
-        name="Open Data Week",
-        community="Open Data NL",
-        description="support",
-        start_date=date(2026, 1, 1),
-        end_date=date(2026, 12, 31),
-        contacts=None,
-        actor="bd",
-    ).value
-    _, project_id = ledger.define_project(
-        engagement.id, name="Docs", outcome="better docs", actor="bd"
-    ).value
-    return ledger.grant_allocation(
-        project_id,
-        start_date=date(2026, 1, 1),
-        end_date=date(2026, 3, 31),
-        units=20,
-        description="Q1 hours",
-        provider="ana",
-        actor="bd",
-    ).value
+    return grant_to_ana(date(2026, 1, 1), date(2026, 3, 31))
 
 
 def record(ledger: Ledger, allocation: Allocation, day: date, **who):

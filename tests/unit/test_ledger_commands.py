@@ -4,60 +4,23 @@ no database, no HTTP."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from uuid import uuid4
 
 import pytest
 
 from service.application import (
     ConcurrentChange,
-    FixedClock,
     Forbidden,
     IdempotencyKeyReused,
     Ledger,
 )
 from service.domain import Allocation, Conflict, RuleViolation
 
-TODAY = date(2026, 3, 16)
-
 
 @pytest.fixture
-def ledger() -> Ledger:
-    return Ledger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=FixedClock(TODAY))
-
-
-@pytest.fixture
-def allocation(ledger: Ledger) -> Allocation:
+def allocation(grant_to_ana) -> Allocation:
     """Ana provides 20 units to the Docs project of Open Data Week in March."""
-    ledger.register_team_member(
-        handle="ana",
-        name="Ana",
-        line_manager="lee",
-        fte=Decimal("0.5"),
-        effective_date=date(2026, 1, 1),
-        actor="lee",
-    )
-    engagement = ledger.open_engagement(
-        name="Open Data Week",
-        community="Open Data NL",
-        description="support",
-        start_date=date(2026, 1, 1),
-        end_date=date(2026, 12, 31),
-        contacts=None,
-        actor="bd",
-    ).value
-    _, project_id = ledger.define_project(
-        engagement.id, name="Docs", outcome="better docs", actor="bd"
-    ).value
-    return ledger.grant_allocation(
-        project_id,
-        start_date=date(2026, 3, 1),
-        end_date=date(2026, 3, 31),
-        units=20,
-        description="March hours",
-        provider="ana",
-        actor="bd",
-    ).value
+    return grant_to_ana(date(2026, 3, 1), date(2026, 3, 31))
 
 
 def record(ledger: Ledger, allocation: Allocation, units: int = 3, **more):

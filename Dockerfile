@@ -12,6 +12,10 @@ COPY integrations ./integrations
 RUN pip install .
 
 FROM python:3.11-slim
+# Pango and a font for WeasyPrint, which renders the statement PDFs.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --create-home --uid 10001 ces
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app

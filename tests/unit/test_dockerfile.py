@@ -38,3 +38,13 @@ def test_every_package_the_app_imports_is_copied():
     for package in ("service", "projections", "integrations"):
         assert f"COPY {package} ./{package}" in DOCKERFILE
     assert "COPY wsgi.py" in DOCKERFILE
+
+
+def test_the_image_can_render_statement_pdfs():
+    """WeasyPrint needs Pango at run time, and the templates must be installed with the
+    package (setuptools leaves out non-Python files unless told)."""
+    assert "libpango-1.0-0" in final_stage() and "libpangoft2-1.0-0" in final_stage()
+    pyproject = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
+    assert '"service.web" = ["templates/*.html"]' in pyproject
+    templates = Path(__file__).resolve().parents[2] / "service" / "web" / "templates"
+    assert list(templates.glob("*.html")), "the statement template is missing"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from eventsourcing.persistence import OperationalError
@@ -21,7 +20,7 @@ from service.application import Clock, Ledger
 from service.domain import Allocation
 from service.infra.store import persistence_environment
 from service.web.runtime import runtime
-from tests.integration.conftest import activity, days_ago
+from tests.integration.conftest import activity, days_ago, granted_on_ledger
 
 POISON = "poison"
 
@@ -172,33 +171,7 @@ def store(database_url):
     poisonous; no follower runs but the test's."""
     ledger = Ledger(env=persistence_environment(database_url))
     today = Clock().today()
-    ledger.register_team_member(
-        handle="ana",
-        name="Ana",
-        line_manager="lee",
-        fte=Decimal("1"),
-        effective_date=today - timedelta(100),
-        actor="t",
-    )
-    engagement = ledger.open_engagement(
-        name="E",
-        community="C",
-        description="",
-        start_date=today - timedelta(60),
-        end_date=today + timedelta(60),
-        contacts=[],
-        actor="t",
-    ).value
-    _, project_id = ledger.define_project(engagement.id, name="P", outcome="o", actor="t").value
-    allocation_id = ledger.grant_allocation(
-        project_id,
-        start_date=today - timedelta(30),
-        end_date=today + timedelta(30),
-        units=50,
-        description="d",
-        provider="ana",
-        actor="t",
-    ).value.id
+    allocation_id = granted_on_ledger(ledger, members=("ana",), units=50, today=today)
     positions = {}
     for description in ("before", POISON, "after"):
         positions[description] = ledger.record_activity(

@@ -13,7 +13,6 @@ import sys
 import threading
 import time
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 from projections import NAMES, Projections
@@ -22,6 +21,7 @@ from projections.engine.freshness import await_position
 from service.application import Clock, Ledger
 from service.domain import DomainError
 from service.infra.store import persistence_environment
+from tests.integration.conftest import granted_on_ledger
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -105,34 +105,7 @@ def test_a_killed_projection_process_resumes_without_loss_or_double_counting(
 ):
     ledger = Ledger(env=persistence_environment(database_url))
     try:
-        for handle in ("ana", "ben"):
-            ledger.register_team_member(
-                handle=handle,
-                name=handle,
-                line_manager="lee",
-                fte=Decimal("1"),
-                effective_date=TODAY - timedelta(100),
-                actor="t",
-            )
-        engagement = ledger.open_engagement(
-            name="E",
-            community="C",
-            description="",
-            start_date=TODAY - timedelta(60),
-            end_date=TODAY + timedelta(60),
-            contacts=[],
-            actor="t",
-        ).value
-        _, project_id = ledger.define_project(engagement.id, name="P", outcome="o", actor="t").value
-        allocation_id = ledger.grant_allocation(
-            project_id,
-            start_date=TODAY - timedelta(30),
-            end_date=TODAY + timedelta(30),
-            units=500,
-            description="d",
-            provider="ana",
-            actor="t",
-        ).value.id
+        allocation_id = granted_on_ledger(ledger, members=("ana", "ben"), units=500, today=TODAY)
         writer = Writer(ledger, [allocation_id], seed=7)
         for _ in range(600):  # a backlog, so the first runs are killed mid-catch-up
             writer.step()

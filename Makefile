@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# `make run DEMO=1` seeds a demo ledger first (once; its tokens in var/demo-tokens.txt).
 run: $(STAMP)
 	mkdir -p var
+ifeq ($(DEMO),1)
+	$(BIN)/flask --app wsgi demo seed
+endif
 	$(BIN)/gunicorn --config python:service.infra.gunicorn_conf --bind 127.0.0.1:$(PORT) wsgi:app
 
 postgres:

@@ -63,6 +63,7 @@ class ActivityCommands(AllocationCommands, PeriodCommands):
             actor=actor,
             today=self.clock.latest_today(),
             after_close=after_close,
+            recorded_at=self.clock.moment(),
             **work,
         )
         locator = Locator.place(id=request.value, kind="activity", owner_id=allocation.id)

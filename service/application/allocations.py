@@ -47,6 +47,7 @@ class AllocationCommands(EngagementCommands):
             engagement_id=engagement.id,
             project_id=project_id,
             actor=actor,
+            granted_at=self.clock.moment(),
             **terms,
         )
         engagement.book_allocation(

@@ -18,6 +18,30 @@ class Clock:
         their morning."""
         return (datetime.now(UTC) + timedelta(hours=14)).date()
 
+    def moment(self) -> datetime | None:
+        """When what a command records happens: None, the event store's own now. Only
+        a clock replaying history names another moment (`ReplayClock`). Activities and
+        grants take it (their timestamps are read: lateness, balances as of a moment)."""
+        return None
+
+
+class ReplayClock(Clock):
+    """A clock its caller moves forward, to write history as it happened (the demo
+    seed, imports): recordings are stamped with its moment, and the rules' today is
+    that moment's. The caller keeps its moments in order and not past the real now."""
+
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def today(self) -> date:
+        return self.at.astimezone(UTC).date()
+
+    def latest_today(self) -> date:
+        return (self.at.astimezone(UTC) + timedelta(hours=14)).date()
+
+    def moment(self) -> datetime:
+        return self.at
+
 
 class FixedClock(Clock):
     """A clock stopped on one day (tests, demos, reports of a past day)."""

@@ -7,7 +7,7 @@ to one stream, and the balance is always consistent with the entries.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -79,7 +79,9 @@ class Allocation(Aggregate):
         units: int,
         provider: str | None,
         actor: str,
+        granted_at: datetime | None = None,
     ) -> Allocation:
+        """`granted_at`: when, if not now (history written as it happened)."""
         require_positive_units(units)
         require_ordered(start_date, end_date)
         return cls._create(
@@ -93,6 +95,7 @@ class Allocation(Aggregate):
             units=units,
             provider=provider,
             actor=actor,
+            timestamp=granted_at,
         )
 
     def __deepcopy__(self, memo: dict) -> Allocation:
@@ -214,10 +217,13 @@ class Allocation(Aggregate):
         actor: str,
         today: date,
         after_close: bool = False,
+        recorded_at: datetime | None = None,
     ) -> None:
         """Record work done. Going past the balance is accepted: it shows as an
         overrun, because work done is never refused. `after_close`: the work is dated
-        in a closed month (the application checked the actor may do that)."""
+        in a closed month (the application checked the actor may do that).
+        `recorded_at`: when, if not now (history written as it happened); the event's
+        timestamp, which decides lateness."""
         self._require_not_cancelled("record an activity on")
         if str(activity_id) in self.activities:
             raise Conflict(f"activity {activity_id} is already recorded")
@@ -234,6 +240,7 @@ class Allocation(Aggregate):
             recorded_by=actor,
             actor=actor,
             after_close=after_close,
+            timestamp=recorded_at,
         )
 
     def correct_activity(

@@ -32,6 +32,7 @@ from service.application import Ledger
 from service.application.clock import Clock
 from service.audit_cli import audit_cli
 from service.cli import tokens_cli
+from service.demo_cli import demo_cli
 from service.infra.config import Settings
 from service.infra.signing import Signer
 from service.infra.store import prepare_storage
@@ -183,7 +184,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     hubspot.install(app)
     if hubspot.follower is not None:
         runtime.worker_factories.append(lambda _: hubspot.follower)
-    app.cli.add_command(tokens_cli(runtime.ledger))
+    app.cli.add_command(tokens_cli(runtime.ledger, runtime.settings.web))
     app.cli.add_command(projections_cli(runtime.ledger))
     app.cli.add_command(audit_cli(runtime))
+    app.cli.add_command(demo_cli(runtime.ledger))
     return app

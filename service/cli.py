@@ -1,5 +1,5 @@
-"""`flask --app wsgi tokens create ROLE (--name "Full Name" | --member H) [--engagement ID]`
-and `tokens revoke SECRET`.
+"""`flask --app wsgi tokens create ROLE (--name "Full Name" | --member H) [--engagement ID]
+[--link]`, `tokens link SECRET` and `tokens revoke SECRET`.
 
 Every token names its person, the actor of every event it causes: `--name`, or
 `--member` (the member's registered name). One naming nobody is refused."""
@@ -7,6 +7,7 @@ Every token names its person, the actor of every event it causes: `--name`, or
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import click
 from flask.cli import AppGroup
@@ -14,11 +15,19 @@ from flask.cli import AppGroup
 from service.application import Ledger
 from service.domain import DomainError
 from service.domain.tokens import ROLES
+from service.infra.config import WebSettings
 
 
-def tokens_cli(ledger: Callable[[], Ledger]) -> AppGroup:
-    """The `tokens` command group, on the ledger the composition root gives."""
-    tokens = AppGroup("tokens", help="Issue and revoke API tokens.")
+def tokens_cli(ledger: Callable[[], Ledger], web: WebSettings) -> AppGroup:
+    """The `tokens` command group, on the ledger the composition root gives; `web`
+    says where one-time sign-in links point and how long they last."""
+    tokens = AppGroup("tokens", help="Issue and revoke API tokens and sign-in links.")
+
+    def sign_in_link(secret: str) -> str:
+        code = ledger().issue_sign_in_link(
+            secret, valid_for=timedelta(minutes=web.sign_in_link_minutes), actor="cli"
+        )
+        return f"{web.public_url}/sign-in/link/{code}"
 
     @tokens.command("create")
     @click.argument("role", type=click.Choice(ROLES))
@@ -27,9 +36,17 @@ def tokens_cli(ledger: Callable[[], Ledger]) -> AppGroup:
         "--member", help="team member handle (required for the member role; names the holder)"
     )
     @click.option("--engagement", type=click.UUID, help="limit a viewer to one engagement")
-    def create_token(role: str, name: str | None, member: str | None, engagement) -> None:
+    @click.option(
+        "--link",
+        is_flag=True,
+        help="also print a one-time link that signs the person in to the web app",
+    )
+    def create_token(
+        role: str, name: str | None, member: str | None, engagement, link: bool
+    ) -> None:
         """Issue a token for a person (--name "Full Name", or --member HANDLE). The
-        secret is printed once, alone on the last line; only its hash is kept."""
+        secret is printed once, on its own line; only its hash is kept. With --link,
+        a one-time sign-in URL follows it, on the last line."""
         try:
             secret, token = ledger().issue_token(
                 role=role, member=member, engagement_id=engagement, name=name, actor="cli"
@@ -38,6 +55,20 @@ def tokens_cli(ledger: Callable[[], Ledger]) -> AppGroup:
             raise click.ClickException(error.message) from None
         click.echo(f"# {role} token for {token.name}", err=True)
         click.echo(secret)
+        if link:
+            click.echo(
+                f"# one-time sign-in link, valid {web.sign_in_link_minutes} minutes:", err=True
+            )
+            click.echo(sign_in_link(secret))
+
+    @tokens.command("link")
+    @click.argument("secret")
+    def link_token(secret: str) -> None:
+        """Print a new one-time sign-in link for an existing token (give its secret)."""
+        try:
+            click.echo(sign_in_link(secret))
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
 
     @tokens.command("revoke")
     @click.argument("secret")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
 from service.application.base import LedgerBase
+from service.application.commands import RequestId, Written, command
 from service.domain import Engagement, NotFound, RuleViolation, TeamMember, team_member_id
-from service.domain.tokens import ROLES, ApiToken, new_secret, token_id
+from service.domain.tokens import ROLES, ApiToken, SignInLinkRefused, new_secret, token_id
 
 
 class TokenCommands(LedgerBase):
@@ -64,3 +67,49 @@ class TokenCommands(LedgerBase):
         except AggregateNotFoundError:
             return None
         return token if isinstance(token, ApiToken) and not token.revoked else None
+
+    def token_by_id(self, token_id: UUID) -> ApiToken | None:
+        """A signed-in browser is known by its token's id (its session never holds
+        the secret); a revoked token signs it out."""
+        try:
+            token = self.repository.get(token_id)
+        except AggregateNotFoundError:
+            return None
+        return token if isinstance(token, ApiToken) and not token.revoked else None
+
+    def issue_sign_in_link(self, secret: str, *, valid_for: timedelta, actor: str) -> str:
+        """A code for a link that signs the token's person in once, within
+        `valid_for`: `<token id>.<nonce>`, of which only the nonce's digest is kept."""
+        token = self.token_for(secret)
+        if token is None:
+            raise NotFound("no such token, or it is revoked")
+        nonce = secrets.token_urlsafe(32)
+        token.issue_sign_in_link(nonce, datetime.now(UTC) + valid_for, actor=actor)
+        self.save(token)
+        return f"{token.id.hex}.{nonce}"
+
+    @command
+    def use_sign_in_link(self, code: str, *, request: RequestId) -> Written[ApiToken]:
+        """Sign in with a link's code, once: a second use, even a concurrent one,
+        is refused (the store takes one next event of the token's stream; `command`
+        retries the loser, which then finds the link used). `request` is unused: the
+        link's nonce is what makes the command idempotent."""
+        token, nonce = self._token_of_link(code)
+        token.use_sign_in_link(nonce, datetime.now(UTC))
+        return self.save_all(token, value=token)
+
+    def check_sign_in_link(self, code: str) -> None:
+        """Say whether a link would sign in, without spending it (the page a link opens
+        tells at once that it is used or expired)."""
+        token, nonce = self._token_of_link(code)
+        token.check_sign_in_link(nonce, datetime.now(UTC))
+
+    def _token_of_link(self, code: str) -> tuple[ApiToken, str]:
+        token_hex, _, nonce = code.partition(".")
+        try:
+            token = self.token_by_id(UUID(hex=token_hex)) if nonce else None
+        except ValueError:
+            token = None
+        if token is None:
+            raise SignInLinkRefused("this sign-in link is not valid")
+        return token, nonce

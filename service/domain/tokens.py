@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -58,6 +59,8 @@ class ApiToken(Aggregate):
         self.engagement_id = engagement_id
         self.name = name
         self.revoked = False
+        self.sign_in_links: dict[str, datetime] = {}
+        self.used_sign_in_links: set[str] = set()
 
     @classmethod
     def issue(
@@ -94,6 +97,55 @@ class ApiToken(Aggregate):
 
         def apply(self, token: ApiToken) -> None:
             token.revoked = True
+
+    def issue_sign_in_link(self, nonce: str, expires_at: datetime, actor: str) -> None:
+        """A link that signs its holder in once, before `expires_at`: only the
+        nonce's digest is kept, as only the secret's is for the token."""
+        self.trigger_event(
+            self.SignInLinkIssued, digest=link_digest(nonce), expires_at=expires_at, actor=actor
+        )
+
+    class SignInLinkIssued(Aggregate.Event):
+        digest: str
+        expires_at: datetime
+        actor: str
+
+        def apply(self, token: ApiToken) -> None:
+            token.sign_in_links[self.digest] = self.expires_at
+
+    def use_sign_in_link(self, nonce: str, now: datetime) -> None:
+        """Sign in with a link, once. Two browsers racing with the same link write
+        the same next version of this stream: the store lets only one of them in."""
+        self.check_sign_in_link(nonce, now)
+        self.trigger_event(
+            self.SignInLinkUsed, digest=link_digest(nonce), actor=self.name or self.role
+        )
+
+    def check_sign_in_link(self, nonce: str, now: datetime) -> None:
+        """Refuse a link that is unknown, used, expired or of a revoked token."""
+        digest = link_digest(nonce)
+        expires_at = self.sign_in_links.get(digest)
+        if self.revoked or expires_at is None:
+            raise SignInLinkRefused("this sign-in link is not valid")
+        if digest in self.used_sign_in_links:
+            raise SignInLinkRefused("this sign-in link has already been used")
+        if now >= expires_at:
+            raise SignInLinkRefused("this sign-in link has expired")
+
+    class SignInLinkUsed(Aggregate.Event):
+        digest: str
+        actor: str
+
+        def apply(self, token: ApiToken) -> None:
+            token.used_sign_in_links.add(self.digest)
+
+
+class SignInLinkRefused(RuleViolation):
+    """A one-time sign-in link that is unknown, used, expired or of a revoked token."""
+
+
+def link_digest(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode()).hexdigest()
 
 
 # Tokens issued before the layout of service/domain/ were stored under this topic.

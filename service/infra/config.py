@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
+from service.infra.session_secret import development_secret_key
 from service.infra.signing import SigningKeyError, load_private_key
 from service.infra.store import DEFAULT_DATABASE_URL, DatabaseURLError, persistence_environment
 
@@ -139,6 +140,39 @@ class CheckpointSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The people's pages (README, "Using the web app"): the address the service is
+    reached at (for one-time sign-in links), how long a browser session may stay idle,
+    and how long a sign-in link stays valid."""
+
+    public_url: str = "http://127.0.0.1:8000"
+    session_idle_minutes: int = 30
+    sign_in_link_minutes: int = 60
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str], problems: list[str]) -> WebSettings:
+        public_url = (env.get("PUBLIC_URL") or cls.public_url).rstrip("/")
+        parts = urlparse(public_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append(
+                f"PUBLIC_URL: must be the service's http(s) address, not {public_url!r}"
+            )
+
+        def minutes(name: str, default: int) -> int:
+            text = env.get(name) or str(default)
+            if not text.isdigit() or not 1 <= int(text) <= 60 * 24 * 30:
+                problems.append(f"{name}: must be a whole number of minutes, 1 to 43200")
+                return default
+            return int(text)
+
+        return cls(
+            public_url=public_url,
+            session_idle_minutes=minutes("SESSION_IDLE_MINUTES", cls.session_idle_minutes),
+            sign_in_link_minutes=minutes("SIGN_IN_LINK_MINUTES", cls.sign_in_link_minutes),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     port: int = 8000
@@ -149,6 +183,7 @@ class Settings:
     projections_in_process: bool = True
     projections_wait_seconds: float = 5.0
     checkpoints: CheckpointSettings = field(default_factory=CheckpointSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -170,17 +205,19 @@ class Settings:
         hubspot = HubSpotSettings.from_environment(env, problems)
         in_process, wait_seconds = _projection_settings(env, problems)
         checkpoints = CheckpointSettings.from_environment(env, problems)
+        web = WebSettings.from_environment(env, problems)
         if problems:
             raise ConfigurationError("; ".join(problems))
         return cls(
             database_url=database_url,
             port=port,
-            secret_key=env.get("SECRET_KEY") or cls.secret_key,
+            secret_key=env.get("SECRET_KEY") or development_secret_key(),
             persistence=persistence,
             hubspot=hubspot,
             projections_in_process=in_process,
             projections_wait_seconds=wait_seconds,
             checkpoints=checkpoints,
+            web=web,
         )
 
 

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from flask import abort, current_app, g, request
 
-from service.domain.tokens import token_id
+from service.domain.tokens import ApiToken, token_id
 from service.web.runtime import ledger
 
 TOKEN_CACHE_SECONDS = 30.0
@@ -38,16 +38,22 @@ class Principal:
         return self.engagement_id is None or self.engagement_id == engagement_id
 
 
-def _principal_for(secret: str) -> Principal | None:
-    """Tokens change only when revoked; a short cache (keyed by the token's id, not
-    its secret) spares a database read per request."""
+def principal_for_secret(secret: str) -> Principal | None:
+    return principal_by_id(token_id(secret), lambda: ledger().token_for(secret))
+
+
+def principal_by_id(
+    key: UUID, load: Callable[[], ApiToken | None] | None = None
+) -> Principal | None:
+    """The principal of a valid token, by its id (a signed-in browser knows no
+    secret). Tokens change only when revoked; a short cache (keyed by the token's id,
+    never its secret) spares a database read per request."""
     cache: dict[UUID, tuple[float, Principal | None]] = current_app.extensions["tokens"]
-    key = token_id(secret)
     now = time.monotonic()
     cached = cache.get(key)
     if cached and now - cached[0] < TOKEN_CACHE_SECONDS:
         return cached[1]
-    token = ledger().token_for(secret)
+    token = load() if load is not None else ledger().token_by_id(key)
     principal = (
         None
         if token is None
@@ -69,7 +75,7 @@ def requires(*roles: str) -> Callable:
             scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not secret.strip():
                 abort(401, description="send Authorization: Bearer <token>")
-            principal = _principal_for(secret.strip())
+            principal = principal_for_secret(secret.strip())
             if principal is None:
                 abort(401, description="the token is not valid")
             if principal.role not in allowed:

@@ -58,6 +58,7 @@ class ActivityLedgerView(View):
         "activities_by_allocation": ("activities", "allocation_id, position"),
         "activities_by_month": ("activities", "month, retracted"),
         "activities_by_recorded_month": ("activities", "recorded_month, late"),
+        "activities_by_member": ("activities", "team_member, position"),
         "history_by_month": ("activities_history", "month, retracted"),
         "history_by_recorded_month": ("activities_history", "recorded_month, late"),
     }
@@ -68,6 +69,17 @@ class ActivityLedgerView(View):
             return tx.rows(
                 "SELECT * FROM {activities} WHERE allocation_id = :a ORDER BY position",
                 a=allocation_id,
+            )
+
+    def latest_of_member(self, member: str, limit: int) -> list[dict[str, Any]]:
+        """The member's most recently recorded activities (retracted ones too), newest
+        first: what the member's own page lists to correct or retract."""
+        with self.reading() as tx:
+            return tx.rows(
+                "SELECT * FROM {activities} WHERE team_member = :m "
+                "ORDER BY position DESC LIMIT :limit",
+                m=member,
+                limit=limit,
             )
 
     def live_in_month(self, month: Month, as_of: int | None = None) -> list[dict[str, Any]]:

@@ -140,6 +140,31 @@ class BalancesView(View):
             count = tx.row(f"SELECT COUNT(*) AS n FROM {{allocations}} {where}", **params)
         return rows, count["n"] if count else 0
 
+    def allocations_with_status(
+        self, *, today: date, statuses: tuple[str, ...], ids: tuple[str, ...] | None = None
+    ) -> list[dict[str, Any]]:
+        """Allocations in one of `statuses` on `today`, in the order granted; with
+        `ids`, only those (a member's page: theirs and those they recorded on)."""
+        params: dict[str, Any] = {"today": day(today)}
+        params.update({f"s{i}": status for i, status in enumerate(statuses)})
+        condition = f"{STATUS_SQL} IN ({', '.join(f':s{i}' for i in range(len(statuses)))})"
+        if ids is not None:
+            if not ids:
+                return []
+            params.update({f"i{i}": allocation_id for i, allocation_id in enumerate(ids)})
+            condition += f" AND id IN ({', '.join(f':i{i}' for i in range(len(ids)))})"
+        with self.reading() as tx:
+            return tx.rows(
+                f"SELECT * FROM {{allocations}} WHERE {condition} ORDER BY position", **params
+            )
+
+    def allocation_ids_of_provider(self, member: str) -> list[str]:
+        with self.reading() as tx:
+            return [
+                row["id"]
+                for row in tx.rows("SELECT id FROM {allocations} WHERE provider = :m", m=member)
+            ]
+
     def engagement(self, engagement_id: str) -> dict[str, Any] | None:
         with self.reading() as tx:
             return tx.row("SELECT * FROM {engagements} WHERE id = :id", id=engagement_id)

@@ -25,6 +25,7 @@ from service.web.boundary import BodyLimit, refuse_unknown_query_parameters
 from service.web.metrics import ProjectionLagCollector
 from service.web.observability import install_metrics_route, install_request_observability
 from service.web.openapi import PROBLEM_JSON, SharedResponsesPlugin
+from service.web.pages.site import install_pages
 from service.web.problems import ProblemSchema, register_problem_handlers
 from service.web.reads import install_reads
 from service.web.runtime import runtime
@@ -89,6 +90,7 @@ def build_web_app(runtime: Any) -> Flask:
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
     register_problem_handlers(app)
+    install_pages(app, settings.web)
     install_reads(app)
     install_request_observability(app)
     install_metrics_route(app)

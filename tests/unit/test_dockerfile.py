@@ -1,6 +1,7 @@
 """No Docker engine runs here, so the Dockerfile is kept correct by reading it: it must
 run what the end-to-end tests run outside a container."""
 
+import tomllib
 from pathlib import Path
 
 from tests.e2e.harness import GUNICORN_ARGS
@@ -41,10 +42,23 @@ def test_every_package_the_app_imports_is_copied():
 
 
 def test_the_image_can_render_statement_pdfs():
-    """WeasyPrint needs Pango at run time, and the templates must be installed with the
-    package (setuptools leaves out non-Python files unless told)."""
+    """WeasyPrint needs Pango at run time."""
     assert "libpango-1.0-0" in final_stage() and "libpangoft2-1.0-0" in final_stage()
-    pyproject = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
-    assert '"service.web" = ["templates/*.html"]' in pyproject
-    templates = Path(__file__).resolve().parents[2] / "service" / "web" / "templates"
-    assert list(templates.glob("*.html")), "the statement template is missing"
+
+
+def test_every_template_and_static_file_is_installed_with_the_package():
+    """setuptools leaves out non-Python files unless package-data names them: a page
+    template or stylesheet missing there works from a checkout and fails in the image."""
+    root = Path(__file__).resolve().parents[2]
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["service.web"]
+    web = root / "service" / "web"
+    files = [
+        path.relative_to(web)
+        for folder in ("templates", "static")
+        for path in (web / folder).rglob("*")
+        if path.is_file()
+    ]
+    assert files, "no templates or static files found"
+    missing = [str(f) for f in files if not any(f.match(pattern) for pattern in patterns)]
+    assert not missing, f"not in package-data, so not installed: {missing}"

@@ -1,0 +1,88 @@
+"""What every page blueprint shares: forms are checked for their CSRF token before any
+view runs, and errors answer as pages (a person, not a program, is reading)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from projections.engine.failures import ViewsFailing
+from projections.engine.freshness import ProjectionsBehind
+from service.domain import DomainError
+from service.infra.store_errors import DATABASE_UNAVAILABLE
+from service.web.problems import DOMAIN_STATUS
+
+log = logging.getLogger(__name__)
+
+csrf = CSRFProtect()
+
+
+def page_blueprint(name: str, import_name: str) -> Blueprint:
+    blueprint = Blueprint(name, import_name)
+    blueprint.before_request(_protect_forms)
+    blueprint.register_error_handler(CSRFError, _csrf_refused)
+    blueprint.register_error_handler(HTTPException, error_page)
+    blueprint.register_error_handler(DomainError, _domain_error)
+    blueprint.register_error_handler(ProjectionsBehind, _busy)
+    blueprint.register_error_handler(ViewsFailing, _busy)
+    for error_class in DATABASE_UNAVAILABLE:
+        blueprint.register_error_handler(error_class, _busy)
+    blueprint.register_error_handler(Exception, _unexpected)
+    return blueprint
+
+
+def _protect_forms() -> None:
+    if request.method == "POST":
+        csrf.protect()
+
+
+def error_page(error: HTTPException) -> tuple[str, int]:
+    status = error.code or 500
+    return render_template(
+        "pages/error.html", status=status, title=error.name, message=error.description
+    ), status
+
+
+def _csrf_refused(error: CSRFError) -> tuple[str, int]:
+    return render_template(
+        "pages/error.html",
+        status=400,
+        title="The form could not be accepted",
+        message="The form was not sent from this site's page, or the page had expired: "
+        "nothing was recorded. Go back, reload the page and try again.",
+    ), 400
+
+
+def _domain_error(error: DomainError) -> tuple[str, int]:
+    status = next(code for kind, code in DOMAIN_STATUS if isinstance(error, kind))
+    return render_template(
+        "pages/error.html", status=status, title="Not possible", message=error.message
+    ), status
+
+
+def _busy(error: Exception) -> tuple[str, int, dict[str, str]]:
+    log.warning("page unavailable for now: %s", error)
+    return (
+        render_template(
+            "pages/error.html",
+            status=503,
+            title="Busy for a moment",
+            message="The ledger could not be read just now; nothing was changed. "
+            "Please try again in a few seconds.",
+        ),
+        503,
+        {"Retry-After": "5"},
+    )
+
+
+def _unexpected(error: Exception) -> tuple[str, int]:
+    log.exception("unhandled error on a page")
+    return render_template(
+        "pages/error.html",
+        status=500,
+        title="Something went wrong",
+        message="An internal error occurred; it has been logged.",
+    ), 500

@@ -1,0 +1,123 @@
+"""Engagements (`/engagements`, `/engagements/{id}`): what was granted, used and is
+left, with a burn chart per allocation and the units of each month.
+
+The figures are the API's (`engagement_detail`, the same mapper as
+`GET /api/engagements/{id}`); the charts are drawn from the activities view. A viewer
+limited to one engagement sees only that one: another's page answers 404, as the API
+does, so its existence is not confirmed either."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from flask import abort, g, render_template, request, url_for
+
+from projections.engine.encoding import to_day
+from projections.reports.resources import engagement_detail, engagement_summary
+from service.web.pages.blueprints import page_blueprint
+from service.web.pages.charts import burn_chart, monthly_bars
+from service.web.pages.people import page
+from service.web.reads import fresh
+from service.web.runtime import ledger, today
+
+blp = page_blueprint("engagement_pages", __name__)
+
+READERS = ("bd", "manager", "member", "auditor", "viewer")
+PAGE_SIZE = 25
+
+
+@blp.route("/engagements", methods=["GET"])
+@page(*READERS)
+def engagements():
+    offset = max(request.args.get("offset", 0, type=int), 0)
+    only = g.principal.engagement_id
+    rows, total = (
+        fresh(("balances",), None)
+        .view("balances")
+        .engagements_page(limit=PAGE_SIZE, offset=offset, only=str(only) if only else None)
+    )
+    return render_template(
+        "pages/engagements.html",
+        engagements=[engagement_summary(row) for row in rows],
+        total=total,
+        offset=offset,
+        page_size=PAGE_SIZE,
+    )
+
+
+@blp.route("/engagements/<uuid:engagement_id>", methods=["GET"])
+@page(*READERS)
+def engagement(engagement_id: UUID):
+    detail, activities = visible_engagement(engagement_id, today())
+    on = today()
+    charts = {
+        str(allocation["id"]): burn_chart(
+            title=f"Units used: {allocation['description']}",
+            start=allocation["start_date"],
+            end=allocation["end_date"],
+            granted=allocation["units_granted"],
+            usage=usage_of(activities.get(str(allocation["id"]), [])),
+            today=on,
+            chart_id=f"burn-{allocation['id']}",
+        )
+        for project in detail["projects"]
+        for allocation in project["allocations"]
+    }
+    months = units_by_month(activities)
+    return render_template(
+        "pages/engagement.html",
+        engagement=detail,
+        charts=charts,
+        months_chart=monthly_bars(
+            title=f"Units used per month: {detail['name']}", months=months, chart_id="months"
+        ),
+        months=months,
+        report_months=[month for month, _ in months] or [on.strftime("%Y-%m")],
+        this_month=on.strftime("%Y-%m"),
+        statements=ledger().statements_of(engagement_id),
+        report_url=lambda month: url_for(
+            "report_pages.monthly_report_page", engagement_id=engagement_id, month=month
+        ),
+    )
+
+
+def visible_engagement(
+    engagement_id: UUID, on: date
+) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """The engagement as the API details it, and the live activities of each of its
+    allocations; 404 if there is none or the person may not see it."""
+    if not g.principal.may_see_engagement(engagement_id):
+        abort(404, description=f"no engagement {engagement_id}")
+    read_models = fresh(("balances", "activities"), None)
+    balances = read_models.view("balances")
+    row = balances.engagement(str(engagement_id))
+    if row is None:
+        abort(404, description=f"no engagement {engagement_id}")
+    projects, allocations = balances.projects_and_allocations(str(engagement_id))
+    activity_view = read_models.view("activities")
+    activities = {
+        allocation["id"]: [
+            activity
+            for activity in activity_view.of_allocation(allocation["id"])
+            if not activity["retracted"]
+        ]
+        for allocation in allocations
+    }
+    return engagement_detail(row, projects, allocations, on), activities
+
+
+def usage_of(activities: list[dict[str, Any]]) -> list[tuple[date, int]]:
+    """An activity's units count on its last day, as in the monthly report."""
+    return [(to_day(activity["date_to"]), activity["units"]) for activity in activities]
+
+
+def units_by_month(activities: dict[str, list[dict[str, Any]]]) -> list[tuple[str, int]]:
+    """Units of every live activity, by the month it counts in, oldest first."""
+    sums: dict[str, int] = defaultdict(int)
+    for rows in activities.values():
+        for activity in rows:
+            sums[activity["month"]] += activity["units"]
+    return sorted(sums.items())

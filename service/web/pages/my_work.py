@@ -1,0 +1,183 @@
+"""My work (`/my`): a person's allocations with what is left, the form to record an
+activity, and their latest activities to correct or retract.
+
+Recording goes through the same command, schema and role rules as
+`POST /api/allocations/{id}/activities`. A late date or an overrun is accepted there;
+here the form first says so and asks again ("Record anyway"), so nobody is surprised
+by a flag the partner will see."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+
+from service.web.activities import ActivityInSchema, CorrectionSchema
+from service.web.auth import Principal
+from service.web.pages.blueprints import page_blueprint
+from service.web.pages.forms import Errors, form_request_id, load, new_form_key, read_form
+from service.web.pages.people import page
+from service.web.pages.worklist import Worklist, warnings_before_recording, worklist
+from service.web.runtime import ledger, today
+from service.web.schemas import ReasonSchema
+
+blp = page_blueprint("my_work", __name__)
+
+RECORDERS = ("member", "manager")
+UNIT_SCALE = (1, 2, 3, 5, 8)
+ACTIVITY_FIELDS = ("team_member", "units", "description", "date_from", "date_to")
+CORRECTABLE = ("units", "description", "date_from", "date_to", "reason")
+
+
+def me() -> Principal:
+    return g.principal
+
+
+def only_member() -> str | None:
+    return me().member if me().role == "member" else None
+
+
+@blp.route("/my", methods=["GET"])
+@page(*RECORDERS)
+def my_work():
+    min_position = request.args.get("after", type=int)
+    work = worklist(me().member, today(), min_position)
+    return _render(work, values={"allocation_id": work.last_used})
+
+
+@blp.route("/my", methods=["POST"])
+@page(*RECORDERS)
+def record():
+    work = worklist(me().member, today())
+    values = {name: request.form.get(name, "") for name in ("allocation_id", *ACTIVITY_FIELDS)}
+    values["team_member"] = me().member or values["team_member"]
+    if not values["date_to"].strip():
+        values["date_to"] = values["date_from"]
+    allocation = work.allocation(values["allocation_id"])
+    given = {name: values[name] for name in ACTIVITY_FIELDS if values[name].strip()}
+    body, errors = load(ActivityInSchema(), given)
+    if allocation is None:
+        errors.setdefault("allocation_id", []).append("Pick one of your allocations.")
+    if errors or body is None or allocation is None:
+        return _render(work, values=values, errors=errors), 422
+    warnings = warnings_before_recording(allocation, body["units"], body["date_to"], today())
+    if warnings and request.form.get("confirm") != "yes":
+        return _render(work, values=values, warnings=warnings), 200
+    result = ledger().record_activity(
+        UUID(values["allocation_id"]),
+        **body,
+        actor=me().actor,
+        only_member=only_member(),
+        role=me().role,
+        request_id=form_request_id(me()),
+    )
+    recorded, _ = result.value
+    flash(
+        f"Recorded {body['units']} units on {allocation['label']}: "
+        f"{recorded.units_remaining} units remaining.",
+        "recorded",
+    )
+    return redirect(url_for("my_work.my_work", after=result.position), code=303)
+
+
+@blp.route("/my/activities/<uuid:activity_id>/correction", methods=["GET", "POST"])
+@page(*RECORDERS)
+def correct(activity_id: UUID):
+    activity = _my_activity(activity_id)
+    if request.method == "GET":
+        return _render_correction(activity, {**activity, "form_key": new_form_key()})
+    values = {name: request.form.get(name, "") for name in CORRECTABLE}
+    body, errors = _changes(values, activity)
+    if errors or body is None:
+        return _render_correction(
+            activity, {**values, "form_key": request.form.get("form_key")}, errors
+        ), 422
+    reason = body.pop("reason")
+    result = ledger().correct_activity(
+        activity_id,
+        changes=body,
+        reason=reason,
+        actor=me().actor,
+        only_member=only_member(),
+        role=me().role,
+        request_id=form_request_id(me()),
+    )
+    flash("Corrected. The original stays in the history.", "recorded")
+    return redirect(url_for("my_work.my_work", after=result.position), code=303)
+
+
+@blp.route("/my/activities/<uuid:activity_id>/retraction", methods=["POST"])
+@page(*RECORDERS)
+def retract(activity_id: UUID):
+    activity = _my_activity(activity_id)
+    body, errors = read_form(ReasonSchema(), ("reason",))
+    if errors or body is None:
+        # The page has two reasons; this one's field is the retraction's.
+        errors = {"retract-reason": errors.pop("reason", []), **errors}
+        return _render_correction(activity, {**activity, "form_key": new_form_key()}, errors), 422
+    result = ledger().retract_activity(
+        activity_id,
+        reason=body["reason"],
+        actor=me().actor,
+        only_member=only_member(),
+        role=me().role,
+        request_id=form_request_id(me()),
+    )
+    flash("Retracted: it no longer counts. The original stays in the history.", "recorded")
+    return redirect(url_for("my_work.my_work", after=result.position), code=303)
+
+
+def _changes(values: dict[str, str], activity: dict[str, Any]) -> tuple[dict | None, Errors]:
+    """Only what the person changed is a correction."""
+    given = {
+        name: values[name]
+        for name in CORRECTABLE
+        if values[name].strip() and (name == "reason" or values[name] != str(activity[name]))
+    }
+    return load(CorrectionSchema(), given)
+
+
+def _my_activity(activity_id: UUID) -> dict[str, Any]:
+    """One of the person's latest activities (the ones the page offers to change)."""
+    work = worklist(me().member, today())
+    found = next((a for a in work.recent if a["id"] == activity_id), None)
+    if found is None:
+        abort(404, description="no such activity among your latest ones")
+    return found
+
+
+def _render(
+    work: Worklist,
+    *,
+    values: dict[str, Any],
+    errors: Errors | None = None,
+    warnings: list[str] | None = None,
+) -> str:
+    values = {
+        "date_from": today().isoformat(),
+        "units": "",
+        "description": "",
+        "date_to": "",
+        **{k: v for k, v in values.items() if v is not None},
+    }
+    return render_template(
+        "pages/my.html",
+        work=work,
+        values=values,
+        errors=errors or {},
+        warnings=warnings or [],
+        scale=UNIT_SCALE,
+        form_key=request.form.get("form_key") or new_form_key(),
+        today=today(),
+    )
+
+
+def _render_correction(activity: dict[str, Any], values: dict, errors: Errors | None = None):
+    return render_template(
+        "pages/correct.html",
+        activity=activity,
+        values=values,
+        errors=errors or {},
+        scale=UNIT_SCALE,
+    )

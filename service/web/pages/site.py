@@ -1,0 +1,92 @@
+"""The people's pages (DESIGN §9) on the API's Flask app: the session cookie, CSRF
+protection of every form, the page blueprints, and what every template may use.
+
+The API keeps bearer tokens only: a session cookie never authorises an `/api` call, so
+the API needs no CSRF protection and pages need no tokens in scripts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, Request, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.exceptions import HTTPException
+
+from service.infra.config import WebSettings
+from service.web.auth import Principal
+from service.web.pages import (
+    audit_page,
+    charts,
+    engagement_pages,
+    my_work,
+    plan,
+    report_pages,
+    review,
+    session,
+)
+from service.web.pages.blueprints import csrf, error_page
+from service.web.problems import http_problem
+
+MACHINE_PATHS = ("/api", "/webhooks", "/healthz", "/readyz", "/metrics")
+
+PAGE_BLUEPRINTS = (session, my_work, review, plan, engagement_pages, report_pages, audit_page)
+
+NAV = (
+    ("my_work.my_work", "My work", ("member", "manager", "admin")),
+    ("review.review", "Review", ("manager", "admin")),
+    ("plan.plan", "Plan", ("bd", "admin")),
+    (
+        "engagement_pages.engagements",
+        "Engagements",
+        ("bd", "manager", "auditor", "viewer", "admin"),
+    ),
+    ("audit_page.audit", "Audit", ("auditor", "admin")),
+)
+"""(endpoint, label, roles that see the link): a link for every page the role may open."""
+
+
+class SessionOverHttps(SecureCookieSessionInterface):
+    """The cookie is `Secure` whenever the page was served over https (directly or
+    behind a proxy that says so), not only when configured."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or _is_secure(request))
+
+
+def _is_secure(current: Request) -> bool:
+    return current.is_secure or current.headers.get("X-Forwarded-Proto", "") == "https"
+
+
+def install_pages(app: Flask, web: WebSettings) -> None:
+    app.config.update(
+        SESSION_COOKIE_NAME="ces_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=web.public_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=web.session_idle_minutes),
+        WTF_CSRF_CHECK_DEFAULT=False,  # the page blueprints check their forms
+        WTF_CSRF_TIME_LIMIT=None,  # a form lives as long as its session
+    )
+    app.session_interface = SessionOverHttps()
+    csrf.init_app(app)
+    for module in PAGE_BLUEPRINTS:
+        app.register_blueprint(module.blp)
+    app.jinja_env.globals.update(nav_links=nav_links, pace_bar=charts.pace_bar)
+    app.register_error_handler(404, _not_found)
+    app.register_error_handler(405, _not_found)
+
+
+def nav_links(principal: Principal) -> list[tuple[str, str]]:
+    return [(endpoint, label) for endpoint, label, roles in NAV if principal.role in roles]
+
+
+def _not_found(error: HTTPException) -> Any:
+    """Outside `/api`, a person is reading: answer a page. The API keeps its problems."""
+    if not _is_page_path(request.path):
+        return http_problem(error)
+    return error_page(error)
+
+
+def _is_page_path(path: str) -> bool:
+    return not any(path == prefix or path.startswith(prefix + "/") for prefix in MACHINE_PATHS)

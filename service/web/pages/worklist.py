@@ -1,0 +1,100 @@
+"""What "My work" shows: the allocations a person records on (theirs as provider and
+those they have recorded on lately, active or exhausted), each balanced today by the
+API's own mapper, and their latest activities. Read from the read models, after the
+caller's own writes (`fresh`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from projections.reports.resources import activity_item, allocation_balance
+from service.domain.balance import is_late
+from service.web.reads import fresh
+
+RECORDABLE = ("active", "exhausted")
+RECENT_ACTIVITIES = 20
+
+
+@dataclass(frozen=True)
+class Worklist:
+    allocations: list[dict[str, Any]]
+    """AllocationSchema dicts, plus `label` (engagement · project · description)."""
+    recent: list[dict[str, Any]]
+    """ActivitySchema dicts, newest first, plus `allocation_label`."""
+    members: list[tuple[str, str]]
+    """(handle, name) of members to record for, when the person is not one of them."""
+
+    def allocation(self, allocation_id: str) -> dict[str, Any] | None:
+        return next((a for a in self.allocations if str(a["id"]) == allocation_id), None)
+
+    @property
+    def last_used(self) -> str | None:
+        """The allocation of the latest activity, if it can still be recorded on."""
+        for activity in self.recent:
+            if self.allocation(str(activity["allocation_id"])) is not None:
+                return str(activity["allocation_id"])
+        return str(self.allocations[0]["id"]) if self.allocations else None
+
+
+def worklist(member: str | None, on: date, min_position: int | None = None) -> Worklist:
+    """`member`: the person's handle; None for a manager or admin who is none, who
+    then sees every recordable allocation and records for a member they pick."""
+    read_models = fresh(("balances", "activities", "team"), min_position)
+    balances = read_models.view("balances")
+    recent_rows: list[dict[str, Any]] = []
+    members: list[tuple[str, str]] = []
+    ids: tuple[str, ...] | None = None
+    if member is not None:
+        recent_rows = read_models.view("activities").latest_of_member(member, RECENT_ACTIVITIES)
+        ids = tuple(
+            dict.fromkeys(
+                [*balances.allocation_ids_of_provider(member)]
+                + [row["allocation_id"] for row in recent_rows]
+            )
+        )
+    else:
+        members = [
+            (handle, person.name)
+            for handle, person in read_models.view("team").members().items()
+            if person.departed_on is None
+        ]
+    rows = balances.allocations_with_status(today=on, statuses=RECORDABLE, ids=ids)
+    engagements, projects = balances.engagements_and_projects()
+    labels = {row["id"]: _label(row, engagements, projects) for row in rows}
+    allocations = [{**allocation_balance(row, on), "label": labels[row["id"]]} for row in rows]
+    recent = [
+        {
+            **activity_item(row),
+            "allocation_label": labels.get(row["allocation_id"], "an allocation now closed"),
+        }
+        for row in recent_rows
+    ]
+    return Worklist(allocations, recent, members)
+
+
+def _label(row: dict[str, Any], engagements: dict, projects: dict) -> str:
+    engagement = engagements.get(row["engagement_id"], {}).get("name", "?")
+    project = projects.get(row["project_id"], {}).get("name", "?")
+    return f"{engagement} · {project} · {row['description']}"
+
+
+def warnings_before_recording(
+    allocation: dict[str, Any], units: int, date_to: date, on: date
+) -> list[str]:
+    """What a person should know before saving: the entry will be late, or it takes
+    the allocation past its units (both are accepted, and shown to the partner)."""
+    found = []
+    if is_late(date_to, on):
+        found.append(
+            f"This activity will be marked late: its last day, {date_to.isoformat()}, "
+            "is more than 14 days ago."
+        )
+    remaining = allocation["units_remaining"]
+    if units > remaining:
+        found.append(
+            f"This takes the allocation past its units: {remaining} remaining, "
+            f"{units} to record (an overrun of {units - remaining})."
+        )
+    return found

@@ -1,0 +1,181 @@
+"""My work, as a member uses it: record on the 1/2/3/5/8 scale and see what is left,
+be warned before a late entry or an overrun, correct and retract; bad input re-renders
+the form and records nothing; the rules are the API's."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.integration.conftest import ApiClient, days_ago
+from tests.integration.pages import FORM_KEY_INPUT, PageClient, signed_in_page
+
+
+@pytest.fixture
+def ana(app: Flask, world, make_token) -> PageClient:
+    return signed_in_page(app, make_token("member", member="ana"))
+
+
+def remaining(api: ApiClient, allocation_id: str) -> int:
+    return api.get(f"/api/allocations/{allocation_id}").json["units_remaining"]
+
+
+def record_form(world: dict[str, Any], page: PageClient, **overrides: Any) -> dict[str, Any]:
+    form_key = FORM_KEY_INPUT.search(page.text("/my")).group(1)
+    form = {
+        "allocation_id": world["allocation"]["id"],
+        "units": "3",
+        "description": "reviewed the contributor guide",
+        "date_from": days_ago(1),
+        "date_to": "",
+        "form_key": form_key,
+    }
+    return {**form, **overrides}
+
+
+def test_my_work_lists_my_allocation_with_its_balance(ana: PageClient, world):
+    html = ana.text("/my")
+    allocation = world["allocation"]
+    assert f'data-allocation-id="{allocation["id"]}"' in html
+    assert re.search(r'data-field="units_remaining">20<', html)
+    assert "Open Data Week · Docs · Q hours" in html
+
+
+def test_recording_3_units_lowers_remaining_by_3(ana: PageClient, world, api: ApiClient):
+    before = remaining(api, world["allocation"]["id"])
+    response = ana.post("/my", record_form(world, ana))
+    assert response.status_code == 303
+    page = ana.text(response.headers["Location"])
+    assert remaining(api, world["allocation"]["id"]) == before - 3
+    assert f"{before - 3} units remaining" in page
+    assert re.search(rf'data-field="units_remaining">{before - 3}<', page)
+    assert "reviewed the contributor guide" in page
+
+
+def test_the_same_form_sent_twice_records_once(ana: PageClient, world, api: ApiClient):
+    form = record_form(world, ana)
+    assert ana.post("/my", form).status_code == 303
+    size = api.log_size()
+    assert ana.post("/my", form).status_code == 303
+    assert api.log_size() == size
+    assert remaining(api, world["allocation"]["id"]) == 17
+
+
+def test_a_20_day_old_entry_is_warned_about_before_it_is_saved(
+    ana: PageClient, world, api: ApiClient
+):
+    form = record_form(world, ana, date_from=days_ago(20))
+    size = api.log_size()
+    response = ana.post("/my", form)
+    assert response.status_code == 200
+    assert "will be marked late" in response.text and "Record anyway" in response.text
+    assert api.log_size() == size, "a warning records nothing"
+    assert ana.post("/my", {**form, "confirm": "yes"}).status_code == 303
+    items = api.get(f"/api/allocations/{world['allocation']['id']}/activities").json["items"]
+    assert [item["late"] for item in items] == [True]
+
+
+def test_an_overrun_is_warned_about_before_it_is_saved(ana: PageClient, world, api):
+    for _ in range(3):
+        assert ana.post("/my", record_form(world, ana, units="5")).status_code == 303
+    response = ana.post("/my", record_form(world, ana, units="8"))
+    assert "past its units" in response.text and "an overrun of 3" in response.text
+    assert remaining(api, world["allocation"]["id"]) == 5
+
+
+@pytest.mark.parametrize(
+    "overrides, field, message",
+    [
+        ({"units": "0"}, "units", "whole number from 1 to 100000"),
+        ({"units": "three"}, "units", "Not a valid integer"),
+        ({"units": ""}, "units", "Missing data"),
+        ({"description": ""}, "description", "Missing data"),
+        ({"date_from": "2026-02-30"}, "date_from", "Not a valid date"),
+        ({"date_to": "2000-01-01"}, "date_to", "must not be before date_from"),
+        ({"allocation_id": "not-a-uuid"}, "allocation_id", "Pick one of your allocations"),
+        ({"description": "x" * 5001}, "description", "Longer than"),
+    ],
+)
+def test_bad_input_re_renders_the_form_and_records_nothing(
+    ana: PageClient, world, api: ApiClient, overrides, field, message
+):
+    size = api.log_size()
+    response = ana.post("/my", record_form(world, ana, **overrides))
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in response.text
+    assert message.lower() in response.text.lower(), response.text[:2000]
+    assert api.log_size() == size
+
+
+def test_a_member_records_only_for_themselves(ana: PageClient, world, api: ApiClient):
+    """The form has no member field for a member; one sent anyway is ignored."""
+    assert ana.post("/my", record_form(world, ana, team_member="ben")).status_code == 303
+    items = api.get(f"/api/allocations/{world['allocation']['id']}/activities").json["items"]
+    assert [item["team_member"] for item in items] == ["ana"]
+
+
+def test_a_post_without_its_csrf_token_records_nothing(ana: PageClient, world, api):
+    size = api.log_size()
+    response = ana.post("/my", record_form(world, ana), with_csrf=False)
+    assert response.status_code == 400
+    assert "nothing was recorded" in response.text
+    assert api.log_size() == size
+
+
+def test_correct_then_retract_my_activity(ana: PageClient, world, api: ApiClient):
+    ana.post("/my", record_form(world, ana))
+    activity = api.get(f"/api/allocations/{world['allocation']['id']}/activities").json["items"][0]
+    path = f"/my/activities/{activity['id']}/correction"
+    form_key = FORM_KEY_INPUT.search(ana.text(path)).group(1)
+    missing_reason = ana.post(path, {"units": "2", "form_key": form_key})
+    assert missing_reason.status_code == 422 and 'id="reason-error"' in missing_reason.text
+    response = ana.post(path, {"units": "2", "reason": "took less time", "form_key": form_key})
+    assert response.status_code == 303
+    assert remaining(api, world["allocation"]["id"]) == 18
+    response = ana.post(
+        f"/my/activities/{activity['id']}/retraction",
+        {"reason": "recorded on the wrong day", "form_key": "r1"},
+    )
+    assert response.status_code == 303
+    assert remaining(api, world["allocation"]["id"]) == 20
+    assert "retracted" in ana.text("/my")
+
+
+def test_another_members_activity_cannot_be_changed_from_my_page(
+    app: Flask, world, api: ApiClient, make_token
+):
+    api.post(f"/api/allocations/{world['allocation']['id']}/activities", _ben_activity())
+    activity = api.get(f"/api/allocations/{world['allocation']['id']}/activities").json["items"][0]
+    ana = signed_in_page(app, make_token("member", member="ana"))
+    assert ana.get(f"/my/activities/{activity['id']}/correction").status_code == 404
+
+
+def test_roles_that_do_not_record_are_refused(app: Flask, world, make_token):
+    for role in ("viewer", "auditor", "bd"):
+        page = signed_in_page(app, make_token(role))
+        assert page.get("/my").status_code == 403, role
+
+
+def test_a_manager_without_a_handle_records_for_a_member(
+    app: Flask, world, make_token, api: ApiClient
+):
+    manager = signed_in_page(app, make_token("manager"))
+    html = manager.text("/my")
+    assert 'name="team_member"' in html
+    response = manager.post("/my", record_form(world, manager, team_member="ben"))
+    assert response.status_code == 303
+    items = api.get(f"/api/allocations/{world['allocation']['id']}/activities").json["items"]
+    assert [(i["team_member"], i["recorded_by"]) for i in items] == [("ben", "Test Manager")]
+
+
+def _ben_activity() -> dict[str, Any]:
+    return {
+        "team_member": "ben",
+        "units": 2,
+        "description": "call",
+        "date_from": days_ago(1),
+        "date_to": days_ago(1),
+    }

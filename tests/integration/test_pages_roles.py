@@ -1,0 +1,66 @@
+"""Every page names the roles that may open it, and they are the API's for the same
+work: a new page without an entry here fails, and so does a role let in or kept out
+by mistake."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from service.domain.tokens import ROLES
+from service.web.pages.site import PAGE_BLUEPRINTS
+from tests.integration.pages import signed_in_page
+
+READERS = {"admin", "bd", "manager", "member", "auditor", "viewer"}
+PAGE_ROLES = {
+    # The roles of the API routes doing the same work (README, "Roles").
+    "my_work.my_work": {"admin", "manager", "member"},  # POST /api/allocations/{id}/activities
+    "my_work.record": {"admin", "manager", "member"},
+    "my_work.correct": {"admin", "manager", "member"},  # POST /api/activities/{id}/corrections
+    "my_work.retract": {"admin", "manager", "member"},  # POST /api/activities/{id}/retraction
+    "review.review": {"admin", "manager"},  # a subset of the team reports' readers
+    "plan.plan": {"admin", "bd"},  # POST /api/projects/{id}/allocations, PATCH allocations
+    "plan.change": {"admin", "bd"},
+    "engagement_pages.engagements": READERS,  # GET /api/engagements
+    "engagement_pages.engagement": READERS,
+    "report_pages.monthly_report_page": READERS,  # GET /api/reports/monthly
+    "report_pages.statement_file": READERS,  # GET /api/statements/{id}
+    "audit_page.audit": {"admin", "auditor"},  # GET /api/audit/events
+    "audit_page.stream": {"admin", "auditor"},
+    "audit_page.as_of": {"admin", "auditor"},
+    "audit_page.verify": {"admin", "auditor"},
+}
+OPEN_TO_ALL = {"session_pages"}  # signing in and out
+
+
+def page_endpoints(app: Flask) -> dict[str, set[str]]:
+    names = {module.blp.name for module in PAGE_BLUEPRINTS} - OPEN_TO_ALL
+    return {
+        rule.endpoint: set(getattr(app.view_functions[rule.endpoint], "required_roles", []))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in names
+    }
+
+
+def test_every_page_requires_the_roles_the_api_would(app: Flask):
+    found = page_endpoints(app)
+    assert set(found) == set(PAGE_ROLES), "pages and this table differ"
+    wrong = {name: roles for name, roles in found.items() if roles != PAGE_ROLES[name]}
+    assert not wrong, f"pages letting in other roles than the API's: {wrong}"
+
+
+SOME_PAGES = {
+    "/my": "my_work.my_work",
+    "/review": "review.review",
+    "/plan": "plan.plan",
+    "/engagements": "engagement_pages.engagements",
+    "/audit": "audit_page.audit",
+}
+
+
+@pytest.mark.parametrize("path", SOME_PAGES)
+def test_each_role_is_let_in_or_refused_as_the_table_says(app: Flask, world, make_token, path):
+    for role in ROLES:
+        token = make_token(role, member="ana" if role == "member" else None)
+        expected = 200 if role in PAGE_ROLES[SOME_PAGES[path]] else 403
+        assert signed_in_page(app, token).get(path).status_code == expected, (role, path)

@@ -1,0 +1,128 @@
+"""Every page (DESIGN §9), opened by the role it is meant for, on a 1280-px screen and
+on a 375-px phone: it answers as it should, axe-core finds no critical or serious
+violation, nothing scrolls sideways, and a screenshot is left in var/screenshots/ for
+a person to look at (`<name>.png`, `<name>-phone.png`).
+
+The pages are filled first (a member with an allocation, an activity and a late one;
+a viewer limited to that engagement), and each role signs in once for the module: the
+tests open the pages with its session cookie."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, expect
+
+from service.application import Clock
+from tests.browser.pages import (
+    Member,
+    check_axe,
+    new_member,
+    no_horizontal_scroll,
+    record_activity,
+    screenshot,
+    sign_in,
+)
+from tests.e2e.harness import Client, Service
+
+
+@dataclass(frozen=True)
+class Scene:
+    member: Member
+    activity_id: str
+    viewer_token: str
+    month: str
+
+
+@pytest.fixture(scope="module")
+def scene(service: Service, admin: Client) -> Scene:
+    member = new_member(service, admin)
+    activity = record_activity(member, 3, "Wrote the quick-start guide")
+    record_activity(member, 2, "Minutes of the kick-off meeting", days=20)
+    viewer = service.token("viewer", "--name", "Vera Viewer", "--engagement", member.engagement_id)
+    return Scene(member, activity["id"], viewer, Clock().today().strftime("%Y-%m"))
+
+
+@pytest.fixture(scope="module")
+def session_of(
+    browser: Browser, service: Service, token_for: Callable[[str], str], scene: Scene
+) -> Iterator[Callable[[str], dict | None]]:
+    """`session_of(role)`: the cookies of a session signed in through the form as that
+    role (None for "nobody"), made once per role."""
+    tokens = {"member": scene.member.token, "viewer": scene.viewer_token}
+    states: dict[str, dict] = {}
+
+    def state(role: str) -> dict | None:
+        if role == "nobody":
+            return None
+        if role not in states:
+            context = browser.new_context(base_url=service.url)
+            page = context.new_page()
+            landed = sign_in(page, tokens.get(role) or token_for(role))
+            assert landed is not None and landed.ok, f"{role} could not sign in"
+            states[role] = context.storage_state()
+            context.close()
+        return states[role]
+
+    yield state
+
+
+def as_of_now(scene: Scene) -> str:
+    moment = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds")
+    return f"/audit/as-of?allocation_id={scene.member.allocation_id}&as_of={moment}"
+
+
+# (screenshot name, role it is meant for, its address, the status it answers)
+PAGES: list[tuple[str, str, Callable[[Scene], str], int]] = [
+    ("sign-in", "nobody", lambda s: "/sign-in", 200),
+    ("my-work", "member", lambda s: "/my", 200),
+    ("correction", "member", lambda s: f"/my/activities/{s.activity_id}/correction", 200),
+    ("review", "manager", lambda s: "/review", 200),
+    ("plan", "bd", lambda s: "/plan", 200),
+    ("engagements", "bd", lambda s: "/engagements", 200),
+    ("engagement", "viewer", lambda s: f"/engagements/{s.member.engagement_id}", 200),
+    (
+        "report",
+        "viewer",
+        lambda s: f"/engagements/{s.member.engagement_id}/reports/{s.month}",
+        200,
+    ),
+    ("audit", "auditor", lambda s: "/audit", 200),
+    ("audit-stream", "auditor", lambda s: f"/audit/streams/{s.member.allocation_id}", 200),
+    ("audit-as-of-form", "auditor", lambda s: "/audit/as-of", 200),
+    ("audit-as-of", "auditor", as_of_now, 200),
+    ("not-found", "bd", lambda s: f"/engagements/{uuid.uuid4()}", 404),
+    ("forbidden", "member", lambda s: "/audit", 403),
+]
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+@pytest.mark.parametrize(("name", "role", "path", "status"), PAGES, ids=[p[0] for p in PAGES])
+def test_every_page_is_accessible_and_fits_the_screen(
+    name: str,
+    role: str,
+    path: Callable[[Scene], str],
+    status: int,
+    phone: bool,
+    scene: Scene,
+    session_of: Callable[[str], dict | None],
+    new_context: Callable[..., BrowserContext],
+):
+    state = session_of(role)
+    page = new_context(phone=phone, **({"storage_state": state} if state else {})).new_page()
+    address = path(scene)
+    response = page.goto(address)
+    assert response is not None and response.status == status, address
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    if role != "nobody":
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    if name == "audit-as-of":
+        result = page.get_by_role("region", name="Balance at")
+        expect(result.locator('[data-field="units_used"]')).to_have_text("5")
+    check_axe(page)
+    no_horizontal_scroll(page)
+    screenshot(page, f"{name}-phone" if phone else name)

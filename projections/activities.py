@@ -82,6 +82,20 @@ class ActivityLedgerView(View):
                 limit=limit,
             )
 
+    def allocation_ids_of_member(self, member: str) -> list[str]:
+        """The allocations the member has recorded work on (retracted entries too: the
+        member once recorded there), each once, in the order first recorded: with the
+        allocations they provide, what the member records on."""
+        with self.reading() as tx:
+            return [
+                row["allocation_id"]
+                for row in tx.rows(
+                    "SELECT allocation_id, MIN(position) AS first FROM {activities} "
+                    "WHERE team_member = :m GROUP BY allocation_id ORDER BY first",
+                    m=member,
+                )
+            ]
+
     def live_in_month(self, month: Month, as_of: int | None = None) -> list[dict[str, Any]]:
         """The activities that count in the month, in date order; with `as_of`, as
         they stood at that log position."""
@@ -103,6 +117,25 @@ class ActivityLedgerView(View):
                     f"FROM ({VERSIONS.rows_as_of(LIVE_IN_MONTH)}) AS v GROUP BY team_member",
                     month=str(month),
                     as_of=as_of,
+                )
+            }
+
+    def units_by_allocation_and_member(
+        self, month: Month, as_of: int | None = None
+    ) -> dict[tuple[str, str], int]:
+        """(allocation id, team member) -> units of the live activities counting in the
+        month; with `as_of`, as they stood at that log position. Who recorded on what: the
+        late report's silent providers."""
+        source, params = "{activities}", {"month": str(month)}
+        if as_of is not None:
+            source, params["as_of"] = f"({VERSIONS.rows_as_of(LIVE_IN_MONTH)}) AS v", as_of
+        with self.reading() as tx:
+            return {
+                (row["allocation_id"], row["team_member"]): row["units"]
+                for row in tx.rows(
+                    "SELECT allocation_id, team_member, SUM(units) AS units "
+                    f"FROM {source} WHERE {LIVE_IN_MONTH} GROUP BY allocation_id, team_member",
+                    **params,
                 )
             }
 

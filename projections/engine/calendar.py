@@ -5,10 +5,14 @@ is stated once and tested on its own.
 - A member's capacity in a month is, for each working day (Monday to Friday), 8 units
   times the FTE in force that day: a change of FTE, a start or a departure in the
   middle of a month counts from its day, and never rewrites earlier months.
-- An allocation commits to a month the share of its units that the month's days are
-  of the allocation's period (8 units over a 92-day quarter commit 2.61 to a 31-day
-  month): BD compares this with the team's capacity to see whether a new commitment
-  fits.
+- An allocation commits to a month the share of its units that the month's working
+  days are of the working days of its period (8 units over a quarter of 65 working days
+  commit 8 × 22 / 65 = 2.71 to a month holding 22 of them); a cancelled allocation only
+  the working days before the day it was cancelled (that day and the rest are
+  released): BD compares this with the team's capacity, counted on the same working
+  days, to see whether a new commitment fits.
+- A report is judged on its day: the month's last day, or today when that is earlier
+  (the month under way, or one not begun): a report never looks at a day to come.
 """
 
 from __future__ import annotations
@@ -119,19 +123,43 @@ def active_in(start: date, end: date, cancelled_on: date | None, month: Month) -
     return overlaps(start, end, month) and (cancelled_on is None or cancelled_on > month.first_day)
 
 
-def committed_units(start: date, end: date, units: int, month: Month) -> Decimal:
-    """The share of an allocation's units falling in `month`, by calendar days."""
-    first, last = max(start, month.first_day), min(end, month.last_day)
+def working_day_count(first: date, last: date) -> int:
+    """The working days (Monday to Friday) from `first` to `last`, both included."""
+    if last < first:
+        return 0
+    weeks, rest = divmod((last - first).days + 1, 7)
+    start = first.weekday()
+    return weeks * 5 + sum(1 for offset in range(rest) if (start + offset) % 7 < 5)
+
+
+def committed_units(
+    start: date, end: date, units: int, month: Month, cancelled_on: date | None = None
+) -> Decimal:
+    """The share of an allocation's units committed to `month`: its units spread evenly
+    over the working days of its period, the month taking those falling in it. A
+    cancelled allocation commits only its working days before the day of cancellation:
+    from that day on, no work is accepted on it, so its hours are free again (this is
+    `active_in`'s rule too: cancelled on a month's first day, it is not active in it).
+    A period with no working day at all (a weekend) spreads its units over its calendar
+    days instead, so that every allocation commits its units somewhere."""
+    counted_to = end if cancelled_on is None else min(end, cancelled_on - timedelta(days=1))
+    first, last = max(start, month.first_day), min(counted_to, month.last_day)
     if last < first:
         return Decimal(0)
-    period_days = (end - start).days + 1
-    return Decimal(units) * ((last - first).days + 1) / period_days
+    period = working_day_count(start, end)
+    if period == 0:
+        return Decimal(units) * ((last - first).days + 1) / ((end - start).days + 1)
+    return Decimal(units) * working_day_count(first, last) / period
 
 
 def report_day(month: Month, today: date) -> date:
-    """The day a monthly report's balances are taken on: the month's last day once it
-    is over, today while it runs, its first day before it begins."""
-    return min(max(today, month.first_day), month.last_day)
+    """The day a report judges a month on (balances, status, pace): the month's last day
+    once it is over, today while it runs and also before it begins. A report never
+    looks at a day to come: December's report read in November shows where December's
+    allocations stand today (those not begun `upcoming`, their pace 0 used against 0
+    elapsed), not as if 1 December had come. Its activities and units used in the
+    month are still December's (none yet)."""
+    return min(today, month.last_day)
 
 
 def days_late(date_to: date, recorded_on: date) -> int:

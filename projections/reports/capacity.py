@@ -1,6 +1,9 @@
 """The capacity report: units each member used on enablement in the month against
 their capacity (8 units per working day times the FTE in force that day), and the
-units committed by the allocations active that month against the team's capacity.
+units committed to the month against the team's capacity: each allocation's units
+spread over the working days of its period, a cancelled one's only over those before
+its cancellation (`committed_units`; per provider and over a range of months, the
+planning report, planning.py).
 
 A member appears when they had capacity in the month or recorded units in it.
 `fte` is the month's average (equal to the FTE when it did not change mid-month).
@@ -16,7 +19,6 @@ from typing import Any
 
 from projections.engine.calendar import (
     Month,
-    active_in,
     average_fte,
     capacity_units,
     committed_units,
@@ -57,11 +59,14 @@ def capacity_report(
         capacity_units(m.capacity_history, m.departed_on, month) for m in members.values()
     )
     committed = total(
-        committed_units(to_day(a["start_date"]), to_day(a["end_date"]), a["units"], month)
-        for a in projections.view("balances").allocations_overlapping(month, as_of=as_of)
-        if active_in(
-            to_day(a["start_date"]), to_day(a["end_date"]), to_day(a["cancelled_on"]), month
+        committed_units(
+            to_day(a["start_date"]),
+            to_day(a["end_date"]),
+            a["units"],
+            month,
+            to_day(a["cancelled_on"]),
         )
+        for a in projections.view("balances").allocations_overlapping(month, as_of=as_of)
     )
     units_used = sum(row["units_used"] for row in rows)
     return {

@@ -4,9 +4,15 @@
   their last day, by line manager and member. Bucketing by the month of recording
   makes a past month's list final: what was recorded late in May is known on 1 June.
   `days_late` counts the days past the 14-day window.
-- `silent_members`: the provider of each allocation active in the month on which
-  nothing counts in that month (no live activity whose last day falls in it). Only
-  for months that have begun.
+- `silent_members`: the provider of each allocation active in the month who recorded
+  nothing on it that counts in that month (no live activity of theirs whose last day
+  falls in it), whether or not colleagues recorded on it: a provider who leaves the
+  work to others is what a line manager wants to see. Only for months that have begun.
+
+`line_manager` and `member` narrow both lists to exact handles (both given: both must
+hold): a late entry by its team member and their line manager, a silent provider by
+their handle and line manager. A handle nobody has gives empty lists, as a filter that
+matches nothing does.
 
 With `as_of` (a log position), everything is read as it stood when the log ended
 there, and `today` is the today of that moment (reports/as_of.py).
@@ -23,13 +29,24 @@ from projections.engine.encoding import to_day, to_moment
 
 
 def late_report(
-    projections: Projections, month: Month, today: date, as_of: int | None = None
+    projections: Projections,
+    month: Month,
+    today: date,
+    as_of: int | None = None,
+    *,
+    line_manager: str | None = None,
+    member: str | None = None,
 ) -> dict[str, Any]:
     members = projections.view("team").members(as_of)
 
     def manager_of(handle: str) -> str | None:
-        member = members.get(handle)
-        return member.line_manager if member else None
+        found = members.get(handle)
+        return found.line_manager if found else None
+
+    def kept(handle: str, manager: str | None) -> bool:
+        return (member is None or handle == member) and (
+            line_manager is None or manager == line_manager
+        )
 
     late = [
         {
@@ -42,6 +59,7 @@ def late_report(
             "days_late": row["days_late"],
         }
         for row in projections.view("activities").recorded_late_in(month, as_of)
+        if kept(row["team_member"], manager_of(row["team_member"]))
     ]
     late.sort(
         key=lambda e: (e["line_manager"] or "", e["team_member"], e["date_to"], e["recorded_at"])
@@ -49,15 +67,16 @@ def late_report(
 
     silent = []
     if month.first_day <= today:
-        usage = projections.view("usage").by_allocation_until(month, as_of)
+        recorded = projections.view("activities").units_by_allocation_and_member(month, as_of)
         balances = projections.view("balances")
         for allocation in balances.allocations_overlapping(month, as_of=as_of):
             provider = allocation["provider"]
             start, end = to_day(allocation["start_date"]), to_day(allocation["end_date"])
             if (
                 provider
+                and kept(provider, manager_of(provider))
                 and active_in(start, end, to_day(allocation["cancelled_on"]), month)
-                and usage.get(allocation["id"], {}).get("month", 0) == 0
+                and recorded.get((allocation["id"], provider), 0) <= 0
             ):
                 silent.append(
                     {

@@ -1,7 +1,8 @@
-"""Reports as CSV: one row per allocation (monthly), per member (capacity), or per
-entry (late activities, with `kind` telling a late activity from a silent member),
-the columns named as the JSON fields. Totals stay in the JSON form, so every CSV row
-is of one kind and sums cleanly in a spreadsheet.
+"""Reports as CSV: one row per allocation (monthly), per member (capacity), per member
+and month (planning, with `kind` telling a member from the allocations without a
+provider), or per entry (late activities, with `kind` telling a late activity from a
+silent member), the columns named as the JSON fields. Totals stay in the JSON form, so
+every CSV row is of one kind and sums cleanly in a spreadsheet.
 
 Partners open these files in spreadsheets, and names and descriptions come from
 clients and HubSpot. So no text cell may start a formula (OWASP "CSV Injection"): a
@@ -40,6 +41,15 @@ MONTHLY_COLUMNS = (
     "overrun",
 )
 CAPACITY_COLUMNS = ("month", "handle", "fte", "capacity_units", "units_used", "fraction")
+PLANNING_COLUMNS = (
+    "month",
+    "kind",
+    "handle",
+    "capacity_units",
+    "committed_units",
+    "used_units",
+    "free_units",
+)
 LATE_COLUMNS = (
     "month",
     "kind",
@@ -71,6 +81,21 @@ def monthly_rows(report: dict[str, Any]) -> Iterable[dict[str, Any]]:
 def capacity_rows(report: dict[str, Any]) -> Iterable[dict[str, Any]]:
     for member in report["members"]:
         yield {"month": report["month"], **member}
+
+
+def planning_rows(report: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    """A row per member and month (`kind` = `member`), and per month one for the units
+    committed by allocations without a provider (`kind` = `no_provider`, its other
+    figures empty), so that `committed_units` sums to the team's in a spreadsheet."""
+    for month in report["months"]:
+        for member in month["members"]:
+            yield {"month": month["month"], "kind": "member", **member}
+        if month["no_provider"]["committed_units"]:
+            yield {
+                "month": month["month"],
+                "kind": "no_provider",
+                "committed_units": month["no_provider"]["committed_units"],
+            }
 
 
 def late_rows(report: dict[str, Any]) -> Iterable[dict[str, Any]]:

@@ -254,8 +254,10 @@ class Allocation(Aggregate):
         request_id: str | None = None,
         after_close: bool = False,
     ) -> None:
+        """Correct work already recorded. Allowed on a cancelled allocation too, as is a
+        retraction: it fixes the record of work done before the cancellation, which
+        refuses only new recordings. The dates stay within the period, not in the future."""
         activity = self.live_activity(activity_id)
-        self._require_not_cancelled("correct an activity on")
         require_reason(reason)
         unknown = set(changes) - set(CORRECTABLE_FIELDS)
         if unknown:

@@ -79,7 +79,12 @@ class ActivitySchema(ma.Schema):
 
 
 class ActivityWrittenSchema(ActivitySchema, WrittenSchema):
-    pass
+    units_remaining = ma.fields.Integer(
+        metadata={
+            "description": "the allocation's units remaining after this write (granted − used, "
+            "negative when overrun); a replayed request answers it as it stands now"
+        }
+    )
 
 
 class ActivityListSchema(ma.Schema):

@@ -174,7 +174,8 @@ def amend_allocation(body, allocation_id: UUID):
 @blp.arguments(ReasonSchema)
 @blp.response(201, AllocationWrittenSchema)
 def cancel_allocation(body, allocation_id: UUID):
-    """Cancel: no more activities are accepted. Honours `Idempotency-Key`."""
+    """Cancel: no new activities are accepted; corrections and retractions of those
+    recorded go on. Honours `Idempotency-Key`."""
     result = ledger().cancel_allocation(
         allocation_id, reason=body["reason"], actor=principal().actor, request_id=request_id()
     )

@@ -16,6 +16,7 @@ from service.web import (
     audit,
     engagements,
     health,
+    me,
     periods,
     reports,
     statements,
@@ -39,6 +40,7 @@ BLUEPRINTS = (
     reports,
     periods,
     statements,
+    me,
 )
 
 

@@ -15,8 +15,10 @@ from uuid import UUID
 import marshmallow as ma
 
 from projections.checkpoints import CheckpointStore
+from service.application.history import LogQuery
 from service.domain import NotFound, RuleViolation
 from service.web.audit_schemas import (
+    AuditLogQuerySchema,
     CheckpointListQuerySchema,
     CheckpointPageSchema,
     CheckpointQuerySchema,
@@ -32,7 +34,6 @@ from service.web.boundary import Blueprint
 from service.web.openapi import problem_response
 from service.web.reads import fresh
 from service.web.runtime import ledger, runtime
-from service.web.schemas import POSITION
 
 blp = Blueprint("audit", __name__, url_prefix="/api/audit", description="Audit trail")
 
@@ -85,15 +86,6 @@ def stream(stream_id: UUID):
     return {"stream_id": stream_id, "events": [audit_entry(e) for e in ledger().stream(stream_id)]}
 
 
-class AuditLogQuerySchema(ma.Schema):
-    after = ma.fields.Integer(
-        load_default=0,
-        validate=POSITION,
-        metadata={"description": "the position to read after (0: from the start)"},
-    )
-    limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
-
-
 class AuditLogEntrySchema(AuditEventSchema):
     position = ma.fields.Integer(metadata={"description": "the event's position in the log"})
     leaf_hash = ma.fields.String(
@@ -105,9 +97,17 @@ class AuditLogEntrySchema(AuditEventSchema):
 class AuditLogPageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(AuditLogEntrySchema))
     next_after = ma.fields.Integer(
-        metadata={"description": "pass as `after` for the next page (the last position read)"}
+        metadata={
+            "description": "pass as `after` for the next page (the last position examined: "
+            "with filters, it may lie beyond the last item)"
+        }
     )
-    at_end = ma.fields.Boolean(metadata={"description": "no event after this page yet"})
+    at_end = ma.fields.Boolean(
+        metadata={
+            "description": "no event after this page yet; with filters a page may hold fewer "
+            "than `limit` items, or none, and not be the end"
+        }
+    )
 
 
 @blp.route("/events", methods=["GET"])
@@ -115,18 +115,26 @@ class AuditLogPageSchema(ma.Schema):
 @blp.arguments(AuditLogQuerySchema, location="query")
 @blp.response(200, AuditLogPageSchema)
 def events(query):
-    """The whole event log in order, a page at a time, each event with its position."""
-    events, head = ledger().log_page(after=query["after"], limit=query["limit"])
-    items = [{"position": position, **audit_entry(event)} for position, event in events]
+    """The event log in order, a page at a time, each event with its position.
+    Bookkeeping (locators, tokens) is left out unless `include_internal=true`; `stream`,
+    `event_type`, `actor` and `since` narrow it. A page examines at most 10,000 positions:
+    continue from `next_after` until `at_end`."""
+    wanted = LogQuery(
+        stream=query.get("stream"),
+        event_type=query.get("event_type"),
+        actor=query.get("actor"),
+        since=query.get("since"),
+        include_internal=query["include_internal"],
+    )
+    page = ledger().log_search(wanted, after=query["after"], limit=query["limit"])
+    items = [{"position": position, **audit_entry(event)} for position, event in page.events]
     if items:
         first, last = items[0]["position"], items[-1]["position"]
         hashes = fresh(("merkle",), last).view("merkle").leaf_hashes(first, last)
         for item in items:
             found = hashes.get(item["position"])  # none only if the tree store was altered
             item["leaf_hash"] = None if found is None else found.hex()
-    next_after = items[-1]["position"] if items else query["after"]
-    at_end = len(items) < query["limit"] or next_after >= head
-    return {"items": items, "next_after": next_after, "at_end": at_end}
+    return {"items": items, "next_after": page.next_after, "at_end": page.at_end}
 
 
 def make_checkpoint(min_position: int | None = None) -> dict[str, Any]:

@@ -1,16 +1,59 @@
-"""Schemas of the routes that prove the log (DESIGN §8): checkpoints, the public key,
-inclusion and consistency proofs. Hashes are lower-case hex; the signature is base64."""
+"""Schemas of the audit routes: the log's query (its filters), and the routes that prove
+the log (DESIGN §8): checkpoints, the public key, inclusion and consistency proofs.
+Hashes are lower-case hex; the signature is base64."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import marshmallow as ma
 
+from service.application.history import EVENT_TYPES
 from service.infra.input_policy import INT64_MAX
 from service.web.reads import FreshReadSchema
-from service.web.schemas import PageQuerySchema
+from service.web.schemas import NAME, POSITION, PageQuerySchema, supported_moment
 
 TREE_SIZE = ma.validate.Range(min=1, max=INT64_MAX)
 HEX = {"pattern": "^[0-9a-f]{64}$"}
+
+
+class AuditLogQuerySchema(ma.Schema):
+    after = ma.fields.Integer(
+        load_default=0,
+        validate=POSITION,
+        metadata={"description": "the position to read after (0: from the start)"},
+    )
+    limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
+    stream = ma.fields.UUID(
+        metadata={"description": "only this aggregate's events (its id, a UUID)"},
+    )
+    event_type = ma.fields.String(
+        validate=ma.validate.OneOf(
+            sorted(EVENT_TYPES), error="unknown event type: give one of {choices}"
+        ),
+        metadata={
+            "description": "only events of this type (the class name, e.g. `ActivityRecorded`); "
+            "a bookkeeping type named here is shown without `include_internal`"
+        },
+    )
+    actor = ma.fields.String(
+        validate=NAME, metadata={"description": "only events caused by this actor (exact)"}
+    )
+    since = ma.fields.AwareDateTime(
+        default_timezone=UTC,
+        validate=supported_moment,
+        metadata={
+            "description": "only events stamped at or after this moment (ISO 8601; UTC when "
+            "no offset is given)"
+        },
+    )
+    include_internal = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "also bookkeeping events: locators (`Located`) and tokens "
+            "(`TokenIssued`, `TokenRevoked`, sign-in links); hidden by default"
+        },
+    )
 
 
 class CheckpointSchema(ma.Schema):

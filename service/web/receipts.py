@@ -38,6 +38,8 @@ def allocation_receipt(allocation: Allocation, on: date) -> dict[str, Any]:
 
 
 def activity_receipt(allocation: Allocation, activity_id: UUID | str) -> dict[str, Any]:
+    """The activity as the write left it, with its allocation's `units_remaining` then
+    (a member sees at once what is left, without a second read)."""
     activity = allocation.activities[str(activity_id)]
     recorded_at: datetime = activity["recorded_at"]
     return {
@@ -53,6 +55,7 @@ def activity_receipt(allocation: Allocation, activity_id: UUID | str) -> dict[st
         "late": is_late(activity["date_to"], recorded_at.date()),
         "retracted": activity["retracted"],
         "corrections": activity["corrections"],
+        "units_remaining": allocation.units_remaining,
     }
 
 

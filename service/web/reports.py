@@ -1,5 +1,6 @@
 """Reports, from the read models: monthly (per engagement, project and allocation),
-capacity (per member and in all) and late activities. JSON, or CSV with
+capacity (per member and in all), planning (per member and month over a range) and
+late activities. JSON, or CSV with
 `Accept: text/csv` (one row per allocation, member or entry; see
 projections/reports/tables.py).
 
@@ -27,22 +28,26 @@ from projections import Projections
 from projections.engine.calendar import MONTH_PATTERN, Month
 from projections.reports import capacity_report, late_report, monthly_report
 from projections.reports.as_of import as_of_target, day_at
+from projections.reports.planning import MAX_MONTHS, months_from, planning_report
 from projections.reports.tables import (
     CAPACITY_COLUMNS,
     LATE_COLUMNS,
     MONTHLY_COLUMNS,
+    PLANNING_COLUMNS,
     capacity_rows,
     late_rows,
     monthly_rows,
+    planning_rows,
     to_csv,
 )
 from service.infra.input_policy import date_problem
 from service.web.allocations import visible_engagement_id
 from service.web.auth import principal, requires
 from service.web.boundary import Blueprint
+from service.web.planning_schemas import PlanningReportSchema
 from service.web.reads import FreshReadSchema, fresh
 from service.web.runtime import runtime, today
-from service.web.schemas import POSITION, supported_date
+from service.web.schemas import NAME, POSITION, supported_date
 
 blp = Blueprint(
     "reports",
@@ -98,6 +103,59 @@ class MonthQuerySchema(FreshReadSchema):
 
 class MonthlyQuerySchema(MonthQuerySchema):
     engagement_id = ma.fields.UUID()
+
+
+def _month_field(data_key: str, description: str) -> ma.fields.String:
+    return ma.fields.String(
+        required=True,
+        data_key=data_key,
+        validate=[
+            ma.validate.Regexp(MONTH_PATTERN, error="give the month as YYYY-MM"),
+            supported_month,
+        ],
+        metadata={"example": "2026-01", "description": description},
+    )
+
+
+class PlanningQuerySchema(FreshReadSchema):
+    first = _month_field("from", "the first month of the range, YYYY-MM")
+    last = _month_field("to", f"the last month, YYYY-MM: at most {MAX_MONTHS} months in all")
+    as_of_position = ma.fields.Integer(
+        validate=POSITION,
+        metadata={
+            "description": "answer as the report stood when the log ended at this position "
+            "(e.g. the `position` a write returned), its today being the UTC date of the "
+            "event there; waits for the read models to reach it"
+        },
+    )
+
+    @ma.validates_schema
+    def _a_range(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "first" not in data or "last" not in data:
+            return
+        first, last = Month.parse(data["first"]), Month.parse(data["last"])
+        if last < first:
+            raise ma.ValidationError(f"must not be before `from` ({first})", "to")
+        count = len(months_from(first, last))
+        if count > MAX_MONTHS:
+            raise ma.ValidationError(
+                f"at most {MAX_MONTHS} months at a time: {first} to {last} is {count} months",
+                "to",
+            )
+
+
+class LateQuerySchema(MonthQuerySchema):
+    line_manager = ma.fields.String(
+        validate=NAME,
+        metadata={
+            "description": "only this line manager's members (exact handle; one nobody has: "
+            "empty lists)"
+        },
+    )
+    member = ma.fields.String(
+        validate=NAME,
+        metadata={"description": "only this member (exact handle; one nobody has: empty lists)"},
+    )
 
 
 # Responses
@@ -245,17 +303,45 @@ def capacity(query):
     return _negotiated(report, "capacity", CAPACITY_COLUMNS, capacity_rows)
 
 
+@blp.route("/planning", methods=["GET"])
+@requires(*TEAM_REPORT_ROLES)
+@blp.arguments(PlanningQuerySchema, location="query")
+@blp.response(200, PlanningReportSchema)
+@blp.alt_response(200, **CSV_RESPONSE)
+def planning(query):
+    """Per month of a range (at most 24) and member: capacity, units committed by the
+    allocations they provide, units used and free units; the team's totals, with the
+    units committed by allocations without a provider shown apart."""
+    _refuse_limited_viewer()
+    as_of_views = ("activities",) if "as_of_position" in query else ()
+    read_models, _, as_of = _read_models(("team", "usage", "balances", *as_of_views), query)
+    first, last = Month.parse(query["first"]), Month.parse(query["last"])
+    report = planning_report(read_models, first, last, as_of)
+    served = {"first": report["from"], "last": report["to"], "months": report["months"]}
+    return _negotiated(
+        served, "planning", PLANNING_COLUMNS, planning_rows, f"{report['from']}-{report['to']}"
+    )
+
+
 @blp.route("/late-activities", methods=["GET"])
 @requires(*TEAM_REPORT_ROLES)
-@blp.arguments(MonthQuerySchema, location="query")
+@blp.arguments(LateQuerySchema, location="query")
 @blp.response(200, LateReportSchema)
 @blp.alt_response(200, **CSV_RESPONSE)
 def late_activities(query):
     """Activities recorded late during the month, by line manager and member; and the
-    providers of allocations active in the month on which nothing was recorded."""
+    providers of allocations active in the month who recorded nothing on them that
+    month. `line_manager` and `member` narrow both lists (exact handles)."""
     _refuse_limited_viewer()
-    read_models, day, as_of = _read_models(("team", "activities", "usage", "balances"), query)
-    report = late_report(read_models, Month.parse(query["month"]), day, as_of)
+    read_models, day, as_of = _read_models(("team", "activities", "balances"), query)
+    report = late_report(
+        read_models,
+        Month.parse(query["month"]),
+        day,
+        as_of,
+        line_manager=query.get("line_manager"),
+        member=query.get("member"),
+    )
     return _negotiated(report, "late-activities", LATE_COLUMNS, late_rows)
 
 
@@ -284,11 +370,13 @@ def _negotiated(
     name: str,
     columns: tuple[str, ...],
     rows: Callable[[dict[str, Any]], Iterable[dict[str, Any]]],
+    period: str | None = None,
 ) -> Any:
     if request.accept_mimetypes.best_match(["application/json", CSV]) != CSV:
         return report
+    period = period or report["month"]
     return Response(
         to_csv(columns, rows(report)),
         mimetype=CSV,
-        headers={"Content-Disposition": f'attachment; filename="{name}-{report["month"]}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}-{period}.csv"'},
     )

@@ -39,12 +39,15 @@ ROUTES = [
     ("GET", "/api/allocations"),
     ("GET", "/api/reports/monthly"),
     ("GET", "/api/reports/capacity"),
+    ("GET", "/api/reports/planning"),
     ("GET", "/api/reports/late-activities"),
     ("POST", f"/api/engagements/{ANY}/statements"),
     ("GET", f"/api/engagements/{ANY}/statements"),
     ("GET", f"/api/statements/{ANY}"),
     ("POST", f"/api/periods/{MONTH}/closure"),
     ("GET", "/api/periods"),
+    ("GET", "/api/me"),
+    ("GET", "/api/me/allocations"),
 ]
 
 
@@ -91,7 +94,10 @@ WRONG_ROLE = [
     ("member", "GET", "/api/audit/proof/inclusion"),
     ("bd", "GET", "/api/audit/proof/consistency"),
     ("member", "GET", "/api/reports/capacity"),
+    ("member", "GET", "/api/reports/planning"),
     ("member", "GET", "/api/reports/late-activities"),
+    ("viewer", "GET", "/api/me/allocations"),
+    ("bd", "GET", "/api/me/allocations"),
     ("manager", "POST", f"/api/periods/{MONTH}/closure"),
     ("bd", "POST", f"/api/periods/{MONTH}/closure"),
 ]

@@ -234,9 +234,12 @@ def test_plan_committed_figures_per_member_are_those_computed_by_hand(
     def hand(value: Decimal) -> str:
         return str(float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)))
 
-    ben_1 = Decimal(30) * days_1 / (days_1 + days_2)
-    ben_2 = Decimal(30) * days_2 / (days_1 + days_2)
     weekdays_1 = sum(1 for d in range(days_1) if (first.first_day + timedelta(d)).weekday() < 5)
+    weekdays_2 = sum(1 for d in range(days_2) if (second.first_day + timedelta(d)).weekday() < 5)
+    # Spread over the allocation's working days, as capacity is counted (issue 12 changed
+    # the rule from its calendar days: 30 × days_1 / (days_1 + days_2)).
+    ben_1 = Decimal(30) * weekdays_1 / (weekdays_1 + weekdays_2)
+    ben_2 = Decimal(30) * weekdays_2 / (weekdays_1 + weekdays_2)
 
     html = bd.text("/plan", **{"from": str(first), "to": str(second)})
     table_1, table_2 = month_table(html, str(first)), month_table(html, str(second))

@@ -238,7 +238,7 @@ def test_the_audit_log_pages_through_every_event_in_order(api, world, make_token
     total = api.log_size()
     seen, after = [], 0
     while True:
-        page = api.get("/api/audit/events", after=after, limit=7).json
+        page = api.get("/api/audit/events", after=after, limit=7, include_internal="true").json
         seen += page["items"]
         after = page["next_after"]
         if page["at_end"]:

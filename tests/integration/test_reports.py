@@ -4,7 +4,8 @@ a cancelled allocation, a mid-month FTE change and a departure. The clock is fro
 at each step, so event timestamps (which decide lateness) are those of the story.
 
 Calendar used below: February 2024 has 21 working days (1 Feb is a Thursday; 29
-days); March 2024 has 21 (1 Mar is a Friday); Q1 2024 has 91 days."""
+days); March 2024 has 21 (1 Mar is a Friday); Q1 2024 has 91 days, 65 of them working
+days; 15 January to 30 April 77; February and March 42."""
 
 from __future__ import annotations
 
@@ -318,13 +319,15 @@ def test_capacity_report_for_february(api, story):
         },
         {"handle": "cat", "fte": 1.0, "capacity_units": 168.0, "units_used": 2, "fraction": 0.0119},
     ]
-    # Committed: A1 30 x 29/91 + A2 10 + A3 40 x 29/107 + A4 8 x 29/60 = 34.268.
+    # Committed, each allocation's units over its working days (issue 12 changed the rule
+    # from calendar days, which gave 34.27): A1 30 x 21/65 + A2 10 + A3 40 x 21/77
+    # + A4 8 x 21/42 = 9.692 + 10 + 10.909 + 4 = 34.601.
     assert report["totals"] == {
         "capacity_units": 430.4,
         "units_used": 25,
         "fraction": 0.0581,
-        "units_committed": 34.27,
-        "committed_fraction": 0.0796,
+        "units_committed": 34.6,
+        "committed_fraction": 0.0804,
     }
 
 
@@ -340,13 +343,16 @@ def test_capacity_report_for_march_respects_a_departure(api, story):
         "fraction": 0.0795,
     }
     assert (by_handle["ana"]["capacity_units"], by_handle["ana"]["units_used"]) == (168.0, 0)
-    # A1 30 x 31/91 + A3 40 x 31/107 (cancelled during March) + A4 8 x 31/60.
+    # A1 30 x 21/65 + A3 40 x 6/77 + A4 8 x 21/42 = 9.692 + 3.117 + 4 = 16.809. A3 was
+    # cancelled on Sunday 10 March: only its 6 working days before that (1-8 March) count.
+    # (Issue 12 changed the rule: by calendar days and with a cancelled allocation's whole
+    # month, 30 x 31/91 + 40 x 31/107 + 8 x 31/60 = 25.94.)
     assert report["totals"] == {
         "capacity_units": 390.4,
         "units_used": 7,
         "fraction": 0.0179,
-        "units_committed": 25.94,
-        "committed_fraction": 0.0664,
+        "units_committed": 16.81,
+        "committed_fraction": 0.0431,
     }
 
 

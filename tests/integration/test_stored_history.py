@@ -7,16 +7,19 @@ migration between stores would."""
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import sqlite3
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
 
 import pytest
 from eventsourcing.persistence import StoredEvent
 
+from projections.engine.calendar import Month, committed_units
 from service.application import FixedClock
 from service.bootstrap import create_app
 from service.infra.config import Settings
@@ -114,11 +117,115 @@ def test_engagements_and_team_are_as_the_earlier_code_answered(admin):
     assert as_answered_then(served, EXPECTED["team"]) == EXPECTED["team"]
 
 
+# Figures a later rule changed on purpose (README "Report rules", issue 12). Each is left
+# out of the comparison with the earlier answer and checked against its new rule instead:
+# - capacity `units_committed` and `committed_fraction`: an allocation's units are spread
+#   over its working days (they were over its calendar days), and a cancelled one counts
+#   only up to its cancellation (it counted for the whole month it was cancelled in);
+# - the monthly report of a month not yet begun (2026-12, read on 2026-11-30) is judged
+#   today, no longer on the month's first day: its `percent_elapsed` is each allocation's
+#   own today, as `GET /api/allocations` answered then (status and pace did not change).
+RULE_CHANGES = {
+    "capacity": {"totals": ("units_committed", "committed_fraction")},
+    "monthly/2026-12": {"allocations": ("percent_elapsed",)},
+    "late-activities": {"lists": ("silent_members",)},
+}
+
+
+def without_changed_figures(key: str, answer: dict) -> dict:
+    answer = copy.deepcopy(answer)
+    if key.startswith("late-activities/"):
+        for name in RULE_CHANGES["late-activities"]["lists"]:
+            answer.pop(name, None)
+    if key.startswith("capacity/"):
+        for name in RULE_CHANGES["capacity"]["totals"]:
+            answer["totals"].pop(name, None)
+    if key in RULE_CHANGES:
+        for engagement in answer["engagements"]:
+            for project in engagement["projects"]:
+                for allocation in project["allocations"]:
+                    for name in RULE_CHANGES[key]["allocations"]:
+                        allocation.pop(name, None)
+    return answer
+
+
 def test_reports_are_as_the_earlier_code_answered(admin):
     for key, expected in EXPECTED["reports"].items():
         report, month = key.split("/")
         served = read(admin, f"/api/reports/{report}", month=month)
+        expected = without_changed_figures(key, expected)
         assert as_answered_then(served, expected) == expected, key
+
+
+def test_figures_changed_by_a_later_rule_follow_it(admin):
+    """The committed units recomputed from the allocations' terms (as the earlier code
+    listed them) and their cancellation days (from their streams) by the new rule; the
+    month not begun judged on the fixture's today."""
+    terms = EXPECTED["allocations"]
+    cancelled_on = {}
+    for allocation in terms:
+        events = read(admin, f"/api/audit/streams/{allocation['id']}")["events"]
+        for event in events:
+            if event["event_type"] == "AllocationCancelled":
+                cancelled_on[allocation["id"]] = datetime.fromisoformat(event["timestamp"]).date()
+    for key in EXPECTED["reports"]:
+        report, month = key.split("/")
+        if report != "capacity":
+            continue
+        totals = read(admin, "/api/reports/capacity", month=month)["totals"]
+        committed = sum(
+            committed_units(
+                date.fromisoformat(a["start_date"]),
+                date.fromisoformat(a["end_date"]),
+                a["units_granted"],
+                Month.parse(month),
+                cancelled_on.get(a["id"]),
+            )
+            for a in terms
+        )
+        assert totals["units_committed"] == round(float(committed), 2), key
+        assert totals["committed_fraction"] == round(
+            float(committed / Decimal(str(totals["capacity_units"]))), 4
+        ), key
+    assert cancelled_on, "the fixture cancels an allocation"
+    balances = {a["id"]: a["percent_elapsed"] for a in terms}
+    december = read(admin, "/api/reports/monthly", month="2026-12")
+    shown = [
+        (allocation["id"], allocation["percent_elapsed"])
+        for engagement in december["engagements"]
+        for project in engagement["projects"]
+        for allocation in project["allocations"]
+    ]
+    assert shown and all(elapsed == balances[id_] for id_, elapsed in shown)
+
+
+def test_silent_providers_now_include_those_whose_colleagues_recorded(admin):
+    """The silent rule widened (README, "Report rules"): a provider who recorded
+    nothing on their allocation is silent even when colleagues recorded on it. Every
+    provider silent by the earlier rule (nobody recorded at all) is silent still, and
+    each one added recorded nothing there that month."""
+
+    def rows(answer: dict) -> set[tuple[str, str]]:
+        return {(row["allocation_id"], row["handle"]) for row in answer["silent_members"]}
+
+    widened = False
+    for key, expected in EXPECTED["reports"].items():
+        report, month = key.split("/")
+        if report != "late-activities":
+            continue
+        now = rows(read(admin, "/api/reports/late-activities", month=month))
+        assert rows(expected) <= now, key
+        for allocation_id, handle in now - rows(expected):
+            widened = True
+            items = read(admin, f"/api/allocations/{allocation_id}/activities")["items"]
+            assert not [
+                item
+                for item in items
+                if item["team_member"] == handle
+                and item["date_to"].startswith(month)
+                and not item["retracted"]
+            ], (key, handle)
+    assert widened, "the fixture has a provider whose colleague recorded on their allocation"
 
 
 def test_snapshotted_allocation_loads_on_the_write_side_with_its_balance(admin, history_url):

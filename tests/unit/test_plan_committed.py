@@ -1,6 +1,6 @@
-"""The Plan page's per-provider committed units (service/web/pages/planning.py): the
-capacity report's rule, per provider, adding up to the report's `units_committed`;
-and the months a page reads from its query."""
+"""The Plan page's per-provider committed units (projections/reports/planning.py, which
+the page and the planning report share): the capacity report's rule, per provider,
+adding up to the report's `units_committed`; and the months a page reads from its query."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from projections.engine.calendar import Month
 from projections.reports import capacity_report
+from projections.reports.planning import committed_by_provider
 from service.web.pages.planning import (
     add_months,
-    committed_by_provider,
     month_count,
     months_between,
     parse_month,
@@ -36,30 +36,40 @@ def allocation(start: date, end: date, units: int, provider=None, cancelled_on=N
     }
 
 
-def test_each_provider_commits_the_share_of_days_falling_in_the_month():
+def test_each_provider_commits_the_share_of_working_days_falling_in_the_month():
+    # The rule changed (issue 12): units are spread over the allocation's working days
+    # (Mon-Fri), not its calendar days, as capacity is counted on working days. So the
+    # figures below changed from the share of calendar days (noted beside each).
     rows = [
-        # 92 days, 31 of them in March: 92 × 31 / 92 = 31 units
-        allocation(date(2026, 2, 1), date(2026, 5, 3), 92, "ana"),
+        # 65 working days from 1 February to 3 May, 22 of them in March: 65 × 22 / 65 = 22
+        # (by calendar days: 65 × 31 / 92 = 21.9)
+        allocation(date(2026, 2, 1), date(2026, 5, 3), 65, "ana"),
         # entirely in March
         allocation(date(2026, 3, 10), date(2026, 3, 19), 8, "ana"),
-        # half its 20 days in March
-        allocation(date(2026, 3, 22), date(2026, 4, 10), 10, "ben"),
+        # 15 working days, 7 of them in March (by calendar days: half of 20, 7.5)
+        allocation(date(2026, 3, 22), date(2026, 4, 10), 15, "ben"),
         allocation(date(2026, 3, 1), date(2026, 3, 31), 5),
     ]
     assert committed_by_provider(rows, MARCH) == {
-        "ana": Decimal(39),
-        "ben": Decimal(5),
+        "ana": Decimal(30),
+        "ben": Decimal(7),
         None: Decimal(5),
     }
 
 
-def test_cancelled_allocations_count_only_in_the_months_they_were_active():
+def test_cancelled_allocations_count_only_their_working_days_before_the_cancellation():
+    # The rule changed (issue 12): a cancelled allocation used to commit its whole
+    # month's share when it was cancelled after the month began; now only the working
+    # days before its cancellation day count. ben's, cancelled on Friday 6 March, holds
+    # 4 of March's 22 working days (2-5 March): 22 × 4 / 22 = 4, no longer 22.
     rows = [
-        allocation(date(2026, 3, 1), date(2026, 3, 31), 31, "ana", cancelled_on=date(2026, 3, 1)),
-        allocation(date(2026, 3, 1), date(2026, 3, 31), 31, "ben", cancelled_on=date(2026, 3, 2)),
+        allocation(date(2026, 3, 1), date(2026, 3, 31), 22, "ana", cancelled_on=date(2026, 3, 1)),
+        allocation(date(2026, 3, 1), date(2026, 3, 31), 22, "ben", cancelled_on=date(2026, 3, 6)),
+        # cancelled on Monday 2 March: only Sunday 1 March was before it, no working day
+        allocation(date(2026, 3, 1), date(2026, 3, 31), 22, "dee", cancelled_on=date(2026, 3, 2)),
         allocation(date(2026, 1, 1), date(2026, 2, 28), 59, "cy"),  # before March
     ]
-    assert committed_by_provider(rows, MARCH) == {"ben": Decimal(31)}
+    assert committed_by_provider(rows, MARCH) == {"ben": Decimal(4)}
 
 
 class _Views:

@@ -19,6 +19,7 @@ from projections.engine.calendar import (
     ratio,
     report_day,
     utc_month_of,
+    working_day_count,
     working_days,
 )
 
@@ -98,14 +99,40 @@ def test_a_departure_ends_capacity_and_a_late_start_begins_it():
     assert capacity_units(full_time, date(2024, 1, 1), FEB_2024) == 0
 
 
-def test_an_allocation_commits_to_a_month_its_share_of_the_days():
-    # 30 units over Q1 2024 (91 days); February has 29 of them.
+def test_working_days_are_counted_between_two_days():
+    assert working_day_count(date(2024, 1, 1), date(2024, 3, 31)) == 23 + 21 + 21
+    assert working_day_count(date(2024, 2, 10), date(2024, 2, 11)) == 0  # a weekend
+    assert working_day_count(date(2024, 2, 9), date(2024, 2, 12)) == 2  # Friday to Monday
+    assert working_day_count(date(2024, 2, 12), date(2024, 2, 9)) == 0
+    for month in (Month(2024, 1), FEB_2024, Month(2024, 6)):
+        assert working_day_count(month.first_day, month.last_day) == len(working_days(month))
+
+
+def test_an_allocation_commits_to_a_month_its_share_of_the_working_days():
+    # 30 units over Q1 2024: 65 working days, 21 of them in February. (The rule
+    # changed, issue 12: it was the share of calendar days, 30 × 29 / 91 = 9.56; now
+    # 30 × 21 / 65 = 9.69, capacity being counted on working days too.)
     assert (
-        committed_units(date(2024, 1, 1), date(2024, 3, 31), 30, FEB_2024) == Decimal(30) * 29 / 91
+        committed_units(date(2024, 1, 1), date(2024, 3, 31), 30, FEB_2024) == Decimal(30) * 21 / 65
     )
     assert committed_units(date(2024, 2, 1), date(2024, 2, 29), 10, FEB_2024) == 10
     assert committed_units(date(2024, 3, 1), date(2024, 3, 31), 10, FEB_2024) == 0
+    # Saturday 10 February: a period without a working day spreads over its days.
     assert committed_units(date(2024, 2, 10), date(2024, 2, 10), 3, FEB_2024) == 3
+    assert committed_units(date(2024, 2, 10), date(2024, 2, 11), 4, FEB_2024) == 4
+
+
+def test_a_cancelled_allocation_commits_only_its_working_days_before_the_cancellation():
+    q1 = (date(2024, 1, 1), date(2024, 3, 31), 65)
+    # Cancelled on Thursday 15 February: 10 working days of February (1-14) count, the
+    # day of cancellation and the rest of the period are released.
+    cancelled = date(2024, 2, 15)
+    assert committed_units(*q1, Month(2024, 1), cancelled) == 23
+    assert committed_units(*q1, FEB_2024, cancelled) == 10
+    assert committed_units(*q1, Month(2024, 3), cancelled) == 0
+    assert committed_units(*q1, FEB_2024, date(2024, 2, 1)) == 0  # cancelled as it began
+    assert committed_units(*q1, Month(2024, 1), date(2023, 12, 20)) == 0  # before its start
+    assert committed_units(*q1, FEB_2024, date(2024, 5, 1)) == 21  # after its end: no change
 
 
 def test_activity_in_a_month_needs_an_overlap_and_no_earlier_cancellation():
@@ -122,11 +149,14 @@ def test_activity_in_a_month_needs_an_overlap_and_no_earlier_cancellation():
     "today, expected",
     [
         (date(2024, 4, 10), date(2024, 2, 29)),  # month over: its last day
+        (date(2024, 2, 29), date(2024, 2, 29)),  # its last day: that day
         (date(2024, 2, 10), date(2024, 2, 10)),  # month under way: today
-        (date(2024, 1, 10), date(2024, 2, 1)),
-    ],  # month to come: its first day
+        # Month to come: today, no longer its first day (issue 12, point 10): a report
+        # never judges on a day that has not come.
+        (date(2024, 1, 10), date(2024, 1, 10)),
+    ],
 )
-def test_a_monthly_report_is_taken_on_the_months_last_day_or_today(today, expected):
+def test_a_report_is_taken_on_the_months_last_day_or_today_if_earlier(today, expected):
     assert report_day(FEB_2024, today) == expected
 
 

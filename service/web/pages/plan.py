@@ -3,9 +3,9 @@ capacity against the units allocations commit to it, per member and for the team
 and the forms to grant or amend an allocation.
 
 The team's figures are the capacity report's (`capacity_report`, as
-`GET /api/reports/capacity` answers); a member's committed units are their
-allocations' share by the report's own rule (planning.py), so the members' figures
-(with "no provider") add up to the team's. At most 24 months at a time.
+`GET /api/reports/capacity` answers); a member's committed units are the planning
+report's (`GET /api/reports/planning`, projections/reports/planning.py), so the members'
+figures (with "no provider") add up to the team's. At most 24 months at a time.
 
 Granting and amending go through the API's schemas and ledger commands
 (`POST /api/projects/{id}/allocations`, `PATCH /api/allocations/{id}`); a refusal of
@@ -25,6 +25,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from projections import Projections
 from projections.engine.calendar import Month, ratio
 from projections.reports import capacity_report
+from projections.reports.planning import committed_by_provider
 from projections.reports.resources import allocation_balance
 from service.domain import DomainError
 from service.web.allocations import AllocationInSchema, AmendmentSchema
@@ -36,7 +37,6 @@ from service.web.pages.planning import (
     MAX_PLAN_MONTHS,
     add_months,
     allocation_label,
-    committed_by_provider,
     month_count,
     months_between,
     parse_month,

@@ -1,20 +1,20 @@
 """Pure helpers of the Review and Plan pages: reading a month as the report routes
-read it, the months of a range, and the units each provider's allocations commit to a
-month, by the capacity report's own rule (projections/reports/capacity.py): the
-`active_in` allocations, each committing its `committed_units` share of the month.
-Summed over providers (and those with none), they are the report's `units_committed`.
+read it, and the months of a range. The units each provider's allocations commit to a
+month are the planning report's (`committed_by_provider`, projections/reports/
+planning.py), so the Plan page and `GET /api/reports/planning` show the same figures.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 import marshmallow as ma
 
-from projections.engine.calendar import MONTH_PATTERN, Month, active_in, committed_units
-from projections.engine.encoding import to_day
+from projections.engine.calendar import MONTH_PATTERN, Month
+
+# The Review page reads each provider's committed units from here: the planning report's.
+from projections.reports.planning import committed_by_provider as committed_by_provider
 from service.web.reports import supported_month
 
 MAX_PLAN_MONTHS = 24
@@ -62,22 +62,6 @@ def month_count(first: Month, last: Month) -> int:
 def add_months(month: Month, count: int) -> Month:
     index = month.year * 12 + month.month - 1 + count
     return Month(index // 12, index % 12 + 1)
-
-
-def committed_by_provider(
-    allocations: Iterable[dict[str, Any]], month: Month
-) -> dict[str | None, Decimal]:
-    """provider handle (None: no provider) -> units committed to `month` by their
-    allocations: rows of the balances view (`allocations_overlapping(month)`), counted
-    as the capacity report counts its `units_committed` (same functions, same rows)."""
-    committed: dict[str | None, Decimal] = {}
-    for row in allocations:
-        start, end = to_day(row["start_date"]), to_day(row["end_date"])
-        if not active_in(start, end, to_day(row["cancelled_on"]), month):
-            continue
-        share = committed_units(start, end, row["units"], month)
-        committed[row["provider"]] = committed.get(row["provider"], Decimal(0)) + share
-    return committed
 
 
 def rounded(value: Decimal | float, places: int = 2) -> float:

@@ -1,14 +1,17 @@
 """What "My work" shows: the allocations a person records on (theirs as provider and
-those they have recorded on lately, active or exhausted), each balanced today by the
-API's own mapper, and their latest activities. Read from the read models, after the
-caller's own writes (`fresh`)."""
+those they have recorded on, active or exhausted), each balanced today by the API's
+own mapper, and their latest activities. Read from the read models, after the
+caller's own writes (`fresh`). `GET /api/me/allocations` answers the same
+`recordable_allocations`, so the page and the API follow one rule."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from uuid import UUID
 
+from projections import Projections
 from projections.reports.resources import activity_item, allocation_balance
 from service.domain.balance import is_late
 from service.web.reads import fresh
@@ -42,36 +45,51 @@ def worklist(member: str | None, on: date, min_position: int | None = None) -> W
     """`member`: the person's handle; None for a manager or admin who is none, who
     then sees every recordable allocation and records for a member they pick."""
     read_models = fresh(("balances", "activities", "team"), min_position)
-    balances = read_models.view("balances")
     recent_rows: list[dict[str, Any]] = []
     members: list[tuple[str, str]] = []
-    ids: tuple[str, ...] | None = None
     if member is not None:
         recent_rows = read_models.view("activities").latest_of_member(member, RECENT_ACTIVITIES)
-        ids = tuple(
-            dict.fromkeys(
-                [*balances.allocation_ids_of_provider(member)]
-                + [row["allocation_id"] for row in recent_rows]
-            )
-        )
     else:
         members = [
             (handle, person.name)
             for handle, person in read_models.view("team").members().items()
             if person.departed_on is None
         ]
-    rows = balances.allocations_with_status(today=on, statuses=RECORDABLE, ids=ids)
-    engagements, projects = balances.engagements_and_projects()
-    labels = {row["id"]: _label(row, engagements, projects) for row in rows}
-    allocations = [{**allocation_balance(row, on), "label": labels[row["id"]]} for row in rows]
+    allocations = recordable_allocations(read_models, member, on)
+    labels = {allocation["id"]: allocation["label"] for allocation in allocations}
     recent = [
         {
             **activity_item(row),
-            "allocation_label": labels.get(row["allocation_id"], "an allocation now closed"),
+            "allocation_label": labels.get(UUID(row["allocation_id"]), "an allocation now closed"),
         }
         for row in recent_rows
     ]
     return Worklist(allocations, recent, members)
+
+
+def recordable_allocations(
+    read_models: Projections, member: str | None, on: date
+) -> list[dict[str, Any]]:
+    """The allocations `member` records on, active or exhausted on `on`, in the order
+    granted: those they provide and those they have recorded on (with None, every
+    recordable allocation). AllocationSchema dicts plus `label` (engagement · project ·
+    description). `read_models`: fresh in "balances" and "activities"."""
+    balances = read_models.view("balances")
+    ids: tuple[str, ...] | None = None
+    if member is not None:
+        ids = tuple(
+            dict.fromkeys(
+                [
+                    *balances.allocation_ids_of_provider(member),
+                    *read_models.view("activities").allocation_ids_of_member(member),
+                ]
+            )
+        )
+    rows = balances.allocations_with_status(today=on, statuses=RECORDABLE, ids=ids)
+    engagements, projects = balances.engagements_and_projects()
+    return [
+        {**allocation_balance(row, on), "label": _label(row, engagements, projects)} for row in rows
+    ]
 
 
 def _label(row: dict[str, Any], engagements: dict, projects: dict) -> str:

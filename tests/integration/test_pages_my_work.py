@@ -179,3 +179,15 @@ def _ben_activity() -> dict[str, Any]:
         "date_from": days_ago(1),
         "date_to": days_ago(1),
     }
+
+
+def test_a_date_outside_the_allocation_re_renders_the_form_with_the_rule(
+    ana: PageClient, world, api: ApiClient
+):
+    """The ledger's own refusals (not only the schema's) come back on the form."""
+    size = api.log_size()
+    form = record_form(world, ana, date_from=days_ago(200), confirm="yes")  # late: warned
+    response = ana.post("/my", form)
+    assert response.status_code == 422
+    assert 'class="error-summary"' in response.text and 'id="record-form"' in response.text
+    assert api.log_size() == size

@@ -57,10 +57,20 @@ def _csrf_refused(error: CSRFError) -> tuple[str, int]:
 
 
 def _domain_error(error: DomainError) -> tuple[str, int]:
-    status = next(code for kind, code in DOMAIN_STATUS if isinstance(error, kind))
     return render_template(
-        "pages/error.html", status=status, title="Not possible", message=error.message
-    ), status
+        "pages/error.html", status=status_of(error), title="Not possible", message=error.message
+    ), status_of(error)
+
+
+def status_of(error: DomainError) -> int:
+    """The API's status for the same refusal."""
+    return next(code for kind, code in DOMAIN_STATUS if isinstance(error, kind))
+
+
+def refusal(error: DomainError, fields: tuple[str, ...]) -> dict[str, list[str]]:
+    """A refusal of the ledger's rules as a form's errors: under its field, if the
+    form has it, else above the form. The form is shown again; nothing was recorded."""
+    return {error.field if error.field in fields else "_form": [error.message]}
 
 
 def _busy(error: Exception) -> tuple[str, int, dict[str, str]]:

@@ -13,9 +13,10 @@ from uuid import UUID
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
+from service.domain import DomainError
 from service.web.activities import ActivityInSchema, CorrectionSchema
 from service.web.auth import Principal
-from service.web.pages.blueprints import page_blueprint
+from service.web.pages.blueprints import page_blueprint, refusal, status_of
 from service.web.pages.forms import Errors, form_request_id, load, new_form_key, read_form
 from service.web.pages.people import page
 from service.web.pages.worklist import Worklist, warnings_before_recording, worklist
@@ -27,6 +28,8 @@ blp = page_blueprint("my_work", __name__)
 RECORDERS = ("member", "manager")
 UNIT_SCALE = (1, 2, 3, 5, 8)
 ACTIVITY_FIELDS = ("team_member", "units", "description", "date_from", "date_to")
+FORM_FIELDS = ("allocation_id", "units", "description", "date_from", "date_to")
+"""The record form's fields for a member (no team member to pick: it is theirs)."""
 CORRECTABLE = ("units", "description", "date_from", "date_to", "reason")
 
 
@@ -64,14 +67,18 @@ def record():
     warnings = warnings_before_recording(allocation, body["units"], body["date_to"], today())
     if warnings and request.form.get("confirm") != "yes":
         return _render(work, values=values, warnings=warnings), 200
-    result = ledger().record_activity(
-        UUID(values["allocation_id"]),
-        **body,
-        actor=me().actor,
-        only_member=only_member(),
-        role=me().role,
-        request_id=form_request_id(me()),
-    )
+    try:
+        result = ledger().record_activity(
+            UUID(values["allocation_id"]),
+            **body,
+            actor=me().actor,
+            only_member=only_member(),
+            role=me().role,
+            request_id=form_request_id(me()),
+        )
+    except DomainError as refused:
+        fields = ("allocation_id", *ACTIVITY_FIELDS) if work.members else FORM_FIELDS
+        return _render(work, values=values, errors=refusal(refused, fields)), status_of(refused)
     recorded, _ = result.value
     flash(
         f"Recorded {body['units']} units on {allocation['label']}: "
@@ -94,15 +101,20 @@ def correct(activity_id: UUID):
             activity, {**values, "form_key": request.form.get("form_key")}, errors
         ), 422
     reason = body.pop("reason")
-    result = ledger().correct_activity(
-        activity_id,
-        changes=body,
-        reason=reason,
-        actor=me().actor,
-        only_member=only_member(),
-        role=me().role,
-        request_id=form_request_id(me()),
-    )
+    try:
+        result = ledger().correct_activity(
+            activity_id,
+            changes=body,
+            reason=reason,
+            actor=me().actor,
+            only_member=only_member(),
+            role=me().role,
+            request_id=form_request_id(me()),
+        )
+    except DomainError as refused:
+        values = {**values, "form_key": request.form.get("form_key")}
+        errors = refusal(refused, CORRECTABLE)
+        return _render_correction(activity, values, errors), status_of(refused)
     flash("Corrected. The original stays in the history.", "recorded")
     return redirect(url_for("my_work.my_work", after=result.position), code=303)
 

@@ -30,7 +30,7 @@ from projections.reports.resources import allocation_balance
 from service.domain import DomainError
 from service.web.allocations import AllocationInSchema, AmendmentSchema
 from service.web.auth import Principal
-from service.web.pages.blueprints import page_blueprint
+from service.web.pages.blueprints import page_blueprint, status_of
 from service.web.pages.forms import Errors, form_request_id, new_form_key, read_form
 from service.web.pages.people import page
 from service.web.pages.planning import (
@@ -42,7 +42,6 @@ from service.web.pages.planning import (
     parse_month,
     rounded,
 )
-from service.web.problems import DOMAIN_STATUS
 from service.web.reads import fresh
 from service.web.receipts import allocation_receipt
 from service.web.runtime import ledger, today
@@ -144,7 +143,7 @@ def _grant(span: Span):
         )
     except DomainError as refused:
         state.errors = _refusal(refused, GRANT_FIELDS)
-        return _render(span, read_models, grant=state), _status(refused)
+        return _render(span, read_models, grant=state), status_of(refused)
     receipt = allocation_receipt(result.value, today())
     flash(
         f"Granted allocation “{receipt['description']}” to {projects[project_id]}, "
@@ -174,7 +173,7 @@ def _amend(span: Span):
     except DomainError as refused:
         # The only date an amendment changes is the end: a clash of periods is its.
         state.errors = _refusal(refused, AMEND_FIELDS, {"start_date": "end_date"})
-        return _render(span, read_models, amend=state), _status(refused)
+        return _render(span, read_models, amend=state), status_of(refused)
     receipt = allocation_receipt(result.value, today())
     flash(
         f"Amended allocation “{receipt['description']}” ({allocations[allocation_id]['label']}), "
@@ -196,10 +195,6 @@ def _refusal(
     """The domain's message under its field, if the form has it; else above the form."""
     name = (moved or {}).get(refused.field or "", refused.field)
     return {name if name in fields else "_form": [refused.message]}
-
-
-def _status(refused: DomainError) -> int:
-    return next(code for kind, code in DOMAIN_STATUS if isinstance(refused, kind))
 
 
 # What the page shows

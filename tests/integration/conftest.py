@@ -65,10 +65,17 @@ def app_env() -> dict[str, str]:
 
 
 @pytest.fixture
-def app(database_url: str, app_env: dict[str, str]) -> Iterator[Flask]:
+def clock() -> Clock | None:
+    """The app's clock: the real one; a test module may override it."""
+    return None
+
+
+@pytest.fixture
+def app(database_url: str, app_env: dict[str, str], clock: Clock | None) -> Iterator[Flask]:
     """The app on one store. Fails the test if any request it served answered 500:
     nothing a client sends may produce one."""
-    app = create_app(Settings.from_environment({"DATABASE_URL": database_url, **app_env}))
+    settings = Settings.from_environment({"DATABASE_URL": database_url, **app_env})
+    app = create_app(settings, clock=clock)
     server_errors: list[str] = []
 
     @app.after_request

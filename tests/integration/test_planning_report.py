@@ -19,17 +19,12 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from flask import Flask, request
 
 from service.application import Clock
-from service.bootstrap import create_app
-from service.infra.config import Settings
-from service.web.runtime import ledger as app_ledger
 
 
 class FrozenClock(Clock):
@@ -51,24 +46,6 @@ def clock(monkeypatch) -> FrozenClock:
     clock = FrozenClock()
     monkeypatch.setattr("eventsourcing.domain.datetime_now_with_tzinfo", lambda: clock.now)
     return clock
-
-
-@pytest.fixture
-def app(database_url: str, clock: FrozenClock) -> Iterator[Flask]:
-    """conftest's app with the story's clock; it too fails a test on any 500."""
-    app = create_app(Settings.from_environment({"DATABASE_URL": database_url}), clock=clock)
-    server_errors: list[str] = []
-
-    @app.after_request
-    def watch_for_500(response):
-        if response.status_code >= 500 and response.status_code != 503:
-            server_errors.append(f"{request.method} {request.path} -> {response.status_code}")
-        return response
-
-    yield app
-    with app.app_context():
-        app_ledger().close()
-    assert not server_errors, f"requests answered with a server error: {server_errors}"
 
 
 def ok(response, status: int = 201) -> dict[str, Any]:

@@ -93,6 +93,9 @@ class MerkleView(View):
             f"CREATE TABLE IF NOT EXISTS {self.table('checkpoints')} ({CHECKPOINTS})",
         ]
 
+    def logical_relations(self) -> list[str]:
+        return [*super().logical_relations(), "checkpoints"]
+
     # Appending (the projection, under the view's lock)
 
     def append(self, tx: Tx, position: int, leaf: bytes) -> None:

@@ -125,6 +125,10 @@ class View(TrackingRecorder):
         ]
         return statements
 
+    def logical_relations(self) -> list[str]:
+        """Every table and index `view_ddl()` and the tracking table make."""
+        return [*self.tables, *self.indexes, "tracking"]
+
     # Transactions
 
     @contextmanager
@@ -251,7 +255,23 @@ class PostgresView(View, PostgresTrackingRecorder):
 
     def _create_table(self, curs: Any) -> None:
         self._serialise_ddl(curs)
+        if self.tracking_migration_previous and self._all_relations_exist(curs):
+            return
         super()._create_table(curs)
+
+    def _all_relations_exist(self, curs: Any) -> bool:
+        """Whether the tables and indexes are all there already, read from the catalogue
+        (which locks no table). `CREATE INDEX IF NOT EXISTS` takes a SHARE lock on its
+        table before it finds the index made; a process starting while another one's
+        follower writes two views in one transaction deadlocked on those locks."""
+        names = [self.raw_name(logical) for logical in self.logical_relations()]
+        curs.execute(
+            "SELECT count(*) AS found FROM pg_class JOIN pg_namespace "
+            "ON pg_namespace.oid = pg_class.relnamespace "
+            "WHERE nspname = %s AND relname = ANY(%s)",
+            (self.datastore.schema, names),
+        )
+        return curs.fetchone()["found"] == len(names)
 
     @contextmanager
     def _batch_transaction(self) -> Iterator[Any]:

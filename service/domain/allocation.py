@@ -13,7 +13,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from service.domain.errors import Conflict, NotFound, RuleViolation
+from service.domain.allocation_rules import AllocationRules
+from service.domain.errors import Conflict, RuleViolation
 from service.domain.rules import require_ordered, require_positive_units, require_reason
 
 CORRECTABLE_FIELDS = ("units", "description", "date_from", "date_to", "team_member")
@@ -26,7 +27,7 @@ def _not_after_close(state: dict[str, Any]) -> None:
     state["after_close"] = False
 
 
-class Allocation(Aggregate):
+class Allocation(AllocationRules, Aggregate):
     """Units granted to a project for a period, consumed by recorded activities."""
 
     class AllocationGranted(Aggregate.Created):
@@ -337,57 +338,3 @@ class Allocation(Aggregate):
             activity["retracted"] = True
             allocation.units_used -= activity["units"]
             allocation.remember_request(self.request_id, self.originator_version)
-
-    # Queries
-
-    def activity(self, activity_id: UUID) -> dict[str, Any]:
-        try:
-            return self.activities[str(activity_id)]
-        except KeyError:
-            raise NotFound(f"activity {activity_id} is not recorded on this allocation") from None
-
-    def live_activity(self, activity_id: UUID) -> dict[str, Any]:
-        activity = self.activity(activity_id)
-        if activity["retracted"]:
-            raise Conflict(f"activity {activity_id} has been retracted")
-        return activity
-
-    @property
-    def units_remaining(self) -> int:
-        return self.units - self.units_used
-
-    def covers(self, day: date) -> bool:
-        return self.start_date <= day <= self.end_date
-
-    # Rules
-
-    def _require_not_cancelled(self, doing: str) -> None:
-        if self.cancelled:
-            raise Conflict(f"cannot {doing} a cancelled allocation")
-
-    def _require_dates(self, date_from: date, date_to: date, today: date) -> None:
-        require_ordered(date_from, date_to, "date_to")
-        for field, day in (("date_from", date_from), ("date_to", date_to)):
-            if not self.covers(day):
-                raise RuleViolation(
-                    f"{field} {day.isoformat()} is outside the allocation's period "
-                    f"{self.start_date.isoformat()} to {self.end_date.isoformat()}",
-                    field,
-                )
-        if date_to > today:
-            raise RuleViolation(f"date_to {date_to.isoformat()} is in the future", "date_to")
-
-    def _require_activities_within(self, start: date, end: date) -> None:
-        for activity in self.activities.values():
-            if not activity["retracted"] and not (
-                start <= activity["date_from"] and activity["date_to"] <= end
-            ):
-                raise RuleViolation(
-                    "the new period would leave recorded activities outside it", "end_date"
-                )
-
-    def remember_request(self, request_id: str | None, version: int) -> None:
-        """Note that the request was handled by the event at `version`, so a retry of
-        it is answered, not applied again."""
-        if request_id:
-            self.handled_requests[request_id] = version

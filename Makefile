@@ -38,8 +38,13 @@ format: $(STAMP)
 test-tools:
 	@bash scripts/ensure-test-tools
 
+# Unit and integration tests run in TEST_WORKERS processes (pytest-xdist): they wait on
+# the database more than they compute. The end-to-end and browser tests, which start
+# servers of their own and put them under load, run after them, one at a time.
+TEST_WORKERS ?= 2
 test: lint postgres test-tools
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests/unit tests/integration
+	$(BIN)/python -m pytest tests/e2e tests/browser
 
 # Benchmarks print ratios against baselines measured in the same run (see README).
 bench: bench-ingest bench-projections bench-merkle

@@ -4,6 +4,7 @@ and say so (`make test` starts it first)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -43,7 +44,11 @@ def pg_database() -> str:
             "SELECT 1 FROM pg_database WHERE datname = %s", (PG_DATABASE,)
         ).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+            # pytest-xdist's workers all come here at once; one of them makes it.
+            with contextlib.suppress(
+                psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation
+            ):
+                conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
     return PG_DATABASE
 
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install postgres test-tools bench bench-ingest bench-projections bench-merkle clean
+.PHONY: run test lint format install postgres test-tools bench bench-ingest bench-lag bench-projections bench-merkle clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,10 +47,16 @@ test: lint postgres test-tools
 	$(BIN)/python -m pytest tests/e2e tests/browser
 
 # Benchmarks print ratios against baselines measured in the same run (see README).
-bench: bench-ingest bench-projections bench-merkle
+bench: bench-ingest bench-lag bench-projections bench-merkle
 
 bench-ingest: $(STAMP) postgres
 	$(BIN)/python -m bench.ingest
+
+# wrk (Debian's package) drives the load; installed when missing.
+bench-lag: $(STAMP) postgres
+	@command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
+	$(BIN)/python -m bench.lag
 
 bench-projections: $(STAMP) postgres
 	$(BIN)/python -m bench.projections --database-url postgresql://postgres@127.0.0.1:5432/postgres

@@ -25,8 +25,9 @@ from service.application import Ledger
 RUN_POLL_SECONDS = 0.1
 
 
-def projections_cli(ledger: Callable[[], Ledger]) -> AppGroup:
-    """The `projections` command group, on the ledger the composition root gives."""
+def projections_cli(ledger: Callable[[], Ledger], listen: bool) -> AppGroup:
+    """The `projections` command group, on the ledger the composition root gives;
+    `run` is woken by each commit when `listen` (PROJECTIONS_LISTEN) and on PostgreSQL."""
     group = AppGroup("projections", help="Run, rebuild and inspect the read models.")
 
     @group.command("run")
@@ -34,11 +35,11 @@ def projections_cli(ledger: Callable[[], Ledger]) -> AppGroup:
         "--poll",
         default=RUN_POLL_SECONDS,
         show_default=True,
-        help="seconds between looks at the log",
+        help="seconds between looks at the log (the fallback when woken by each commit)",
     )
     def run(poll: float) -> None:
         """Follow the event log and keep every view up to date, until SIGTERM or Ctrl-C."""
-        follower = Follower(Projections(ledger()))
+        follower = Follower(Projections(ledger()), listen=listen)
         stop = threading.Event()
 
         def request_stop(signum, frame):  # noqa: ARG001 - signal handler signature
@@ -47,7 +48,11 @@ def projections_cli(ledger: Callable[[], Ledger]) -> AppGroup:
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
-        click.echo(f"projections: following the log ({', '.join(NAMES)})", err=True)
+        woken = "woken by each commit" if follower.listener else "polling"
+        click.echo(
+            f"projections: following the log ({', '.join(NAMES)}; {woken}, looking every {poll}s)",
+            err=True,
+        )
         follower.run(stop, idle_seconds=poll)
         click.echo("projections: stopped", err=True)
 

@@ -59,7 +59,7 @@ class ProjectionWorker:
     def __init__(self, runtime: Runtime):
         self.web_ledger = runtime.ledger()
         self.own = runtime.new_ledger(**FOLLOWER_POOL)
-        self.follower = Follower(Projections(self.own))
+        self.follower = Follower(Projections(self.own), listen=runtime.settings.projections_listen)
 
     def start(self) -> None:
         threading.Thread(target=self._run, name="projections-follower", daemon=True).start()
@@ -185,7 +185,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     if hubspot.follower is not None:
         runtime.worker_factories.append(lambda _: hubspot.follower)
     app.cli.add_command(tokens_cli(runtime.ledger, runtime.settings.web))
-    app.cli.add_command(projections_cli(runtime.ledger))
+    app.cli.add_command(projections_cli(runtime.ledger, runtime.settings.projections_listen))
     app.cli.add_command(audit_cli(runtime))
     app.cli.add_command(demo_cli(runtime.ledger))
     return app

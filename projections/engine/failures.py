@@ -203,6 +203,12 @@ class ViewFailures:
 
     @contextmanager
     def _transaction(self, commit: bool) -> Iterator[_Tx]:
+        if self.is_postgres and not commit:
+            # A read is one statement: in autocommit, without the BEGIN, ROLLBACK and
+            # lost prepared statements of a read-only transaction (see catalog.py).
+            with self.datastore.get_connection() as conn, conn.cursor() as cursor:
+                yield _Tx(cursor, self.is_postgres)
+            return
         with self.datastore.transaction(commit=commit) as cursor:
             yield _Tx(cursor, self.is_postgres)
 

@@ -182,6 +182,7 @@ class Settings:
     hubspot: HubSpotSettings = field(default_factory=HubSpotSettings)
     projections_in_process: bool = True
     projections_wait_seconds: float = 5.0
+    projections_listen: bool = True
     checkpoints: CheckpointSettings = field(default_factory=CheckpointSettings)
     web: WebSettings = field(default_factory=WebSettings)
 
@@ -203,7 +204,7 @@ class Settings:
         except ValueError:
             problems.append(f"PORT: must be a TCP port number, not {env.get('PORT')!r}")
         hubspot = HubSpotSettings.from_environment(env, problems)
-        in_process, wait_seconds = _projection_settings(env, problems)
+        in_process, wait_seconds, listen = _projection_settings(env, problems)
         checkpoints = CheckpointSettings.from_environment(env, problems)
         web = WebSettings.from_environment(env, problems)
         if problems:
@@ -216,18 +217,24 @@ class Settings:
             hubspot=hubspot,
             projections_in_process=in_process,
             projections_wait_seconds=wait_seconds,
+            projections_listen=listen,
             checkpoints=checkpoints,
             web=web,
         )
 
 
-def _projection_settings(env: Mapping[str, str], problems: list[str]) -> tuple[bool, float]:
+def _projection_settings(env: Mapping[str, str], problems: list[str]) -> tuple[bool, float, bool]:
     """PROJECTIONS_IN_PROCESS (true: each web process follows the log; false: a
-    `projections run` process does) and PROJECTIONS_WAIT_SECONDS (how long a read
-    waits for the read models to catch up before answering 503)."""
-    flag = (env.get("PROJECTIONS_IN_PROCESS") or "true").strip().lower()
-    if flag not in ("true", "false", "1", "0", "yes", "no"):
-        problems.append(f"PROJECTIONS_IN_PROCESS: must be true or false, not {flag!r}")
+    `projections run` process does), PROJECTIONS_WAIT_SECONDS (how long a read
+    waits for the read models to catch up before answering 503) and
+    PROJECTIONS_LISTEN (true: on PostgreSQL a follower is woken by each commit, its
+    poll only the fallback; false: it polls, as it always does on SQLite)."""
+    flags = {}
+    for name in ("PROJECTIONS_IN_PROCESS", "PROJECTIONS_LISTEN"):
+        flag = (env.get(name) or "true").strip().lower()
+        if flag not in ("true", "false", "1", "0", "yes", "no"):
+            problems.append(f"{name}: must be true or false, not {flag!r}")
+        flags[name] = flag in ("true", "1", "yes")
     wait = Settings.projections_wait_seconds
     try:
         wait = float(env.get("PROJECTIONS_WAIT_SECONDS") or wait)
@@ -238,4 +245,4 @@ def _projection_settings(env: Mapping[str, str], problems: list[str]) -> tuple[b
             "PROJECTIONS_WAIT_SECONDS: must be a number of seconds from 0 to 60, "
             f"not {env.get('PROJECTIONS_WAIT_SECONDS')!r}"
         )
-    return flag in ("true", "1", "yes"), wait
+    return flags["PROJECTIONS_IN_PROCESS"], wait, flags["PROJECTIONS_LISTEN"]

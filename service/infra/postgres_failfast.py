@@ -11,7 +11,9 @@ events table until it commits. The library sends the lock, the insert and the co
 from the client in a pipelined transaction, so the lock is held across client round
 trips and whatever delays the client process (on a busy machine, waiting for a CPU):
 every other writer queues behind it. Here one function call does lock, notify and
-insert, and commits as it returns: the lock is held for the server's work alone."""
+insert, and commits as it returns: the lock is held for the server's work alone. The
+NOTIFY is the library's (its channel, named after the events table): delivered when the
+insert commits, it wakes the listening followers (projections/engine/listener.py)."""
 
 import hashlib
 from collections.abc import Sequence

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install postgres test-tools bench bench-ingest bench-lag bench-projections bench-merkle clean
+.PHONY: run test lint format install postgres test-tools bench bench-ingest bench-lag bench-projections bench-merkle bench-imports clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,7 +47,7 @@ test: lint postgres test-tools
 	$(BIN)/python -m pytest tests/e2e tests/browser
 
 # Benchmarks print ratios against baselines measured in the same run (see README).
-bench: bench-ingest bench-lag bench-projections bench-merkle
+bench: bench-ingest bench-lag bench-projections bench-merkle bench-imports
 
 bench-ingest: $(STAMP) postgres
 	$(BIN)/python -m bench.ingest
@@ -63,6 +63,9 @@ bench-projections: $(STAMP) postgres
 
 bench-merkle: $(STAMP) postgres
 	$(BIN)/python -m bench.merkle --database-url postgresql://postgres@127.0.0.1:5432/postgres
+
+bench-imports: $(STAMP) postgres
+	$(BIN)/python -m bench.imports --database-url postgresql://postgres@127.0.0.1:5432/postgres
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -2,6 +2,8 @@
 retractions marked), with the month it counts in (that of its last day), the month
 it was recorded in, and whether it was recorded late (more than 14 days after its
 last day; a correction of the dates re-decides it against the original recording).
+An imported activity (`imported`) is stamped with the moment it was first recorded,
+in the spreadsheet it came from, so lateness is judged from then, never from the import.
 
 A correction or a retraction keeps the activity's earlier version (history.py), so the
 reports can list the activities of a month as they stood at a log position: the
@@ -30,7 +32,7 @@ ACTIVITIES = (
     "date_to TEXT NOT NULL, month TEXT NOT NULL, recorded_by TEXT NOT NULL, "
     "recorded_at TEXT NOT NULL, recorded_month TEXT NOT NULL, late INTEGER NOT NULL, "
     "days_late INTEGER NOT NULL, retracted INTEGER NOT NULL, corrections INTEGER NOT NULL, "
-    "after_close INTEGER NOT NULL, position BIGINT NOT NULL, " + STAMP
+    "after_close INTEGER NOT NULL, imported INTEGER NOT NULL, position BIGINT NOT NULL, " + STAMP
 )
 VERSIONS = Versioned(
     "activities",
@@ -38,7 +40,7 @@ VERSIONS = Versioned(
     columns=(
         "id", "allocation_id", "team_member", "units", "description", "date_from", "date_to",
         "month", "recorded_by", "recorded_at", "recorded_month", "late", "days_late",
-        "retracted", "corrections", "after_close", "position",
+        "retracted", "corrections", "after_close", "imported", "position",
     ),
 )  # fmt: skip
 LIVE_IN_MONTH = "month = :month AND retracted = 0"
@@ -49,7 +51,7 @@ LATE_IN_MONTH = "recorded_month = :month AND late = 1 AND retracted = 0"
 
 class ActivityLedgerView(View):
     name = "activities"
-    version = 3
+    version = 4
     tables = {
         "activities": ACTIVITIES,
         "activities_history": VERSIONS.history_definitions(ACTIVITIES),
@@ -171,7 +173,8 @@ class ActivityLedger(Projection[ActivityLedgerView]):
             tx.run(
                 "INSERT INTO {activities} VALUES (:id, :allocation_id, :team_member, :units, "
                 ":description, :date_from, :date_to, :month, :recorded_by, :recorded_at, "
-                ":recorded_month, :late, :days_late, 0, 0, :after_close, :position, :position)",
+                ":recorded_month, :late, :days_late, 0, 0, :after_close, :imported, :position, "
+                ":position)",
                 id=uid(event.activity_id),
                 allocation_id=uid(event.originator_id),
                 team_member=event.team_member,
@@ -186,6 +189,7 @@ class ActivityLedger(Projection[ActivityLedgerView]):
                 late=int(is_late(event.date_to, recorded_on)),
                 days_late=days_late(event.date_to, recorded_on),
                 after_close=int(event.after_close),
+                imported=int(event.imported),
                 position=tracking.notification_id,
             )
 
@@ -222,6 +226,25 @@ class ActivityLedger(Projection[ActivityLedgerView]):
                 "UPDATE {activities} SET retracted = 1, "
                 f"after_close = {AFTER_CLOSE}, valid_from = :position WHERE id = :id",
                 id=uid(event.activity_id),
+                position=tracking.notification_id,
+                after_close=int(event.after_close),
+            )
+
+    @process_event.register(Allocation.ActivityMoved)
+    def _moved(self, event: Any, tracking: Tracking) -> None:
+        """A move changes the activity's allocation, nothing else: its recording, and so
+        its `late`, stay. The same event is on both allocations; the one it joins acts,
+        and the row's earlier version keeps the allocation it left (reports as of then)."""
+        if event.originator_id != event.to_allocation_id:
+            self.view.track(tracking)
+            return
+        with self.view.transaction(tracking) as tx:
+            VERSIONS.archive(tx, tracking.notification_id, id=uid(event.activity_id))
+            tx.run(
+                "UPDATE {activities} SET allocation_id = :allocation_id, "
+                f"after_close = {AFTER_CLOSE}, valid_from = :position WHERE id = :id",
+                id=uid(event.activity_id),
+                allocation_id=uid(event.originator_id),
                 position=tracking.notification_id,
                 after_close=int(event.after_close),
             )

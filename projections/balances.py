@@ -41,8 +41,11 @@ ALLOCATIONS = (
     "start_date TEXT NOT NULL, end_date TEXT NOT NULL, description TEXT NOT NULL, "
     "provider TEXT, units INTEGER NOT NULL, units_used INTEGER NOT NULL, "
     "cancelled_on TEXT, cancel_reason TEXT, version INTEGER NOT NULL, "
-    "modified_on TEXT NOT NULL, position BIGINT NOT NULL, " + STAMP
+    "modified_on TEXT NOT NULL, position BIGINT NOT NULL, provider_departed_on TEXT, " + STAMP
 )
+"""`provider_departed_on`: the date the provider's departure takes effect, if recorded
+(kept from the view's `members`, so `provider_departed` is read with the row); current rows'
+only, not versioned: the reports as of a position take departures from the team view."""
 ENGAGEMENT_VERSIONS = Versioned(
     "engagements",
     key=("id",),
@@ -68,7 +71,7 @@ class BalancesView(View):
     and allocation terms keep their versions (history.py)."""
 
     name = "balances"
-    version = 2
+    version = 3
     tables = {
         "engagements": ENGAGEMENTS,
         "engagements_history": ENGAGEMENT_VERSIONS.history_definitions(ENGAGEMENTS),
@@ -84,6 +87,9 @@ class BalancesView(View):
             "id TEXT PRIMARY KEY, allocation_id TEXT NOT NULL, units INTEGER NOT NULL, "
             "live INTEGER NOT NULL"
         ),
+        # The team's handles and departures, for the allocations they provide (a
+        # departure event names the member's stream, not their handle).
+        "members": "member_id TEXT PRIMARY KEY, handle TEXT NOT NULL, departed_on TEXT",
     }
     indexes = {
         "engagements_in_order": ("engagements", "position"),
@@ -91,6 +97,8 @@ class BalancesView(View):
         "allocations_in_order": ("allocations", "position"),
         "allocations_by_engagement": ("allocations", "engagement_id, position"),
         "allocations_by_end": ("allocations", "end_date, start_date"),
+        "allocations_by_provider": ("allocations", "provider"),
+        "members_by_handle": ("members", "handle"),
         "engagements_history_by_id": ("engagements_history", "id, valid_to"),
         "allocations_history_by_end": ("allocations_history", "end_date, start_date"),
     }

@@ -20,7 +20,10 @@ from projections.balances import (
     BalancesView,
 )
 from projections.engine.encoding import day, decimal_text, moment, to_json, uid
-from service.domain import Allocation, Engagement
+from service.domain import Allocation, Engagement, TeamMember
+
+DEPARTURE_OF_PROVIDER = "SELECT departed_on FROM {members} WHERE handle = :provider"
+"""The departure of the allocation's provider (none: NULL), as the view knows it."""
 
 
 class Balances(Projection[BalancesView]):
@@ -123,7 +126,7 @@ class Balances(Projection[BalancesView]):
             tx.run(
                 "INSERT INTO {allocations} VALUES (:id, :engagement_id, :project_id, "
                 ":start_date, :end_date, :description, :provider, :units, 0, NULL, NULL, "
-                ":version, :modified_on, :position, :position)",
+                f":version, :modified_on, :position, ({DEPARTURE_OF_PROVIDER}), :position)",
                 id=uid(event.originator_id),
                 engagement_id=uid(event.engagement_id),
                 project_id=uid(event.project_id),
@@ -153,6 +156,13 @@ class Balances(Projection[BalancesView]):
                 position=tracking.notification_id,
                 **_versioned(event),
             )
+            if event.provider is not None:
+                tx.run(
+                    "UPDATE {allocations} SET provider = :provider, "
+                    f"provider_departed_on = ({DEPARTURE_OF_PROVIDER}) WHERE id = :id",
+                    id=uid(event.originator_id),
+                    provider=event.provider,
+                )
 
     @process_event.register(Allocation.AllocationCancelled)
     def _cancelled(self, event: Any, tracking: Tracking) -> None:
@@ -199,6 +209,46 @@ class Balances(Projection[BalancesView]):
             old = _units_of(tx, event.activity_id)
             tx.run("UPDATE {activity_units} SET live = 0 WHERE id = :id", id=uid(event.activity_id))
             self._use(tx, event, -(old["units"] if old else 0))
+
+    @process_event.register(Allocation.ActivityMoved)
+    def _moved(self, event: Any, tracking: Tracking) -> None:
+        """The same event on both allocations: the units leave one, join the other."""
+        joins = event.originator_id == event.to_allocation_id
+        with self.view.transaction(tracking) as tx:
+            if joins:
+                tx.run(
+                    "UPDATE {activity_units} SET allocation_id = :allocation_id WHERE id = :id",
+                    id=uid(event.activity_id),
+                    allocation_id=uid(event.originator_id),
+                )
+            self._use(tx, event, event.units if joins else -event.units)
+
+    # The team: whose departure flags the allocations they provide
+
+    @process_event.register(TeamMember.TeamMemberRegistered)
+    def _member_registered(self, event: Any, tracking: Tracking) -> None:
+        with self.view.transaction(tracking) as tx:
+            tx.run(
+                "INSERT INTO {members} VALUES (:member_id, :handle, NULL)",
+                member_id=uid(event.originator_id),
+                handle=event.handle,
+            )
+
+    @process_event.register(TeamMember.TeamMemberDeparted)
+    def _member_departed(self, event: Any, tracking: Tracking) -> None:
+        member_id, departed_on = uid(event.originator_id), day(event.effective_date)
+        with self.view.transaction(tracking) as tx:
+            tx.run(
+                "UPDATE {members} SET departed_on = :departed_on WHERE member_id = :member_id",
+                member_id=member_id,
+                departed_on=departed_on,
+            )
+            tx.run(
+                "UPDATE {allocations} SET provider_departed_on = :departed_on "
+                "WHERE provider = (SELECT handle FROM {members} WHERE member_id = :member_id)",
+                member_id=member_id,
+                departed_on=departed_on,
+            )
 
     @staticmethod
     def _use(tx: Any, event: Any, units: int) -> None:

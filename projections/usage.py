@@ -153,6 +153,27 @@ class MonthlyUsage(Projection[MonthlyUsageView]):
             _count(tx, before, -1, tracking.notification_id)
             tx.run("DELETE FROM {activities} WHERE id = :id", id=before["id"])
 
+    @process_event.register(Allocation.ActivityMoved)
+    def _moved(self, event: Any, tracking: Tracking) -> None:
+        """The activity's units leave one allocation's sum for the other's. The same event
+        is on both allocations; the one it joins acts, in one step, so as of any position
+        the units count on exactly one of them."""
+        if event.originator_id != event.to_allocation_id:
+            self.view.track(tracking)
+            return
+        with self.view.transaction(tracking) as tx:
+            before = tx.row("SELECT * FROM {activities} WHERE id = :id", id=uid(event.activity_id))
+            if before is None:
+                return
+            after = {**before, "allocation_id": uid(event.originator_id)}
+            _count(tx, before, -1, tracking.notification_id)
+            _count(tx, after, +1, tracking.notification_id)
+            tx.run(
+                "UPDATE {activities} SET allocation_id = :allocation_id WHERE id = :id",
+                id=after["id"],
+                allocation_id=after["allocation_id"],
+            )
+
 
 def _count(tx: Any, entry: dict[str, Any], sign: int, position: int) -> None:
     """Add the entry's units to its sums (or take them away), keeping the earlier

@@ -33,6 +33,7 @@ from service.application.clock import Clock
 from service.audit_cli import audit_cli
 from service.cli import tokens_cli
 from service.demo_cli import demo_cli
+from service.imports_cli import imports_cli
 from service.infra.config import Settings
 from service.infra.signing import Signer
 from service.infra.store import prepare_storage
@@ -188,4 +189,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.cli.add_command(projections_cli(runtime.ledger, runtime.settings.projections_listen))
     app.cli.add_command(audit_cli(runtime))
     app.cli.add_command(demo_cli(runtime.ledger))
+    app.cli.add_command(imports_cli(runtime.ledger))
     return app

@@ -9,10 +9,13 @@
   falls in it), whether or not colleagues recorded on it: a provider who leaves the
   work to others is what a line manager wants to see. Only for months that have begun.
 
-`line_manager` and `member` narrow both lists to exact handles (both given: both must
-hold): a late entry by its team member and their line manager, a silent provider by
-their handle and line manager. A handle nobody has gives empty lists, as a filter that
-matches nothing does.
+- `provider_departed`: the allocations active in the month whose provider has left
+  (departed.py), for BD to hand to someone else.
+
+`line_manager` and `member` narrow every list to exact handles (both given: both must
+hold): a late entry by its team member and their line manager, a silent or departed
+provider by their handle and line manager. A handle nobody has gives empty lists, as a
+filter that matches nothing does.
 
 With `as_of` (a log position), everything is read as it stood when the log ended
 there, and `today` is the today of that moment (reports/as_of.py).
@@ -26,6 +29,7 @@ from typing import Any
 from projections.engine.calendar import Month, active_in
 from projections.engine.catalog import Projections
 from projections.engine.encoding import to_day, to_moment
+from projections.reports.departed import departed_providers
 
 
 def late_report(
@@ -86,4 +90,9 @@ def late_report(
                     }
                 )
         silent.sort(key=lambda e: (e["line_manager"] or "", e["handle"]))
-    return {"month": str(month), "late": late, "silent_members": silent}
+    return {
+        "month": str(month),
+        "late": late,
+        "silent_members": silent,
+        "provider_departed": departed_providers(projections, month, today, as_of, members, kept),
+    }

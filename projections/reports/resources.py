@@ -25,6 +25,7 @@ def allocation_balance(row: dict[str, Any], on: date) -> dict[str, Any]:
         "end_date": to_day(row["end_date"]),
         "description": row["description"],
         "provider": row["provider"],
+        "provider_departed": _departed_by(row["provider_departed_on"], on),
         "cancelled": row["cancelled_on"] is not None,
         "cancel_reason": row["cancel_reason"],
         "version": row["version"],
@@ -38,6 +39,13 @@ def allocation_balance(row: dict[str, Any], on: date) -> dict[str, Any]:
             on=on,
         ),
     }
+
+
+def _departed_by(departed_on: str | None, on: date) -> bool:
+    """The provider has left by `on`: their departure takes effect on its date. Judged
+    when read, so the flag turns on the day a departure recorded ahead comes."""
+    departure = to_day(departed_on)
+    return departure is not None and departure <= on
 
 
 def engagement_summary(row: dict[str, Any]) -> dict[str, Any]:
@@ -116,6 +124,7 @@ def activity_item(row: dict[str, Any]) -> dict[str, Any]:
         "retracted": bool(row["retracted"]),
         "corrections": row["corrections"],
         "after_close": bool(row["after_close"]),
+        "imported": bool(row["imported"]),
     }
 
 

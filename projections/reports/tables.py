@@ -1,7 +1,8 @@
 """Reports as CSV: one row per allocation (monthly), per member (capacity), per member
 and month (planning, with `kind` telling a member from the allocations without a
 provider), or per entry (late activities, with `kind` telling a late activity from a
-silent member), the columns named as the JSON fields. Totals stay in the JSON form, so
+silent member or an allocation whose provider has left, the provider in `team_member`),
+the columns named as the JSON fields. Totals stay in the JSON form, so
 every CSV row is of one kind and sums cleanly in a spreadsheet.
 
 Partners open these files in spreadsheets, and names and descriptions come from
@@ -60,6 +61,10 @@ LATE_COLUMNS = (
     "date_to",
     "recorded_at",
     "days_late",
+    "engagement_id",
+    "project_id",
+    "departed_on",
+    "units_remaining",
 )
 
 
@@ -108,6 +113,14 @@ def late_rows(report: dict[str, Any]) -> Iterable[dict[str, Any]]:
             "team_member": entry["handle"],
             "line_manager": entry["line_manager"],
             "allocation_id": entry["allocation_id"],
+        }
+    for entry in report["provider_departed"]:
+        provider = {key: value for key, value in entry.items() if key != "provider"}
+        yield {
+            "month": report["month"],
+            "kind": "provider_departed",
+            "team_member": entry["provider"],
+            **provider,
         }
 
 

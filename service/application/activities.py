@@ -16,7 +16,7 @@ from uuid import UUID
 from service.application.allocations import AllocationCommands
 from service.application.commands import RequestId, Written, command
 from service.application.errors import Forbidden
-from service.application.idempotency import replay_of_change, replay_of_recording
+from service.application.idempotency import replay_of_activity_change, replay_of_recording
 from service.application.periods import PeriodCommands
 from service.domain import Allocation, Engagement, Locator, RuleViolation
 
@@ -56,7 +56,7 @@ class ActivityCommands(AllocationCommands, PeriodCommands):
         if replay:
             return replay
         self.get(Engagement, allocation.engagement_id).require_open()
-        self.require_member_exists(team_member, "team_member")
+        self.registered_member(team_member, "team_member").require_on_the_team(date_from, date_to)
         after_close = self.after_close((date_from, date_to), role=role)
         allocation.record_activity(
             activity_id=request.value,
@@ -96,19 +96,22 @@ class ActivityCommands(AllocationCommands, PeriodCommands):
         """Correct an activity; its dates before and after the correction both
         count for the rule of closed months."""
         allocation = self.allocation_of_activity(activity_id)
-        replay = replay_of_change(self, allocation, request, value=(allocation, activity_id))
+        replay = replay_of_activity_change(self, allocation, activity_id, request)
         if replay:
             return replay
         _require_own_activity(allocation, activity_id, only_member)
         if only_member is not None and changes.get("team_member", only_member) != only_member:
             raise Forbidden("a member token cannot hand an activity to someone else")
-        if changes.get("team_member") is not None:
-            self.require_member_exists(changes["team_member"], "team_member")
         before = allocation.activity(activity_id)
         after = (
             changes.get("date_from") or before["date_from"],
             changes.get("date_to") or before["date_to"],
         )
+        member = changes.get("team_member") or before["team_member"]
+        if (member, *after) != (before["team_member"], before["date_from"], before["date_to"]):
+            # Whose work, or its days, change: the member must have been on the team
+            # then. A correction of units or description alone fixes the record as is.
+            self.registered_member(member, "team_member").require_on_the_team(*after)
         after_close = self.after_close((before["date_from"], before["date_to"]), after, role=role)
         allocation.correct_activity(
             activity_id=activity_id,
@@ -133,7 +136,7 @@ class ActivityCommands(AllocationCommands, PeriodCommands):
         role: str | None = None,
     ) -> Recorded:
         allocation = self.allocation_of_activity(activity_id)
-        replay = replay_of_change(self, allocation, request, value=(allocation, activity_id))
+        replay = replay_of_activity_change(self, allocation, activity_id, request)
         if replay:
             return replay
         _require_own_activity(allocation, activity_id, only_member)

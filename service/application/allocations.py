@@ -41,7 +41,7 @@ class AllocationCommands(EngagementCommands):
         if replay:
             return replay
         if provider is not None:
-            self.require_member_exists(provider, "provider")
+            self.registered_member(provider, "provider").require_stays_until(end_date)
         allocation = Allocation.grant(
             id=request.value,
             engagement_id=engagement.id,
@@ -70,10 +70,22 @@ class AllocationCommands(EngagementCommands):
         units: int | None = None,
         end_date: date | None = None,
         description: str | None = None,
+        provider: str | None = None,
     ) -> Written[Allocation]:
+        """Change terms, or hand the allocation to another `provider`: a registered
+        member on the team to the allocation's end (its new end, if that changes too)."""
         allocation = self.get(Allocation, allocation_id)
+        if provider is not None:
+            self.registered_member(provider, "provider").require_stays_until(
+                end_date or allocation.end_date
+            )
         allocation.amend(
-            reason=reason, actor=actor, units=units, end_date=end_date, description=description
+            reason=reason,
+            actor=actor,
+            units=units,
+            end_date=end_date,
+            description=description,
+            provider=provider,
         )
         if end_date is None:
             return self.save_all(allocation, value=allocation)

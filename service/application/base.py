@@ -13,7 +13,14 @@ from eventsourcing.persistence import JSONTranscoder
 
 from service.application.clock import Clock
 from service.application.commands import Written
-from service.domain import Allocation, Locator, NotFound, RuleViolation, team_member_id
+from service.domain import (
+    Allocation,
+    Locator,
+    NotFound,
+    RuleViolation,
+    TeamMember,
+    team_member_id,
+)
 from service.infra.metrics import EVENTS_APPENDED
 from service.infra.store import position_of
 from service.infra.transcodings import DateAsISO
@@ -75,6 +82,15 @@ class LedgerBase(Application[UUID]):
         if locator.kind != kind:
             raise NotFound(f"no {kind} {thing_id}")
         return locator
+
+    def registered_member(self, handle: str, field: str) -> TeamMember:
+        """The member as they stand now (the cached copy is fast-forwarded, so a
+        departure recorded by another process counts at once), or a refusal naming the
+        request's `field`."""
+        try:
+            return self.get(TeamMember, team_member_id(handle))
+        except NotFound:
+            raise RuleViolation(f"{handle} is not a registered team member", field) from None
 
     def require_member_exists(self, handle: str, field: str) -> None:
         if handle in self._known_members:

@@ -103,14 +103,27 @@ class LogSlice:
 
 class History(LedgerBase):
     def allocation(self, allocation_id: UUID, as_of: datetime | None = None) -> Allocation:
-        """The allocation now, or as it stood at `as_of` (its events up to then)."""
+        """The allocation now, or as it stood at `as_of`: its events stamped up to then.
+
+        Imported history (service/application/imports.py) is stamped with the moment it
+        was first recorded, and may follow later events in the stream; so every event
+        is looked at, in stream order, and those stamped after `as_of` are passed over
+        (an event changes only what events stamped before it made, so the state stays
+        whole). Before its grant's moment the allocation did not exist."""
         if as_of is None:
             return self.get(Allocation, allocation_id)
         allocation: Any = None
         for domain_event in self.events.get(allocation_id):
             if domain_event.timestamp > as_of:
-                break
-            allocation = domain_event.mutate(allocation)
+                if allocation is None:
+                    break
+                continue
+            if allocation is None:
+                allocation = domain_event.mutate(None)
+                continue
+            domain_event.apply(allocation)
+            allocation.version = domain_event.originator_version
+            allocation.modified_on = max(allocation.modified_on, domain_event.timestamp)
         if not isinstance(allocation, Allocation):
             raise NotFound(f"allocation {allocation_id} did not exist at {as_of.isoformat()}")
         return allocation

@@ -41,6 +41,24 @@ def replay_of_change(
     return Written(value or allocation, position, replayed=True)
 
 
+def replay_of_activity_change(
+    ledger: LedgerBase, allocation: Allocation, activity_id: UUID, request: RequestId
+) -> Written[Any] | None:
+    """The earlier outcome of a correction or retraction of the activity. The allocation
+    that remembers it is the one the activity was on then: retried after the activity
+    was moved on, the change is found on an earlier allocation its locator names, and
+    answered from there instead of being applied a second time."""
+    replay = replay_of_change(ledger, allocation, request, value=(allocation, activity_id))
+    if replay is not None or not request.from_client:
+        return replay
+    for move in ledger.located(activity_id, "activity").moves.values():
+        earlier = ledger.get(Allocation, UUID(str(move["from"])))
+        replay = replay_of_change(ledger, earlier, request, value=(earlier, activity_id))
+        if replay is not None:
+            return replay
+    return None
+
+
 def replay_of_recording(
     ledger: LedgerBase, allocation: Allocation, request: RequestId, fields: dict[str, Any]
 ) -> Written[tuple[Allocation, UUID]] | None:

@@ -11,13 +11,24 @@ from __future__ import annotations
 
 from service.application.activities import ActivityCommands
 from service.application.history import History
+from service.application.imports import ImportCommands
+from service.application.moves import MoveCommands
 from service.application.periods import PeriodCommands
+from service.application.series import SeriesCommands
 from service.application.statements import StatementCommands
 from service.application.team import TeamCommands
 from service.application.tokens import TokenCommands
 
 
 class Ledger(
-    ActivityCommands, StatementCommands, PeriodCommands, TeamCommands, TokenCommands, History
+    ImportCommands,
+    ActivityCommands,
+    MoveCommands,
+    SeriesCommands,
+    StatementCommands,
+    PeriodCommands,
+    TeamCommands,
+    TokenCommands,
+    History,
 ):
     pass

@@ -3,7 +3,7 @@ departure."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from service.application.base import LedgerBase
@@ -57,6 +57,24 @@ class TeamCommands(LedgerBase):
         if departed_on is not None:
             member.depart(effective_date=departed_on, actor=actor)
         return self.save_all(member, value=member)
+
+    def departure_of(self, handle: str | None, as_of: datetime | None = None) -> date | None:
+        """The date `handle`'s departure takes effect, as recorded now (or by `as_of`);
+        None for nobody, someone not registered, or someone with no departure recorded.
+        What an allocation's `provider_departed` and a departed member's token ask."""
+        if handle is None:
+            return None
+        if as_of is None:
+            try:
+                return self.get(TeamMember, team_member_id(handle)).departed_on
+            except NotFound:
+                return None
+        for event in self.events.get(team_member_id(handle)):
+            if event.timestamp > as_of:
+                break
+            if isinstance(event, TeamMember.TeamMemberDeparted):
+                return event.effective_date
+        return None
 
     def team_member(self, handle: str) -> TeamMember:
         try:

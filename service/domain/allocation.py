@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from service.domain.allocation_rules import AllocationRules
+from service.domain.allocation_rules import AllocationRules, moved_fields, no_provider_change
 from service.domain.errors import Conflict, RuleViolation
 from service.domain.rules import require_ordered, require_positive_units, require_reason
 
@@ -25,6 +25,11 @@ def _not_after_close(state: dict[str, Any]) -> None:
     no `after_close`): nothing was closed then, so it was not changed after a close.
     The library applies this on loading (`upcast_v1_v2`); the log is never rewritten."""
     state["after_close"] = False
+
+
+def _not_imported(state: dict[str, Any]) -> None:
+    """Upcast a recording stored before imports (class version 2): not imported."""
+    state.update(imported=False, external_id=None)
 
 
 class Allocation(AllocationRules, Aggregate):
@@ -121,31 +126,26 @@ class Allocation(AllocationRules, Aggregate):
         units: int | None = None,
         end_date: date | None = None,
         description: str | None = None,
+        provider: str | None = None,
     ) -> None:
-        self._require_not_cancelled("amend")
-        require_reason(reason)
-        if units is None and end_date is None and description is None:
-            raise RuleViolation("give at least one of units, end_date, description")
-        if units is not None:
-            require_positive_units(units)
-        if end_date is not None:
-            require_ordered(self.start_date, end_date)
-            self._require_activities_within(self.start_date, end_date)
-        self.trigger_event(
-            self.AllocationAmended,
-            units=units,
-            end_date=end_date,
-            description=description,
-            reason=reason,
-            actor=actor,
-        )
+        """Change terms; `provider` hands the allocation to another member (never to
+        nobody: a departed provider's allocation stays flagged until someone takes it)."""
+        terms = dict(units=units, end_date=end_date, description=description, provider=provider)
+        self._require_amendment(reason, **terms)
+        self.trigger_event(self.AllocationAmended, **terms, reason=reason, actor=actor)
 
     class AllocationAmended(Aggregate.Event):
+        """Changed terms (None: unchanged), with the reason."""
+
         units: int | None
         end_date: date | None
         description: str | None
+        provider: str | None
         reason: str
         actor: str
+
+        class_version = 2
+        upcast_v1_v2 = staticmethod(no_provider_change)
 
         def apply(self, allocation: Allocation) -> None:
             if self.units is not None:
@@ -154,6 +154,8 @@ class Allocation(AllocationRules, Aggregate):
                 allocation.end_date = self.end_date
             if self.description is not None:
                 allocation.description = self.description
+            if self.provider is not None:
+                allocation.provider = self.provider
 
     def cancel(self, *, reason: str, actor: str, request_id: str | None = None) -> None:
         self._require_not_cancelled("cancel")
@@ -175,8 +177,8 @@ class Allocation(AllocationRules, Aggregate):
     # Activities
 
     class ActivityRecorded(Aggregate.Event):
-        """Work done against the allocation. Its timestamp is when it was recorded,
-        which decides whether it was recorded late."""
+        """Work done against the allocation. Its timestamp, when it was recorded (an
+        `imported` one's: the original moment), decides whether it was recorded late."""
 
         activity_id: UUID
         team_member: str
@@ -187,9 +189,12 @@ class Allocation(AllocationRules, Aggregate):
         recorded_by: str
         actor: str
         after_close: bool
+        imported: bool
+        external_id: str | None
 
-        class_version = 2
+        class_version = 3
         upcast_v1_v2 = staticmethod(_not_after_close)
+        upcast_v2_v3 = staticmethod(_not_imported)
 
         def apply(self, allocation: Allocation) -> None:
             allocation.activities[str(self.activity_id)] = {
@@ -203,6 +208,7 @@ class Allocation(AllocationRules, Aggregate):
                 "recorded_version": self.originator_version,
                 "retracted": False,
                 "corrections": 0,
+                "imported": self.imported,
             }
             allocation.units_used += self.units
 
@@ -219,12 +225,15 @@ class Allocation(AllocationRules, Aggregate):
         today: date,
         after_close: bool = False,
         recorded_at: datetime | None = None,
+        external_id: str | None = None,
+        recorded_by: str | None = None,
     ) -> None:
         """Record work done. Going past the balance is accepted: it shows as an
         overrun, because work done is never refused. `after_close`: the work is dated
         in a closed month (the application checked the actor may do that).
         `recorded_at`: when, if not now (history written as it happened); the event's
-        timestamp, which decides lateness."""
+        timestamp, which decides lateness. `external_id`: the row of an import, whose
+        `recorded_by` may name someone other than the `actor` importing it."""
         self._require_not_cancelled("record an activity on")
         if str(activity_id) in self.activities:
             raise Conflict(f"activity {activity_id} is already recorded")
@@ -238,9 +247,11 @@ class Allocation(AllocationRules, Aggregate):
             description=description,
             date_from=date_from,
             date_to=date_to,
-            recorded_by=actor,
+            recorded_by=recorded_by or actor,
             actor=actor,
             after_close=after_close,
+            imported=external_id is not None,
+            external_id=external_id,
             timestamp=recorded_at,
         )
 
@@ -338,3 +349,49 @@ class Allocation(AllocationRules, Aggregate):
             activity["retracted"] = True
             allocation.units_used -= activity["units"]
             allocation.remember_request(self.request_id, self.originator_version)
+
+    def move_activity(
+        self, activity_id: UUID, *, to: Allocation, reason: str, actor: str, after_close: bool
+    ) -> None:
+        """Move a mis-filed activity to allocation `to` as it stands (`require_may_take`):
+        the same event on both streams, which the caller saves in one write."""
+        activity = self.live_activity(activity_id)
+        require_reason(reason)
+        to.require_may_take(self.id, activity)
+        fields = moved_fields(activity)
+        fields.update(activity_id=activity_id, from_allocation_id=self.id, to_allocation_id=to.id)
+        for allocation in (self, to):
+            allocation.trigger_event(
+                self.ActivityMoved, reason=reason, actor=actor, after_close=after_close, **fields
+            )
+
+    class ActivityMoved(Aggregate.Event):
+        """On the allocation it leaves, where it no longer counts (its history stays), and on
+        the one it joins as it stood, recorded when and by whom it was: never made late."""
+
+        activity_id: UUID
+        from_allocation_id: UUID
+        to_allocation_id: UUID
+        team_member: str
+        units: int
+        description: str
+        date_from: date
+        date_to: date
+        recorded_by: str
+        recorded_at: datetime
+        corrections: int
+        imported: bool
+        reason: str
+        actor: str
+        after_close: bool
+
+        def apply(self, allocation: Allocation) -> None:
+            key = str(self.activity_id)
+            if allocation.id == self.from_allocation_id:
+                allocation.activities[key]["moved_to"] = str(self.to_allocation_id)
+                allocation.units_used -= self.units
+                return
+            moved = moved_fields(vars(self))
+            moved.update(recorded_version=self.originator_version, retracted=False)
+            allocation.activities[key] = moved
+            allocation.units_used += self.units

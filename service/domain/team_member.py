@@ -46,6 +46,7 @@ class TeamMember(Aggregate):
         self.line_manager = line_manager
         # [[effective date, fte], ...] in date order; earlier months keep their FTE.
         self.capacity_history: list[list] = [[effective_date, fte]]
+        self.started_on = effective_date
         self.departed_on: date | None = None
 
     @classmethod
@@ -116,6 +117,39 @@ class TeamMember(Aggregate):
     @property
     def fte(self) -> Decimal:
         return self.capacity_history[-1][1]
+
+    def has_left_by(self, day: date) -> bool:
+        """Gone on `day`: a departure takes effect on its date, as for capacity (the
+        member's FTE is nil from that day on)."""
+        return self.departed_on is not None and self.departed_on <= day
+
+    def require_on_the_team(self, date_from: date, date_to: date) -> None:
+        """Work is recorded only for days the member was on the team: from the
+        effective date they were registered with to the day before their departure.
+        Whoever records it (the member, a manager, an admin), so nobody's units land on
+        days they had no capacity."""
+        if date_from < self.started_on:
+            raise RuleViolation(
+                f"{self.handle} started on {self.started_on.isoformat()}; "
+                f"date_from {date_from.isoformat()} is before that",
+                "date_from",
+            )
+        if self.departed_on is not None and self.has_left_by(date_to):
+            raise RuleViolation(
+                f"{self.handle} left on {self.departed_on.isoformat()}; "
+                f"date_to {date_to.isoformat()} is not before that",
+                "date_to",
+            )
+
+    def require_stays_until(self, last_day: date) -> None:
+        """A provider answers for an allocation's work to its last day: not someone who
+        has left or is recorded to leave by then (the rule of allocation series too)."""
+        if self.departed_on is not None and self.has_left_by(last_day):
+            raise RuleViolation(
+                f"{self.handle} is recorded as leaving on {self.departed_on.isoformat()}, on "
+                f"or before the allocation's end ({last_day.isoformat()}): choose another provider",
+                "provider",
+            )
 
     def _require_present(self) -> None:
         if self.departed_on is not None:

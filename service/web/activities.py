@@ -76,6 +76,9 @@ class ActivitySchema(ma.Schema):
     after_close = ma.fields.Boolean(
         metadata={"description": "recorded, corrected or retracted after its month was closed"}
     )
+    imported = ma.fields.Boolean(
+        metadata={"description": "imported from a file, with its original recorded_at"}
+    )
 
 
 class ActivityWrittenSchema(ActivitySchema, WrittenSchema):
@@ -84,6 +87,20 @@ class ActivityWrittenSchema(ActivitySchema, WrittenSchema):
             "description": "the allocation's units remaining after this write (granted − used, "
             "negative when overrun); a replayed request answers it as it stands now"
         }
+    )
+
+
+class MoveSchema(ma.Schema):
+    allocation_id = ma.fields.UUID(
+        required=True, metadata={"description": "the allocation the activity belongs on"}
+    )
+    reason = ma.fields.String(required=True, validate=REASON)
+
+
+class MovedSchema(ActivityWrittenSchema):
+    from_allocation_id = ma.fields.UUID(metadata={"description": "the allocation it left"})
+    from_units_remaining = ma.fields.Integer(
+        metadata={"description": "the units remaining on the allocation it left, after the move"}
     )
 
 
@@ -180,3 +197,27 @@ def retract_activity(body, activity_id: UUID):
         request_id=request_id(),
     )
     return activity_written(result)
+
+
+@blp.route("/activities/<uuid:activity_id>/move", methods=["POST"])
+@requires(*RECORDERS)
+@blp.arguments(MoveSchema)
+@blp.response(201, MovedSchema)
+def move_activity(body, activity_id: UUID):
+    """Move a mis-filed activity to another allocation, keeping its `recorded_at` (a move
+    never makes it late); both balances follow. Honours `Idempotency-Key`."""
+    result = ledger().move_activity(
+        activity_id,
+        **body,
+        actor=principal().actor,
+        only_member=only_member(),
+        role=principal().role,
+        request_id=request_id(),
+    )
+    move = result.value
+    receipt = activity_receipt(move.target, move.activity_id)
+    receipt |= {
+        "from_allocation_id": move.source.id,
+        "from_units_remaining": move.source.units_remaining,
+    }
+    return written(result, receipt)

@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask import abort
 
 from projections.reports.resources import allocation_balance
+from service.domain import Allocation
 from service.web.auth import principal, requires
 from service.web.boundary import Blueprint
 from service.web.reads import FreshReadSchema, fresh
@@ -52,12 +53,19 @@ class AmendmentSchema(ma.Schema):
     units = units_field()
     end_date = ma.fields.Date(validate=DAY)
     description = ma.fields.String(validate=TEXT)
+    provider = ma.fields.String(
+        validate=NAME,
+        metadata={
+            "description": "hand the allocation to this team member (a handle), who must be "
+            "on the team to the allocation's end; a provider is replaced, never removed"
+        },
+    )
     reason = ma.fields.String(required=True, validate=REASON)
 
     @ma.validates_schema
     def something_to_amend(self, data, **kwargs):
-        if not {"units", "end_date", "description"} & set(data):
-            raise ma.ValidationError("give at least one of units, end_date, description")
+        if not {"units", "end_date", "description", "provider"} & set(data):
+            raise ma.ValidationError("give at least one of units, end_date, description, provider")
 
 
 class AllocationQuerySchema(FreshReadSchema):
@@ -114,7 +122,7 @@ def grant_allocation(body, project_id: UUID):
     result = ledger().grant_allocation(
         project_id, **body, actor=principal().actor, request_id=request_id()
     )
-    return written(result, allocation_receipt(result.value, today()))
+    return written(result, _receipt(result.value))
 
 
 @blp.route("/allocations", methods=["GET"])
@@ -156,7 +164,8 @@ def get_allocation(query, allocation_id: UUID):
     allocation = ledger().allocation(allocation_id, as_of=as_of)
     if not principal().may_see_engagement(allocation.engagement_id):
         abort(404, description=f"no allocation {allocation_id}")
-    return allocation_receipt(allocation, as_of.date())
+    departed_on = ledger().departure_of(allocation.provider, as_of=as_of)
+    return allocation_receipt(allocation, as_of.date(), provider_departed_on=departed_on)
 
 
 @blp.route("/allocations/<uuid:allocation_id>", methods=["PATCH"])
@@ -164,9 +173,9 @@ def get_allocation(query, allocation_id: UUID):
 @blp.arguments(AmendmentSchema)
 @blp.response(200, AllocationWrittenSchema)
 def amend_allocation(body, allocation_id: UUID):
-    """Change units, end date or description, giving a reason."""
+    """Change units, end date, description or provider, giving a reason."""
     result = ledger().amend_allocation(allocation_id, **body, actor=principal().actor)
-    return written(result, allocation_receipt(result.value, today()), status=200)
+    return written(result, _receipt(result.value), status=200)
 
 
 @blp.route("/allocations/<uuid:allocation_id>/cancellation", methods=["POST"])
@@ -179,4 +188,10 @@ def cancel_allocation(body, allocation_id: UUID):
     result = ledger().cancel_allocation(
         allocation_id, reason=body["reason"], actor=principal().actor, request_id=request_id()
     )
-    return written(result, allocation_receipt(result.value, today()))
+    return written(result, _receipt(result.value))
+
+
+def _receipt(allocation: Allocation) -> dict:
+    """The allocation as a write left it, today, with its provider's departure."""
+    departed_on = ledger().departure_of(allocation.provider)
+    return allocation_receipt(allocation, today(), provider_departed_on=departed_on)

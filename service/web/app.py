@@ -12,10 +12,12 @@ from flask_smorest.utils import prepare_response
 
 from service.web import (
     activities,
+    allocation_series,
     allocations,
     audit,
     engagements,
     health,
+    imports,
     me,
     periods,
     reports,
@@ -34,6 +36,7 @@ from service.web.runtime import runtime
 BLUEPRINTS = (
     engagements,
     allocations,
+    allocation_series,
     activities,
     team_members,
     audit,
@@ -41,6 +44,7 @@ BLUEPRINTS = (
     periods,
     statements,
     me,
+    imports,
 )
 
 

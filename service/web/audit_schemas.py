@@ -50,7 +50,7 @@ class AuditLogQuerySchema(ma.Schema):
     include_internal = ma.fields.Boolean(
         load_default=False,
         metadata={
-            "description": "also bookkeeping events: locators (`Located`) and tokens "
+            "description": "also bookkeeping events: locators (`Located`, `Relocated`) and tokens "
             "(`TokenIssued`, `TokenRevoked`, sign-in links); hidden by default"
         },
     )

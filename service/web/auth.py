@@ -12,9 +12,10 @@ from uuid import UUID
 from flask import abort, current_app, g, request
 
 from service.domain.tokens import ApiToken, token_id
-from service.web.runtime import ledger
+from service.web.runtime import ledger, today
 
 TOKEN_CACHE_SECONDS = 30.0
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def requires(*roles: str) -> Callable:
                     description=f"a {principal.role} token may not do this; "
                     f"it needs one of: {', '.join(sorted(allowed))}",
                 )
+            refuse_departed_writer(principal)
             g.principal = principal
             return view(*args, **kwargs)
 
@@ -95,3 +97,21 @@ def requires(*roles: str) -> Callable:
 
 def principal() -> Principal:
     return g.principal
+
+
+def refuse_departed_writer(principal: Principal) -> None:
+    """A token naming a member who has left writes nothing more (403), whatever its
+    role, on the API and the pages alike; its reads go on (revoke it to end those). Their
+    work dated before the departure is recorded or corrected by a manager. The departure
+    is read from the member's stream on each write, not cached with the token, so it
+    counts from its day at once."""
+    if principal.member is None or request.method not in WRITES:
+        return
+    left_on = ledger().departure_of(principal.member)
+    if left_on is not None and left_on <= today():
+        abort(
+            403,
+            description=f"{principal.member} left on {left_on.isoformat()}: their token can "
+            "no longer write (it still reads); a manager records or corrects their work "
+            "dated before that",
+        )

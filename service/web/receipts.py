@@ -13,7 +13,11 @@ from service.domain import Allocation, Engagement, TeamMember
 from service.domain.balance import balance, is_late
 
 
-def allocation_receipt(allocation: Allocation, on: date) -> dict[str, Any]:
+def allocation_receipt(
+    allocation: Allocation, on: date, provider_departed_on: date | None = None
+) -> dict[str, Any]:
+    """`provider_departed_on`: the provider's departure, if recorded (the ledger's
+    `departure_of`); a caller that shows no `provider_departed` may leave it out."""
     return {
         "id": allocation.id,
         "engagement_id": allocation.engagement_id,
@@ -22,6 +26,7 @@ def allocation_receipt(allocation: Allocation, on: date) -> dict[str, Any]:
         "end_date": allocation.end_date,
         "description": allocation.description,
         "provider": allocation.provider,
+        "provider_departed": provider_departed_on is not None and provider_departed_on <= on,
         "cancelled": allocation.cancelled,
         "cancel_reason": allocation.cancel_reason,
         "version": allocation.version,
@@ -55,6 +60,7 @@ def activity_receipt(allocation: Allocation, activity_id: UUID | str) -> dict[st
         "late": is_late(activity["date_to"], recorded_at.date()),
         "retracted": activity["retracted"],
         "corrections": activity["corrections"],
+        "imported": activity.get("imported", False),
         "units_remaining": allocation.units_remaining,
     }
 

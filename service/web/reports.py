@@ -44,6 +44,7 @@ from service.infra.input_policy import date_problem
 from service.web.allocations import visible_engagement_id
 from service.web.auth import principal, requires
 from service.web.boundary import Blueprint
+from service.web.departed_schemas import ProviderDepartedSchema
 from service.web.planning_schemas import PlanningReportSchema
 from service.web.reads import FreshReadSchema, fresh
 from service.web.runtime import runtime, today
@@ -261,6 +262,10 @@ class LateReportSchema(ma.Schema):
     month = ma.fields.String()
     late = ma.fields.List(ma.fields.Nested(LateActivitySchema))
     silent_members = ma.fields.List(ma.fields.Nested(SilentMemberSchema))
+    provider_departed = ma.fields.List(
+        ma.fields.Nested(ProviderDepartedSchema),
+        metadata={"description": "allocations active in the month whose provider has left"},
+    )
 
 
 # Routes
@@ -329,11 +334,12 @@ def planning(query):
 @blp.response(200, LateReportSchema)
 @blp.alt_response(200, **CSV_RESPONSE)
 def late_activities(query):
-    """Activities recorded late during the month, by line manager and member; and the
+    """Activities recorded late during the month, by line manager and member; the
     providers of allocations active in the month who recorded nothing on them that
-    month. `line_manager` and `member` narrow both lists (exact handles)."""
+    month; and those allocations whose provider has left. `line_manager` and `member`
+    narrow every list (exact handles)."""
     _refuse_limited_viewer()
-    read_models, day, as_of = _read_models(("team", "activities", "balances"), query)
+    read_models, day, as_of = _read_models(("team", "activities", "balances", "usage"), query)
     report = late_report(
         read_models,
         Month.parse(query["month"]),

@@ -72,6 +72,9 @@ class AllocationSchema(BalanceSchema):
     end_date = ma.fields.Date()
     description = ma.fields.String()
     provider = ma.fields.String(allow_none=True)
+    provider_departed = ma.fields.Boolean(
+        metadata={"description": "the provider has left the team (departure dated today or before)"}
+    )
     cancelled = ma.fields.Boolean()
     cancel_reason = ma.fields.String(allow_none=True)
     version = ma.fields.Integer()

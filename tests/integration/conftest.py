@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -172,6 +173,30 @@ def activity(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def grant_on_own_project(
+    api: ApiClient,
+    engagement_id: str,
+    *,
+    start: int,
+    end: int,
+    units: int = 10,
+    provider: str | None = None,
+    description: str = "events",
+) -> dict[str, Any]:
+    """An allocation on a new project of the engagement (projects' schedules never
+    overlap), from `start` days ago to `end` days ago (negative: ahead); its JSON."""
+    project = api.post(
+        f"/api/engagements/{engagement_id}/projects",
+        {"name": f"P {uuid.uuid4().hex[:6]}", "outcome": "o"},
+    )
+    assert project.status_code == 201, project.json
+    body = {"start_date": days_ago(start), "end_date": days_ago(end), "units": units}
+    body |= {"description": description} | ({"provider": provider} if provider else {})
+    response = api.post(f"/api/projects/{project.json['id']}/allocations", body)
+    assert response.status_code == 201, response.json
+    return response.json
 
 
 def granted_on_ledger(ledger: Ledger, *, members: tuple[str, ...], units: int, today) -> Any:

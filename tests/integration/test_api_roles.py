@@ -19,6 +19,7 @@ ROUTES = [
     ("POST", f"/api/engagements/{ANY}/closure"),
     ("POST", f"/api/engagements/{ANY}/projects"),
     ("POST", f"/api/projects/{ANY}/allocations"),
+    ("POST", f"/api/projects/{ANY}/allocation-series"),
     ("GET", f"/api/allocations/{ANY}"),
     ("PATCH", f"/api/allocations/{ANY}"),
     ("POST", f"/api/allocations/{ANY}/cancellation"),
@@ -27,6 +28,7 @@ ROUTES = [
     ("POST", f"/api/projects/{ANY}/activities"),
     ("POST", f"/api/activities/{ANY}/corrections"),
     ("POST", f"/api/activities/{ANY}/retraction"),
+    ("POST", f"/api/activities/{ANY}/move"),
     ("POST", "/api/team-members"),
     ("GET", "/api/team-members"),
     ("PATCH", "/api/team-members/ana"),
@@ -49,6 +51,8 @@ ROUTES = [
     ("GET", "/api/periods"),
     ("GET", "/api/me"),
     ("GET", "/api/me/allocations"),
+    ("POST", "/api/imports/activities"),
+    ("POST", "/api/imports/allocations"),
 ]
 
 
@@ -84,9 +88,11 @@ WRONG_ROLE = [
     ("manager", "PATCH", f"/api/engagements/{ANY}"),
     ("viewer", "POST", f"/api/engagements/{ANY}/closure"),
     ("manager", "POST", f"/api/projects/{ANY}/allocations"),
+    ("member", "POST", f"/api/projects/{ANY}/allocation-series"),
     ("auditor", "PATCH", f"/api/allocations/{ANY}"),
     ("bd", "POST", f"/api/allocations/{ANY}/activities"),
     ("viewer", "POST", f"/api/activities/{ANY}/corrections"),
+    ("auditor", "POST", f"/api/activities/{ANY}/move"),
     ("bd", "POST", "/api/team-members"),
     ("viewer", "GET", "/api/team-members"),
     ("bd", "GET", f"/api/audit/streams/{ANY}"),
@@ -101,6 +107,8 @@ WRONG_ROLE = [
     ("bd", "GET", "/api/me/allocations"),
     ("manager", "POST", f"/api/periods/{MONTH}/closure"),
     ("bd", "POST", f"/api/periods/{MONTH}/closure"),
+    ("manager", "POST", "/api/imports/activities"),
+    ("bd", "POST", "/api/imports/allocations"),
 ]
 
 

@@ -10,28 +10,14 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import activity, days_ago
+from tests.integration.conftest import activity, days_ago, grant_on_own_project
 
 
 def grant(api, world, *, provider: str, start: int, end: int, units: int = 10) -> dict[str, Any]:
-    """An allocation of its own project (projects' schedules never overlap), from
-    `start` days ago to `end` days ago (negative: ahead)."""
-    project = api.post(
-        f"/api/engagements/{world['engagement']['id']}/projects",
-        {"name": f"P {uuid.uuid4().hex[:6]}", "outcome": "o"},
-    ).json
-    response = api.post(
-        f"/api/projects/{project['id']}/allocations",
-        {
-            "start_date": days_ago(start),
-            "end_date": days_ago(end),
-            "units": units,
-            "description": f"for {provider}",
-            "provider": provider,
-        },
-    )
-    assert response.status_code == 201, response.json
-    return response.json
+    return grant_on_own_project(
+        api, world["engagement"]["id"], start=start, end=end, units=units,
+        provider=provider, description=f"for {provider}",
+    )  # fmt: skip
 
 
 @pytest.fixture

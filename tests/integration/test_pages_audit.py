@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from service.web.pages import audit_log
-from tests.integration.conftest import TODAY, activity
+from tests.integration.conftest import TODAY, activity, grant_on_own_project
 from tests.integration.pages import hidden_value, signed_in_client
 from tests.integration.test_tamper_evidence import Store
 
@@ -291,3 +291,23 @@ def test_an_admin_may_and_a_stranger_is_sent_to_sign_in(app, make_token, recorde
     assert client.get("/audit").status_code == 200
     stranger = app.test_client().get("/audit")
     assert stranger.status_code == 302 and "/sign-in" in stranger.headers["Location"]
+
+
+def test_the_allocation_as_of_the_move_leaves_out_an_activity_moved_away(auditor, recorded, api):
+    """A moved activity is on its new allocation as of the move, not on both."""
+    allocation_id = recorded["allocation_id"]
+    activities = api.get(f"/api/allocations/{allocation_id}/activities").json["items"]
+    moving = next(item for item in activities if item["units"] == 3)
+    other = grant_on_own_project(api, recorded["engagement"]["id"], start=60, end=-30)
+    moved = api.post(
+        f"/api/activities/{moving['id']}/move", {"allocation_id": other["id"], "reason": "filed"}
+    )
+    assert moved.status_code == 201, moved.json
+    streams = (allocation_id, other["id"])  # one save; each event stamped as it was made
+    now = max(api.get(f"/api/audit/streams/{s}").json["events"][-1]["timestamp"] for s in streams)
+
+    source = page(auditor, "/audit/as-of", allocation_id=allocation_id, as_of=now)
+    assert f'data-activity-id="{moving["id"]}"' not in source
+    assert '<dd data-field="units_used">5</dd>' in source
+    target = page(auditor, "/audit/as-of", allocation_id=other["id"], as_of=now)
+    assert f'data-activity-id="{moving["id"]}"' in target

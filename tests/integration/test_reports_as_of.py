@@ -211,6 +211,7 @@ def test_as_of_the_empty_log_every_report_is_empty(api, world):
         "month": month,
         "late": [],
         "silent_members": [],
+        "provider_departed": [],
     }
     limited = api.get(
         "/api/reports/monthly",

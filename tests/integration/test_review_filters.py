@@ -128,7 +128,12 @@ def test_filters_combine_and_an_unknown_handle_matches_nothing(api, team):
     assert summary(late_report(api, member="dan", line_manager="kim")) == ([], [("dan", team["B"])])
     for query in ({"member": "nobody"}, {"line_manager": "nobody"}, {"member": "Ana"}):
         report = late_report(api, **query)
-        assert report == {"month": MONTH, "late": [], "silent_members": []}
+        assert report == {
+            "month": MONTH,
+            "late": [],
+            "silent_members": [],
+            "provider_departed": [],
+        }
 
 
 def test_filters_apply_to_the_csv_too(api, team):

@@ -153,6 +153,17 @@ def test_the_capacity_and_late_csvs_neutralise_handles_and_managers(payload):
             }
         ],
         "silent_members": [{"handle": payload, "line_manager": payload, "allocation_id": "a4"}],
+        "provider_departed": [
+            {
+                "allocation_id": "a5",
+                "engagement_id": "e1",
+                "project_id": "p1",
+                "provider": payload,
+                "line_manager": payload,
+                "departed_on": date(2024, 2, 1),
+                "units_remaining": 3,
+            }
+        ],
     }
     for columns, rows, text_columns in (
         (CAPACITY_COLUMNS, capacity_rows(capacity), ("handle",)),

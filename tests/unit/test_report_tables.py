@@ -111,8 +111,19 @@ def test_late_csv_tells_late_activities_from_silent_members():
             }
         ],
         "silent_members": [{"handle": "ben", "line_manager": "lee", "allocation_id": "a4"}],
+        "provider_departed": [
+            {
+                "allocation_id": "a5",
+                "engagement_id": "e1",
+                "project_id": "p1",
+                "provider": "cat",
+                "line_manager": "max",
+                "departed_on": date(2024, 2, 1),
+                "units_remaining": -2,
+            }
+        ],
     }
-    late, silent = parsed(to_csv(LATE_COLUMNS, late_rows(report)))
+    late, silent, departed = parsed(to_csv(LATE_COLUMNS, late_rows(report)))
     assert (late["kind"], late["recorded_at"], late["days_late"]) == (
         "late",
         "2024-02-12T12:00:00+00:00",
@@ -124,6 +135,13 @@ def test_late_csv_tells_late_activities_from_silent_members():
         silent["allocation_id"],
         silent["activity_id"],
     ) == ("silent", "ben", "a4", "")
+    assert (
+        departed["kind"],
+        departed["team_member"],
+        departed["allocation_id"],
+        departed["departed_on"],
+        departed["units_remaining"],
+    ) == ("provider_departed", "cat", "a5", "2024-02-01", "-2")
 
 
 def test_totals_leave_out_the_grant_of_cancelled_allocations_but_not_their_use():

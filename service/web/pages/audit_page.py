@@ -149,8 +149,13 @@ def as_of():
         allocation = ledger().allocation(allocation_id, as_of=moment)
     except NotFound as missing:
         return _render_as_of(values, {"allocation_id": [missing.message]}), 404
-    receipt = allocation_receipt(allocation, moment.date())
-    activities = [activity_receipt(allocation, key) for key in allocation.activities]
+    departed_on = ledger().departure_of(allocation.provider, as_of=moment)
+    receipt = allocation_receipt(allocation, moment.date(), provider_departed_on=departed_on)
+    activities = [  # an activity moved away since is on its new allocation's page
+        activity_receipt(allocation, key)
+        for key, entry in allocation.activities.items()
+        if not entry.get("moved_to")
+    ]
     return _render_as_of(values, {}, moment=moment, receipt=receipt, activities=activities)
 
 

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 
-from service.web.auth import Principal, principal_by_id
+from service.web.auth import Principal, principal_by_id, refuse_departed_writer
 
 SESSION_TOKEN = "token_id"
 SESSION_SEEN = "seen"
@@ -81,6 +81,7 @@ def page(*roles: str) -> Callable:
                 return redirect(url_for("session_pages.sign_in_form", next=request.full_path))
             if principal.role not in allowed:
                 abort(403, description=f"a {principal.role} may not open this page")
+            refuse_departed_writer(principal)
             return view(*args, **kwargs)
 
         wrapper.required_roles = sorted(allowed)  # type: ignore[attr-defined]

@@ -51,7 +51,7 @@ blp = page_blueprint("plan", __name__)
 VIEWS = ("team", "usage", "balances")
 DEFAULT_MONTHS_AHEAD = 2
 GRANT_FIELDS = ("start_date", "end_date", "units", "description", "provider")
-AMEND_FIELDS = ("units", "end_date", "description", "reason")
+AMEND_FIELDS = ("units", "end_date", "description", "provider", "reason")
 AMENDABLE = ("upcoming", "active", "exhausted")
 NO_PROVIDER = "No provider"
 

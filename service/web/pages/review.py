@@ -1,5 +1,6 @@
 """Review (`/review?month=YYYY-MM[&line_manager=HANDLE]`), for managers: the month's
-late entries, its silent providers, and each member's units against their capacity.
+late entries, its silent providers, the allocations whose provider has left, and each
+member's units against their capacity.
 
 Every figure comes from the API's reports (`late_report`, `capacity_report`, the same
 functions `GET /api/reports/late-activities` and `/capacity` answer with), computed
@@ -8,8 +9,8 @@ beside the report's rows: the entry's units and description and the allocation's
 label (from the same read models), and each member's committed units (planning.py,
 the capacity report's own rule per provider).
 
-The line-manager filter is applied here, to the reports' rows: late entries and
-silent providers by their `line_manager`, members by the team's line manager of
+The line-manager filter is applied here, to the reports' rows: late entries, silent
+and departed providers by their `line_manager`, members by the team's line manager of
 each; the whole team's totals stay the report's, and the filtered members' sums are
 shown beside them. Unknown query parameters are ignored (people, not programs, write
 these addresses); a month that is not one re-renders the form with the message (422).
@@ -107,6 +108,15 @@ def _review(
         for row in late["silent_members"]
         if kept(row["line_manager"])
     ]
+    departed = [
+        {
+            **row,
+            "name": name_of(row["provider"]),
+            "allocation": labels.get(row["allocation_id"], "an allocation"),
+        }
+        for row in late["provider_departed"]
+        if kept(row["line_manager"])
+    ]
     members = [
         {
             **row,
@@ -130,6 +140,7 @@ def _review(
         "line_manager": line_manager,
         "late": late_rows,
         "silent": silent,
+        "departed": departed,
         "members": members,
         "totals": capacity["totals"],
         "shown": {

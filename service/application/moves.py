@@ -1,0 +1,83 @@
+"""Moving a mis-filed activity to another allocation (DESIGN §10).
+
+Retracting an activity and recording it again would stamp it with a new `recorded_at`,
+and so often make it late; a move keeps its recording. The same `ActivityMoved` goes on
+both allocations' streams and the activity's locator is pointed at its new allocation, in
+one atomic write: the activity is never on both allocations or on neither, and is found,
+corrected and retracted where it now is.
+
+Who may move what is as for corrections: a manager or admin any activity, a member only
+its own member's. The activity's dates do not change, so the rule of closed months
+(service/application/periods.py) applies to them. A retried request is answered from the
+locator, which remembers each move by its request id: a retry after the activity moved on
+again still finds its own move."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from service.application.commands import RequestId, Written, command
+from service.application.errors import Forbidden
+from service.application.idempotency import require_same_request
+from service.application.periods import PeriodCommands
+from service.domain import Allocation, Engagement, Locator, NotFound, RuleViolation
+
+
+@dataclass(frozen=True)
+class Move:
+    """What a move left: the allocation the activity left, the one it joined."""
+
+    source: Allocation
+    target: Allocation
+    activity_id: UUID
+
+
+class MoveCommands(PeriodCommands):
+    @command
+    def move_activity(
+        self,
+        activity_id: UUID,
+        *,
+        allocation_id: UUID,
+        reason: str,
+        actor: str,
+        request: RequestId,
+        only_member: str | None = None,
+        role: str | None = None,
+    ) -> Written[Move]:
+        """Move the activity to allocation `allocation_id`; see the module's docstring.
+        An allocation that does not exist is the request's fault (422 naming the field),
+        not the addressed activity's absence (404)."""
+        locator = self.located(activity_id, "activity")
+        replay = self._replay_of_move(locator, activity_id, allocation_id, request)
+        if replay:
+            return replay
+        source = self.get(Allocation, locator.owner_id)
+        activity = source.activity(activity_id)
+        if only_member is not None and activity["team_member"] != only_member:
+            raise Forbidden(f"a member token may move only {only_member}'s activities")
+        try:
+            target = self.get(Allocation, allocation_id)
+        except NotFound as error:
+            raise RuleViolation(error.message, "allocation_id") from None
+        self.get(Engagement, target.engagement_id).require_open()
+        after_close = self.after_close((activity["date_from"], activity["date_to"]), role=role)
+        source.move_activity(
+            activity_id, to=target, reason=reason, actor=actor, after_close=after_close
+        )
+        locator.relocate(owner_id=target.id, request_id=request.key, actor=actor)
+        return self.save_all(source, target, locator, value=Move(source, target, activity_id))
+
+    def _replay_of_move(
+        self, locator: Locator, activity_id: UUID, allocation_id: UUID, request: RequestId
+    ) -> Written[Move] | None:
+        """The first outcome of a retried move (the same key naming another allocation
+        is refused); the allocations as they stand now."""
+        move = locator.moves.get(request.key)
+        if move is None:
+            return None
+        require_same_request({"allocation_id": move["to"]}, {"allocation_id": allocation_id})
+        source, target = self.get(Allocation, move["from"]), self.get(Allocation, move["to"])
+        position = self.position_of(locator.id, move["version"])
+        return Written(Move(source, target, activity_id), position, replayed=True)

@@ -15,9 +15,11 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from projections import NAMES, Projections
 from projections.engine.follower import Follower
-from projections.engine.freshness import await_position
+from projections.engine.freshness import ProjectionsBehind, await_position
 from service.application import Clock, Ledger
 from service.domain import DomainError
 from service.infra.store import persistence_environment
@@ -131,7 +133,11 @@ def test_a_killed_projection_process_resumes_without_loss_or_double_counting(
             # Bounds so a broken runner fails the test instead of hanging it. The runner
             # is stopped only once it has said it follows the log: a SIGTERM before its
             # handler is installed would kill it rather than stop it.
-            await_position(served, NAMES, served.head(), timeout=120)
+            try:
+                await_position(served, NAMES, served.head(), timeout=120)
+            except ProjectionsBehind as behind:
+                failures = served.failure_log.read()
+                pytest.fail(f"{behind}; failures {failures}; runner log:\n{log.read_text()}")
             wait_until(lambda: log.read_text().count(FOLLOWING) > starts_before, timeout=60)
         finally:
             runner.send_signal(signal.SIGTERM)

@@ -5,6 +5,11 @@ is all the follower needs to decide when to try again: `Unavailable` (HubSpot is
 slow or rate-limiting: retry with backoff, or after its Retry-After) and `Refused`
 (HubSpot answered 4xx: retrying soon will not help). The SDK's own retries are off,
 so that the backoff lives in one place.
+
+Every HubSpot API call of the service is made here. hubspot-api-client 12.0.0 only knows
+the numbered paths (`/crm/v3/objects/deals/{id}`), not the date-versioned ones
+(`/crm/objects/2026-03/deals/{id}`) HubSpot recommends since 2026-03-30; when a release has them,
+this module is the one to change (README, "API versions and rate limits").
 """
 
 from __future__ import annotations
@@ -28,6 +33,14 @@ from service.infra.config import HubSpotSettings
 log = logging.getLogger(__name__)
 
 MAX_RETRY_AFTER = 3600.0
+
+# What the calls below need, and no more: reading a deal (its `dealstage` webhooks too) and
+# its company's name. The HubSpot app (integrations/hubspot/app/) requests exactly these,
+# which tests/unit/test_hubspot_app_files.py holds it to.
+SCOPES = ("crm.objects.deals.read", "crm.objects.companies.read")
+# `write_property` (HUBSPOT_ENGAGEMENT_URL) needs this as well. A static-auth app can have
+# required scopes only, so it is added to the app only where the write-back is switched on.
+WRITE_BACK_SCOPES = ("crm.objects.deals.write",)
 
 
 class Unavailable(Exception):

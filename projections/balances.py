@@ -34,8 +34,13 @@ ENGAGEMENTS = (
     "id TEXT PRIMARY KEY, name TEXT NOT NULL, community TEXT NOT NULL, "
     "description TEXT NOT NULL, start_date TEXT, end_date TEXT, contacts TEXT NOT NULL, "
     "portal_id BIGINT, deal_id TEXT, amount TEXT, deal_details TEXT NOT NULL, "
-    "closed INTEGER NOT NULL, created_on TEXT NOT NULL, position BIGINT NOT NULL, " + STAMP
+    "closed INTEGER NOT NULL, created_on TEXT NOT NULL, position BIGINT NOT NULL, "
+    "currency TEXT, deal_stage TEXT, deal_stage_at TEXT, deal_reopened INTEGER NOT NULL, " + STAMP
 )
+"""`currency`: the deal's, with its `amount` (a decimal string); `deal_stage`, `deal_stage_at`:
+where the deal stands, as the latest stage change recorded says (DealClosedWon, DealReopened,
+DealWonAgain) and when it happened; `deal_reopened`: the won deal has moved out of closed-won
+(version 4 added these four)."""
 ALLOCATIONS = (
     "id TEXT PRIMARY KEY, engagement_id TEXT NOT NULL, project_id TEXT NOT NULL, "
     "start_date TEXT NOT NULL, end_date TEXT NOT NULL, description TEXT NOT NULL, "
@@ -52,6 +57,7 @@ ENGAGEMENT_VERSIONS = Versioned(
     columns=(
         "id", "name", "community", "description", "start_date", "end_date", "contacts",
         "portal_id", "deal_id", "amount", "deal_details", "closed", "created_on", "position",
+        "currency", "deal_stage", "deal_stage_at", "deal_reopened",
     ),
 )  # fmt: skip
 ALLOCATION_TERMS = Versioned(
@@ -71,7 +77,7 @@ class BalancesView(View):
     and allocation terms keep their versions (history.py)."""
 
     name = "balances"
-    version = 3
+    version = 4
     tables = {
         "engagements": ENGAGEMENTS,
         "engagements_history": ENGAGEMENT_VERSIONS.history_definitions(ENGAGEMENTS),

@@ -51,6 +51,8 @@ class Balances(Projection[BalancesView]):
             portal_id=None,
             deal_id=None,
             amount=None,
+            deal_stage=None,
+            deal_stage_at=None,
         )
 
     @process_event.register(Engagement.DealClosedWon)
@@ -67,14 +69,19 @@ class Balances(Projection[BalancesView]):
             portal_id=event.portal_id,
             deal_id=event.deal_id,
             amount=decimal_text(event.amount),
+            deal_stage=event.stage,
+            deal_stage_at=None if event.close_time is None else moment(event.close_time),
         )
 
     def _insert_engagement(self, event: Any, tracking: Tracking, **fields: Any) -> None:
         with self.view.transaction(tracking) as tx:
             tx.run(
-                "INSERT INTO {engagements} VALUES (:id, :name, :community, :description, "
-                ":start_date, :end_date, :contacts, :portal_id, :deal_id, :amount, '{}', 0, "
-                ":created_on, :position, :position)",
+                "INSERT INTO {engagements} (id, name, community, description, start_date, "
+                "end_date, contacts, portal_id, deal_id, amount, deal_details, closed, "
+                "created_on, position, currency, deal_stage, deal_stage_at, deal_reopened, "
+                "valid_from) VALUES (:id, :name, :community, :description, :start_date, "
+                ":end_date, :contacts, :portal_id, :deal_id, :amount, '{}', 0, :created_on, "
+                ":position, NULL, :deal_stage, :deal_stage_at, 0, :position)",
                 id=uid(event.originator_id),
                 created_on=moment(event.timestamp),
                 position=tracking.notification_id,
@@ -97,9 +104,31 @@ class Balances(Projection[BalancesView]):
                 )
         if "deal" in changes:
             values["deal_details"] = to_json(changes["deal"])
+        if "amount" in changes:
+            values["amount"] = decimal_text(changes["amount"])
+        if "currency" in changes:
+            values["currency"] = changes["currency"]
         with self.view.transaction(tracking) as tx:
             if values:
                 _revise_engagement(tx, event, tracking, values)
+
+    @process_event.register(Engagement.DealReopened)
+    @process_event.register(Engagement.DealWonAgain)
+    def _deal_stage_changed(self, event: Any, tracking: Tracking) -> None:
+        """The aggregate recorded the move only if it was newer than the last: the row
+        simply takes it, so a rebuild ends where the live view did."""
+        reopened = isinstance(event, Engagement.DealReopened)
+        with self.view.transaction(tracking) as tx:
+            _revise_engagement(
+                tx,
+                event,
+                tracking,
+                {
+                    "deal_stage": event.stage,
+                    "deal_stage_at": moment(event.occurred_at),
+                    "deal_reopened": int(reopened),
+                },
+            )
 
     @process_event.register(Engagement.EngagementClosed)
     def _closed(self, event: Any, tracking: Tracking) -> None:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import click
 from flask.cli import AppGroup
 
-from integrations.hubspot.events import PayloadError, parse_batch
-from integrations.hubspot.intake import record_closed_won
+from integrations.hubspot.events import PayloadError, parse_stage_changes
+from integrations.hubspot.intake import record_stage_changes
 
 if TYPE_CHECKING:
     from integrations.hubspot import HubSpotIntegration
@@ -29,16 +29,25 @@ def hubspot_cli(integration: HubSpotIntegration) -> AppGroup:
     @hubspot.command("replay")
     @click.argument("file", type=click.File("rb"))
     def replay(file) -> None:
-        """Record the Closed-Won deals of a saved HubSpot webhook body (signature not checked)."""
+        """Record the deal stage changes of a saved HubSpot webhook body (signature not checked)."""
         try:
-            events = parse_batch(file.read(), integration.settings.closed_won_stages)
+            changes = parse_stage_changes(file.read(), integration.settings.closed_won_stages)
         except PayloadError as error:
             raise click.ClickException(f"{file.name}: {error}") from None
-        recorded = record_closed_won(integration.ledger(), events)
-        for event, written in zip(events, recorded, strict=True):
-            outcome = "already recorded" if written.replayed else "created"
-            deal = f"deal {event.deal_id} of portal {event.portal_id}"
-            click.echo(f"{deal}: engagement {written.value.id} {outcome}")
-        click.echo(f"{len(events)} closed-won deal event(s) in {file.name}", err=True)
+        outcomes = record_stage_changes(integration.ledger(), changes)
+        for outcome in outcomes:
+            if outcome.engagement_id is None:
+                continue  # a deal that was never won here: nothing to say
+            change = outcome.change
+            deal = f"deal {change.deal_id} of portal {change.portal_id}"
+            if outcome.created:
+                said = "created"
+            elif outcome.recorded:
+                said = f"{outcome.recorded} (stage {change.stage})"
+            else:
+                said = "already recorded"
+            click.echo(f"{deal}: engagement {outcome.engagement_id} {said}")
+        won = sum(change.won for change in changes)
+        click.echo(f"{won} closed-won deal event(s) in {file.name}", err=True)
 
     return hubspot

@@ -6,12 +6,16 @@ carries a contract (dates and hours) to grant as an allocation.
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from service.infra.config import HubSpotSettings
+
+log = logging.getLogger(__name__)
 
 STANDARD_PROPERTIES = (
     "dealname",
@@ -21,6 +25,9 @@ STANDARD_PROPERTIES = (
     "pipeline",
     "dealstage",
 )
+MAX_AMOUNT = Decimal(10) ** 15
+"""An amount at or beyond this (a quadrillion, in any currency) is taken as a typo."""
+CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,8 @@ def engagement_changes(deal: Deal, settings: HubSpotSettings) -> dict[str, Any]:
     if deal.company_id is not None:
         raw["company"] = {"id": deal.company_id, "name": deal.company_name}
     changes: dict[str, Any] = {"deal": raw}
+    changes["amount"] = amount(deal)
+    changes["currency"] = currency(deal)
     name = (deal.properties.get("dealname") or "").strip()
     if name:
         changes["name"] = name
@@ -71,6 +80,32 @@ def engagement_changes(deal: Deal, settings: HubSpotSettings) -> dict[str, Any]:
     if period is not None:
         changes["start_date"], changes["end_date"] = period
     return changes
+
+
+def amount(deal: Deal) -> Decimal | None:
+    """The deal's `amount`, exact: HubSpot sends numbers as strings ("12500.50"), and a
+    float would not keep them. No amount is None; one that is not a plain finite number
+    is None too, with a warning, so that a typo in the CRM never stops the details."""
+    text = (deal.properties.get("amount") or "").strip()
+    if not text:
+        return None
+    number = _decimal(text)
+    if number is None or abs(number) >= MAX_AMOUNT:
+        log.warning("HubSpot deal %s: amount %r is not a number; recorded as none", deal.id, text)
+        return None
+    return Decimal(format(number, "f"))
+
+
+def currency(deal: Deal) -> str | None:
+    """The deal's `deal_currency_code` (ISO 4217, "EUR"), or None; a code that is not
+    three letters is None, with a warning."""
+    text = (deal.properties.get("deal_currency_code") or "").strip()
+    if not text:
+        return None
+    if not CURRENCY.fullmatch(text.upper()):
+        log.warning("HubSpot deal %s: currency %r is not a currency code", deal.id, text[:40])
+        return None
+    return text.upper()
 
 
 def contract(deal: Deal, settings: HubSpotSettings) -> Contract | None:

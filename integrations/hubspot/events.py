@@ -1,4 +1,4 @@
-"""What a HubSpot webhook batch says, reduced to the deals that became Closed Won.
+"""What a HubSpot webhook batch says, reduced to the deals whose stage changed.
 
 Pure translation, no I/O: the webhook route and the replay command both parse with
 it, so a saved body is judged exactly as the live delivery was.
@@ -14,6 +14,8 @@ from service.infra.input_policy import INT64_MAX, InputRefused, loads_json
 
 MAX_EVENTS = 100
 DEAL_OBJECT_TYPE = "0-3"
+MAX_STAGE_LENGTH = 100
+"""Stage ids are short ("closedwon", a UUID, a number); a longer value is no stage."""
 
 
 class PayloadError(ValueError):
@@ -21,18 +23,24 @@ class PayloadError(ValueError):
 
 
 @dataclass(frozen=True)
-class ClosedWon:
-    """One event saying that a deal moved to a closed-won stage."""
+class StageChange:
+    """One event saying that a deal moved to `stage`; `won` when that stage is one of
+    the configured closed-won stages."""
 
     portal_id: int
     deal_id: str
     stage: str
     event_id: int
     occurred_at: datetime | None
+    won: bool = True
 
 
-def parse_batch(body: bytes, closed_won_stages: frozenset[str]) -> list[ClosedWon]:
-    """The closed-won deal events of a webhook body; other events are dropped.
+ClosedWon = StageChange
+"""A stage change to a closed-won stage (its `won` is true)."""
+
+
+def parse_stage_changes(body: bytes, closed_won_stages: frozenset[str]) -> list[StageChange]:
+    """The deal stage changes of a webhook body, won or not; other events are dropped.
 
     Only the fields an event needs to be acted on are checked, so an event type we
     do not use can never make HubSpot's delivery fail."""
@@ -45,13 +53,18 @@ def parse_batch(body: bytes, closed_won_stages: frozenset[str]) -> list[ClosedWo
     if len(events) > MAX_EVENTS:
         raise PayloadError(f"a batch holds at most {MAX_EVENTS} events, this one {len(events)}")
     return [
-        _closed_won(index, event)
+        _stage_change(index, event, closed_won_stages)
         for index, event in enumerate(events)
-        if _is_closed_won(event, closed_won_stages)
+        if _is_stage_change(event)
     ]
 
 
-def _is_closed_won(event: dict[str, Any], stages: frozenset[str]) -> bool:
+def parse_batch(body: bytes, closed_won_stages: frozenset[str]) -> list[StageChange]:
+    """The closed-won deal events of a webhook body."""
+    return [change for change in parse_stage_changes(body, closed_won_stages) if change.won]
+
+
+def _is_stage_change(event: dict[str, Any]) -> bool:
     kind = event.get("subscriptionType")
     is_deal = kind == "deal.propertyChange" or (
         kind == "object.propertyChange" and event.get("objectTypeId") == DEAL_OBJECT_TYPE
@@ -61,17 +74,18 @@ def _is_closed_won(event: dict[str, Any], stages: frozenset[str]) -> bool:
         is_deal
         and event.get("propertyName") == "dealstage"
         and isinstance(stage, str)
-        and stage in stages
+        and 0 < len(stage) <= MAX_STAGE_LENGTH
     )
 
 
-def _closed_won(index: int, event: dict[str, Any]) -> ClosedWon:
-    return ClosedWon(
+def _stage_change(index: int, event: dict[str, Any], stages: frozenset[str]) -> StageChange:
+    return StageChange(
         portal_id=_required_int(index, event, "portalId"),
         deal_id=str(_required_int(index, event, "objectId")),
         stage=event["propertyValue"],
         event_id=_required_int(index, event, "eventId"),
         occurred_at=_occurred_at(index, event.get("occurredAt")),
+        won=event["propertyValue"] in stages,
     )
 
 

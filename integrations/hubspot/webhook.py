@@ -1,8 +1,9 @@
 """POST /webhooks/hubspot: HubSpot's webhook batches, signed with v3.
 
-The request does only what must not be lost, recording each Closed-Won deal, and
-answers 204; the deal's details are fetched afterwards by the follower, so HubSpot
-gets its answer in well under its 5-second timeout whatever the state of its API.
+The request does only what must not be lost, recording each Closed-Won deal (and each
+later move of a won deal's stage, intake.py), and answers 204; the deal's details are
+fetched afterwards by the follower, so HubSpot gets its answer in well under its
+5-second timeout whatever the state of its API.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request
 
-from integrations.hubspot.events import PayloadError, parse_batch
-from integrations.hubspot.intake import record_closed_won
+from integrations.hubspot.events import PayloadError, parse_stage_changes
+from integrations.hubspot.intake import record_stage_changes
 from integrations.hubspot.signature import SignatureRejected, check_signature
 
 if TYPE_CHECKING:
@@ -56,16 +57,28 @@ def receive(integration: HubSpotIntegration) -> Response:
         log.warning("HubSpot webhook refused: %s", error)
         return problem(401, str(error), headers={"WWW-Authenticate": "HubSpot-Signature-v3"})
     try:
-        events = parse_batch(body, settings.closed_won_stages)
+        changes = parse_stage_changes(body, settings.closed_won_stages)
     except PayloadError as error:
         return problem(400, str(error))
-    recorded = record_closed_won(integration.ledger(), events)
-    if any(not written.replayed for written in recorded):
+    outcomes = record_stage_changes(integration.ledger(), changes)
+    if any(outcome.created for outcome in outcomes):
         integration.deals_recorded()
+    for outcome in outcomes:
+        if outcome.recorded in ("DealReopened", "DealWonAgain"):
+            change = outcome.change
+            log.warning(
+                "HubSpot deal %s of portal %s moved to stage %r: %s on engagement %s",
+                change.deal_id,
+                change.portal_id,
+                change.stage,
+                outcome.recorded,
+                outcome.engagement_id,
+            )
     response = Response(status=204)
-    if recorded:
+    positions = [outcome.position for outcome in outcomes if outcome.position is not None]
+    if positions:
         # Like every write: the log position a reader can wait for (`min_position`).
-        response.headers["X-Event-Position"] = str(max(w.position for w in recorded))
+        response.headers["X-Event-Position"] = str(max(positions))
     return response
 
 

@@ -56,6 +56,11 @@ def engagement_summary(row: dict[str, Any]) -> dict[str, Any]:
             "portal_id": row["portal_id"],
             "deal_id": row["deal_id"],
             "amount": None if row["amount"] is None else Decimal(row["amount"]),
+            "currency": row["currency"],
+            "stage": row["deal_stage"],
+            "stage_changed_at": None
+            if row["deal_stage_at"] is None
+            else to_moment(row["deal_stage_at"]),
             "details": from_json(row["deal_details"]),
         }
     return {
@@ -68,6 +73,7 @@ def engagement_summary(row: dict[str, Any]) -> dict[str, Any]:
         "contacts": from_json(row["contacts"]),
         "source": "hubspot" if row["deal_id"] is not None else "manual",
         "hubspot": hubspot,
+        "deal_reopened": bool(row["deal_reopened"]),
         "closed": bool(row["closed"]),
         "created_on": to_moment(row["created_on"]),
     }

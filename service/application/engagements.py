@@ -11,7 +11,7 @@ from uuid import UUID
 from service.application.base import LedgerBase
 from service.application.commands import RequestId, Written, command
 from service.application.idempotency import replay_of_creation, require_same_request
-from service.domain import Engagement, Locator, NotFound
+from service.domain import Engagement, Locator, NotFound, engagement_id_for_deal
 
 
 class EngagementCommands(LedgerBase):
@@ -71,6 +71,34 @@ class EngagementCommands(LedgerBase):
         if self.exists(engagement.id):
             existing = self.get(Engagement, engagement.id)
             return Written(existing, self.position_of(existing.id, 1), replayed=True)
+        return self.save_all(engagement, value=engagement)
+
+    @command
+    def record_deal_stage(
+        self,
+        *,
+        portal_id: int,
+        deal_id: str,
+        stage: str,
+        won: bool,
+        occurred_at: datetime,
+        webhook_event_id: int,
+        request: RequestId,
+    ) -> Written[Engagement] | None:
+        """Record a later stage change of a deal whose engagement exists (`DealReopened`
+        or `DealWonAgain`); None when the deal has no engagement (never won here: nothing
+        to flag). A change that is not newer than the one recorded writes nothing and
+        answers `replayed`, so HubSpot's duplicates and late deliveries are harmless."""
+        engagement_id = engagement_id_for_deal(portal_id, deal_id)
+        if not self.exists(engagement_id):
+            return None
+        engagement = self.get(Engagement, engagement_id)
+        changed = engagement.follow_deal_stage(
+            stage=stage, won=won, occurred_at=occurred_at, webhook_event_id=webhook_event_id
+        )
+        if not changed:
+            position = self.position_of(engagement.id, engagement.version)
+            return Written(engagement, position, replayed=True)
         return self.save_all(engagement, value=engagement)
 
     @command

@@ -64,6 +64,8 @@ class Engagement(Aggregate):
         portal_id: int | None = None,
         deal_id: str | None = None,
         amount: Decimal | None = None,
+        stage: str | None = None,
+        close_time: datetime | None = None,
     ):
         self.name = name
         self.community = community
@@ -74,6 +76,12 @@ class Engagement(Aggregate):
         self.portal_id = portal_id
         self.deal_id = deal_id
         self.amount = amount
+        self.currency: str | None = None
+        # Where the deal stands, as the latest stage change recorded says, and when
+        # HubSpot says it changed (its occurredAt): older deliveries never override it.
+        self.deal_stage = stage
+        self.deal_stage_at = close_time
+        self.deal_reopened = False
         self.deal_details: dict[str, Any] = {}
         self.closed = False
         self.close_reason: str | None = None
@@ -159,6 +167,74 @@ class Engagement(Aggregate):
                     setattr(engagement, field, self.changes[field])
             if "deal" in self.changes:
                 engagement.deal_details = self.changes["deal"]
+            # The deal's amount (a Decimal, stored exactly) and currency, when the
+            # details came from HubSpot; events written before they were kept lack both.
+            for field in ("amount", "currency"):
+                if field in self.changes:
+                    setattr(engagement, field, self.changes[field])
+
+    # The deal's stage after it was won
+
+    def follow_deal_stage(
+        self, *, stage: str, won: bool, occurred_at: datetime, webhook_event_id: int
+    ) -> bool:
+        """Record a stage change of the deal HubSpot reported; whether one was recorded.
+
+        Only a change that happened strictly later than the latest one recorded counts
+        (HubSpot delivers out of order and more than once: a duplicate, or an older
+        change arriving late, records nothing). A move out of closed-won records
+        `DealReopened` (and so does a later move among stages that are not won, to keep
+        the stage BD sees current); a move back to a won stage records `DealWonAgain`,
+        which clears the flag. Nothing is ever deleted: BD decides what the engagement
+        becomes. A closed engagement still records them: they are facts about its deal."""
+        if self.deal_id is None:
+            raise RuleViolation(f"engagement {self.id} was not made from a HubSpot deal")
+        if self.deal_stage_at is not None and occurred_at <= self.deal_stage_at:
+            return False
+        if not won and self.deal_reopened and stage == self.deal_stage:
+            return False
+        self.trigger_event(
+            self.DealWonAgain if won else self.DealReopened,
+            portal_id=self.portal_id,
+            deal_id=self.deal_id,
+            stage=stage,
+            occurred_at=occurred_at,
+            webhook_event_id=webhook_event_id,
+            actor="hubspot",
+        )
+        return True
+
+    class DealReopened(Aggregate.Event):
+        """The won deal moved to a stage that is not closed-won (reopened, lost):
+        the engagement is flagged for BD."""
+
+        portal_id: int
+        deal_id: str
+        stage: str
+        occurred_at: datetime
+        webhook_event_id: int
+        actor: str
+
+        def apply(self, engagement: Engagement) -> None:
+            engagement.deal_stage = self.stage
+            engagement.deal_stage_at = self.occurred_at
+            engagement.deal_reopened = True
+
+    class DealWonAgain(Aggregate.Event):
+        """The deal moved (back) to a closed-won stage after its engagement was made:
+        the flag is cleared. Not a second `DealClosedWon`, which creates engagements."""
+
+        portal_id: int
+        deal_id: str
+        stage: str
+        occurred_at: datetime
+        webhook_event_id: int
+        actor: str
+
+        def apply(self, engagement: Engagement) -> None:
+            engagement.deal_stage = self.stage
+            engagement.deal_stage_at = self.occurred_at
+            engagement.deal_reopened = False
 
     def close(self, *, reason: str, actor: str) -> None:
         self.require_open()

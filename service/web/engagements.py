@@ -45,7 +45,21 @@ class EngagementInSchema(ma.Schema):
 class HubSpotSchema(ma.Schema):
     portal_id = ma.fields.Integer()
     deal_id = ma.fields.String()
-    amount = ma.fields.Decimal(as_string=True, allow_none=True)
+    amount = ma.fields.Decimal(
+        as_string=True,
+        allow_none=True,
+        metadata={"description": "the deal's amount, exact, as a decimal string (null: none)"},
+    )
+    currency = ma.fields.String(
+        allow_none=True, metadata={"description": "the deal's currency (ISO 4217), e.g. EUR"}
+    )
+    stage = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "the deal's stage, as the latest stage change recorded says"},
+    )
+    stage_changed_at = ma.fields.AwareDateTime(
+        allow_none=True, metadata={"description": "when HubSpot says that change happened"}
+    )
     details = ma.fields.Dict()
 
 
@@ -59,6 +73,13 @@ class EngagementSummarySchema(ma.Schema):
     contacts = ma.fields.List(ma.fields.String())
     source = ma.fields.String(metadata={"enum": ["manual", "hubspot"]})
     hubspot = ma.fields.Nested(HubSpotSchema, allow_none=True)
+    deal_reopened = ma.fields.Boolean(
+        metadata={
+            "description": "the won deal has since moved out of closed-won in HubSpot "
+            "(DealReopened; hubspot.stage says where): for BD to look at. Cleared when it "
+            "is won again (DealWonAgain)"
+        }
+    )
     closed = ma.fields.Boolean()
     created_on = ma.fields.AwareDateTime()
 

@@ -80,11 +80,15 @@ def engagement_receipt(engagement: Engagement) -> dict[str, Any]:
                 "portal_id": engagement.portal_id,
                 "deal_id": engagement.deal_id,
                 "amount": engagement.amount,
+                "currency": engagement.currency,
+                "stage": engagement.deal_stage,
+                "stage_changed_at": engagement.deal_stage_at,
                 "details": engagement.deal_details,
             }
             if engagement.deal_id is not None
             else None
         ),
+        "deal_reopened": engagement.deal_reopened,
         "closed": engagement.closed,
         "created_on": engagement.created_on,
     }

@@ -43,6 +43,7 @@ from service.demo_plan import (
     MANAGER,
     MEMBERS,
     PROJECTS,
+    TEAM_STARTED,
     VIEWER,
     Activity,
     Grant,
@@ -111,7 +112,7 @@ def seed_demo(
                 name=name,
                 line_manager=manager,
                 fte=Decimal(fte),
-                effective_date=month_start(today, -6),
+                effective_date=TEAM_STARTED,
                 actor=MANAGER,
                 request_id=demo_id(f"member:{handle}"),
             )

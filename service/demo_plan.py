@@ -31,6 +31,10 @@ def demo_id(key: str) -> UUID:
 
 FIRST_ENGAGEMENT = demo_id("engagement:jupyter")
 
+# When the team started: before the spreadsheet history of 2024 that the samples under
+# docs/ import, since work is recorded only for days a member was on the team.
+TEAM_STARTED = date(2024, 1, 1)
+
 # handle, name, line manager, FTE. Amara leads the team (and holds the manager token);
 # Rosa, her own manager, records nothing and is not a member.
 MEMBERS = (

@@ -155,6 +155,19 @@ SHAPES = {
 }
 
 
+def test_the_sample_import_files_import_on_the_demo_as_the_readme_says(app, demo):
+    """README, "Importing history": the files under docs/ name the demo's projects and
+    members and import as they are, once."""
+    runner = app.test_cli_runner()
+    for kind, rows in (("allocations", 3), ("activities", 6)):
+        sample = str(ROOT / "docs" / f"import-{kind}.csv")
+        done = runner.invoke(args=["import", kind, sample, "--actor", "Sofia Marchetti"])
+        assert done.exit_code == 0, done.output
+        assert f"imported {rows} of {rows} rows, skipped 0" in done.stdout
+        again = runner.invoke(args=["import", kind, sample])
+        assert f"imported 0 of {rows} rows, skipped {rows}" in again.stdout, again.output
+
+
 @pytest.mark.parametrize("day", range(0, 366, 7))
 def test_the_plan_holds_on_any_day_of_the_year(day):
     """Worked out from the day alone, the demo must keep its shapes whatever the day

@@ -19,8 +19,8 @@ from service.application.import_rows import ImportOutcome
 from service.web.auth import principal, requires
 from service.web.boundary import Blueprint
 from service.web.import_csv import read_activities, read_allocations
-from service.web.openapi import problem_response
-from service.web.problems import problem
+from service.web.openapi import PROBLEM_JSON, problem_response
+from service.web.problems import ProblemSchema, problem
 from service.web.runtime import ledger
 
 blp = Blueprint("imports", __name__, url_prefix="/api", description="Importing history (CSV)")
@@ -30,11 +30,28 @@ CSV_BODY = {
     "description": "the file, UTF-8, a header line naming its columns (README, Importing history)",
     "content": {"text/csv": {"schema": {"type": "string"}}},
 }
+
+
+class BadRowSchema(ma.Schema):
+    line = ma.fields.Integer(metadata={"description": "where the row starts; the header is 1"})
+    column = ma.fields.String(metadata={"description": "the column, or `file`"})
+    reason = ma.fields.String()
+
+
+class ImportProblemSchema(ProblemSchema):
+    """A refused file: the problem every 422 is, with each wrong row also as a list."""
+
+    bad_rows = ma.fields.List(ma.fields.Nested(BadRowSchema))
+
+
 RESPONSES = {
     "415": problem_response("The body is not sent as `Content-Type: text/csv` (UTF-8)"),
-    "422": problem_response(
-        "A row (or the file) is wrong, each listed in `errors` and `bad_rows`; nothing written"
-    ),
+    "422": {
+        "description": (
+            "A row (or the file) is wrong, each listed in `errors` and `bad_rows`; nothing written"
+        ),
+        "content": {PROBLEM_JSON: {"schema": ImportProblemSchema}},
+    },
 }
 NOTHING_WRITTEN = "Nothing written: a dry run, or every row imported before"
 WRITTEN = "Rows written"

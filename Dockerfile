@@ -1,5 +1,5 @@
 # Community Enablement Service: one image for the web processes (default command) and
-# the projection process (`flask --app wsgi projections run`).
+# the worker process (`flask --app wsgi worker run`: read models, checkpoints, HubSpot).
 
 FROM python:3.11-slim AS build
 WORKDIR /src

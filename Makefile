@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # `make run DEMO=1` seeds a demo ledger first (once; its tokens in var/demo-tokens.txt).
+# One command serves everything: with PROJECTIONS_IN_PROCESS=true (the default) gunicorn's
+# master starts the one worker process (`flask --app wsgi worker run`) beside its web workers.
 run: $(STAMP)
 	mkdir -p var
 ifeq ($(DEMO),1)

@@ -1,15 +1,14 @@
 """`flask --app wsgi projections run | rebuild [NAME] | status | retry [NAME]`.
 
-`run` follows the log in its own process (production: set PROJECTIONS_IN_PROCESS=false
-for the web processes); `rebuild` drops a view and replays the whole log into it,
+`run` is the worker process (the same as `worker run`: it follows the log and runs the
+other background workers; production: set PROJECTIONS_IN_PROCESS=false for the web
+processes); `rebuild` drops a view and replays the whole log into it,
 showing events per second; `status` shows each view's position, lag and failure;
 `retry` has the followers retry failed views at once instead of after their backoff."""
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 import time
 from collections.abc import Callable
 
@@ -18,16 +17,17 @@ from flask.cli import AppGroup
 
 from projections.engine.catalog import CATALOG, NAMES, Projections
 from projections.engine.failures import EventFailed
-from projections.engine.follower import Follower
 from projections.engine.rebuild import ViewBusy, rebuild
 from service.application import Ledger
 
 RUN_POLL_SECONDS = 0.1
 
 
-def projections_cli(ledger: Callable[[], Ledger], listen: bool) -> AppGroup:
-    """The `projections` command group, on the ledger the composition root gives;
-    `run` is woken by each commit when `listen` (PROJECTIONS_LISTEN) and on PostgreSQL."""
+def projections_cli(ledger: Callable[[], Ledger], run_worker: Callable[[float], None]) -> AppGroup:
+    """The `projections` command group, on the ledger the composition root gives; `run`
+    is its `run_worker` (the worker process: the projection follower, woken by each
+    commit on PostgreSQL, beside the other background workers), kept under this name
+    because deployments and the README start the worker process as `projections run`."""
     group = AppGroup("projections", help="Run, rebuild and inspect the read models.")
 
     @group.command("run")
@@ -38,23 +38,9 @@ def projections_cli(ledger: Callable[[], Ledger], listen: bool) -> AppGroup:
         help="seconds between looks at the log (the fallback when woken by each commit)",
     )
     def run(poll: float) -> None:
-        """Follow the event log and keep every view up to date, until SIGTERM or Ctrl-C."""
-        follower = Follower(Projections(ledger()), listen=listen)
-        stop = threading.Event()
-
-        def request_stop(signum, frame):  # noqa: ARG001 - signal handler signature
-            stop.set()
-            follower.nudge()
-
-        signal.signal(signal.SIGTERM, request_stop)
-        signal.signal(signal.SIGINT, request_stop)
-        woken = "woken by each commit" if follower.listener else "polling"
-        click.echo(
-            f"projections: following the log ({', '.join(NAMES)}; {woken}, looking every {poll}s)",
-            err=True,
-        )
-        follower.run(stop, idle_seconds=poll)
-        click.echo("projections: stopped", err=True)
+        """Follow the event log and keep every view up to date, with the other background
+        workers (the same as `worker run`), until SIGTERM or Ctrl-C."""
+        run_worker(poll)
 
     @group.command("rebuild")
     @click.argument("name", required=False, type=click.Choice(NAMES))

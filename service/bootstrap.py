@@ -4,10 +4,22 @@ tests).
 
 A `Runtime` is what one process runs on. Gunicorn forks its workers after importing
 the app, and a database pool made before the fork would be shared by all of them, so
-the Ledger is made lazily and made again when the process id changes. Background
-workers (the projection follower with PROJECTIONS_IN_PROCESS=true, the default; the
-checkpoint worker; the HubSpot deal follower when an access token is set) start the
-same way: once per process, on its first request or read, and stop at exit.
+the Ledger is made lazily and made again when the process id changes.
+
+The background work (the projection follower, the checkpoint worker, the HubSpot deal
+follower when an access token is set, and whatever else is in
+`Runtime.background_factories`) runs in ONE place, so that nothing is done once per
+web worker and the HubSpot follower never runs twice:
+
+- the worker process, `flask --app wsgi worker run` (`projections run` is the same
+  command), with PROJECTIONS_IN_PROCESS=false for the web processes; or
+- with PROJECTIONS_IN_PROCESS=true (`make run`, tests): a single-process server (a test
+  client, `flask run`) starts it in threads on its first request; under gunicorn the
+  master starts one `worker run` child beside its web workers instead, and the web
+  workers start none (service/infra/gunicorn_conf.py).
+
+CLI commands never start it: only a served request or `worker run` does, so a command
+exits at once instead of waiting at exit for a follower to finish its deal.
 
 The packages below never import this module: the web app, the CLI groups and the
 HubSpot worker are handed the runtime (or a ledger callable) here.
@@ -17,16 +29,20 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Protocol
 
+import click
 from flask import Flask
+from flask.cli import AppGroup
 
 from integrations.hubspot import HubSpotIntegration
 from projections import Projections
 from projections.checkpoints import Checkpointer, CheckpointWorker
-from projections.cli import projections_cli
+from projections.cli import RUN_POLL_SECONDS, projections_cli
 from projections.engine.follower import Follower
 from service.application import Ledger
 from service.application.clock import Clock
@@ -41,6 +57,10 @@ from service.web.app import build_web_app
 
 # The follower needs at most a connection holding a view's lock and one writing it.
 FOLLOWER_POOL = {"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "2"}
+# The projection follower's fallback poll in a web process; `worker run --poll` sets
+# the worker process's (woken by each commit on PostgreSQL, the poll is the fallback).
+IN_PROCESS_POLL_SECONDS = 0.25
+WORKER_POLL_SECONDS = RUN_POLL_SECONDS
 
 
 class Worker(Protocol):
@@ -53,25 +73,30 @@ class Worker(Protocol):
 
 
 class ProjectionWorker:
-    """Keeps the read models up to date from inside a web process. It owns its own
-    Ledger (its own connections: closing a connection under a thread that uses it
-    crashes SQLite) and stops when the process's Ledger closes, or at exit."""
+    """Keeps the read models up to date. It owns its own Ledger (its own connections:
+    closing a connection under a thread that uses it crashes SQLite) and stops when the
+    process's Ledger closes, or at exit."""
 
     def __init__(self, runtime: Runtime):
         self.web_ledger = runtime.ledger()
         self.own = runtime.new_ledger(**FOLLOWER_POOL)
         self.follower = Follower(Projections(self.own), listen=runtime.settings.projections_listen)
+        self.poll_seconds = runtime.projection_poll_seconds
+        self.thread = threading.Thread(target=self._run, name="projections-follower", daemon=True)
 
     def start(self) -> None:
-        threading.Thread(target=self._run, name="projections-follower", daemon=True).start()
+        self.thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop between batches (each commits whole), waiting for the one in hand."""
         self.follower.stopping.set()
         self.follower.nudge()
+        if self.thread.is_alive():
+            self.thread.join(timeout)
 
     def _run(self) -> None:
         try:
-            self.follower.run(self.web_ledger.closing)
+            self.follower.run(self.web_ledger.closing, idle_seconds=self.poll_seconds)
         finally:
             self.own.close()
 
@@ -94,10 +119,16 @@ class Runtime:
     def __init__(self, settings: Settings, clock: Clock | None = None):
         self.settings = settings
         self.clock = clock or Clock()
-        self.worker_factories: list[Callable[[Runtime], Worker]] = []
-        if settings.projections_in_process:
-            self.worker_factories.append(ProjectionWorker)
-        self.worker_factories.append(checkpoint_worker)
+        # What the worker process runs (see the module's docstring); create_app adds
+        # the HubSpot workers when HubSpot is configured.
+        self.background_factories: list[Callable[[Runtime], Worker]] = [
+            ProjectionWorker,
+            checkpoint_worker,
+        ]
+        # Whether a served request starts them in this process: PROJECTIONS_IN_PROCESS,
+        # turned off in gunicorn's web workers (their master runs one worker process).
+        self.background_in_web = settings.projections_in_process
+        self.projection_poll_seconds = IN_PROCESS_POLL_SECONDS
         self._signer: Signer | None = None
         self._lock = threading.RLock()
         self._pid: int | None = None
@@ -122,9 +153,9 @@ class Runtime:
         return self._ledger
 
     def projections(self) -> Projections:
-        """This process's read models, with its workers running."""
+        """This process's read models (their followers run elsewhere or were started
+        by a request: a CLI command reading them starts nothing)."""
         ledger = self.ledger()
-        self.start_workers()
         if self._projections is None:
             with self._lock:
                 if self._projections is None:
@@ -132,27 +163,38 @@ class Runtime:
         return self._projections
 
     def start_workers(self) -> None:
-        """Start this process's background workers, once (after a gunicorn fork too:
-        the app is not preloaded, and a thread started before the fork would stay in
-        the master). Called on every request and read; cheap once started."""
+        """Start the background workers in this process, once: called by `worker run`,
+        and on every request when `background_in_web` (cheap once started). They stop
+        at exit, so a process never ends in the middle of a ledger write."""
         if self._workers is not None and self._pid == os.getpid():
             return
         self.ledger()
         with self._lock:
             if self._workers is not None:
                 return
-            self._workers = [make(self) for make in self.worker_factories]
+            self._workers = [make(self) for make in self.background_factories]
             for worker in self._workers:
                 worker.start()
                 atexit.register(worker.stop)
+
+    def run_workers(self, stop: threading.Event) -> None:
+        """The worker process: run the background workers until `stop` is set, then
+        stop each (waiting for the batch or deal in hand) and close the ledger."""
+        self.start_workers()
+        while not stop.wait(0.5):
+            pass
+        for worker in self._workers or ():
+            worker.stop()
+            atexit.unregister(worker.stop)
+        self.close()
 
     @property
     def runner_mode(self) -> str:
         return "in-process" if self.settings.projections_in_process else "separate process"
 
     def nudge(self) -> None:
-        """A write just happened: have the projection follower look at the log now."""
-        self.start_workers()
+        """A write just happened: have this process's projection follower, if it runs
+        one, look at the log now (elsewhere, the follower is woken by the commit)."""
         for worker in self._workers or ():
             if isinstance(worker, ProjectionWorker):
                 worker.follower.nudge()
@@ -184,10 +226,67 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     hubspot = HubSpotIntegration(runtime.settings.hubspot, runtime.ledger)
     hubspot.install(app)
     if hubspot.follower is not None:
-        runtime.worker_factories.append(lambda _: hubspot.follower)
+        follower = hubspot.follower
+
+        def hubspot_deal_follower(_: Runtime) -> Worker:
+            return follower
+
+        runtime.background_factories.append(hubspot_deal_follower)
+    if hubspot.polling:  # the reconciliation poll: a token, the portal id, minutes above 0
+
+        def hubspot_poll(_: Runtime) -> Worker:
+            return hubspot.poll_worker()
+
+        runtime.background_factories.append(hubspot_poll)
+    app.cli.add_command(worker_cli(runtime))
     app.cli.add_command(tokens_cli(runtime.ledger, runtime.settings.web))
-    app.cli.add_command(projections_cli(runtime.ledger, runtime.settings.projections_listen))
+    app.cli.add_command(projections_cli(runtime.ledger, partial(run_worker_process, runtime)))
     app.cli.add_command(audit_cli(runtime))
     app.cli.add_command(demo_cli(runtime.ledger))
     app.cli.add_command(imports_cli(runtime.ledger))
     return app
+
+
+def run_worker_process(runtime: Runtime, poll: float = WORKER_POLL_SECONDS) -> None:
+    """`worker run` (and `projections run`): the background work of the whole
+    deployment in this process, until SIGTERM or Ctrl-C."""
+    runtime.projection_poll_seconds = poll
+    stop = threading.Event()
+
+    def request_stop(signum, frame):  # noqa: ARG001 - signal handler signature
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    runtime.start_workers()
+    for worker in runtime._workers or ():
+        if isinstance(worker, ProjectionWorker):  # the line tests and benchmarks wait for
+            woken = "woken by each commit" if worker.follower.listener else "polling"
+            views = ", ".join(worker.follower.projections.views)
+            click.echo(
+                f"projections: following the log ({views}; {woken}, looking every {poll}s)",
+                err=True,
+            )
+    names = ", ".join(make.__name__ for make in runtime.background_factories)
+    click.echo(f"worker: running {names}", err=True)
+    runtime.run_workers(stop)
+    click.echo("worker: stopped", err=True)
+
+
+def worker_cli(runtime: Runtime) -> AppGroup:
+    group = AppGroup("worker", help="The background work: read models, checkpoints, HubSpot.")
+
+    @group.command("run")
+    @click.option(
+        "--poll",
+        default=WORKER_POLL_SECONDS,
+        show_default=True,
+        help="seconds between the projection follower's looks at the log "
+        "(the fallback when woken by each commit)",
+    )
+    def run(poll: float) -> None:
+        """Run every background worker (projection follower, checkpoints, HubSpot
+        deal details) until SIGTERM or Ctrl-C; the web processes run none."""
+        run_worker_process(runtime, poll)
+
+    return group

@@ -1,4 +1,5 @@
-"""`flask --app wsgi hubspot replay FILE`: record a saved webhook body.
+"""`flask --app wsgi hubspot replay FILE`: record a saved webhook body; and
+`flask --app wsgi hubspot poll`: run the reconciliation poll once, now (poll.py).
 
 For deliveries HubSpot gave up on (it retries for a day) or that were refused while
 the service was misconfigured: save the body as HubSpot sent it (a JSON array of
@@ -11,6 +12,7 @@ the details of any deal it creates.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import click
@@ -49,5 +51,30 @@ def hubspot_cli(integration: HubSpotIntegration) -> AppGroup:
             click.echo(f"{deal}: engagement {outcome.engagement_id} {said}")
         won = sum(change.won for change in changes)
         click.echo(f"{won} closed-won deal event(s) in {file.name}", err=True)
+
+    @hubspot.command("poll")
+    @click.option(
+        "--since",
+        type=click.DateTime(),
+        help="Search deals changed from this UTC time, not from the checkpoint (a backfill).",
+    )
+    def poll(since: datetime | None) -> None:
+        """Search HubSpot now for won deals the service has not recorded, and record them."""
+        if not integration.polling:
+            raise click.ClickException(
+                "the poll needs HUBSPOT_ACCESS_TOKEN and HUBSPOT_PORTAL_ID "
+                "(and HUBSPOT_POLL_MINUTES above 0)"
+            )
+        result = integration.poll().poll_once(since and since.replace(tzinfo=UTC))
+        for engagement_id in result.created:
+            click.echo(f"engagement {engagement_id} created")
+        checkpoint = result.checkpoint.isoformat() if result.checkpoint else "none"
+        click.echo(
+            f"{result.found} won deal(s) found, {len(result.created)} engagement(s) created "
+            f"in {result.requests} search call(s); checkpoint {checkpoint}",
+            err=True,
+        )
+        if result.error:
+            raise click.ClickException(f"the poll stopped early: {result.error}")
 
     return hubspot

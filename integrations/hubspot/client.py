@@ -18,12 +18,19 @@ import logging
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import urllib3
 from hubspot import HubSpot
 from hubspot.crm.companies.exceptions import ApiException as CompanyApiException
-from hubspot.crm.deals import SimplePublicObjectInput
+from hubspot.crm.deals import (
+    Filter,
+    FilterGroup,
+    PublicObjectSearchRequest,
+    SimplePublicObjectInput,
+)
 from hubspot.crm.deals.exceptions import ApiException as DealApiException
 from urllib3.util.retry import Retry
 
@@ -58,8 +65,28 @@ class Refused(Exception):
     needs a person's attention."""
 
 
+@dataclass(frozen=True)
+class FoundDeal:
+    """A deal as the search answers it: its id, stage and when HubSpot last changed it."""
+
+    id: str
+    stage: str | None
+    last_modified: datetime
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a deal search, in `hs_lastmodifieddate` order; `next_after` is
+    HubSpot's cursor for the following page (None: this was the last)."""
+
+    deals: list[FoundDeal]
+    next_after: str | None
+    total: int
+
+
 class HubSpotDeals:
-    """Reads a deal with its primary company, and writes one property back."""
+    """Reads a deal with its primary company, searches won deals by when they last
+    changed, and writes one property back."""
 
     def __init__(self, settings: HubSpotSettings):
         client = HubSpot(
@@ -69,6 +96,7 @@ class HubSpotDeals:
         # that connections are reused.
         self._deals = client.crm.deals.basic_api
         self._companies = client.crm.companies.basic_api
+        self._search = client.crm.deals.search_api
         self._timeout = settings.timeout_seconds
         self._properties = properties_to_fetch(settings)
 
@@ -87,6 +115,34 @@ class HubSpotDeals:
             company_id=company_id,
             company_name=None if company_id is None else self._company_name(company_id),
         )
+
+    def search_modified(
+        self, stages: frozenset[str], since: datetime, *, limit: int, after: str | None = None
+    ) -> SearchPage:
+        """Deals in one of `stages` that HubSpot changed at or after `since`, oldest
+        change first (POST /crm/v3/objects/deals/search; `crm.objects.deals.read`)."""
+        since_ms = int(since.timestamp() * 1000)
+        request = PublicObjectSearchRequest(
+            filter_groups=[
+                FilterGroup(
+                    filters=[
+                        Filter(property_name="dealstage", operator="IN", values=sorted(stages)),
+                        Filter(
+                            property_name="hs_lastmodifieddate", operator="GTE", value=str(since_ms)
+                        ),
+                    ]
+                )
+            ],
+            sorts=[{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}],
+            properties=["dealstage", "hs_lastmodifieddate"],
+            limit=limit,
+            after=after,
+        )
+        with _translated(f"searching deals changed since {since.isoformat()}"):
+            found = self._search.do_search(request, _request_timeout=self._timeout)
+            deals = [_found_deal(deal) for deal in found.results or []]
+        following = found.paging.next if found.paging is not None else None
+        return SearchPage(deals, None if following is None else following.after, found.total or 0)
 
     def write_property(self, deal_id: str, name: str, value: str) -> None:
         with _translated(f"writing {name} of deal {deal_id}"):
@@ -118,6 +174,22 @@ def _primary_company(associations: dict[str, Any] | None) -> str | None:
     primary = [r for r in results if r.type == "deal_to_company"]
     chosen = (primary or results or [None])[0]
     return None if chosen is None else str(chosen.id)
+
+
+def _found_deal(deal: Any) -> FoundDeal:
+    """A search result; its `hs_lastmodifieddate` (ISO 8601, or milliseconds), else the
+    record's `updatedAt`, which HubSpot keeps equal to it."""
+    properties = deal.properties or {}
+    stamp = properties.get("hs_lastmodifieddate")
+    if stamp is None:
+        modified = deal.updated_at
+    elif stamp.isdigit():
+        modified = datetime.fromtimestamp(int(stamp) / 1000, tz=UTC)
+    else:
+        modified = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    if modified is None:
+        raise ValueError(f"deal {deal.id} has no hs_lastmodifieddate")
+    return FoundDeal(str(deal.id), properties.get("dealstage"), modified.astimezone(UTC))
 
 
 @contextmanager

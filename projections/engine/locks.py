@@ -1,6 +1,6 @@
 """One writer per view at a time, across threads, processes and (on PostgreSQL)
-hosts: the in-process runners of every gunicorn worker, a `projections run` process
-and a `projections rebuild` all take the view's lock before writing to it.
+hosts: a worker process (`worker run`, `projections run`), a second one on another
+host, in-process threads and a `projections rebuild` all take the view's lock before writing to it.
 
 Tracking alone already keeps an event from being applied twice; the lock keeps
 writers from wasting work on each other, and keeps followers out while a rebuild

@@ -38,6 +38,16 @@ class HubSpotSettings:
     timeout_seconds: float = 10.0
     engagement_url: str | None = None
     url_property: str | None = None
+    # The reconciliation poll (integrations/hubspot/poll.py): the portal the token reads
+    # (search results do not name it, and the engagement id is derived from it) and how
+    # often to search; 0 turns the poll off. Without a client secret it is the only intake.
+    portal_id: int | None = None
+    poll_minutes: int = 15
+
+    @property
+    def polling(self) -> bool:
+        """Whether the reconciliation poll runs: it needs a token and the portal id."""
+        return bool(self.access_token and self.portal_id is not None and self.poll_minutes)
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str], problems: list[str]) -> HubSpotSettings:
@@ -87,7 +97,20 @@ class HubSpotSettings:
                 "HUBSPOT_ENGAGEMENT_URL and HUBSPOT_ENGAGEMENT_URL_PROPERTY: give both to write "
                 "the engagement's URL back to the deal, or neither"
             )
+        portal_id, poll_minutes = _poll_settings(env, problems)
+        if (
+            env.get("HUBSPOT_ACCESS_TOKEN")
+            and not env.get("HUBSPOT_CLIENT_SECRET")
+            and (portal_id is None or not poll_minutes)
+        ):
+            problems.append(
+                "HUBSPOT_PORTAL_ID: with an access token and no client secret (poll-only "
+                "mode) the poll is the only way deals come in: give the portal id and leave "
+                "HUBSPOT_POLL_MINUTES above 0"
+            )
         return cls(
+            portal_id=portal_id,
+            poll_minutes=poll_minutes,
             client_secret=env.get("HUBSPOT_CLIENT_SECRET") or None,
             webhook_url=url("HUBSPOT_WEBHOOK_URL"),
             closed_won_stages=stages or cls.closed_won_stages,
@@ -100,6 +123,24 @@ class HubSpotSettings:
             engagement_url=engagement_url,
             url_property=url_property,
         )
+
+
+def _poll_settings(env: Mapping[str, str], problems: list[str]) -> tuple[int | None, int]:
+    """HUBSPOT_PORTAL_ID (the Hub ID) and HUBSPOT_POLL_MINUTES (0 to 1440; 0: off)."""
+    text = (env.get("HUBSPOT_PORTAL_ID") or "").strip()
+    portal_id = None
+    if text:
+        if text.isascii() and text.isdigit() and len(text) < 19:
+            portal_id = int(text)
+        else:
+            problems.append(f"HUBSPOT_PORTAL_ID: must be the portal's Hub ID, not {text!r}")
+    minutes = (env.get("HUBSPOT_POLL_MINUTES") or "15").strip()
+    if not (minutes.isascii() and minutes.isdigit() and int(minutes) <= 1440):
+        problems.append(
+            f"HUBSPOT_POLL_MINUTES: must be a whole number of minutes, 0 to 1440, not {minutes!r}"
+        )
+        return portal_id, HubSpotSettings.poll_minutes
+    return portal_id, int(minutes)
 
 
 @dataclass(frozen=True)
@@ -224,8 +265,9 @@ class Settings:
 
 
 def _projection_settings(env: Mapping[str, str], problems: list[str]) -> tuple[bool, float, bool]:
-    """PROJECTIONS_IN_PROCESS (true: each web process follows the log; false: a
-    `projections run` process does), PROJECTIONS_WAIT_SECONDS (how long a read
+    """PROJECTIONS_IN_PROCESS (true: the web server runs the background work itself,
+    gunicorn's master in one `worker run` child; false: a `worker run` process started
+    on its own does), PROJECTIONS_WAIT_SECONDS (how long a read
     waits for the read models to catch up before answering 503) and
     PROJECTIONS_LISTEN (true: on PostgreSQL a follower is woken by each commit, its
     poll only the fallback; false: it polls, as it always does on SQLite)."""

@@ -6,6 +6,8 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 
@@ -18,6 +20,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", 1))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 20))
 keepalive = 5
+# The worker process when_ready starts with PROJECTIONS_IN_PROCESS=true.
+background: subprocess.Popen | None = None
 # No preload: each worker makes its own database pool after the fork.
 preload_app = False
 # The app logs one JSON line per request with its request id; gunicorn's own access
@@ -63,6 +67,38 @@ def on_starting(server):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     shutil.rmtree(metrics_dir, ignore_errors=True)
     os.makedirs(metrics_dir, exist_ok=True)
+
+
+def when_ready(server):
+    """With PROJECTIONS_IN_PROCESS=true (`make run`: one command serves everything),
+    the background work (read models, checkpoints, HubSpot) runs in ONE worker process
+    the master starts beside its web workers, `flask --app <this app> worker run`,
+    never in each web worker (see post_worker_init). With false, a `worker run`
+    process started on its own does it, and the master starts nothing."""
+    global background
+    if Settings.from_environment().projections_in_process:
+        command = [sys.executable, "-m", "flask", "--app", server.app.app_uri, "worker", "run"]
+        background = subprocess.Popen(command)
+        server.log.info("background work: worker process %s (%s)", background.pid, command)
+
+
+def post_worker_init(worker):
+    """A web worker never runs the background work: the master's worker process does
+    (PROJECTIONS_IN_PROCESS=true) or a separate one (false)."""
+    runtime = getattr(worker.wsgi, "extensions", {}).get("runtime")
+    if runtime is not None:
+        runtime.background_in_web = False
+
+
+def on_exit(server):
+    """Stop the background worker process with the server, waiting for the batch or
+    deal in hand (it stops within its own 15 s bound)."""
+    if background is not None and background.poll() is None:
+        background.send_signal(signal.SIGTERM)
+        try:
+            background.wait(timeout=graceful_timeout)
+        except subprocess.TimeoutExpired:
+            background.kill()
 
 
 def child_exit(server, worker):

@@ -106,7 +106,8 @@ def build_web_app(runtime: Any) -> Flask:
 
 
 def _start_workers() -> None:
-    """The process's background workers start with its first request (liveness
-    probes aside: they must answer without the database)."""
-    if request.endpoint != "health.healthz":
+    """With the background work in this process (PROJECTIONS_IN_PROCESS in a single-
+    process server), it starts with the first request (liveness probes aside: they must
+    answer without the database); a gunicorn web worker or a CLI command starts none."""
+    if runtime().background_in_web and request.endpoint != "health.healthz":
         runtime().start_workers()

@@ -35,6 +35,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""  # gone meanwhile
+
+
 def days_ago(n: int) -> str:
     return (Clock().today() - timedelta(days=n)).isoformat()
 
@@ -92,6 +99,14 @@ class Service:
         return requests.get(f"{self.url}/healthz", timeout=1).status_code == 200
 
     def worker_pids(self) -> list[int]:
+        """The web workers (not the `worker run` process the master starts beside them
+        with PROJECTIONS_IN_PROCESS=true, which gunicorn does not replace)."""
+        return [pid for pid in self._children() if pid not in self.background_pids()]
+
+    def background_pids(self) -> list[int]:
+        return [pid for pid in self._children() if b"worker\0run" in _cmdline(pid)]
+
+    def _children(self) -> list[int]:
         out = subprocess.run(
             ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
         ).stdout

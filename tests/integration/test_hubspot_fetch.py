@@ -8,9 +8,11 @@ and backoff are checked without waiting and without timing assertions.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -341,3 +343,67 @@ def test_the_app_factory_starts_a_follower_when_an_access_token_is_set(
         assert recorded.is_set(), "the follower did not record the details"
     finally:
         close(app)
+
+
+# The deal's amount and currency on the engagement: exact (a decimal string, never a
+# float), null when the deal has none, null with a warning when HubSpot's is no number.
+
+
+def hubspot_shown(api) -> tuple[dict, dict]:
+    """The engagement's `hubspot` as GET /api/engagements/{id} and the list show it."""
+    one = api.get(f"/api/engagements/{ENGAGEMENT}").json["hubspot"]
+    [listed] = [e["hubspot"] for e in api.get("/api/engagements").json["items"]]
+    return one, listed
+
+
+def test_amount_and_currency_of_the_deal_are_on_the_engagement(
+    httpserver, ledger, follower, clock, won, api
+):
+    serve_deal(httpserver, deal_body(amount="12500.50", deal_currency_code="EUR"))
+    run_until_idle(follower, clock)
+
+    one, listed = hubspot_shown(api)
+    assert (one["amount"], one["currency"]) == ("12500.50", "EUR")
+    assert (listed["amount"], listed["currency"]) == ("12500.50", "EUR")
+    [updated] = details_events(ledger, won)
+    assert updated.changes["amount"] == Decimal("12500.50")
+    assert isinstance(updated.changes["amount"], Decimal)
+    engagement = ledger.engagement(won)
+    assert (engagement.amount, engagement.currency) == (Decimal("12500.50"), "EUR")
+    audited = api.get(f"/api/audit/streams/{won}").json["events"]
+    assert audited[-1]["fields"]["changes"]["amount"] == "12500.50"
+    [request] = deal_requests(httpserver)
+    assert {"amount", "deal_currency_code"} <= set(request.args.getlist("properties"))
+
+
+def test_a_deal_without_amount_gives_null(httpserver, ledger, follower, clock, won, api):
+    serve_deal(httpserver, deal_body(amount=None, deal_currency_code=None))
+    run_until_idle(follower, clock)
+    one, _ = hubspot_shown(api)
+    assert (one["amount"], one["currency"]) == (None, None)
+    assert one["details"]["id"] == DEAL  # the details are recorded all the same
+
+
+@pytest.mark.parametrize("amount", ["12.500,50 EUR", "NaN", "Infinity", "1e400", "twelve"])
+def test_a_malformed_amount_is_recorded_as_null_with_a_warning(
+    httpserver, ledger, follower, clock, won, api, caplog, amount
+):
+    serve_deal(httpserver, deal_body(amount=amount, deal_currency_code="euro"))
+    with caplog.at_level(logging.WARNING, logger="integrations.hubspot.deal"):
+        assert run_until_idle(follower, clock) == []  # done in one pass: no retry, no crash
+    one, _ = hubspot_shown(api)
+    assert (one["amount"], one["currency"]) == (None, None)
+    assert one["details"]["properties"]["amount"] == amount  # the raw fact is kept
+    assert ledger.engagement(won).name == "Open Data Week support"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("amount" in m and DEAL in m for m in warnings), warnings
+    assert any("currency" in m for m in warnings), warnings
+
+
+def test_an_amount_in_exponent_form_is_kept_exact_and_plain(
+    httpserver, ledger, follower, clock, won, api
+):
+    serve_deal(httpserver, deal_body(amount="1.25E4", deal_currency_code="usd"))
+    run_until_idle(follower, clock)
+    one, _ = hubspot_shown(api)
+    assert (one["amount"], one["currency"]) == ("12500", "USD")

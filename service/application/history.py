@@ -25,6 +25,7 @@ from eventsourcing.utils import resolve_topic
 
 from service.application.base import LedgerBase
 from service.domain import Allocation, Engagement, Locator, NotFound, TeamMember
+from service.domain.deal_poll import DealPollCheckpoint
 from service.domain.period import PeriodCalendar
 from service.domain.tokens import ApiToken
 
@@ -32,9 +33,10 @@ SCAN_WINDOW = 1000
 SCAN_LIMIT = 10_000
 
 RECORDS: tuple[type[Aggregate], ...] = (Engagement, Allocation, TeamMember, PeriodCalendar)
-BOOKKEEPING: tuple[type[Aggregate], ...] = (Locator, ApiToken)
+BOOKKEEPING: tuple[type[Aggregate], ...] = (Locator, ApiToken, DealPollCheckpoint)
 """Streams whose events are bookkeeping, not the ledger's record: locators (where an
-activity or a project lives) and tokens (issued, revoked, sign-in links)."""
+activity or a project lives), tokens (issued, revoked, sign-in links) and the HubSpot
+poll's checkpoint."""
 
 
 def _event_types(aggregates: tuple[type[Aggregate], ...]) -> frozenset[str]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.integration.conftest import ApiClient, days_ago
+from tests.integration.conftest import ApiClient, days_ago, grant_on_own_project
 from tests.integration.pages import FORM_KEY_INPUT, PageClient, signed_in_page
 
 
@@ -142,6 +142,30 @@ def test_correct_then_retract_my_activity(ana: PageClient, world, api: ApiClient
     assert response.status_code == 303
     assert remaining(api, world["allocation"]["id"]) == 20
     assert "retracted" in ana.text("/my")
+
+
+def test_move_my_activity_to_another_of_my_allocations(ana: PageClient, world, api: ApiClient):
+    other = grant_on_own_project(
+        api, world["engagement"]["id"], start=60, end=-30, units=10, provider="ana"
+    )
+    ana.post("/my", record_form(world, ana))
+    activity = api.get(f"/api/allocations/{world['allocation']['id']}/activities").json["items"][0]
+    path = f"/my/activities/{activity['id']}/correction"
+    assert f'<option value="{other["id"]}">' in ana.text(path)
+    move = f"/my/activities/{activity['id']}/move"
+    size = api.log_size()
+    missing_reason = ana.post(move, {"allocation_id": other["id"], "form_key": "m1"})
+    assert missing_reason.status_code == 422 and 'id="move-reason-error"' in missing_reason.text
+    assert api.log_size() == size
+
+    response = ana.post(
+        move, {"allocation_id": other["id"], "reason": "wrong one", "form_key": "m1"}
+    )
+    assert response.status_code == 303
+    assert remaining(api, world["allocation"]["id"]) == 20 and remaining(api, other["id"]) == 7
+    [moved] = api.get(f"/api/allocations/{other['id']}/activities").json["items"]
+    assert (moved["id"], moved["recorded_at"]) == (activity["id"], activity["recorded_at"])
+    assert "Moved: 7 units remaining where it is now, 20 where it was." in ana.text("/my")
 
 
 def test_another_members_activity_cannot_be_changed_from_my_page(

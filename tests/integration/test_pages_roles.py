@@ -18,6 +18,7 @@ PAGE_ROLES = {
     "my_work.record": {"admin", "manager", "member"},
     "my_work.correct": {"admin", "manager", "member"},  # POST /api/activities/{id}/corrections
     "my_work.retract": {"admin", "manager", "member"},  # POST /api/activities/{id}/retraction
+    "my_work.move": {"admin", "manager", "member"},  # POST /api/activities/{id}/move
     "review.review": {"admin", "manager"},  # a subset of the team reports' readers
     "plan.plan": {"admin", "bd"},  # POST /api/projects/{id}/allocations, PATCH allocations
     "plan.change": {"admin", "bd"},

@@ -14,7 +14,7 @@ from uuid import UUID
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from service.domain import DomainError
-from service.web.activities import ActivityInSchema, CorrectionSchema
+from service.web.activities import ActivityInSchema, CorrectionSchema, MoveSchema
 from service.web.auth import Principal
 from service.web.pages.blueprints import page_blueprint, refusal, status_of
 from service.web.pages.forms import Errors, form_request_id, load, new_form_key, read_form
@@ -140,6 +140,41 @@ def retract(activity_id: UUID):
     return redirect(url_for("my_work.my_work", after=result.position), code=303)
 
 
+@blp.route("/my/activities/<uuid:activity_id>/move", methods=["POST"])
+@page(*RECORDERS)
+def move(activity_id: UUID):
+    """Filed on the wrong allocation: moved to another of mine, keeping when it was
+    recorded (a move never makes it late)."""
+    activity = _my_activity(activity_id)
+    body, errors = read_form(MoveSchema(), ("allocation_id", "reason"))
+    if errors or body is None:
+        # The page has three reasons; this one's field is the move's.
+        errors = {"move-reason": errors.pop("reason", []), **errors}
+        return _render_correction(activity, {**activity, "form_key": new_form_key()}, errors), 422
+    try:
+        result = ledger().move_activity(
+            activity_id,
+            **body,
+            actor=me().actor,
+            only_member=only_member(),
+            role=me().role,
+            request_id=form_request_id(me()),
+        )
+    except DomainError as refused:
+        errors = refusal(refused, ("allocation_id", "reason"))
+        errors = {"move-reason": errors.pop("reason", []), **errors}
+        return _render_correction(activity, {**activity, "form_key": new_form_key()}, errors), (
+            status_of(refused)
+        )
+    moved = result.value
+    flash(
+        f"Moved: {moved.target.units_remaining} units remaining where it is now, "
+        f"{moved.source.units_remaining} where it was.",
+        "recorded",
+    )
+    return redirect(url_for("my_work.my_work", after=result.position), code=303)
+
+
 def _changes(values: dict[str, str], activity: dict[str, Any]) -> tuple[dict | None, Errors]:
     """Only what the person changed is a correction."""
     given = {
@@ -186,10 +221,16 @@ def _render(
 
 
 def _render_correction(activity: dict[str, Any], values: dict, errors: Errors | None = None):
+    others = [
+        allocation
+        for allocation in worklist(me().member, today()).allocations
+        if str(allocation["id"]) != str(activity["allocation_id"])
+    ]
     return render_template(
         "pages/correct.html",
         activity=activity,
         values=values,
         errors=errors or {},
         scale=UNIT_SCALE,
+        others=others,
     )

@@ -19,33 +19,17 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from service.application import Clock
-
-
-class FrozenClock(Clock):
-    def __init__(self) -> None:
-        self.now = datetime(2025, 1, 2, 9, tzinfo=UTC)
-
-    def at(self, day: str) -> None:
-        self.now = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
-
-    def today(self) -> date:
-        return self.now.date()
-
-    def latest_today(self) -> date:
-        return self.now.date()
+from tests.integration.clocks import SetClock, installed
 
 
 @pytest.fixture
-def clock(monkeypatch) -> FrozenClock:
-    clock = FrozenClock()
-    monkeypatch.setattr("eventsourcing.domain.datetime_now_with_tzinfo", lambda: clock.now)
-    return clock
+def clock(monkeypatch) -> SetClock:
+    return installed(monkeypatch, SetClock(datetime(2025, 1, 2, 9, tzinfo=UTC)))
 
 
 def ok(response, status: int = 201) -> dict[str, Any]:

@@ -11,47 +11,17 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from service.application import Clock
-from service.bootstrap import create_app
-from service.infra.config import Settings
-from service.web.runtime import ledger as app_ledger
-
-
-class MovableClock(Clock):
-    """The service's clock and the event store's timestamps, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2024, 1, 1, 9, tzinfo=UTC)
-
-    def at(self, day: str, hour: int = 12) -> None:
-        self.now = datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
-
-    def today(self) -> date:
-        return self.now.date()
-
-    def latest_today(self) -> date:
-        return self.now.date()
+from tests.integration.clocks import SetClock, installed
 
 
 @pytest.fixture
-def clock(monkeypatch) -> MovableClock:
-    clock = MovableClock()
-    monkeypatch.setattr("eventsourcing.domain.datetime_now_with_tzinfo", lambda: clock.now)
-    return clock
-
-
-@pytest.fixture
-def app(database_url, clock):
-    settings = Settings.from_environment({"DATABASE_URL": database_url})
-    app = create_app(settings, clock=clock)
-    yield app
-    with app.app_context():
-        app_ledger().close()
+def clock(monkeypatch) -> SetClock:
+    return installed(monkeypatch, SetClock(datetime(2024, 1, 1, 9, tzinfo=UTC)))
 
 
 def ok(response, status: int = 201) -> dict[str, Any]:

@@ -8,50 +8,22 @@ the day of the position."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
 
 from projections.engine.calendar import Month
-from service.application import Clock
-from service.bootstrap import create_app
-from service.infra.config import Settings
 from service.infra.input_policy import INT64_MAX
-from service.web.runtime import ledger as app_ledger
+from tests.integration.clocks import SetClock, installed
 from tests.integration.conftest import TODAY, activity, days_ago
 
 REPORTS = ("monthly", "capacity", "late-activities")
 
 
-class MovingClock(Clock):
-    """The service's day and the events' timestamps, moved on by the test."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def today(self) -> date:
-        return self.now.date()
-
-    def latest_today(self) -> date:
-        return (self.now + timedelta(hours=14)).date()
-
-
 @pytest.fixture
-def clock(monkeypatch) -> MovingClock:
-    clock = MovingClock()
-    monkeypatch.setattr("eventsourcing.domain.datetime_now_with_tzinfo", lambda: clock.now)
-    return clock
-
-
-@pytest.fixture
-def app(database_url: str, clock: MovingClock) -> Iterator[Flask]:
-    app = create_app(Settings.from_environment({"DATABASE_URL": database_url}), clock=clock)
-    yield app
-    with app.app_context():
-        app_ledger().close()
+def clock(monkeypatch) -> SetClock:
+    return installed(monkeypatch, SetClock(datetime.now(UTC), ahead=timedelta(hours=14)))
 
 
 def months_around(first: date, last: date) -> list[Month]:

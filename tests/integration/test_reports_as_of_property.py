@@ -29,9 +29,10 @@ from projections.engine.follower import Follower
 from projections.engine.rebuild import rebuild
 from projections.reports import capacity_report, late_report, monthly_report
 from projections.reports.as_of import day_at
-from service.application import Clock, Ledger
+from service.application import Ledger
 from service.infra.store import persistence_environment
 from tests.conftest import _admin_connection, postgres_url
+from tests.integration.clocks import SetClock, installed
 from tests.integration.test_projection_replay import COMMANDS, TODAY, Story
 
 REPORT_VIEWS = ("balances", "activities", "usage", "team")
@@ -69,21 +70,8 @@ AS_OF_COMMANDS = st.lists(
 ).map(_chapters)
 
 
-class MovingClock(Clock):
-    """The service's day and the events' timestamps, moved on by the story."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def today(self) -> date:
-        return self.now.date()
-
-    def latest_today(self) -> date:
-        return (self.now + timedelta(hours=14)).date()
-
-
 class AsOfStory(Story):
-    def __init__(self, ledger: Ledger, clock: MovingClock):
+    def __init__(self, ledger: Ledger, clock: SetClock):
         super().__init__(ledger, tag="")
         self.clock = clock
         self.engagement_id = ledger.engagement_of_project(self.projects[0]).id
@@ -124,10 +112,8 @@ def reports(
 
 
 @pytest.fixture
-def clock(monkeypatch) -> MovingClock:
-    clock = MovingClock()
-    monkeypatch.setattr("eventsourcing.domain.datetime_now_with_tzinfo", lambda: clock.now)
-    return clock
+def clock(monkeypatch) -> SetClock:
+    return installed(monkeypatch, SetClock(datetime.now(UTC), ahead=timedelta(hours=14)))
 
 
 @pytest.fixture
@@ -153,7 +139,7 @@ def stores(database_url, tmp_path):
     return store
 
 
-def check_reports_as_of(stores, clock: MovingClock, commands: list, data) -> None:
+def check_reports_as_of(stores, clock: SetClock, commands: list, data) -> None:
     clock.now = datetime.now(UTC)
     with stores() as url:
         ledger = Ledger(env=persistence_environment(url), clock=clock)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from service.application.commands import RequestId, Written, command
+from service.application.commands import CONFLICT_RETRIES, RequestId, Written, command
 from service.application.errors import Forbidden
 from service.application.idempotency import require_same_request
 from service.application.periods import PeriodCommands
@@ -49,11 +49,10 @@ class MoveCommands(PeriodCommands):
         """Move the activity to allocation `allocation_id`; see the module's docstring.
         An allocation that does not exist is the request's fault (422 naming the field),
         not the addressed activity's absence (404)."""
-        locator = self.located(activity_id, "activity")
+        locator, source = self._where_it_is(activity_id)
         replay = self._replay_of_move(locator, activity_id, allocation_id, request)
         if replay:
             return replay
-        source = self.get(Allocation, locator.owner_id)
         activity = source.activity(activity_id)
         if only_member is not None and activity["team_member"] != only_member:
             raise Forbidden(f"a member token may move only {only_member}'s activities")
@@ -68,6 +67,21 @@ class MoveCommands(PeriodCommands):
         )
         locator.relocate(owner_id=target.id, request_id=request.key, actor=actor)
         return self.save_all(source, target, locator, value=Move(source, target, activity_id))
+
+    def _where_it_is(self, activity_id: UUID) -> tuple[Locator, Allocation]:
+        """The activity's locator and the allocation it is on, read as of one moment.
+
+        They are two reads: a move saved between them (a retry's own original, racing
+        it) leaves the allocation saying the activity left, while the locator read first
+        knows nothing of the move. The move saved the locator in the same write, so the
+        locator is read again: then it names the move (which a retry answers from) and
+        the allocation the activity is on now."""
+        for _ in range(CONFLICT_RETRIES):
+            locator = self.located(activity_id, "activity")
+            source = self.get(Allocation, locator.owner_id)
+            if not source.activities.get(str(activity_id), {}).get("moved_to"):
+                break
+        return locator, source
 
     def _replay_of_move(
         self, locator: Locator, activity_id: UUID, allocation_id: UUID, request: RequestId

@@ -13,7 +13,15 @@ from datetime import date, datetime
 import marshmallow as ma
 from marshmallow import validate
 
-from service.infra.input_policy import INT64_MAX, date_problem, text_problem
+from service.infra.input_policy import (
+    INT64_MAX,
+    MAX_NAME_LENGTH,
+    MAX_REASON_LENGTH,
+    MAX_TEXT_LENGTH,
+    MAX_UNITS,
+    date_problem,
+    text_problem,
+)
 
 
 def plain_text(value: str) -> None:
@@ -32,12 +40,14 @@ def supported_moment(value: datetime) -> None:
     supported_date(value.date())
 
 
-NAME = [validate.Length(min=1, max=200), plain_text]
-TEXT = [validate.Length(max=5000), plain_text]
-REASON = [validate.Length(min=1, max=2000), plain_text]
+NAME = [validate.Length(min=1, max=MAX_NAME_LENGTH), plain_text]
+TEXT = [validate.Length(max=MAX_TEXT_LENGTH), plain_text]
+REASON = [validate.Length(min=1, max=MAX_REASON_LENGTH), plain_text]
 DAY = supported_date
 POSITION = validate.Range(min=0, max=INT64_MAX)
-UNITS = validate.Range(min=1, max=100_000, error="units must be a whole number from 1 to 100000")
+UNITS = validate.Range(
+    min=1, max=MAX_UNITS, error=f"units must be a whole number from 1 to {MAX_UNITS}"
+)
 
 
 def units_field(**kwargs) -> ma.fields.Integer:

@@ -65,6 +65,9 @@ BAD_TEXT = {
     "escape sequence": "\u001b[31mred",
     "lone high surrogate": "x\ud800y",
     "lone low surrogate": "\udfff",
+    "DEL": "rub\u007fout",
+    "C1 next line": "a\u0085b",
+    "C1 escape sequence": "\u009b31mred",
 }
 
 
@@ -174,6 +177,13 @@ def test_json_nested_a_thousand_deep_is_refused(api, world, unchanged):
 def test_an_integer_literal_of_five_thousand_digits_is_refused(api, world, unchanged):
     raw = json.dumps(activity()).replace('"units": 3', '"units": ' + "9" * 5000).encode()
     refused(post_raw(api, f"/api/allocations/{world['allocation']['id']}/activities", raw), 400)
+
+
+def test_a_key_given_twice_is_refused_not_taken_last(api, world, unchanged):
+    raw = json.dumps(activity()).replace('"units": 3', '"units": 3, "units": 300').encode()
+    refused(
+        post_raw(api, f"/api/allocations/{world['allocation']['id']}/activities", raw), 400, "twice"
+    )
 
 
 @pytest.mark.parametrize("name", ["offset", "limit"])

@@ -151,6 +151,23 @@ def test_a_file_with_wrong_rows_writes_nothing_and_lists_every_one(api, world):
     assert api.log_size() == before
 
 
+def test_del_and_c1_controls_in_a_cell_are_refused_as_the_api_refuses_them(api, world):
+    allocation_id = world["allocation"]["id"]
+    rows = [
+        row(allocation_id, "del", description="rub\u007fout"),
+        row(allocation_id, "nel", description="one\u0085two"),
+        row(allocation_id, "csi\u009b31m", description="plain"),
+        row(allocation_id, "fine", description="caf\u00e9 \u00a0ok"),
+    ]
+    before = api.log_size()
+    response = import_activities(api, rows)
+    assert response.status_code == 422, response.json
+    reasons = {(e["line"], e["column"]): e["reason"] for e in response.json["bad_rows"]}
+    assert set(reasons) == {(2, "description"), (3, "description"), (4, "external_id")}
+    assert "U+007F" in reasons[2, "description"] and "U+009B" in reasons[4, "external_id"]
+    assert api.log_size() == before
+
+
 def test_work_outside_a_members_time_on_the_team_is_listed_and_nothing_written(api, world):
     """The rules of live recording hold for history too: work dated before the member
     started, or from their departure on, is a bad row naming the date."""

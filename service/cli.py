@@ -73,8 +73,9 @@ def tokens_cli(ledger: Callable[[], Ledger], web: WebSettings) -> AppGroup:
     @tokens.command("revoke")
     @click.argument("secret")
     def revoke_token(secret: str) -> None:
-        """Revoke a token (give its secret). Web processes stop accepting it within 30 s,
-        the time they cache a token."""
+        """Revoke a token (give its secret). Its browser sessions end at their next
+        request; the API's processes stop accepting it within 30 s, the time they cache
+        a token."""
         try:
             ledger().revoke_token(secret, actor="cli")
         except DomainError as error:

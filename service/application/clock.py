@@ -18,6 +18,11 @@ class Clock:
         their morning."""
         return (datetime.now(UTC) + timedelta(hours=14)).date()
 
+    def instant(self) -> datetime:
+        """The moment now, in UTC: what a browser session's age and idleness are
+        measured by (service/web/pages/people.py), so tests can move it."""
+        return datetime.now(UTC)
+
     def moment(self) -> datetime | None:
         """When what a command records happens: None, the event store's own now. Only
         a clock replaying history names another moment (`ReplayClock`). Activities and

@@ -183,11 +183,13 @@ class CheckpointSettings:
 @dataclass(frozen=True)
 class WebSettings:
     """The people's pages (README, "Using the web app"): the address the service is
-    reached at (for one-time sign-in links), how long a browser session may stay idle,
-    and how long a sign-in link stays valid."""
+    reached at (for one-time sign-in links; https turns on HSTS), how long a browser
+    session may stay idle and how long it may last however busy, and how long a sign-in
+    link stays valid."""
 
     public_url: str = "http://127.0.0.1:8000"
     session_idle_minutes: int = 30
+    session_max_hours: int = 12
     sign_in_link_minutes: int = 60
 
     @classmethod
@@ -206,9 +208,15 @@ class WebSettings:
                 return default
             return int(text)
 
+        max_hours = env.get("SESSION_MAX_HOURS") or str(cls.session_max_hours)
+        if not (max_hours.isascii() and max_hours.isdigit() and 1 <= int(max_hours) <= 24 * 30):
+            problems.append("SESSION_MAX_HOURS: must be a whole number of hours, 1 to 720")
+            max_hours = str(cls.session_max_hours)
+
         return cls(
             public_url=public_url,
             session_idle_minutes=minutes("SESSION_IDLE_MINUTES", cls.session_idle_minutes),
+            session_max_hours=int(max_hours),
             sign_in_link_minutes=minutes("SIGN_IN_LINK_MINUTES", cls.sign_in_link_minutes),
         )
 

@@ -44,15 +44,16 @@ def principal_for_secret(secret: str) -> Principal | None:
 
 
 def principal_by_id(
-    key: UUID, load: Callable[[], ApiToken | None] | None = None
+    key: UUID, load: Callable[[], ApiToken | None] | None = None, *, fresh: bool = False
 ) -> Principal | None:
     """The principal of a valid token, by its id (a signed-in browser knows no
     secret). Tokens change only when revoked; a short cache (keyed by the token's id,
-    never its secret) spares a database read per request."""
+    never its secret) spares a database read per API request. `fresh` reads the token
+    anyway (a browser session: a revocation ends it at its next request)."""
     cache: dict[UUID, tuple[float, Principal | None]] = current_app.extensions["tokens"]
     now = time.monotonic()
     cached = cache.get(key)
-    if cached and now - cached[0] < TOKEN_CACHE_SECONDS:
+    if cached and now - cached[0] < TOKEN_CACHE_SECONDS and not fresh:
         return cached[1]
     token = load() if load is not None else ledger().token_by_id(key)
     principal = (

@@ -21,6 +21,9 @@ class SetClock(Clock):
     def at(self, day: str, hour: int = 12) -> None:
         self.now = datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
 
+    def instant(self) -> datetime:
+        return self.now
+
     def today(self) -> date:
         return self.now.date()
 

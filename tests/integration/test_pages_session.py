@@ -1,15 +1,30 @@
-"""Signing in to the pages: with a token or a one-time link; sessions that end; forms
-that refuse a post without their CSRF token; the API still bearer-only."""
+"""Signing in to the pages: with a token or a one-time link; sessions that end (on the
+server: a copied cookie opens nothing after sign-out); forms that refuse a post without
+their CSRF token; the API still bearer-only."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from service.application import Ledger
+from tests.integration.clocks import SetClock
 from tests.integration.pages import CSRF_INPUT, PageClient, signed_in_page
+
+COOKIE = "ces_session"
+
+
+@pytest.fixture
+def clock() -> SetClock:
+    """The app's clock, at the real now until a test moves it (sessions age by it)."""
+    return SetClock(datetime.now(UTC))
+
+
+def sent_to_sign_in(response) -> bool:
+    return response.status_code == 302 and "/sign-in" in response.headers["Location"]
 
 
 def link_code(ledger: Ledger, secret: str) -> str:
@@ -65,25 +80,59 @@ def test_sign_out_ends_the_session(app: Flask, make_token):
     page = signed_in_page(app, make_token("viewer"))
     page.get("/engagements")
     assert page.post("/sign-out", {}).status_code == 303
-    response = page.get("/engagements")
-    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    assert sent_to_sign_in(page.get("/engagements"))
 
 
-def test_a_revoked_token_ends_its_sessions(app: Flask, make_token, ledger: Ledger):
-    secret = make_token("viewer")
-    page = signed_in_page(app, secret)
-    ledger.revoke_token(secret, actor="test")
-    app.extensions["tokens"].clear()  # what the 30 s token cache would do in time
-    assert page.get("/engagements").status_code == 302
+def test_a_cookie_copied_before_sign_out_opens_nothing_after_it(app: Flask, make_token):
+    page = signed_in_page(app, make_token("manager"))
+    copied = page.client.get_cookie(COOKIE).value
+    assert page.post("/sign-out", {}).status_code == 303
+    thief = app.test_client()
+    thief.set_cookie(COOKIE, copied)
+    assert sent_to_sign_in(thief.get("/review"))
 
 
-def test_an_idle_session_is_signed_out(app: Flask, make_token):
+def test_signing_in_again_gives_a_new_session_and_ends_the_old_one(app: Flask, make_token):
     page = signed_in_page(app, make_token("viewer"))
-    with page.client.session_transaction() as session:
-        session["seen"] -= 31 * 60
-    response = page.get("/engagements")
-    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    before = page.client.get_cookie(COOKIE).value
+    page.get("/sign-in")
+    assert page.post("/sign-in", {"token": make_token("bd")}).status_code == 303
+    assert page.get("/plan").status_code == 200
+    planted = app.test_client()
+    planted.set_cookie(COOKIE, before)
+    assert sent_to_sign_in(planted.get("/engagements")), "the session before sign-in lives on"
+
+
+def test_a_revoked_token_ends_its_sessions_at_their_next_request(app: Flask, make_token):
+    secret = make_token("viewer")
+    pages = [signed_in_page(app, secret) for _ in range(2)]
+    assert all(page.get("/engagements").status_code == 200 for page in pages)
+    result = app.test_cli_runner().invoke(args=["tokens", "revoke", secret])
+    assert result.exit_code == 0, result.output
+    assert all(sent_to_sign_in(page.get("/engagements")) for page in pages)
+
+
+def test_an_idle_session_is_signed_out(app: Flask, make_token, clock: SetClock):
+    page = signed_in_page(app, make_token("viewer"))
+    clock.now += timedelta(minutes=29)
+    assert page.get("/engagements").status_code == 200
+    clock.now += timedelta(minutes=31)
+    assert sent_to_sign_in(page.get("/engagements"))
     assert "without activity" in page.get("/sign-in").text
+
+
+def test_a_session_ends_after_session_max_hours_however_busy(
+    app: Flask, make_token, clock: SetClock
+):
+    """Used every ten minutes, never idle, it still ends 12 hours after sign-in."""
+    page = signed_in_page(app, make_token("viewer"))
+    started = clock.now
+    while clock.now - started < timedelta(hours=11, minutes=50):
+        clock.now += timedelta(minutes=10)
+        assert page.get("/engagements").status_code == 200, clock.now - started
+    clock.now = started + timedelta(hours=12, minutes=1)
+    assert sent_to_sign_in(page.get("/engagements"))
+    assert "12 hours after signing in" in page.get("/sign-in").text
 
 
 def test_a_one_time_link_signs_in_once(app: Flask, make_token, ledger: Ledger):

@@ -35,8 +35,16 @@ def test_a_postgresql_url_selects_postgres_with_its_parts():
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
         ({"PORT": "eighty"}, "PORT"),
         ({"DATABASE_URL": "postgresql://host"}, "database name"),
+        ({"SESSION_MAX_HOURS": "0"}, "SESSION_MAX_HOURS"),
+        ({"SESSION_MAX_HOURS": "721"}, "SESSION_MAX_HOURS"),
+        ({"SESSION_MAX_HOURS": "1.5"}, "SESSION_MAX_HOURS"),
     ],
 )
 def test_wrong_settings_are_named(environ, message):
     with pytest.raises(ConfigurationError, match=message):
         Settings.from_environment(environ)
+
+
+def test_a_browser_session_lasts_at_most_twelve_hours_unless_set():
+    assert Settings.from_environment({}).web.session_max_hours == 12
+    assert Settings.from_environment({"SESSION_MAX_HOURS": "8"}).web.session_max_hours == 8

@@ -1,23 +1,29 @@
-"""Who is signed in to the pages: a browser session holding a token's id (never its
-secret), checked against the token on every request, and forgotten after a spell of
-idleness. Pages see the same `Principal` the API does, so every role rule is one rule.
+"""Who is signed in to the pages: a browser session, kept on the server
+(service/infra/browser_sessions.py) and named by a random id in the cookie, for a token
+(its id, never its secret). Each request checks the session and the token afresh:
+signing out, a revoked token, a spell of idleness (SESSION_IDLE_MINUTES) or the session's
+age (SESSION_MAX_HOURS) ends it, for every process and every copy of the cookie. Pages
+see the same `Principal` the API does, so every role rule is one rule.
 """
 
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
-from uuid import UUID
 
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 
+from service.infra.browser_sessions import BrowserSessions
 from service.web.auth import Principal, principal_by_id, refuse_departed_writer
+from service.web.runtime import ledger, runtime
 
-SESSION_TOKEN = "token_id"
-SESSION_SEEN = "seen"
+SESSION_ID = "sid"
+# A session's last_seen_at is written again only when a minute old: the idle limit is
+# counted in minutes, and a page's every request need not be a database write.
+SEEN_RESOLUTION = timedelta(minutes=1)
 
 HOME_OF_ROLE = {
     "member": "my_work.my_work",
@@ -29,41 +35,74 @@ HOME_OF_ROLE = {
 }
 
 
+def browser_sessions() -> BrowserSessions:
+    """The session table on this process's ledger database (found again when the
+    ledger is made anew, as after gunicorn forks a worker)."""
+    datastore = ledger().recorder.datastore
+    sessions = current_app.extensions.get("browser_sessions")
+    if sessions is None or sessions.datastore is not datastore:
+        sessions = BrowserSessions(datastore)
+        current_app.extensions["browser_sessions"] = sessions
+    return sessions
+
+
 def sign_in(principal: Principal) -> None:
-    """Start a new session (a fresh cookie, so a session id planted before sign-in
-    is worth nothing) for the token's person."""
-    session.clear()
+    """Start a new session for the token's person, under a new id (so a session id
+    planted before sign-in is worth nothing); the session the browser had ends, and
+    every expired one is swept away."""
+    sign_out()
+    web = current_app.extensions["settings"].web
+    now = runtime().clock.instant()
+    sessions = browser_sessions()
+    sessions.sweep(
+        seen_before=now - timedelta(minutes=web.session_idle_minutes),
+        started_before=now - timedelta(hours=web.session_max_hours),
+    )
     session.permanent = True
-    session[SESSION_TOKEN] = str(principal.token_id)
-    session[SESSION_SEEN] = int(time.time())
+    session[SESSION_ID] = sessions.start(principal.token_id, now)
 
 
 def sign_out() -> None:
+    """End the session on the server (a copy of the cookie opens nothing), and forget it."""
+    session_id = session.get(SESSION_ID)
+    if isinstance(session_id, str) and session_id:
+        browser_sessions().end(session_id)
     session.clear()
 
 
 def signed_in() -> Principal | None:
-    """The session's principal, unless the session is idle past its limit or the
-    token has been revoked since; either ends the session."""
+    """The session's principal, unless the session has ended (signed out), has been
+    idle too long or has lasted too long, or its token has been revoked; each of those
+    ends it."""
     if "principal" in g:
         return g.principal
-    token_text = session.get(SESSION_TOKEN)
-    if not token_text:
+    session_id = session.get(SESSION_ID)
+    if not isinstance(session_id, str) or not session_id:
         return None
-    idle_limit = current_app.extensions["settings"].web.session_idle_minutes * 60
-    now = int(time.time())
-    if now - int(session.get(SESSION_SEEN, 0)) > idle_limit:
+    sessions = browser_sessions()
+    found = sessions.find(session_id)
+    if found is None:
+        session.clear()
+        return None
+    web = current_app.extensions["settings"].web
+    now = runtime().clock.instant()
+    if now - found.last_seen_at > timedelta(minutes=web.session_idle_minutes):
         sign_out()
         flash("You were signed out after a while without activity. Please sign in again.")
         return None
-    try:
-        principal = principal_by_id(UUID(token_text))
-    except ValueError:
-        principal = None
+    if now - found.started_at > timedelta(hours=web.session_max_hours):
+        sign_out()
+        flash(
+            f"You were signed out {web.session_max_hours} hours after signing in. "
+            "Please sign in again."
+        )
+        return None
+    principal = principal_by_id(found.token_id, fresh=True)
     if principal is None:
         sign_out()
         return None
-    session[SESSION_SEEN] = now
+    if now - found.last_seen_at >= SEEN_RESOLUTION:
+        sessions.seen(session_id, now)
     g.principal = principal
     return principal
 

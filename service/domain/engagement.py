@@ -185,10 +185,15 @@ class Engagement(Aggregate):
         change arriving late, records nothing). A move out of closed-won records
         `DealReopened` (and so does a later move among stages that are not won, to keep
         the stage BD sees current); a move back to a won stage records `DealWonAgain`,
-        which clears the flag. Nothing is ever deleted: BD decides what the engagement
-        becomes. A closed engagement still records them: they are facts about its deal."""
+        which clears the flag, and only then: a won deal never reopened here is still
+        won, so a closed-won delivery for it with a later `occurredAt` (a redelivery, a
+        move between won stages) records nothing. Nothing is ever deleted: BD decides what
+        the engagement becomes. A closed engagement still records them: they are facts
+        about its deal."""
         if self.deal_id is None:
             raise RuleViolation(f"engagement {self.id} was not made from a HubSpot deal")
+        if won and not self.deal_reopened:
+            return False
         if self.deal_stage_at is not None and occurred_at <= self.deal_stage_at:
             return False
         if not won and self.deal_reopened and stage == self.deal_stage:

@@ -160,13 +160,33 @@ def test_an_older_reopen_delivered_after_a_newer_win_does_not_flag(client, won, 
     size = log_size(ledger)
     assert deliver(client, [moved("closedlost", 2, -5)]).status_code == 204  # before the win
     assert log_size(ledger) == size
-    # lost at +10, won again at +20: the loss is delivered last, late
-    assert deliver(client, [moved("closedwon", 4, 20)]).status_code == 204
+    # lost at +10, won again at +20, lost at +30 then won at +40: the first loss and
+    # the last win are delivered last, late
+    batch = [moved("closedwon", 4, 20), moved("closedlost", 5, 30)]
+    assert deliver(client, batch).status_code == 204
+    assert deliver(client, [moved("closedwon", 6, 40)]).status_code == 204
     size = log_size(ledger)
     assert deliver(client, [moved("closedlost", 3, 10)]).status_code == 204
     assert log_size(ledger) == size
-    assert stage_events(ledger, "DealReopened") == []
+    assert [e.stage for e in stage_events(ledger, "DealReopened")] == ["closedlost"]
     assert shown(api)["deal_reopened"] is False
+
+
+def test_a_won_redelivery_of_a_deal_never_reopened_records_nothing(client, won, ledger, api):
+    """HubSpot says again that the deal is won, later: it never left closed-won here,
+    so it is not "won again" (nor is a move to another won stage)."""
+    size = log_size(ledger)
+    later = [moved("closedwon", 2, 10), moved("closedwon", 3, 20) | {"attemptNumber": 1}]
+    assert deliver(client, later).status_code == 204
+    assert deliver(client, [moved("closedwon", 4, 30)]).status_code == 204
+    assert log_size(ledger) == size
+    assert stage_events(ledger, "DealWonAgain") == []
+    engagement = shown(api)
+    assert engagement["deal_reopened"] is False and engagement["hubspot"]["stage"] == "closedwon"
+    # Reopened, it is won again once.
+    batch = [moved("closedlost", 5, 40), moved("closedwon", 6, 50)]
+    assert deliver(client, batch).status_code == 204
+    assert [e.webhook_event_id for e in stage_events(ledger, "DealWonAgain")] == [6]
 
 
 def test_a_batch_is_taken_in_the_order_its_changes_happened(client, ledger, api):

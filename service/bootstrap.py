@@ -44,6 +44,7 @@ from projections import Projections
 from projections.checkpoints import Checkpointer, CheckpointWorker
 from projections.cli import RUN_POLL_SECONDS, projections_cli
 from projections.engine.follower import Follower
+from projections.engine.heartbeat import Heartbeat, HeartbeatWorker, WorkerStatus
 from service.application import Ledger
 from service.application.clock import Clock
 from service.audit_cli import audit_cli
@@ -113,6 +114,19 @@ def checkpoint_worker(runtime: Runtime) -> CheckpointWorker:
     return CheckpointWorker(open_checkpointer, settings.interval_seconds, runtime.ledger().closing)
 
 
+def heartbeat_worker(runtime: Runtime) -> HeartbeatWorker:
+    """Tells every process that this one runs the background work (heartbeat.py), on
+    connections of its own, stopping with the process's Ledger."""
+
+    def open_heartbeat() -> tuple[Heartbeat, Callable[[], None]]:
+        own = runtime.new_ledger(**FOLLOWER_POOL)
+        return Heartbeat(own.factory.datastore), own.close
+
+    return HeartbeatWorker(
+        open_heartbeat, runtime.settings.worker_down_after_seconds, runtime.ledger().closing
+    )
+
+
 class Runtime:
     """One process's Ledger, read models and background workers."""
 
@@ -124,6 +138,7 @@ class Runtime:
         self.background_factories: list[Callable[[Runtime], Worker]] = [
             ProjectionWorker,
             checkpoint_worker,
+            heartbeat_worker,
         ]
         # Whether a served request starts them in this process: PROJECTIONS_IN_PROCESS,
         # turned off in gunicorn's web workers (their master runs one worker process).
@@ -134,6 +149,7 @@ class Runtime:
         self._pid: int | None = None
         self._ledger: Ledger | None = None
         self._projections: Projections | None = None
+        self._heartbeat: Heartbeat | None = None
         self._workers: list[Worker] | None = None
 
     def new_ledger(self, **overrides: str) -> Ledger:
@@ -147,6 +163,7 @@ class Runtime:
                 if self._pid != os.getpid():
                     self._ledger = self.new_ledger()
                     self._projections = None
+                    self._heartbeat = None
                     self._workers = None
                     self._pid = os.getpid()
         assert self._ledger is not None
@@ -161,6 +178,18 @@ class Runtime:
                 if self._projections is None:
                     self._projections = Projections(ledger)
         return self._projections
+
+    def worker_status(self) -> WorkerStatus:
+        """Whether a process (this one or another) runs the background work: its
+        heartbeat, read from the database (heartbeat.py)."""
+        ledger = self.ledger()
+        if self._heartbeat is None:
+            with self._lock:
+                if self._heartbeat is None:
+                    heartbeat = Heartbeat(ledger.factory.datastore)
+                    heartbeat.create_table()
+                    self._heartbeat = heartbeat
+        return self._heartbeat.status(self.settings.worker_down_after_seconds)
 
     def start_workers(self) -> None:
         """Start the background workers in this process, once: called by `worker run`,

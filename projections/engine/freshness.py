@@ -19,6 +19,26 @@ class ProjectionsBehind(Exception):
         self.positions = positions
 
 
+class WorkerDown(Exception):
+    """The views are short of the position and no process is advancing them (the
+    background worker's heartbeat is stale, heartbeat.py): waiting would not help, so
+    the read answers 503 at once."""
+
+    def __init__(self, target: int, positions: dict[str, int], age_seconds: float | None):
+        behind = ", ".join(f"{name} at {position}" for name, position in positions.items())
+        last = (
+            "it has never sent a heartbeat"
+            if age_seconds is None
+            else f"its last heartbeat was {age_seconds:.0f}s ago"
+        )
+        super().__init__(
+            f"the background worker is not running ({last}), so the read models will not "
+            f"reach log position {target} ({behind}) until it is back"
+        )
+        self.target = target
+        self.positions = positions
+
+
 class PositionBeyondLog(ValueError):
     """min_position (or `field`, another parameter) names a position the log has not
     reached (answered 422)."""

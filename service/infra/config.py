@@ -232,6 +232,9 @@ class Settings:
     projections_in_process: bool = True
     projections_wait_seconds: float = 5.0
     projections_listen: bool = True
+    worker_down_after_seconds: float = 15.0
+    """WORKER_DOWN_AFTER_SECONDS: the background worker counts as down once its last
+    heartbeat is older (projections/engine/heartbeat.py)"""
     checkpoints: CheckpointSettings = field(default_factory=CheckpointSettings)
     web: WebSettings = field(default_factory=WebSettings)
 
@@ -254,6 +257,7 @@ class Settings:
             problems.append(f"PORT: must be a TCP port number, not {env.get('PORT')!r}")
         hubspot = HubSpotSettings.from_environment(env, problems)
         in_process, wait_seconds, listen = _projection_settings(env, problems)
+        down_after = _worker_down_after(env, problems)
         checkpoints = CheckpointSettings.from_environment(env, problems)
         web = WebSettings.from_environment(env, problems)
         if problems:
@@ -267,6 +271,7 @@ class Settings:
             projections_in_process=in_process,
             projections_wait_seconds=wait_seconds,
             projections_listen=listen,
+            worker_down_after_seconds=down_after,
             checkpoints=checkpoints,
             web=web,
         )
@@ -296,3 +301,18 @@ def _projection_settings(env: Mapping[str, str], problems: list[str]) -> tuple[b
             f"not {env.get('PROJECTIONS_WAIT_SECONDS')!r}"
         )
     return flags["PROJECTIONS_IN_PROCESS"], wait, flags["PROJECTIONS_LISTEN"]
+
+
+def _worker_down_after(env: Mapping[str, str], problems: list[str]) -> float:
+    """WORKER_DOWN_AFTER_SECONDS: 1 to 3600 (the worker beats three times in that time)."""
+    text = env.get("WORKER_DOWN_AFTER_SECONDS") or str(Settings.worker_down_after_seconds)
+    try:
+        seconds = float(text)
+        if not 1 <= seconds <= 3600:
+            raise ValueError
+    except ValueError:
+        problems.append(
+            f"WORKER_DOWN_AFTER_SECONDS: must be a number of seconds from 1 to 3600, not {text!r}"
+        )
+        return Settings.worker_down_after_seconds
+    return seconds

@@ -6,22 +6,21 @@ import json
 import multiprocessing
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 
 from gunicorn import util
 
 from service.infra.config import ConfigurationError, Settings
+from service.infra.supervisor import ProcessSupervisor
 
 workers = int(os.environ.get("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 9)))
 threads = int(os.environ.get("GUNICORN_THREADS", 1))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 20))
 keepalive = 5
-# The worker process when_ready starts with PROJECTIONS_IN_PROCESS=true.
-background: subprocess.Popen | None = None
+# Keeps the worker process running, with PROJECTIONS_IN_PROCESS=true (when_ready).
+background: ProcessSupervisor | None = None
 # No preload: each worker makes its own database pool after the fork.
 preload_app = False
 # The app logs one JSON line per request with its request id; gunicorn's own access
@@ -73,13 +72,15 @@ def when_ready(server):
     """With PROJECTIONS_IN_PROCESS=true (`make run`: one command serves everything),
     the background work (read models, checkpoints, HubSpot) runs in ONE worker process
     the master starts beside its web workers, `flask --app <this app> worker run`,
-    never in each web worker (see post_worker_init). With false, a `worker run`
-    process started on its own does it, and the master starts nothing."""
+    never in each web worker (see post_worker_init), and starts a new one when it dies
+    (service/infra/supervisor.py: within seconds, backing off if it keeps dying). With
+    false, a `worker run` process started on its own does it (compose restarts it), and
+    the master starts nothing."""
     global background
     if Settings.from_environment().projections_in_process:
         command = [sys.executable, "-m", "flask", "--app", server.app.app_uri, "worker", "run"]
-        background = subprocess.Popen(command)
-        server.log.info("background work: worker process %s (%s)", background.pid, command)
+        background = ProcessSupervisor(command, server.log)
+        background.start()
 
 
 def post_worker_init(worker):
@@ -92,13 +93,9 @@ def post_worker_init(worker):
 
 def on_exit(server):
     """Stop the background worker process with the server, waiting for the batch or
-    deal in hand (it stops within its own 15 s bound)."""
-    if background is not None and background.poll() is None:
-        background.send_signal(signal.SIGTERM)
-        try:
-            background.wait(timeout=graceful_timeout)
-        except subprocess.TimeoutExpired:
-            background.kill()
+    deal in hand (it stops within its own 15 s bound), and start no other."""
+    if background is not None:
+        background.stop(grace=graceful_timeout)
 
 
 def child_exit(server, worker):

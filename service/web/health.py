@@ -11,7 +11,15 @@ so (status "failing", with the view's position and error), as do /metrics
 (`ces_projection_failed`) and `projections status`. It still answers 200 to a plain
 probe: every process shares the one database, so a failed view would take all of them
 out of a load balancer at once, writes and the reads that do not need that view
-included. With `?max_lag=N` (a probe that wants every view caught up) it answers 503."""
+included. With `?max_lag=N` (a probe that wants every view caught up) it answers 503.
+
+The background worker (`worker`: its heartbeat, projections/engine/heartbeat.py) is
+reported the same way: when no process has beaten for WORKER_DOWN_AFTER_SECONDS, the
+status is "worker_down" (it comes first: nothing else moves while it is down), still 200
+to a plain probe: the web processes go on taking writes and serving the reads whose views
+are caught up, and a read that needs a view nobody advances answers 503 at once anyway
+(service/web/reads.py); taking them out of the load balancer would only turn that into
+every request failing. `?max_lag=N` answers 503."""
 
 from __future__ import annotations
 
@@ -42,6 +50,7 @@ def readyz():
         head = read_models.head()
         positions = read_models.positions()
         failures = read_models.failures(positions=positions)
+        worker = runtime().worker_status()
     except DATABASE_UNAVAILABLE as error:
         log.warning("not ready: %s", error)
         return problem(
@@ -54,12 +63,21 @@ def readyz():
         views[name]["failure"] = failure.as_json()
     max_lag = request.args.get("max_lag", type=int)
     behind = max_lag is not None and any(view["lag"] > max_lag for view in views.values())
-    status = "failing" if failures else "behind" if behind else "ready"
+    status = _status(worker_up=worker.up, failing=bool(failures), behind=behind)
     strict = max_lag is not None
     body = {
         "status": status,
         "log_position": head,
         "projections": views,
         "runner": runtime().runner_mode,
+        "worker": worker.as_json(),
     }
     return body, 503 if strict and status != "ready" else 200
+
+
+def _status(worker_up: bool, failing: bool, behind: bool) -> str:
+    if not worker_up:
+        return "worker_down"
+    if failing:
+        return "failing"
+    return "behind" if behind else "ready"

@@ -1,5 +1,6 @@
 """Prometheus gauges of each read model's position, lag behind the log, and whether it
-is stuck on an event it failed to apply (`ces_projection_failed`, 1 or 0).
+is stuck on an event it failed to apply (`ces_projection_failed`, 1 or 0); and of the
+background worker's heartbeat (`ces_worker_up`, `ces_worker_heartbeat_age_seconds`).
 
 Read from the database at scrape time, so every gunicorn worker (and any host)
 reports the same figures, whichever process runs the projections."""
@@ -54,3 +55,34 @@ class ProjectionLagCollector:
         yield lag
         yield position
         yield failed
+
+
+def _worker_families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
+    return (
+        GaugeMetricFamily(
+            "ces_worker_up",
+            "1 while the background worker's heartbeat is recent (WORKER_DOWN_AFTER_SECONDS)",
+        ),
+        GaugeMetricFamily(
+            "ces_worker_heartbeat_age_seconds",
+            "Seconds since the background worker's last heartbeat (absent if it never beat)",
+        ),
+    )
+
+
+class WorkerHeartbeatCollector:
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        yield from _worker_families()
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        with self.app.app_context():
+            worker = runtime().worker_status()
+        up, age = _worker_families()
+        up.add_metric([], 1 if worker.up else 0)
+        if worker.age_seconds is not None:
+            age.add_metric([], worker.age_seconds)
+        yield up
+        yield age

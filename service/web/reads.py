@@ -9,6 +9,11 @@ nudged to look at the log at once.
 A view stuck on an event it failed to apply (projections/engine/failures.py) will not
 get there by waiting: a read that needs it past that event answers 503 at once, naming
 the view and the position, with Retry-After its next retry; other reads go on.
+
+Nor will views that no process is advancing: when a read finds its views behind and
+the background worker's heartbeat stale (projections/engine/heartbeat.py: its process
+died or was never started), it answers 503 at once, saying so, instead of waiting. A
+heartbeat from the threads of a single-process server counts as one from `worker run`.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import marshmallow as ma
 from flask import Flask, Response
@@ -25,6 +31,7 @@ from projections.engine.failures import ViewsFailing, now_utc
 from projections.engine.freshness import (
     PositionBeyondLog,
     ProjectionsBehind,
+    WorkerDown,
     await_position,
     target_position,
 )
@@ -35,6 +42,8 @@ from service.web.runtime import runtime
 log = logging.getLogger(__name__)
 
 BEHIND_RETRY_AFTER = "2"
+# gunicorn's master restarts a dead worker process within seconds (gunicorn_conf.py).
+WORKER_DOWN_RETRY_AFTER = "5"
 FAILING_RETRY_AFTER_MAX = 300
 
 
@@ -54,6 +63,7 @@ def install_reads(app: Flask) -> None:
     app.register_error_handler(ProjectionsBehind, _behind)
     app.register_error_handler(PositionBeyondLog, _beyond)
     app.register_error_handler(ViewsFailing, _failing)
+    app.register_error_handler(WorkerDown, _worker_down)
 
 
 def fresh(names: Sequence[str], min_position: int | None) -> Projections:
@@ -62,14 +72,32 @@ def fresh(names: Sequence[str], min_position: int | None) -> Projections:
     read_models = current.projections()
     target = target_position(read_models, min_position)
     timeout = current.settings.projections_wait_seconds
+    asked_worker = False
 
-    def nudge_unless_failed() -> None:
-        """Called while a view is behind: give up at once if it is stuck short of target."""
+    def nudge_unless_stalled() -> None:
+        """Called while a view is behind: give up at once if it is stuck short of target,
+        or (asked once per read) if nothing is advancing the views."""
+        nonlocal asked_worker
         _refuse_failed(read_models, names, target)
+        if not asked_worker:
+            asked_worker = True
+            _refuse_unattended(current, read_models, names, target)
         current.nudge()
 
-    await_position(read_models, names, target, timeout=timeout, nudge=nudge_unless_failed)
+    await_position(read_models, names, target, timeout=timeout, nudge=nudge_unless_stalled)
     return read_models
+
+
+def _refuse_unattended(
+    current: Any, read_models: Projections, names: Sequence[str], target: int
+) -> None:
+    """Raise WorkerDown if no process beats and the views are still short of target."""
+    worker = current.worker_status()
+    if not worker.up:
+        positions = read_models.positions(names)
+        behind = {name: position for name, position in positions.items() if position < target}
+        if behind:
+            raise WorkerDown(target, behind, worker.age_seconds)
 
 
 def _refuse_failed(read_models: Projections, names: Sequence[str], target: int) -> None:
@@ -94,6 +122,11 @@ def _nudge_after_write(response: Response) -> Response:
 def _behind(error: ProjectionsBehind) -> Response:
     log.warning("read models behind: %s", error)
     return problem(503, f"{error}; please retry", headers={"Retry-After": BEHIND_RETRY_AFTER})
+
+
+def _worker_down(error: WorkerDown) -> Response:
+    log.warning("read models unattended: %s", error)
+    return problem(503, f"{error}; please retry", headers={"Retry-After": WORKER_DOWN_RETRY_AFTER})
 
 
 def _failing(error: ViewsFailing) -> Response:

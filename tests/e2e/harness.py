@@ -91,7 +91,18 @@ class Service:
             start_new_session=True,
         )
         wait_until(self._healthy, 30, f"gunicorn on {self.url} (log: {self.log_path})")
+        if self.app == "wsgi:app" and self.env.get("PROJECTIONS_IN_PROCESS") != "false":
+            # Until the worker process the master starts has beaten, a read that finds
+            # the views behind answers 503 at once (service/web/reads.py).
+            wait_until(
+                lambda: self.readyz()["worker"]["status"] == "up",
+                60,
+                f"the worker process to beat (log: {self.log_path})",
+            )
         return self
+
+    def readyz(self) -> dict[str, Any]:
+        return requests.get(f"{self.url}/readyz", timeout=10).json()
 
     def _healthy(self) -> bool:
         if self.process and self.process.poll() is not None:
@@ -100,7 +111,7 @@ class Service:
 
     def worker_pids(self) -> list[int]:
         """The web workers (not the `worker run` process the master starts beside them
-        with PROJECTIONS_IN_PROCESS=true, which gunicorn does not replace)."""
+        with PROJECTIONS_IN_PROCESS=true, and restarts when it dies)."""
         return [pid for pid in self._children() if pid not in self.background_pids()]
 
     def background_pids(self) -> list[int]:

@@ -29,7 +29,13 @@ from tests.integration.test_hubspot_fetch import ENGAGEMENT, serve_deal
 from tests.integration.test_hubspot_webhook import SECRET, close, closed_won, deliver, hubspot_app
 
 ROOT = Path(__file__).resolve().parents[2]
-BACKGROUND_THREADS = {"projections-follower", "checkpoints", "hubspot-follower", "hubspot-poll"}
+BACKGROUND_THREADS = {
+    "projections-follower",
+    "checkpoints",
+    "worker-heartbeat",
+    "hubspot-follower",
+    "hubspot-poll",
+}
 
 
 def background_threads() -> set[threading.Thread]:
@@ -110,7 +116,9 @@ def test_a_single_process_server_runs_them_in_process_on_its_first_request(datab
     try:
         assert app.test_client().get("/readyz").status_code == 200
         runtime = app.extensions["runtime"]
-        assert len(runtime._workers) == len(runtime.background_factories) == 3
+        names = {make.__name__ for make in runtime.background_factories}
+        assert len(runtime._workers) == len(names)
+        assert {"ProjectionWorker", "heartbeat_worker", "hubspot_deal_follower"} <= names
         assert app.extensions["hubspot"].follower._thread.is_alive()
     finally:
         close(app)

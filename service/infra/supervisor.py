@@ -1,0 +1,116 @@
+"""Keeps one child process running: gunicorn's master uses it for the background
+worker (`flask --app wsgi worker run`) it starts beside its web workers with
+PROJECTIONS_IN_PROCESS=true (gunicorn_conf.py). Gunicorn replaces its own web
+workers, but not a process it did not fork itself.
+
+A thread of the master waits on the child; when the child ends (killed, crashed, out of
+memory) it logs that and starts a new one after a pause: 1 s, doubling with each death
+in a row up to 30 s, back to 1 s once a child has stayed up for a minute. Only that
+thread starts children, and only once the previous one has ended, so two never run at
+once (the views' locks, projections/engine/locks.py, would keep a second from writing
+them anyway, but the HubSpot workers have none). `stop()` ends the child (SIGTERM, then
+SIGKILL after `grace` seconds) and starts no other.
+
+Gunicorn's master collects every child that ends (`waitpid(-1)`), ours included, so the
+exit status is not always ours to read: an unknown status is logged as such.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+
+FIRST_DELAY_SECONDS = 1.0
+MAX_DELAY_SECONDS = 30.0
+STABLE_AFTER_SECONDS = 60.0
+
+
+def next_delay(
+    previous: float | None, ran_for: float, first: float, limit: float, stable_after: float
+) -> float:
+    """The pause before starting a child again: `first` after its first death or one
+    after it ran `stable_after` seconds; otherwise twice the last pause, at most `limit`."""
+    if previous is None or ran_for >= stable_after:
+        return first
+    return min(previous * 2, limit)
+
+
+def describe_exit(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    if returncode > 0:
+        return f"exit code {returncode}"
+    return "exit status unknown or 0"
+
+
+class ProcessSupervisor:
+    def __init__(
+        self,
+        command: Sequence[str],
+        log: logging.Logger,
+        name: str = "background worker",
+        first_delay: float = FIRST_DELAY_SECONDS,
+        max_delay: float = MAX_DELAY_SECONDS,
+        stable_after: float = STABLE_AFTER_SECONDS,
+    ):
+        self.command = list(command)
+        self.log = log
+        self.name = name
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+        self.stable_after = stable_after
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name=f"{name} supervisor", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, grace: float) -> None:
+        """End the child, waiting up to `grace` seconds for it to finish what it has in
+        hand, and start no other."""
+        with self._lock:
+            self._stopping.set()
+            process = self.process
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self._thread.join(grace)
+
+    def _run(self) -> None:
+        delay: float | None = None
+        while True:
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self.process = subprocess.Popen(self.command)
+                self.starts += 1
+            started = time.monotonic()
+            self.log.info("%s: process %s started (%s)", self.name, self.process.pid, self.command)
+            returncode = self.process.wait()
+            if self._stopping.is_set():
+                return
+            ran_for = time.monotonic() - started
+            delay = next_delay(delay, ran_for, self.first_delay, self.max_delay, self.stable_after)
+            self.log.error(
+                "%s: process %s ended after %.0fs (%s); starting a new one in %.0fs",
+                self.name,
+                self.process.pid,
+                ran_for,
+                describe_exit(returncode),
+                delay,
+            )
+            if self._stopping.wait(delay):
+                return

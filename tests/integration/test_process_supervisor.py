@@ -1,0 +1,100 @@
+"""The supervisor gunicorn's master keeps its background worker running with
+(service/infra/supervisor.py), on real child processes: a killed child is replaced,
+never two run at once, one that keeps dying is restarted with backoff, and stop()
+ends the child and starts no other. Bounded waits, no timings asserted."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from service.infra.supervisor import ProcessSupervisor
+
+
+def wait_until(condition, what: str, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+    return result
+
+
+def children_running(marker: str) -> list[int]:
+    """This process's live children whose command line holds `marker`."""
+    out = subprocess.run(["pgrep", "-P", str(os.getpid())], capture_output=True, text=True)
+    pids = []
+    for pid in map(int, out.stdout.split()):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue  # gone meanwhile
+        if marker.encode() in cmdline and state != "Z":
+            pids.append(pid)
+    return pids
+
+
+@pytest.fixture
+def marker() -> str:
+    return f"supervised-{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def supervisors() -> Iterator[list[ProcessSupervisor]]:
+    made: list[ProcessSupervisor] = []
+    yield made
+    for supervisor in made:
+        supervisor.stop(grace=5)
+
+
+def supervise(made: list[ProcessSupervisor], code: str, marker: str) -> ProcessSupervisor:
+    command = [sys.executable, "-c", f"{code}  # {marker}"]
+    supervisor = ProcessSupervisor(
+        command, logging.getLogger("test.supervisor"), first_delay=0.05, max_delay=0.2
+    )
+    made.append(supervisor)
+    supervisor.start()
+    return supervisor
+
+
+def test_a_killed_child_is_replaced_and_never_two_run_at_once(supervisors, marker, caplog):
+    caplog.set_level(logging.INFO, "test.supervisor")
+    supervisor = supervise(supervisors, "import time; time.sleep(600)", marker)
+    [first] = wait_until(lambda: children_running(marker), "the first child")
+
+    os.kill(first, signal.SIGKILL)
+    [second] = wait_until(
+        lambda: [pid for pid in children_running(marker) if pid != first], "a new child"
+    )
+    assert children_running(marker) == [second]  # the killed one is gone, not beside it
+    assert supervisor.starts == 2
+    ended = [r.getMessage() for r in caplog.records if "ended" in r.getMessage()]
+    assert len(ended) == 1 and str(first) in ended[0] and "killed by SIGKILL" in ended[0]
+
+    supervisor.stop(grace=5)
+    assert supervisor.process.poll() is not None, "stop() ended the child"
+    assert children_running(marker) == []
+    assert supervisor.starts == 2, "no child was started after stop()"
+
+
+def test_a_child_that_keeps_dying_is_restarted_with_backoff_and_logged(supervisors, marker, caplog):
+    caplog.set_level(logging.INFO, "test.supervisor")
+    supervisor = supervise(supervisors, "raise SystemExit(3)", marker)
+    wait_until(lambda: supervisor.starts >= 5, "four restarts")
+    supervisor.stop(grace=5)
+    ended = [r for r in caplog.records if "ended" in r.getMessage()]
+    started = [r for r in caplog.records if "started" in r.getMessage()]
+    assert len(started) == supervisor.starts and len(ended) >= 4
+    # the pause before each restart: doubling from first_delay, capped at max_delay
+    assert [r.args[-1] for r in ended[:4]] == [0.05, 0.1, 0.2, 0.2]
+    # gunicorn's master is not here to collect the status first
+    assert all("exit code 3" in r.getMessage() for r in ended)

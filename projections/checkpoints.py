@@ -138,11 +138,16 @@ class Checkpointer:
         clock: Callable[[], datetime] = now_utc,
     ):
         self.projections = projections
-        self.view: MerkleView = projections.views["merkle"]
         self.store = CheckpointStore(self.view)
         self.signer = signer
         self.origin = origin
         self.clock = clock
+
+    @property
+    def view(self) -> MerkleView:
+        """The tree's serving generation (a rebuild switches it: generations.py); the
+        checkpoints' table is one whatever the generation."""
+        return self.projections.views["merkle"]  # type: ignore[return-value]
 
     def current(self) -> Checkpoint:
         """A signed checkpoint of the tree as the view holds it now (stored, or the
@@ -174,6 +179,7 @@ class Checkpointer:
 
     def due(self, interval_seconds: float) -> bool:
         """The tree has grown since the last checkpoint, made over `interval_seconds` ago."""
+        self.projections.positions(["merkle"])  # notices a switch to a rebuilt tree
         size = self.view.size()
         latest = self.store.latest()
         if size == 0 or (latest is not None and latest.size >= size):

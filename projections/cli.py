@@ -1,10 +1,12 @@
-"""`flask --app wsgi projections run | rebuild [NAME] | status | retry [NAME]`.
+"""`flask --app wsgi projections run | rebuild [NAME] | status | prune | retry [NAME]`.
 
 `run` is the worker process (the same as `worker run`: it follows the log and runs the
 other background workers; production: set PROJECTIONS_IN_PROCESS=false for the web
-processes); `rebuild` drops a view and replays the whole log into it,
-showing events per second; `status` shows each view's position, lag and failure;
-`retry` has the followers retry failed views at once instead of after their backoff."""
+processes); `rebuild` builds a view's next generation from the whole log beside the
+serving one and switches reads to it when done (blue/green), showing events per
+second; `status` shows each view's serving and building generations, positions, lag
+and failure; `prune` drops the tables no process reads any more; `retry` has the
+followers retry failed views at once instead of after their backoff."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from flask.cli import AppGroup
 
 from projections.engine.catalog import CATALOG, NAMES, Projections
 from projections.engine.failures import EventFailed
-from projections.engine.rebuild import ViewBusy, rebuild
+from projections.engine.generations import BUILDING
+from projections.engine.rebuild import rebuild
 from service.application import Ledger
 
 RUN_POLL_SECONDS = 0.1
@@ -45,22 +48,43 @@ def projections_cli(ledger: Callable[[], Ledger], run_worker: Callable[[float], 
     @group.command("rebuild")
     @click.argument("name", required=False, type=click.Choice(NAMES))
     def rebuild_command(name: str | None) -> None:
-        """Drop view NAME (or every view) and replay the whole log into it."""
+        """Build view NAME (or every view) anew from the whole log beside the serving
+        one, which answers every read meanwhile; reads switch to it when it is done."""
         projections = Projections(ledger())
         for each in [name] if name else NAMES:
             _rebuild_with_progress(projections, each)
 
     @group.command("status")
     def status() -> None:
-        """Each view's position, how far it lags behind the log, and its failure."""
+        """Each view's serving generation (version, position, lag, failure) and any
+        generation being built beside it (position and rate since it began)."""
         projections = Projections(ledger())
         head = projections.head()
         positions = projections.positions()
         failures = projections.failures(positions=positions)
+        generations = projections.all_generations()
         click.echo(f"log position {head}")
         for name, position in positions.items():
+            view = projections.views[name]
             lag = head - position
-            click.echo(f"{name:<10} {position:>10}  lag {lag:<8} {CATALOG[name].description}")
+            serving = f"v{view.version}.{view.generation}"
+            state = "serving" if projections.serving[name] else "building"
+            click.echo(
+                f"{name:<10} {state} {serving:<6} {position:>10}  lag {lag:<8} "
+                f"{CATALOG[name].description}"
+            )
+            for building in generations:
+                if building.name != name or building.state != BUILDING:
+                    continue
+                if (building.version, building.generation) == (view.version, view.generation):
+                    continue
+                done = projections.generation_position(building)
+                rate = done / max(time.time() - building.started_at, 1e-9)
+                label = f"v{building.version}.{building.generation}"
+                click.echo(
+                    f"{'':<10} building {label:<6} {done:>9}  lag {head - done:<8} "
+                    f"{rate:,.0f} events/s since it began"
+                )
             failure = failures.get(name)
             if failure is not None:
                 retry = failure.retry_at.isoformat() if failure.retry_at else "at the next look"
@@ -69,6 +93,17 @@ def projections_cli(ledger: Callable[[], Ledger], run_worker: Callable[[float], 
                     f"(attempt {failure.attempts}, {failure.failed_at.isoformat()}; "
                     f"next retry {retry}): {failure.error}"
                 )
+
+    @group.command("prune")
+    def prune() -> None:
+        """Drop the tables of the generations no process reads: those rebuilds retired
+        or left half-built, and those of versions older than the newest serving one
+        (run it once no process of an older release runs)."""
+        dropped = Projections(ledger()).prune()
+        for generation in dropped:
+            click.echo(f"dropped {generation.name} v{generation.version}.{generation.generation}")
+        if not dropped:
+            click.echo("nothing to drop")
 
     @group.command("retry")
     @click.argument("name", required=False, type=click.Choice(NAMES))
@@ -103,7 +138,7 @@ def _rebuild_with_progress(projections: Projections, name: str) -> None:
 
         try:
             applied = rebuild(projections, name, progress=advance)
-        except (ViewBusy, EventFailed) as error:
+        except EventFailed as error:
             raise click.ClickException(str(error)) from None
     elapsed = time.monotonic() - started
     click.echo(

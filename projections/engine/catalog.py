@@ -23,7 +23,9 @@ from projections.activities import (
 from projections.balances import PostgresBalancesView, SQLiteBalancesView
 from projections.balances_projection import Balances
 from projections.engine.failures import Failure, ViewFailures, current
-from projections.engine.views import View
+from projections.engine.generations import SERVING, Generation, Generations
+from projections.engine.locks import ViewLocks
+from projections.engine.views import View, lock_name
 from projections.merkle import MerkleTree, PostgresMerkleView, SQLiteMerkleView
 from projections.team import PostgresTeamView, SQLiteTeamView, Team
 from projections.usage import MonthlyUsage, PostgresMonthlyUsageView, SQLiteMonthlyUsageView
@@ -76,22 +78,119 @@ class Projections:
     """Every read model of one application's event store.
 
     `namespace` prefixes the table names, so that a second, independent set of views
-    (a fresh replay to compare with) can live beside the served one."""
+    (a fresh replay to compare with) can live beside the served one.
+
+    `views[name]` is the generation of the read model that serves reads (blue/green,
+    generations.py), and `projections[name]` the projection writing to it; both are
+    replaced, by `positions()`, when it finds that another generation serves now."""
 
     def __init__(self, app: Application[Any], namespace: str = "", names: Iterable[str] = NAMES):
         self.app = app
         self.application_name = app.name
         self.datastore = app.factory.datastore  # type: ignore[attr-defined]
         self.namespace = namespace
+        self.generations = Generations(self.datastore, namespace)
+        self.generations.create_table()
         self.views: dict[str, View] = {}
         self.projections: dict[str, Projection[Any]] = {}
+        self.serving: dict[str, bool] = {}
+        """whether `views[name]` is registered as serving (False: the first generation
+        of a new version, built while another release's processes serve theirs)"""
         for name in names:
-            view = self._view_class(CATALOG[name])(self.datastore, namespace=namespace)
-            view.create_table()
-            self.views[name] = view
-            self.projections[name] = CATALOG[name].projection(view=view)
+            settled = self.generations.settle(
+                name, self._view_class(CATALOG[name]).version, self.make_view(name).relations()
+            )
+            self._serve(name, settled.generation, serving=settled.state == SERVING)
         self.failure_log = ViewFailures(self.datastore, namespace)
         self.failure_log.create_table()
+
+    def make_view(self, name: str, generation: int = 0) -> View:
+        """A view object for one generation of read model `name` (no table made)."""
+        view_class = self._view_class(CATALOG[name])
+        return view_class(self.datastore, namespace=self.namespace, generation=generation)
+
+    def make_projection(self, name: str, generation: int) -> Projection[Any]:
+        """The projection writing one generation of read model `name`, its tables made."""
+        view = self.make_view(name, generation)
+        view.create_table()
+        return CATALOG[name].projection(view=view)
+
+    def _serve(self, name: str, generation: int, serving: bool = True) -> None:
+        projection = self.make_projection(name, generation)
+        self.projections[name] = projection
+        self.views[name] = projection.view
+        self.serving[name] = serving
+
+    # Blue/green
+
+    def begin_generation(self, name: str) -> Projection[Any]:
+        """Register and make the next generation of read model `name`, to be built
+        beside the serving one, after dropping the generations a rebuild retired before
+        (or left half-built, their lock free: generations.py)."""
+        version = self.views[name].version
+        locks = ViewLocks(self.datastore, self.namespace)
+        for stale in self.generations.of(name, version):
+            if stale.state == SERVING or stale.generation == self.views[name].generation:
+                continue
+            with locks.hold(lock_name(name, stale.generation)) as free:
+                if free:
+                    self.generations.drop(stale)
+        begun = self.generations.begin(
+            name, version, lambda generation: self.make_view(name, generation).relations()
+        )
+        return self.make_projection(name, begun.generation)
+
+    def switch(self, name: str, projection: Projection[Any]) -> None:
+        """Serve the reads of `name` from the generation `projection` writes (caught up)."""
+        view = projection.view
+        self.generations.switch(name, view.version, view.generation)
+        self.projections[name] = projection
+        self.views[name] = view
+        self.serving[name] = True
+
+    def promote(self, name: str) -> None:
+        """Record the generation read here as serving: the first generation of a new
+        version, once it has caught up with the log."""
+        self.switch(name, self.projections[name])
+
+    def all_generations(self) -> list[Generation]:
+        return self.generations.all()
+
+    def generation_position(self, generation: Generation) -> int:
+        """How far a generation of any version has processed the log."""
+        app_name = self.application_name.replace("'", "''")
+        table = self.generations.qualified(generation.tracking)
+        rows = self._read(
+            f"SELECT MAX(notification_id) AS position FROM {table} "
+            f"WHERE application_name = '{app_name}'"
+        )
+        return rows[0]["position"] or 0
+
+    def prune(self) -> list[Generation]:
+        """Drop the tables of every generation that serves no process any more: those
+        a rebuild retired, those a dead rebuild left building, and every generation of
+        a version older than the newest one serving (run it once no process of an older
+        release runs). Returns them."""
+        locks = ViewLocks(self.datastore, self.namespace)
+        everything = self.generations.all()
+        newest: dict[str, int] = {}
+        for g in everything:
+            if g.state == SERVING:
+                newest[g.name] = max(newest.get(g.name, 0), g.version)
+        dropped = []
+        for g in everything:
+            kept = g.state == SERVING and g.version == newest.get(g.name)
+            in_use = g.name in self.views and (g.version, g.generation) == (
+                self.views[g.name].version,
+                self.views[g.name].generation,
+            )
+            if kept or in_use or g.version > newest.get(g.name, 0):
+                continue
+            with locks.hold(lock_name(g.name, g.generation)) as free:
+                if free:
+                    self.generations.drop(g)
+                    dropped.append(g)
+        return dropped
 
     def _view_class(self, kind: Kind) -> type[View]:
         if isinstance(self.datastore, PostgresDatastore):
@@ -118,17 +217,32 @@ class Projections:
 
     @_once_more
     def positions(self, names: Iterable[str] | None = None) -> dict[str, int]:
-        """The last position each view has processed, read in one query."""
+        """The last position each view has processed, read in one query with the
+        generation that serves each: when another one serves now (a rebuild has
+        switched, generations.py), this process reads it from now on."""
         chosen = list(names) if names is not None else list(self.views)
         if not chosen:
             return {}
         app_name = self.application_name.replace("'", "''")
+        views = {name: self.views[name] for name in chosen}
         sql = " UNION ALL ".join(
-            f"SELECT '{name}' AS name, MAX(notification_id) AS position "
-            f"FROM {self.views[name].table('tracking')} WHERE application_name = '{app_name}'"
-            for name in chosen
+            f"SELECT '{name}' AS name, (SELECT MAX(notification_id) "
+            f"FROM {view.table('tracking')} WHERE application_name = '{app_name}') AS position, "
+            f"{self.generations.serving_sql(name, view.version)} AS serving"
+            for name, view in views.items()
         )
-        return {row["name"]: row["position"] or 0 for row in self._read(sql)}
+        rows = self._read(sql)
+        switched = [
+            row
+            for row in rows
+            if row["serving"] is not None
+            and (row["serving"] != views[row["name"]].generation or not self.serving[row["name"]])
+        ]
+        if switched:
+            for row in switched:
+                self._serve(row["name"], row["serving"])
+            return self.positions(chosen)
+        return {row["name"]: row["position"] or 0 for row in rows}
 
     def _read(self, sql: str) -> list[Any]:
         """The rows of one query. On PostgreSQL not in a transaction: one statement

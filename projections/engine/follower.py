@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
 
 from projections.engine.catalog import Projections
 from projections.engine.failures import (
@@ -121,6 +122,8 @@ class Follower:
         another writer held one of them. Raises only when the database does."""
         head = self.projections.head()
         positions = self.projections.positions(names)
+        for name, position in positions.items():
+            self._promote_if_caught_up(name, position, head)
         behind = [name for name, position in positions.items() if position < head]
         if not behind:
             return True
@@ -132,26 +135,29 @@ class Follower:
                 break
             if self._waiting(failed.get(name), positions[name]):
                 continue  # not on every poll: its backoff has not run out
-            with self.locks.hold(name) as held:
+            projection = self.projections.projections[name]
+            with self.locks.hold(projection.view.lock_name) as held:
                 if not held:
                     complete = False
                     continue
-                self._catch_up_view(name, head, reads)
+                self._catch_up_view(name, projection, head, reads)
         return complete
 
     def _waiting(self, failure: Failure | None, position: int) -> bool:
         return failure is not None and failure.stops(position) and not failure.due(self.clock())
 
-    def _catch_up_view(self, name: str, head: int, reads: LogReads) -> None:
+    def _catch_up_view(
+        self, name: str, projection: Projection[Any], head: int, reads: LogReads
+    ) -> None:
         """Catch one view up, holding its lock; record its failure or clear it."""
-        view = self.projections.views[name]
+        view = projection.view
         # Read again under the lock: another process may have just failed on it.
         failure = self.failure_log.get(name)
         position = view.position(self.app.name)
         if self._waiting(failure, position):
             return
         try:
-            self.apply_pending(name, until=head, after=position, reads=reads)
+            self.apply_to(projection, until=head, after=position, reads=reads)
         except EventFailed as error:
             recorded = self.failure_log.record(
                 name, error.position, error.error, self.clock(), self.first_retry, self.max_retry
@@ -164,7 +170,9 @@ class Follower:
                 exc_info=error.error,
             )
             return
-        if failure is not None and not failure.stops(view.position(self.app.name)):
+        position = view.position(self.app.name)
+        self._promote_if_caught_up(name, position, head)
+        if failure is not None and not failure.stops(position):
             self.failure_log.clear(name)
             log.warning(
                 "projections: the %s view got past log position %d, where it had failed",
@@ -172,20 +180,31 @@ class Follower:
                 failure.position,
             )
 
-    def apply_pending(
+    def _promote_if_caught_up(self, name: str, position: int, head: int) -> None:
+        """The first generation of a new version serves once it has caught up."""
+        if not self.projections.serving[name] and position >= head:
+            self.projections.promote(name)
+            version = self.projections.views[name].version
+            log.warning("projections: %s version %d has caught up and serves", name, version)
+
+    def apply_pending(self, name: str, progress: Progress | None = None) -> int:
+        """Apply the events after the serving view's position (the caller holds its lock)."""
+        return self.apply_to(self.projections.projections[name], progress)
+
+    def apply_to(
         self,
-        name: str,
+        projection: Projection[Any],
         progress: Progress | None = None,
         until: int | None = None,
         after: int | None = None,
         reads: LogReads | None = None,
     ) -> int:
-        """Apply the events after the view's position (`after`, when the caller has
-        just read it), up to `until` or the end of the log (the caller holds the
-        view's lock), reading the log through `reads` when given. Raises EventFailed
-        naming the event a batch failed on, the events before it applied; database
-        errors as they are."""
-        view = self.projections.views[name]
+        """Apply the events after the position of the view `projection` writes (`after`,
+        when the caller has just read it), up to `until` or the end of the log (the
+        caller holds the view's lock), reading the log through `reads` when given.
+        Raises EventFailed naming the event a batch failed on, the events before it
+        applied; database errors as they are."""
+        view = projection.view
         position = view.position(self.app.name) if after is None else after
         reads = reads or LogReads(self.app.recorder, self.batch_size)
         applied = 0
@@ -194,13 +213,13 @@ class Follower:
             if not notifications:
                 break
             try:
-                self._apply(name, notifications)
+                self._apply(projection, notifications)
             except DATABASE_UNAVAILABLE:
                 raise
             except Exception:
                 # The batch rolled back whole: apply it one event at a time to find the
                 # event at fault, committing the ones before it.
-                self._apply_one_by_one(name, notifications, progress)
+                self._apply_one_by_one(projection, notifications, progress)
             else:
                 if progress is not None:
                     progress(len(notifications))
@@ -208,28 +227,26 @@ class Follower:
             applied += len(notifications)
         return applied
 
-    def _apply(self, name: str, notifications: Sequence[Any]) -> None:
+    def _apply(self, projection: Projection[Any], notifications: Sequence[Any]) -> None:
         """One batch, one transaction. A projection that declares
         `reads_stored_records` (the Merkle tree, which hashes the stored bytes) is
         handed each stored record as read, not decoded into a domain event."""
-        view = self.projections.views[name]
-        projection = self.projections.projections[name]
         stored = getattr(projection, "reads_stored_records", False)
-        with view.batch():
+        with projection.view.batch():
             for notification in notifications:
                 event = notification if stored else self.app.mapper.to_domain_event(notification)
                 projection.process_event(event, Tracking(self.app.name, notification.id))
 
     def _apply_one_by_one(
-        self, name: str, notifications: Sequence[Any], progress: Progress | None
+        self, projection: Projection[Any], notifications: Sequence[Any], progress: Progress | None
     ) -> None:
         for notification in notifications:
             try:
-                self._apply(name, [notification])
+                self._apply(projection, [notification])
             except DATABASE_UNAVAILABLE:
                 raise
             except Exception as error:
-                raise EventFailed(name, notification.id, error) from error
+                raise EventFailed(projection.name, notification.id, error) from error
             if progress is not None:
                 progress(1)
 

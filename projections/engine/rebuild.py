@@ -1,42 +1,42 @@
-"""Rebuilding a view: drop its tables and tracking, make them anew, and replay the
-whole log into them, holding the view's lock so no follower writes meanwhile.
-
-While a rebuild runs the view is incomplete: reads that need it wait (min_position)
-and `/readyz` shows its lag; other views are served as usual."""
+"""Rebuilding a read model, blue/green (generations.py): its next generation is built
+from the whole log beside the serving one, which keeps answering every read and is
+kept up to date by the followers meanwhile; once the new one has caught up with it,
+reads switch to it in one transaction. No read waits on, fails during, or sees part of
+a rebuild; the retired generation's tables go at the next rebuild or `projections
+prune`."""
 
 from __future__ import annotations
 
 from projections.engine.catalog import Projections
 from projections.engine.follower import Follower, Progress
 
-LOCK_WAIT_SECONDS = 30.0
 BATCH_SIZE = 2000
 """Larger than a follower's: fewer commits, and each page of the view's indexes is
 written once for more events (the tables of a replay grow fast)."""
-
-
-class ViewBusy(RuntimeError):
-    """Another writer kept the view's lock for longer than we were willing to wait."""
 
 
 def rebuild(
     projections: Projections,
     name: str,
     progress: Progress | None = None,
-    lock_wait: float = LOCK_WAIT_SECONDS,
     batch_size: int = BATCH_SIZE,
     until: int | None = None,
 ) -> int:
-    """Replay the whole log (or its events up to position `until`) into a fresh copy
-    of view `name`; return the number of events applied."""
+    """Replay the whole log into a new generation of read model `name` and serve it
+    once it has caught up with the serving one; return the number of events applied.
+    With `until`, replay the log's events up to that position only and serve that (a
+    replica of the log cut there, to compare with: the reports as of a position)."""
     follower = Follower(projections, batch_size=batch_size)
-    view = projections.views[name]
-    with follower.locks.hold(name, wait=lock_wait) as held:
+    building = projections.begin_generation(name)
+    app_name = projections.application_name
+    with follower.locks.hold(building.view.lock_name) as held:
         if not held:
-            raise ViewBusy(
-                f"the {name} view stayed locked by another writer for {lock_wait:.0f}s; "
-                "try again, or stop the process that is rebuilding it"
-            )
-        view.drop()
-        view.create_table()
-        return follower.apply_pending(name, progress, until=until)
+            raise RuntimeError(f"the new generation of {name} is locked by another writer")
+        applied = follower.apply_to(building, progress, until=until)
+        # The serving generation went on meanwhile: follow the log until caught up with it.
+        while until is None and (
+            building.view.position(app_name) < projections.positions([name])[name]
+        ):
+            applied += follower.apply_to(building, progress)
+        projections.switch(name, building)
+    return applied

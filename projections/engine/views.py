@@ -41,6 +41,13 @@ def lock_key(text: str) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
 
 
+def lock_name(name: str, generation: int) -> str:
+    """The name the writers of one generation of a read model lock (locks.py): one lock
+    per generation, so that a rebuild writes the next one while followers write the
+    serving one. Generation 0 keeps the lock of old."""
+    return f"{name}_g{generation}" if generation else name
+
+
 class Tx:
     """One transaction on a view: portable SQL in, rows out as dicts."""
 
@@ -79,16 +86,20 @@ class View(TrackingRecorder):
     version: ClassVar[int] = 1
     """Raised when the tables change shape. A version past 1 is part of the tables'
     names (`balances_v2_allocations`, `balances_v2_tracking`): a deployment of new code
-    finds its tables absent, makes them and builds them from the log as for a fresh
-    view, while the earlier version's tables stay untouched for processes still
-    running the earlier code (drop them by hand once none does)."""
+    builds its tables beside the earlier version's, which stay untouched for processes
+    still running the earlier code (generations.py)."""
 
     namespace: str
+    generation: int
+    """Which build of this version the tables hold: a rebuild makes the next one beside
+    the serving one (blue/green, generations.py). Past 0 it is part of the tables'
+    names (`balances_v4_g1_allocations`); generation 0 keeps the names of old."""
 
-    def _init_view(self, namespace: str) -> None:
+    def _init_view(self, namespace: str, generation: int = 0) -> None:
         if not IDENTIFIER.match(namespace + self.name):
             raise ValueError(f"bad view name {namespace + self.name!r}")
         self.namespace = namespace
+        self.generation = generation
         self._compiled: dict[str, str] = {}
         self._local = threading.local()
 
@@ -96,7 +107,16 @@ class View(TrackingRecorder):
 
     def raw_name(self, logical: str) -> str:
         version = f"_v{self.version}" if self.version > 1 else ""
-        return f"{self.namespace}{self.name}{version}_{logical}"
+        generation = f"_g{self.generation}" if self.generation else ""
+        return f"{self.namespace}{self.name}{version}{generation}_{logical}"
+
+    @property
+    def lock_name(self) -> str:
+        return lock_name(self.name, self.generation)
+
+    def relations(self) -> list[str]:
+        """The raw names of the tables it owns (indexes go with them), tracking last."""
+        return [self.raw_name(logical) for logical in [*self.tables, "tracking"]]
 
     @abstractmethod
     def table(self, logical: str) -> str:
@@ -209,8 +229,8 @@ class SQLiteView(View, SQLiteTrackingRecorder):
     """A view in the SQLite file of the event store, with a tracking table of its own
     (the library's SQLite recorder shares one table named `tracking`)."""
 
-    def __init__(self, datastore: SQLiteDatastore, *, namespace: str = ""):
-        self._init_view(namespace)
+    def __init__(self, datastore: SQLiteDatastore, *, namespace: str = "", generation: int = 0):
+        self._init_view(namespace, generation)
         super().__init__(datastore)
         tracking = self.table("tracking")
         self.insert_tracking_statement = (
@@ -239,8 +259,10 @@ class SQLiteView(View, SQLiteTrackingRecorder):
 class PostgresView(View, PostgresTrackingRecorder):
     """A view in the event store's PostgreSQL schema."""
 
-    def __init__(self, datastore: PostgresDatastore, *, namespace: str = "", **_: Any):
-        self._init_view(namespace)
+    def __init__(
+        self, datastore: PostgresDatastore, *, namespace: str = "", generation: int = 0, **_: Any
+    ):
+        self._init_view(namespace, generation)
         super().__init__(datastore, tracking_table_name=self.raw_name("tracking"))
         self.sql_create_statements.extend(
             SQL(statement)

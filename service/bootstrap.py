@@ -6,8 +6,8 @@ A `Runtime` is what one process runs on. Gunicorn forks its workers after import
 the app, and a database pool made before the fork would be shared by all of them, so
 the Ledger is made lazily and made again when the process id changes.
 
-The background work (the projection follower, the checkpoint worker, the HubSpot deal
-follower when an access token is set, and whatever else is in
+The background work (the projection follower, the checkpoint worker, the PDF
+renderer, the HubSpot deal follower when an access token is set, and whatever else is in
 `Runtime.background_factories`) runs in ONE place, so that nothing is done once per
 web worker and the HubSpot follower never runs twice:
 
@@ -52,9 +52,11 @@ from service.cli import tokens_cli
 from service.demo_cli import demo_cli
 from service.imports_cli import imports_cli
 from service.infra.config import Settings
+from service.infra.rendered_pdfs import RenderedPdfs
 from service.infra.signing import Signer
 from service.infra.store import prepare_storage
 from service.web.app import build_web_app
+from service.web.pdf_renderer import PdfRenderer
 
 # The follower needs at most a connection holding a view's lock and one writing it.
 FOLLOWER_POOL = {"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "2"}
@@ -149,6 +151,7 @@ class Runtime:
         self._pid: int | None = None
         self._ledger: Ledger | None = None
         self._projections: Projections | None = None
+        self._rendered_pdfs: RenderedPdfs | None = None
         self._heartbeat: Heartbeat | None = None
         self._workers: list[Worker] | None = None
 
@@ -163,6 +166,7 @@ class Runtime:
                 if self._pid != os.getpid():
                     self._ledger = self.new_ledger()
                     self._projections = None
+                    self._rendered_pdfs = None
                     self._heartbeat = None
                     self._workers = None
                     self._pid = os.getpid()
@@ -190,6 +194,17 @@ class Runtime:
                     heartbeat.create_table()
                     self._heartbeat = heartbeat
         return self._heartbeat.status(self.settings.worker_down_after_seconds)
+
+    def rendered_pdfs(self) -> RenderedPdfs:
+        """The PDFs the worker renders and the requests for them (rendered_pdfs.py)."""
+        ledger = self.ledger()
+        if self._rendered_pdfs is None:
+            with self._lock:
+                if self._rendered_pdfs is None:
+                    rendered = RenderedPdfs(ledger.factory.datastore)
+                    rendered.create_table()
+                    self._rendered_pdfs = rendered
+        return self._rendered_pdfs
 
     def start_workers(self) -> None:
         """Start the background workers in this process, once: called by `worker run`,
@@ -252,6 +267,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     """The service as gunicorn and `flask --app wsgi` run it."""
     runtime = Runtime(settings or Settings.from_environment(), clock)
     app = build_web_app(runtime)
+
+    def pdf_renderer(runtime: Runtime) -> Worker:
+        return PdfRenderer(app, runtime)
+
+    runtime.background_factories.append(pdf_renderer)
     hubspot = HubSpotIntegration(runtime.settings.hubspot, runtime.ledger)
     hubspot.install(app)
     if hubspot.follower is not None:

@@ -237,6 +237,8 @@ class Settings:
     heartbeat is older (projections/engine/heartbeat.py)"""
     checkpoints: CheckpointSettings = field(default_factory=CheckpointSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    pdf_renders: int = 1
+    """PDF_RENDERS: how many PDFs the worker renders at a time (README, "PDFs")"""
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -260,6 +262,10 @@ class Settings:
         down_after = _worker_down_after(env, problems)
         checkpoints = CheckpointSettings.from_environment(env, problems)
         web = WebSettings.from_environment(env, problems)
+        pdf_renders = env.get("PDF_RENDERS") or str(cls.pdf_renders)
+        if not (pdf_renders.isascii() and pdf_renders.isdigit() and 1 <= int(pdf_renders) <= 8):
+            problems.append(f"PDF_RENDERS: must be a whole number from 1 to 8, not {pdf_renders!r}")
+            pdf_renders = str(cls.pdf_renders)
         if problems:
             raise ConfigurationError("; ".join(problems))
         return cls(
@@ -274,6 +280,7 @@ class Settings:
             worker_down_after_seconds=down_after,
             checkpoints=checkpoints,
             web=web,
+            pdf_renders=int(pdf_renders),
         )
 
 

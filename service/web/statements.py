@@ -32,6 +32,7 @@ from projections.reports.tables import to_csv
 from service.web.audit import make_checkpoint
 from service.web.auth import principal, requires
 from service.web.boundary import Blueprint
+from service.web.pdf_files import PDF, PdfDocument, PdfPreparingSchema, pdf_response
 from service.web.reads import fresh
 from service.web.reports import supported_month
 from service.web.runtime import ledger, runtime, today
@@ -42,7 +43,6 @@ from service.web.writes import request_id, written
 blp = Blueprint("statements", __name__, url_prefix="/api", description="Statements")
 
 READERS = ("bd", "manager", "member", "auditor", "viewer")
-PDF = "application/pdf"
 CSV = "text/csv"
 
 
@@ -129,9 +129,16 @@ def list_statements(engagement_id: UUID):
 @blp.alt_response(
     200, schema={"type": "string", "format": "binary"}, content_type=PDF, success=True
 )
+@blp.alt_response(
+    202,
+    schema=PdfPreparingSchema,
+    description="the PDF asked for is being prepared: ask again after Retry-After seconds",
+    success=True,
+)
 def read(statement_id: UUID):
     """One statement exactly as issued: JSON, CSV (`Accept: text/csv`) or PDF
-    (`Accept: application/pdf`, with the checkpoint printed)."""
+    (`Accept: application/pdf`, with the checkpoint printed). The PDF is printed by the
+    worker once: until it is, 202 with `Retry-After` (ask again then)."""
     document = ledger().statement(statement_id)
     if not principal().may_see_engagement(UUID(document["engagement"]["id"])):
         abort(404, description=f"no statement {statement_id}")
@@ -140,8 +147,8 @@ def read(statement_id: UUID):
     if wanted == CSV:
         body = to_csv(STATEMENT_COLUMNS, statement_csv_rows(document))
         return Response(body, mimetype=CSV, headers=_attachment(f"{name}.csv"))
-    if wanted == PDF:
-        return Response(statement_pdf(document), mimetype=PDF, headers=_attachment(f"{name}.pdf"))
+    if wanted == PDF:  # rendered by the worker: 202 with Retry-After until it is
+        return pdf_response(PdfDocument.statement(statement_id), filename=f"{name}.pdf")
     return Response(
         json.dumps(document, sort_keys=True, ensure_ascii=False), mimetype="application/json"
     )
@@ -186,13 +193,10 @@ def statement_document(engagement_id: UUID, month: Month, statement_id: UUID) ->
     return document
 
 
-def statement_pdf(document: dict[str, Any]) -> bytes:
-    """The statement printed: the same figures, adjustments and checkpoint as the JSON,
-    so the partner holds the log's root outside our database."""
-    from weasyprint import HTML  # imported on use: it loads Pango, which takes a while
-
-    html = render_template("statement.html", statement=document)
-    return HTML(string=html).write_pdf()
+def statement_html(document: dict[str, Any]) -> str:
+    """The statement as the worker prints it: the same figures, adjustments and
+    checkpoint as the JSON, so the partner holds the log's root outside our database."""
+    return render_template("statement.html", statement=document)
 
 
 def _attachment(filename: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ from flask import Flask
 
 from tests.integration.conftest import TODAY, ApiClient, activity, days_ago
 from tests.integration.pages import signed_in_page
+from tests.pdf_polling import fetched_pdf
 
 MONTH = TODAY.strftime("%Y-%m")
 
@@ -76,7 +77,7 @@ def test_the_monthly_report_page_holds_the_figures_and_names_not_handles(
 def test_the_pdf_has_the_same_figures_as_the_page(app: Flask, worked, make_token, tmp_path):
     engagement_id = worked["engagement"]["id"]
     viewer = signed_in_page(app, make_token("viewer", engagement_id=UUID(engagement_id)))
-    response = viewer.get(f"/engagements/{engagement_id}/reports/{MONTH}.pdf")
+    response = fetched_pdf(viewer.get, f"/engagements/{engagement_id}/reports/{MONTH}.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(response.data)

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from projections.reports.statement import canonical_json
 from tests.integration.conftest import TODAY, activity
+from tests.pdf_polling import fetched_pdf
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "verify_statement.py"
 THIS_MONTH = TODAY.strftime("%Y-%m")
@@ -116,7 +117,10 @@ def test_csv_and_pdf_carry_the_figures_and_the_checkpoint(api, world, stated):
     csv = api.client.get(path, headers={**api.headers(), "Accept": "text/csv"})
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert stated["checkpoint"]["root"] in csv.get_data(as_text=True)
-    pdf = api.client.get(path, headers={**api.headers(), "Accept": "application/pdf"})
+    pdf = fetched_pdf(
+        lambda at: api.client.get(at, headers={**api.headers(), "Accept": "application/pdf"}),
+        path,
+    )
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.get_data().startswith(b"%PDF")
     text = subprocess.run(  # pdftotext: installed by `make test` (scripts/ensure-test-tools)

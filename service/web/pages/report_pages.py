@@ -4,33 +4,36 @@
 This is what a partner community is shown: the figures of the API's monthly report
 (`monthly_report`, the same function), people by name, and a burn chart per
 allocation; no token ids, log positions or internal flags (late, after-close,
-recorded-by). Both renderings come from one template part, so they cannot drift."""
+recorded-by). Both renderings come from one template part, so they cannot drift.
+The PDFs are rendered by the worker, not here (service/web/pdf_files.py)."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 import marshmallow as ma
-from flask import Response, abort, g, render_template
+from flask import Response, abort, g, render_template, request, url_for
 
+from projections import Projections
 from projections.engine.calendar import Month, report_day
+from projections.engine.freshness import target_position
 from projections.reports import monthly_report
+from service.infra.input_policy import INT64_MAX
 from service.web.pages.blueprints import page_blueprint
 from service.web.pages.charts import burn_chart
 from service.web.pages.engagement_pages import READERS, usage_of
 from service.web.pages.people import page
+from service.web.pdf_files import REPORT_VIEWS, PdfDocument, pdf_response
 from service.web.reads import fresh
 from service.web.reports import supported_month
-from service.web.runtime import ledger, today
-from service.web.statements import statement_pdf
+from service.web.runtime import ledger, runtime, today
 
 blp = page_blueprint("report_pages", __name__)
 
 MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
-PDF = "application/pdf"
 
 
 @blp.route("/engagements/<uuid:engagement_id>/reports/<month>", methods=["GET"])
@@ -38,54 +41,96 @@ PDF = "application/pdf"
 def monthly_report_page(engagement_id: UUID, month: str):
     if month.endswith(".pdf"):
         return monthly_report_pdf(engagement_id, month.removesuffix(".pdf"))
-    return render_template("pages/report.html", **report_context(engagement_id, month))
+    month_asked = checked_month(month)
+    visible_engagement(engagement_id)
+    read_models = fresh(REPORT_VIEWS, None)
+    context = report_context(read_models, engagement_id, month_asked, today())
+    return render_template("pages/report.html", **context)
 
 
-def monthly_report_pdf(engagement_id: UUID, month: str) -> Response:
-    from weasyprint import HTML  # imported on use: it loads Pango, which takes a while
-
-    context = report_context(engagement_id, month)
-    pdf = HTML(string=render_template("pages/report_pdf.html", **context)).write_pdf()
-    filename = f"report-{month}-{context['report']['name']}.pdf"
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", filename)
-    return Response(
-        pdf, mimetype=PDF, headers={"Content-Disposition": f'attachment; filename="{safe}"'}
+def monthly_report_pdf(engagement_id: UUID, month_text: str) -> Response:
+    """The report as a PDF the worker renders (service/web/pdf_files.py), reflecting
+    at least the log as it ends now (or at `min_position`, when the page that said
+    "being prepared" reloads)."""
+    month = checked_month(month_text)
+    visible_engagement(engagement_id)
+    read_models = runtime().projections()
+    target = target_position(read_models, min_position_asked())
+    engagement = fresh(("balances",), target).view("balances").engagement(str(engagement_id))
+    if engagement is None:
+        abort(404, description=f"no engagement {engagement_id}")
+    pdf_url = url_for(
+        "report_pages.monthly_report_page",
+        engagement_id=engagement_id,
+        month=f"{month}.pdf",
+        min_position=target,
     )
+    return pdf_response(
+        PdfDocument.report(engagement_id, month),
+        filename=f"report-{month}-{engagement['name']}.pdf",
+        day=today().isoformat(),
+        min_position=target,
+        retry_url=pdf_url,
+    )
+
+
+def report_pdf_html(read_models: Projections, engagement_id: UUID, month: Month, day: date) -> str:
+    """What the worker prints: the report as the page shows it, drawn for `day`."""
+    context = report_context(read_models, engagement_id, month, day)
+    return render_template("pages/report_pdf.html", **context)
 
 
 @blp.route("/statements/<uuid:statement_id>.pdf", methods=["GET"])
 @page(*READERS)
 def statement_file(statement_id: UUID):
-    """An issued statement, printed from its document exactly as issued."""
+    """An issued statement, printed from its document exactly as issued (by the worker,
+    once)."""
     document = ledger().statement(statement_id)
     if not g.principal.may_see_engagement(UUID(document["engagement"]["id"])):
         abort(404, description=f"no statement {statement_id}")
-    return Response(
-        statement_pdf(document),
-        mimetype=PDF,
-        headers={
-            "Content-Disposition": f'attachment; filename="statement-{document["month"]}.pdf"'
-        },
+    return pdf_response(
+        PdfDocument.statement(statement_id),
+        filename=f"statement-{document['month']}.pdf",
+        retry_url=url_for("report_pages.statement_file", statement_id=statement_id),
     )
 
 
-def report_context(engagement_id: UUID, month_text: str) -> dict[str, Any]:
+def checked_month(month_text: str) -> Month:
     try:
         if not MONTH.fullmatch(month_text):
             raise ma.ValidationError("give the month as YYYY-MM")
         supported_month(month_text)
     except ma.ValidationError:
         abort(404, description=f"{month_text!r} is not a month the ledger reports (YYYY-MM)")
+    return Month.parse(month_text)
+
+
+def visible_engagement(engagement_id: UUID) -> None:
     if not g.principal.may_see_engagement(engagement_id):
         abort(404, description=f"no engagement {engagement_id}")
-    month = Month.parse(month_text)
-    read_models = fresh(("balances", "usage", "activities", "team"), None)
-    report = monthly_report(read_models, month, today(), str(engagement_id))
+
+
+def min_position_asked() -> int | None:
+    """The `min_position` a "being prepared" page reloads with (a log position)."""
+    text = request.args.get("min_position")
+    if text is None:
+        return None
+    if not (text.isascii() and text.isdigit() and int(text) <= INT64_MAX):
+        abort(400, description="min_position must be a log position (a whole number)")
+    return int(text)
+
+
+def report_context(
+    read_models: Projections, engagement_id: UUID, month: Month, day: date
+) -> dict[str, Any]:
+    """The report's figures and charts, from read models that have caught up, as they
+    stand on `day` (the service's today)."""
+    report = monthly_report(read_models, month, day, str(engagement_id))
     if not report["engagements"]:
         abort(404, description=f"no engagement {engagement_id}")
     engagement = report["engagements"][0]
     names = {handle: person.name for handle, person in read_models.view("team").members().items()}
-    on = report_day(month, today())
+    on = report_day(month, day)
     activities = read_models.view("activities")
     charts = {
         allocation["id"]: burn_chart(

@@ -25,7 +25,8 @@ from service.web import (
     team_members,
 )
 from service.web.boundary import BodyLimit, refuse_unknown_query_parameters
-from service.web.metrics import ProjectionLagCollector, WorkerHeartbeatCollector
+from service.web.headers import SecurityHeaders
+from service.web.metrics import ProjectionLagCollector
 from service.web.observability import install_metrics_route, install_request_observability
 from service.web.openapi import PROBLEM_JSON, SharedResponsesPlugin
 from service.web.pages.site import install_pages
@@ -101,8 +102,12 @@ def build_web_app(runtime: Any) -> Flask:
     install_request_observability(app)
     install_metrics_route(app)
     app.extensions["metrics_collectors"].append(ProjectionLagCollector(app))
-    app.extensions["metrics_collectors"].append(WorkerHeartbeatCollector(app))
     app.wsgi_app = BodyLimit(app.wsgi_app, settings.max_body_bytes)  # type: ignore[method-assign]
+    app.wsgi_app = SecurityHeaders(  # type: ignore[method-assign]
+        app.wsgi_app,
+        static_path=app.static_url_path,
+        https=settings.web.public_url.startswith("https://"),
+    )
     return app
 
 

@@ -1,9 +1,11 @@
 """Helpers for the browser tests: signing in through the form, the accessibility check
-(axe-core, vendored), the phone-width check and screenshots under var/screenshots/."""
+(axe-core, vendored), the Content-Security-Policy watch, the phone-width check and
+screenshots under var/screenshots/."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,36 @@ def sign_in(page: Page, token: str) -> Response | None:
 def sign_out(page: Page) -> None:
     with page.expect_navigation():
         page.get_by_role("button", name="Sign out").click()
+
+
+_CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(
+    `${e.effectiveDirective} refused ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`
+));
+"""
+
+
+def watch_csp(page: Page) -> Callable[[], list[str]]:
+    """Start collecting the Content-Security-Policy violations `page` reports (the
+    `securitypolicyviolation` events of each document it loads, and the console's
+    "Refused to …" errors); call the result for those seen so far. Playwright's init
+    scripts are not subject to the page's policy."""
+    console: list[str] = []
+    page.add_init_script(_CSP_WATCH)
+    page.on(
+        "console",
+        lambda message: (
+            console.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+
+    def seen() -> list[str]:
+        return [*page.evaluate("window.__cspViolations || []"), *console]
+
+    return seen
 
 
 def check_axe(page: Page) -> None:

@@ -1,7 +1,8 @@
 """Every page (DESIGN §9), opened by the role it is meant for, on a 1280-px screen and
-on a 375-px phone: it answers as it should, axe-core finds no critical or serious
-violation, nothing scrolls sideways, and a screenshot is left in var/screenshots/ for
-a person to look at (`<name>.png`, `<name>-phone.png`).
+on a 375-px phone: it answers as it should, under a Content-Security-Policy it does not
+break (no inline style or script), axe-core finds no critical or serious violation,
+nothing scrolls sideways, and a screenshot is left in var/screenshots/ for a person to
+look at (`<name>.png`, `<name>-phone.png`).
 
 The pages are filled first (a member with an allocation, an activity and a late one;
 a viewer limited to that engagement), and each role signs in once for the module: the
@@ -26,6 +27,7 @@ from tests.browser.pages import (
     record_activity,
     screenshot,
     sign_in,
+    watch_csp,
 )
 from tests.e2e.harness import Client, Service
 
@@ -114,15 +116,18 @@ def test_every_page_is_accessible_and_fits_the_screen(
 ):
     state = session_of(role)
     page = new_context(phone=phone, **({"storage_state": state} if state else {})).new_page()
+    csp_violations = watch_csp(page)
     address = path(scene)
     response = page.goto(address)
     assert response is not None and response.status == status, address
+    assert "unsafe-inline" not in response.headers["content-security-policy"]
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     if role != "nobody":
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     if name == "audit-as-of":
         result = page.get_by_role("region", name="Balance at")
         expect(result.locator('[data-field="units_used"]')).to_have_text("5")
-    check_axe(page)
+    assert csp_violations() == [], f"{address} breaks its Content-Security-Policy"
+    check_axe(page)  # after: axe is injected in a way the policy refuses, then evaluated
     no_horizontal_scroll(page)
     screenshot(page, f"{name}-phone" if phone else name)

@@ -330,34 +330,36 @@ def test_monthly_bars_with_no_months_renders_a_small_chart_saying_so():
 
 
 def widths(bar: ET.Element) -> tuple[str, str]:
-    fill = one(bar, "pace-fill").get("style")
-    marker = one(bar, "pace-marker").get("style")
-    return fill, marker
+    """The fill's width and the marker's position, in % of the bar (its viewBox is 100 wide)."""
+    assert one(bar, "pace-drawing").get("viewBox") == "0 0 100 10"
+    fill = one(bar, "pace-fill").get("width")
+    marker = one(bar, "pace-marker")
+    assert marker.get("x1") == marker.get("x2")
+    return fill, marker.get("x1")
 
 
 def test_pace_bar_fills_the_used_share_and_marks_the_time_gone():
     bar = pace(used=12, granted=40, elapsed=0.6)
     assert bar.tag == "div" and bar.get("class") == "pace"
-    assert widths(bar) == ("width: 30%", "left: 60%")
+    assert widths(bar) == ("30", "60")
     assert one(bar, "visually-hidden").text == "12 of 40 units used, 60% of the period gone"
 
 
 def test_pace_bar_drawing_is_hidden_from_screen_readers_but_its_text_is_not():
     bar = pace(used=1, granted=4, elapsed=0.5)
-    assert one(bar, "pace-fill").get("aria-hidden") == "true"
-    assert one(bar, "pace-marker").get("aria-hidden") == "true"
+    assert one(bar, "pace-drawing").get("aria-hidden") == "true"
     assert one(bar, "visually-hidden").get("aria-hidden") is None
 
 
 def test_pace_bar_over_the_grant_is_full_and_marked_over():
     bar = pace(used=45, granted=40, elapsed=0.9)
     assert bar.get("class").split() == ["pace", "over"]
-    assert widths(bar)[0] == "width: 100%"
+    assert widths(bar)[0] == "100"
     assert one(bar, "visually-hidden").text.startswith("45 of 40 units used")
 
 
 @pytest.mark.parametrize(
-    ("used", "fill", "classes"), [(0, "width: 0%", ["pace"]), (3, "width: 100%", ["pace", "over"])]
+    ("used", "fill", "classes"), [(0, "0", ["pace"]), (3, "100", ["pace", "over"])]
 )
 def test_pace_bar_with_nothing_granted_does_not_divide_by_zero(used, fill, classes):
     bar = pace(used=used, granted=0, elapsed=0.5)
@@ -367,9 +369,20 @@ def test_pace_bar_with_nothing_granted_does_not_divide_by_zero(used, fill, class
 
 @pytest.mark.parametrize(
     ("elapsed", "left", "said"),
-    [(-0.5, "left: 0%", "0%"), (1.7, "left: 100%", "100%"), (math.nan, "left: 0%", "0%")],
+    [(-0.5, "0", "0%"), (1.7, "100", "100%"), (math.nan, "0", "0%")],
 )
 def test_pace_bar_clamps_elapsed_to_the_period(elapsed, left, said):
     bar = pace(used=1, granted=2, elapsed=elapsed)
     assert widths(bar)[1] == left
     assert one(bar, "visually-hidden").text.endswith(f"{said} of the period gone")
+
+
+def test_no_chart_carries_a_style_attribute():
+    """The Content-Security-Policy refuses inline styles, in SVG as in HTML."""
+    drawn = [
+        burn(usage=[(START + timedelta(days=3), 5)]),
+        bars([("2026-01", 4), ("2026-02", 9)]),
+        pace(used=12, granted=40, elapsed=0.6),
+    ]
+    styled = [e.tag for root in drawn for e in root.iter() if "style" in e.attrib]
+    assert not styled and not [e for root in drawn for e in root.iter(f"{SVG}style")]

@@ -188,16 +188,20 @@ def monthly_bars(
 
 
 def pace_bar(*, used: int, granted: int, elapsed: float) -> Markup:
-    """An HTML bar of units used against the grant, with a marker at the share of time gone.
+    """A bar of units used against the grant, with a marker at the share of time gone.
 
-    HTML rather than SVG because it sits in a table row and must take the row's width and the
-    page's colours. The drawing is aria-hidden and a visually hidden sentence says the same,
-    since a bar and a marker mean nothing read aloud. The page CSS styles these classes:
+    An HTML box holding a stretched SVG: the box sits in a table row and takes the row's
+    width and the page's colours, and the SVG's shapes take their sizes as attributes,
+    where an HTML bar would need `style` attributes, which the Content-Security-Policy
+    refuses (service/web/headers.py). The drawing is aria-hidden and a visually hidden
+    sentence says the same, since a bar and a marker mean nothing read aloud. The page
+    CSS styles these classes:
 
-    - `pace`: the track, the positioning box for the other two; also gets `over` when more
-      units were used than granted (the fill is then full, and the page may colour it).
-    - `pace-fill`: the used share, its width inline in %.
-    - `pace-marker`: a thin line, its `left` inline in %: the share of the period gone.
+    - `pace`: the track; also gets `over` when more units were used than granted (the
+      fill is then full, and the page may colour it).
+    - `pace-drawing`: the SVG, 100 units wide, stretched to the track.
+    - `pace-fill`: the used share, a rect as wide as the percentage.
+    - `pace-marker`: a thin line at the share of the period gone, in %.
     - `visually-hidden`: the text for screen readers, kept off screen by the page CSS.
 
     Values are clamped, never raised on: a grant of 0 draws an empty bar (or a full one if
@@ -211,8 +215,11 @@ def pace_bar(*, used: int, granted: int, elapsed: float) -> Markup:
     text = f"{_int(used)} of {_units(granted)} used, {round(gone * 100)}% of the period gone"
     return Markup(
         f'<div class="{"pace over" if over else "pace"}">'
-        f'<div class="pace-fill" style="width: {_n(filled)}%" aria-hidden="true"></div>'
-        f'<div class="pace-marker" style="left: {_n(gone * 100)}%" aria-hidden="true"></div>'
+        '<svg xmlns="http://www.w3.org/2000/svg" class="pace-drawing" viewBox="0 0 100 10" '
+        'preserveAspectRatio="none" aria-hidden="true" focusable="false">'
+        f'<rect class="pace-fill" x="0" y="0" width="{_n(filled)}" height="10"/>'
+        f'<line class="pace-marker" x1="{_n(gone * 100)}" y1="0" x2="{_n(gone * 100)}" '
+        'y2="10"/></svg>'
         f'<span class="visually-hidden">{text}</span></div>'
     )
 

@@ -26,7 +26,7 @@ from service.web import (
 )
 from service.web.boundary import BodyLimit, refuse_unknown_query_parameters
 from service.web.headers import SecurityHeaders
-from service.web.metrics import ProjectionLagCollector
+from service.web.metrics import ProjectionLagCollector, WorkerHeartbeatCollector
 from service.web.observability import install_metrics_route, install_request_observability
 from service.web.openapi import PROBLEM_JSON, SharedResponsesPlugin
 from service.web.pages.site import install_pages
@@ -102,6 +102,7 @@ def build_web_app(runtime: Any) -> Flask:
     install_request_observability(app)
     install_metrics_route(app)
     app.extensions["metrics_collectors"].append(ProjectionLagCollector(app))
+    app.extensions["metrics_collectors"].append(WorkerHeartbeatCollector(app))
     app.wsgi_app = BodyLimit(app.wsgi_app, settings.max_body_bytes)  # type: ignore[method-assign]
     app.wsgi_app = SecurityHeaders(  # type: ignore[method-assign]
         app.wsgi_app,

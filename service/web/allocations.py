@@ -3,13 +3,14 @@ from the `balances` read model, or as of a past moment, rebuilt from the events.
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 import marshmallow as ma
 from flask import abort
 
 from projections.reports.resources import allocation_balance
-from service.domain import Allocation
+from service.domain import Allocation, NotFound
 from service.web.auth import principal, requires
 from service.web.boundary import Blueprint
 from service.web.reads import FreshReadSchema, fresh
@@ -161,11 +162,22 @@ def get_allocation(query, allocation_id: UUID):
         return allocation_balance(
             visible_allocation_row(allocation_id, query.get("min_position")), today()
         )
-    allocation = ledger().allocation(allocation_id, as_of=as_of)
-    if not principal().may_see_engagement(allocation.engagement_id):
-        abort(404, description=f"no allocation {allocation_id}")
+    allocation = visible_allocation_as_of(allocation_id, as_of)
     departed_on = ledger().departure_of(allocation.provider, as_of=as_of)
     return allocation_receipt(allocation, as_of.date(), provider_departed_on=departed_on)
+
+
+def visible_allocation_as_of(allocation_id: UUID, as_of: datetime) -> Allocation:
+    """The allocation as it stood at `as_of`, if the caller may see it. One answer for
+    one that did not exist then and one of an engagement the caller may not see, so a
+    limited viewer cannot learn that another engagement's allocation exists."""
+    try:
+        allocation = ledger().allocation(allocation_id, as_of=as_of)
+    except NotFound:
+        allocation = None
+    if allocation is None or not principal().may_see_engagement(allocation.engagement_id):
+        abort(404, description=f"no allocation {allocation_id} as of {as_of.isoformat()}")
+    return allocation
 
 
 @blp.route("/allocations/<uuid:allocation_id>", methods=["PATCH"])

@@ -11,19 +11,19 @@ import marshmallow as ma
 from service.application.history import EVENT_TYPES
 from service.infra.input_policy import INT64_MAX
 from service.web.reads import FreshReadSchema
-from service.web.schemas import NAME, POSITION, PageQuerySchema, supported_moment
+from service.web.schemas import NAME, POSITION, PageQuerySchema, QueryInteger, supported_moment
 
 TREE_SIZE = ma.validate.Range(min=1, max=INT64_MAX)
 HEX = {"pattern": "^[0-9a-f]{64}$"}
 
 
 class AuditLogQuerySchema(ma.Schema):
-    after = ma.fields.Integer(
+    after = QueryInteger(
         load_default=0,
         validate=POSITION,
         metadata={"description": "the position to read after (0: from the start)"},
     )
-    limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
+    limit = QueryInteger(load_default=100, validate=ma.validate.Range(min=1, max=1000))
     stream = ma.fields.UUID(
         metadata={"description": "only this aggregate's events (its id, a UUID)"},
     )
@@ -98,12 +98,12 @@ class PublicKeySchema(ma.Schema):
 
 
 class InclusionQuerySchema(ma.Schema):
-    position = ma.fields.Integer(
+    position = QueryInteger(
         required=True,
         validate=TREE_SIZE,
         metadata={"description": "the event's log position (leaf position - 1)"},
     )
-    size = ma.fields.Integer(
+    size = QueryInteger(
         required=True,
         validate=TREE_SIZE,
         metadata={"description": "the tree size to prove against, e.g. a checkpoint's"},
@@ -121,13 +121,13 @@ class InclusionProofSchema(ma.Schema):
 
 
 class ConsistencyQuerySchema(ma.Schema):
-    first = ma.fields.Integer(
+    first = QueryInteger(
         data_key="from",
         required=True,
         validate=TREE_SIZE,
         metadata={"description": "the earlier tree size"},
     )
-    second = ma.fields.Integer(
+    second = QueryInteger(
         data_key="to",
         required=True,
         validate=TREE_SIZE,

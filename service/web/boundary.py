@@ -42,8 +42,13 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 def refuse_unknown_query_parameters() -> Response | None:
-    """Answer 400 naming the query parameters the route does not take."""
+    """Answer 400 naming the query parameters the route does not take. A request that
+    matched no route is left to the routing error (404, or 405 for a method the path
+    does not take): Flask runs this before raising it, and without a route every
+    parameter would look unknown."""
     if not request.path.startswith("/api/") or not request.args:
+        return None
+    if request.routing_exception is not None:
         return None
     view = current_app.view_functions.get(request.endpoint or "")
     unknown = sorted(set(request.args) - set(query_parameters_of(view)))

@@ -35,9 +35,9 @@ from projections.engine.freshness import (
     await_position,
     target_position,
 )
-from service.infra.input_policy import INT64_MAX
 from service.web.problems import problem
 from service.web.runtime import runtime
+from service.web.schemas import POSITION, QueryInteger
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,8 @@ FAILING_RETRY_AFTER_MAX = 300
 
 
 class FreshReadSchema(ma.Schema):
-    min_position = ma.fields.Integer(
-        validate=ma.validate.Range(min=0, max=INT64_MAX),
+    min_position = QueryInteger(
+        validate=POSITION,
         metadata={
             "description": "wait (a few seconds at most) until the read models have processed "
             "this log position, e.g. the `position` a write returned; by default, the end of "

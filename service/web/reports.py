@@ -48,7 +48,7 @@ from service.web.departed_schemas import ProviderDepartedSchema
 from service.web.planning_schemas import PlanningReportSchema
 from service.web.reads import FreshReadSchema, fresh
 from service.web.runtime import runtime, today
-from service.web.schemas import NAME, POSITION, supported_date
+from service.web.schemas import NAME, POSITION, QueryInteger, supported_date
 
 blp = Blueprint(
     "reports",
@@ -92,7 +92,7 @@ class MonthQuerySchema(FreshReadSchema):
         ],
         metadata={"example": "2024-03"},
     )
-    as_of_position = ma.fields.Integer(
+    as_of_position = QueryInteger(
         validate=POSITION,
         metadata={
             "description": "answer as the report stood when the log ended at this position "
@@ -121,7 +121,7 @@ def _month_field(data_key: str, description: str) -> ma.fields.String:
 class PlanningQuerySchema(FreshReadSchema):
     first = _month_field("from", "the first month of the range, YYYY-MM")
     last = _month_field("to", f"the last month, YYYY-MM: at most {MAX_MONTHS} months in all")
-    as_of_position = ma.fields.Integer(
+    as_of_position = QueryInteger(
         validate=POSITION,
         metadata={
             "description": "answer as the report stood when the log ended at this position "

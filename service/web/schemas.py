@@ -8,6 +8,7 @@ whole numbers within int64."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import marshmallow as ma
@@ -16,6 +17,7 @@ from marshmallow import validate
 from service.infra.input_policy import (
     INT64_MAX,
     MAX_NAME_LENGTH,
+    MAX_NUMBER_LITERAL,
     MAX_REASON_LENGTH,
     MAX_TEXT_LENGTH,
     MAX_UNITS,
@@ -48,6 +50,41 @@ POSITION = validate.Range(min=0, max=INT64_MAX)
 UNITS = validate.Range(
     min=1, max=MAX_UNITS, error=f"units must be a whole number from 1 to {MAX_UNITS}"
 )
+
+
+PLAIN_INTEGER = re.compile(r"0|-?[1-9][0-9]*")
+"""A whole number as text, in a query string or a form: ASCII digits, a minus sign at
+most, no leading zero. Python's int() (so marshmallow's Integer) also reads `+5`, `007`,
+` 5`, `5_000` and digits of other scripts (`５`, `٣`): one number, one spelling."""
+
+
+def plain_integer(text: str) -> int | None:
+    """The number `text` spells as PLAIN_INTEGER says, or None."""
+    if len(text) > MAX_NUMBER_LITERAL or not PLAIN_INTEGER.fullmatch(text):
+        return None
+    return int(text)
+
+
+class QueryInteger(ma.fields.Integer):
+    """A whole number in a query string, written as PLAIN_INTEGER says; anything else is
+    refused, not read as the number Python makes of it. (A JSON body's integers are
+    `Integer(strict=True)`: JSON itself allows only plain digits, and a string is no
+    number there.)"""
+
+    default_error_messages = {
+        "invalid": "Not a whole number in plain digits (such as 12; not +12, 012 or １２)."
+    }
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, str):
+            number = plain_integer(value)
+            if number is None:
+                raise self.make_error("invalid", input=value)
+            return number
+        return super()._validated(value)
 
 
 def units_field(**kwargs) -> ma.fields.Integer:
@@ -96,5 +133,5 @@ class ReasonSchema(ma.Schema):
 
 
 class PageQuerySchema(ma.Schema):
-    limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = ma.fields.Integer(load_default=0, validate=POSITION)
+    limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = QueryInteger(load_default=0, validate=POSITION)

@@ -36,7 +36,7 @@ from service.domain.period import PeriodCalendar
 from service.domain.team_member import TeamMember
 from service.domain.tokens import ApiToken
 from service.web.audit import audit_entry
-from service.web.schemas import DAY, NAME, POSITION
+from service.web.schemas import DAY, NAME, POSITION, QueryInteger
 
 PAGE_SIZE = 50
 WINDOW = 500
@@ -88,8 +88,8 @@ class LogFilterSchema(ma.Schema):
     actor = ma.fields.String(validate=NAME)
     date_from = ma.fields.Date(validate=DAY)
     date_to = ma.fields.Date(validate=DAY)
-    before = ma.fields.Integer(validate=POSITION)
-    after = ma.fields.Integer(validate=POSITION)
+    before = QueryInteger(validate=POSITION)
+    after = QueryInteger(validate=POSITION)
 
     @ma.validates_schema
     def consistent(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import marshmallow as ma
 from flask import abort, render_template, request
 
 from projections.checkpoints import CheckpointStore
@@ -25,6 +26,7 @@ from projections.engine.failures import ViewsFailing
 from projections.engine.freshness import ProjectionsBehind
 from projections.verify import Verdict, verify_log
 from service.domain import NotFound
+from service.infra.input_policy import INT64_MAX
 from service.web.allocations import AllocationQuerySchema
 from service.web.audit import audit_entry, make_checkpoint
 from service.web.pages.audit_log import (
@@ -40,10 +42,11 @@ from service.web.pages.audit_log import (
     utc_text,
 )
 from service.web.pages.blueprints import page_blueprint
-from service.web.pages.forms import Errors, load
+from service.web.pages.forms import Errors, load, read_query
 from service.web.pages.people import page
 from service.web.receipts import activity_receipt, allocation_receipt
 from service.web.runtime import ledger, runtime
+from service.web.schemas import QueryInteger
 
 blp = page_blueprint("audit_page", __name__)
 
@@ -86,6 +89,10 @@ def audit():
     ), (422 if errors else 200)
 
 
+class StreamPageQuerySchema(ma.Schema):
+    page = QueryInteger(load_default=1, validate=ma.validate.Range(min=1, max=INT64_MAX))
+
+
 @blp.route("/audit/streams/<stream_id>", methods=["GET"])
 @page(*AUDITORS)
 def stream(stream_id: str):
@@ -99,7 +106,7 @@ def stream(stream_id: str):
     except NotFound:
         abort(404, description=f"The log holds no stream {wanted}.")
     pages = (len(events) + STREAM_PAGE - 1) // STREAM_PAGE
-    number = min(max(request.args.get("page", 1, type=int), 1), pages)
+    number = min(read_query(StreamPageQuerySchema())["page"], pages)
     shown = events[(number - 1) * STREAM_PAGE : number * STREAM_PAGE]
     entries = [_stream_entry(event) for event in shown]
     kind = stream_kind(type(events[0]).__name__)

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from projections.engine.failures import ViewsFailing
-from projections.engine.freshness import ProjectionsBehind
+from projections.engine.freshness import PositionBeyondLog, ProjectionsBehind
 from service.domain import DomainError
 from service.infra.store_errors import DATABASE_UNAVAILABLE
 from service.web.problems import DOMAIN_STATUS
@@ -27,6 +27,7 @@ def page_blueprint(name: str, import_name: str) -> Blueprint:
     blueprint.register_error_handler(HTTPException, error_page)
     blueprint.register_error_handler(DomainError, _domain_error)
     blueprint.register_error_handler(ProjectionsBehind, _busy)
+    blueprint.register_error_handler(PositionBeyondLog, _beyond_the_log)
     blueprint.register_error_handler(ViewsFailing, _busy)
     for error_class in DATABASE_UNAVAILABLE:
         blueprint.register_error_handler(error_class, _busy)
@@ -71,6 +72,13 @@ def refusal(error: DomainError, fields: tuple[str, ...]) -> dict[str, list[str]]
     """A refusal of the ledger's rules as a form's errors: under its field, if the
     form has it, else above the form. The form is shown again; nothing was recorded."""
     return {error.field if error.field in fields else "_form": [error.message]}
+
+
+def _beyond_the_log(error: PositionBeyondLog) -> tuple[str, int]:
+    """A link naming a log position not yet written (the API's 422 for the same)."""
+    return render_template(
+        "pages/error.html", status=422, title="Not in the log yet", message=str(error)
+    ), 422
 
 
 def _busy(error: Exception) -> tuple[str, int, dict[str, str]]:

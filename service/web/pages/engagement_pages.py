@@ -13,15 +13,17 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from flask import abort, g, render_template, request, url_for
+from flask import abort, g, render_template, url_for
 
 from projections.engine.encoding import to_day
 from projections.reports.resources import engagement_detail, engagement_summary
 from service.web.pages.blueprints import page_blueprint
 from service.web.pages.charts import burn_chart, monthly_bars
+from service.web.pages.forms import read_query
 from service.web.pages.people import page
 from service.web.reads import fresh
 from service.web.runtime import ledger, today
+from service.web.schemas import PageQuerySchema
 
 blp = page_blueprint("engagement_pages", __name__)
 
@@ -32,7 +34,7 @@ PAGE_SIZE = 25
 @blp.route("/engagements", methods=["GET"])
 @page(*READERS)
 def engagements():
-    offset = max(request.args.get("offset", 0, type=int), 0)
+    offset = read_query(PageQuerySchema(only=("offset",)))["offset"]
     only = g.principal.engagement_id
     rows, total = (
         fresh(("balances",), None)

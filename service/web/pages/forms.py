@@ -7,17 +7,16 @@ timeout) records once, as a retried API request with the same Idempotency-Key do
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import marshmallow as ma
-from flask import request
+from flask import abort, request
 
 from service.web.auth import Principal
+from service.web.schemas import plain_integer
 
-WHOLE = re.compile(r"-?[0-9]{1,18}")
 FORM_NAMESPACE = uuid5(NAMESPACE_URL, "urn:community-enablement:page-form")
 MAX_FORM_KEY = 64
 
@@ -44,16 +43,27 @@ def read_form(schema: ma.Schema, names: Iterable[str]) -> tuple[dict[str, Any] |
 
 def load(schema: ma.Schema, given: dict[str, str]) -> tuple[dict[str, Any] | None, Errors]:
     """Forms send text; the API's integer fields are strict (a JSON "3" is refused), so
-    a form's whole numbers are turned into numbers first and anything else is left for
-    the schema to refuse with its own message."""
-    given = {
-        name: int(value) if _is_integer_field(schema, name) and WHOLE.fullmatch(value) else value
-        for name, value in given.items()
-    }
+    a form's whole numbers written plainly (as a query string's must be: `plain_integer`)
+    are turned into numbers first, and anything else (`+5`, `007`, `５`) is left for the
+    schema to refuse with its own message."""
+    given = {name: _number_if_integer(schema, name, value) for name, value in given.items()}
     try:
         return schema.load(given), {}
     except ma.ValidationError as error:
         return None, flatten(error.messages)
+
+
+def read_query(schema: ma.Schema) -> dict[str, Any]:
+    """A page's query parameters through `schema`, the API's fields and limits: a bad
+    one answers 400, the error page naming it (links carry these, people rarely type
+    them; a form re-renders instead). An empty parameter is one not given, and ones the
+    schema does not know are left alone (a browser or a link may add its own)."""
+    given = {name: value for name, value in request.args.items() if value}
+    try:
+        return schema.load(given, unknown=ma.EXCLUDE)
+    except ma.ValidationError as error:
+        problems = flatten(error.messages)
+        abort(400, description="; ".join(f"{n}: {' '.join(t)}" for n, t in problems.items()))
 
 
 def flatten(messages: Any, field: str = "_form") -> Errors:
@@ -67,5 +77,8 @@ def flatten(messages: Any, field: str = "_form") -> Errors:
     return flat
 
 
-def _is_integer_field(schema: ma.Schema, name: str) -> bool:
-    return isinstance(schema.fields.get(name), ma.fields.Integer)
+def _number_if_integer(schema: ma.Schema, name: str, value: str) -> int | str:
+    if not isinstance(schema.fields.get(name), ma.fields.Integer):
+        return value
+    number = plain_integer(value)
+    return value if number is None else number

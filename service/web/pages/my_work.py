@@ -11,17 +11,25 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+import marshmallow as ma
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from service.domain import DomainError
 from service.web.activities import ActivityInSchema, CorrectionSchema, MoveSchema
 from service.web.auth import Principal
 from service.web.pages.blueprints import page_blueprint, refusal, status_of
-from service.web.pages.forms import Errors, form_request_id, load, new_form_key, read_form
+from service.web.pages.forms import (
+    Errors,
+    form_request_id,
+    load,
+    new_form_key,
+    read_form,
+    read_query,
+)
 from service.web.pages.people import page
 from service.web.pages.worklist import Worklist, warnings_before_recording, worklist
 from service.web.runtime import ledger, today
-from service.web.schemas import ReasonSchema
+from service.web.schemas import POSITION, QueryInteger, ReasonSchema
 
 blp = page_blueprint("my_work", __name__)
 
@@ -31,6 +39,13 @@ ACTIVITY_FIELDS = ("team_member", "units", "description", "date_from", "date_to"
 FORM_FIELDS = ("allocation_id", "units", "description", "date_from", "date_to")
 """The record form's fields for a member (no team member to pick: it is theirs)."""
 CORRECTABLE = ("units", "description", "date_from", "date_to", "reason")
+
+
+class MyWorkQuerySchema(ma.Schema):
+    after = QueryInteger(
+        validate=POSITION,
+        metadata={"description": "the position of a write just made here, to show it"},
+    )
 
 
 def me() -> Principal:
@@ -44,7 +59,7 @@ def only_member() -> str | None:
 @blp.route("/my", methods=["GET"])
 @page(*RECORDERS)
 def my_work():
-    min_position = request.args.get("after", type=int)
+    min_position = read_query(MyWorkQuerySchema()).get("after")
     work = worklist(me().member, today(), min_position)
     return _render(work, values={"allocation_id": work.last_used})
 

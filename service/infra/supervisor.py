@@ -12,7 +12,10 @@ them anyway, but the HubSpot workers have none). `stop()` ends the child (SIGTER
 SIGKILL after `grace` seconds) and starts no other.
 
 Gunicorn's master collects every child that ends (`waitpid(-1)`), ours included, so the
-exit status is not always ours to read: an unknown status is logged as such.
+exit status is not always ours to read: an unknown status is logged as such. The child
+shares the master's process group, as before it was supervised: a Ctrl-C in the
+terminal stops it too, and should it end before the master reaches on_exit, one more
+death is logged and the new child, if started by then, is stopped with the server.
 """
 
 from __future__ import annotations
@@ -92,25 +95,31 @@ class ProcessSupervisor:
     def _run(self) -> None:
         delay: float | None = None
         while True:
-            with self._lock:
-                if self._stopping.is_set():
-                    return
-                self.process = subprocess.Popen(self.command)
-                self.starts += 1
             started = time.monotonic()
-            self.log.info("%s: process %s started (%s)", self.name, self.process.pid, self.command)
-            returncode = self.process.wait()
-            if self._stopping.is_set():
+            outcome = self._start_and_wait()
+            if outcome is None:
                 return
             ran_for = time.monotonic() - started
             delay = next_delay(delay, ran_for, self.first_delay, self.max_delay, self.stable_after)
-            self.log.error(
-                "%s: process %s ended after %.0fs (%s); starting a new one in %.0fs",
-                self.name,
-                self.process.pid,
-                ran_for,
-                describe_exit(returncode),
-                delay,
-            )
+            self.log.error("%s: %s; starting a new one in %.0fs", self.name, outcome, delay)
             if self._stopping.wait(delay):
                 return
+
+    def _start_and_wait(self) -> str | None:
+        """Start a child and wait for it to end: what happened, or None once stopping."""
+        with self._lock:
+            if self._stopping.is_set():
+                return None
+            try:
+                process = subprocess.Popen(self.command)
+            except OSError as error:  # out of memory or processes, say: tried again later
+                return f"could not start a process ({error})"
+            self.process = process
+            self.starts += 1
+        started = time.monotonic()
+        self.log.info("%s: process %s started (%s)", self.name, process.pid, self.command)
+        returncode = process.wait()
+        if self._stopping.is_set():
+            return None
+        ran_for = time.monotonic() - started
+        return f"process {process.pid} ended after {ran_for:.0f}s ({describe_exit(returncode)})"

@@ -98,3 +98,22 @@ def test_a_child_that_keeps_dying_is_restarted_with_backoff_and_logged(superviso
     assert [r.args[-1] for r in ended[:4]] == [0.05, 0.1, 0.2, 0.2]
     # gunicorn's master is not here to collect the status first
     assert all("exit code 3" in r.getMessage() for r in ended)
+
+
+def test_a_child_that_cannot_be_started_is_tried_again(supervisors, marker, caplog, tmp_path):
+    caplog.set_level(logging.INFO, "test.supervisor")
+    missing = tmp_path / marker
+    supervisor = ProcessSupervisor(
+        [str(missing)], logging.getLogger("test.supervisor"), first_delay=0.05, max_delay=0.2
+    )
+    supervisors.append(supervisor)
+    supervisor.start()
+
+    def failures() -> list[str]:
+        return [r.getMessage() for r in caplog.records if "could not start" in r.getMessage()]
+
+    wait_until(lambda: len(failures()) >= 3, "three failed starts, each logged")
+    missing.write_text(f"#!{sys.executable}\nimport time\ntime.sleep(600)\n")
+    missing.chmod(0o755)
+    wait_until(lambda: children_running(marker), "a child once the program exists")
+    assert supervisor.starts == 1

@@ -1,5 +1,6 @@
 """Signing in to the pages (DESIGN §9) in a real browser: the token form, one-time
-links, the session cookie, signing out, CSRF, and the page's accessibility."""
+links, the session cookie, signing out and revoking (ended on the server, for every
+gunicorn worker), CSRF, and the page's accessibility."""
 
 from __future__ import annotations
 
@@ -95,6 +96,34 @@ def test_signing_out_ends_the_session(page: Page, token_for: Callable[[str], str
     page.goto("/my")
     assert path_of(page) == "/sign-in"
     expect(page.get_by_label("API token")).to_be_visible()
+
+
+def test_a_cookie_copied_before_sign_out_opens_nothing_after_it(
+    new_context: Callable[..., BrowserContext], token_for: Callable[[str], str]
+):
+    """Sessions live on the server: whichever gunicorn worker answers, the copy is refused."""
+    mine = new_context().new_page()
+    sign_in(mine, token_for("manager"))
+    copy = new_context(storage_state=mine.context.storage_state()).new_page()
+    copy.goto("/review")
+    assert path_of(copy) == "/review"
+    sign_out(mine)
+    for _ in range(6):  # several requests, so several of the workers
+        copy.goto("/review")
+        assert path_of(copy) == "/sign-in"
+
+
+def test_revoking_a_token_ends_its_session_at_the_next_request(
+    page: Page, service: Service, member: Member
+):
+    sign_in(page, member.token)
+    for _ in range(3):
+        page.goto("/my")
+        assert path_of(page) == "/my"
+    service.flask("tokens", "revoke", member.token)
+    for _ in range(6):  # within the API's 30 s token cache, on several workers
+        page.goto("/my")
+        assert path_of(page) == "/sign-in"
 
 
 def test_a_sign_in_link_signs_in_once(service: Service, new_context: Callable[..., BrowserContext]):

@@ -20,7 +20,7 @@ from flask.cli import AppGroup
 from projections.engine.catalog import CATALOG, NAMES, Projections
 from projections.engine.failures import EventFailed
 from projections.engine.generations import BUILDING
-from projections.engine.rebuild import rebuild
+from projections.engine.rebuild import rebuild_many
 from service.application import Ledger
 
 RUN_POLL_SECONDS = 0.1
@@ -50,9 +50,7 @@ def projections_cli(ledger: Callable[[], Ledger], run_worker: Callable[[float], 
     def rebuild_command(name: str | None) -> None:
         """Build view NAME (or every view) anew from the whole log beside the serving
         one, which answers every read meanwhile; reads switch to it when it is done."""
-        projections = Projections(ledger())
-        for each in [name] if name else NAMES:
-            _rebuild_with_progress(projections, each)
+        _rebuild_with_progress(Projections(ledger()), [name] if name else list(NAMES))
 
     @group.command("status")
     def status() -> None:
@@ -117,8 +115,9 @@ def projections_cli(ledger: Callable[[], Ledger], run_worker: Callable[[float], 
     return group
 
 
-def _rebuild_with_progress(projections: Projections, name: str) -> None:
-    """Rebuild one view behind a progress bar that shows events per second."""
+def _rebuild_with_progress(projections: Projections, names: list[str]) -> None:
+    """Rebuild read models in one read of the log, behind a progress bar that shows
+    events per second."""
     total = projections.head()
     started = time.monotonic()
     done = 0
@@ -128,7 +127,7 @@ def _rebuild_with_progress(projections: Projections, name: str) -> None:
         return f"{done / elapsed:,.0f} events/s"
 
     with click.progressbar(
-        length=total, label=f"{name:<10}", item_show_func=rate, file=sys.stderr
+        length=total, label=f"{', '.join(names)}", item_show_func=rate, file=sys.stderr
     ) as bar:
 
         def advance(count: int) -> None:
@@ -137,10 +136,10 @@ def _rebuild_with_progress(projections: Projections, name: str) -> None:
             bar.update(count, done)
 
         try:
-            applied = rebuild(projections, name, progress=advance)
+            applied = rebuild_many(projections, names, progress=advance)
         except EventFailed as error:
             raise click.ClickException(str(error)) from None
     elapsed = time.monotonic() - started
-    click.echo(
-        f"{name}: {applied} events in {elapsed:.1f}s ({applied / max(elapsed, 1e-9):,.0f} events/s)"
-    )
+    per_second = applied / max(elapsed, 1e-9)
+    for name in names:
+        click.echo(f"{name}: {applied} events in {elapsed:.1f}s ({per_second:,.0f} events/s)")

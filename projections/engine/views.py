@@ -21,7 +21,7 @@ import hashlib
 import re
 import threading
 from abc import abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -224,6 +224,12 @@ class View(TrackingRecorder):
     def _serialise_ddl(self, cursor: Any) -> None:
         """Keep concurrent processes from creating or dropping tables at once."""
 
+    @abstractmethod
+    def write_rows(
+        self, cursor: Any, logical: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Insert many rows into a table at once, the fastest way the store has."""
+
 
 class SQLiteView(View, SQLiteTrackingRecorder):
     """A view in the SQLite file of the event store, with a tracking table of its own
@@ -252,6 +258,14 @@ class SQLiteView(View, SQLiteTrackingRecorder):
     def table(self, logical: str) -> str:
         return self.raw_name(logical)
 
+    def write_rows(
+        self, cursor: Any, logical: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    ) -> None:
+        marks = ", ".join("?" for _ in columns)
+        cursor.executemany(
+            f"INSERT INTO {self.table(logical)} ({', '.join(columns)}) VALUES ({marks})", rows
+        )
+
     def _parameters(self, sql: str) -> str:
         return sql
 
@@ -274,6 +288,13 @@ class PostgresView(View, PostgresTrackingRecorder):
 
     def _parameters(self, sql: str) -> str:
         return PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+    def write_rows(
+        self, cursor: Any, logical: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    ) -> None:
+        with cursor.copy(f"COPY {self.table(logical)} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def _create_table(self, curs: Any) -> None:
         self._serialise_ddl(curs)

@@ -36,17 +36,17 @@ from typing import Any
 
 from bench.projections import FIRST_DAY, LAST_DAY, MEMBERS, TODAY, LogWriter, store
 from projections import Projections
-from projections.engine.follower import Follower
-from projections.engine.freshness import await_position
-from projections.engine.rebuild import rebuild
-from projections.merkle import MerkleView
-from projections.merkle_tree import (
+from projections.audit.merkle import MerkleView
+from projections.audit.merkle_tree import (
     Frontier,
     consistency_path,
     inclusion_path,
     leaf_hash,
     nodes_needed,
 )
+from projections.engine.follower import Follower
+from projections.engine.freshness import await_position
+from projections.engine.rebuild import rebuild
 from service.application import FixedClock, Ledger
 
 SMALL, LARGE = 10_000, 1_000_000

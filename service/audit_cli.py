@@ -1,6 +1,6 @@
 """`flask --app wsgi audit verify [--public-key FILE]…`: recompute the Merkle tree from
 the stored events and check it against the stored tree and every stored checkpoint
-(projections/verify.py).
+(projections/audit/verify.py).
 
 Exit status 0 when everything is consistent, printing `N events, root …, K checkpoints
 consistent`; 1 when something is not, naming the first log position whose event was
@@ -18,7 +18,7 @@ import click
 from flask.cli import AppGroup
 
 from projections import Projections
-from projections.verify import verify_log
+from projections.audit.verify import verify_log
 from service.infra.signing import SigningKeyError, public_key_from_pem, public_key_id
 
 TAMPERED = 1

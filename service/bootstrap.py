@@ -41,7 +41,7 @@ from flask.cli import AppGroup
 
 from integrations.hubspot import HubSpotIntegration
 from projections import Projections
-from projections.checkpoints import Checkpointer, CheckpointWorker
+from projections.audit.checkpoints import Checkpointer, CheckpointWorker
 from projections.cli import RUN_POLL_SECONDS, projections_cli
 from projections.engine.follower import Follower
 from projections.engine.heartbeat import Heartbeat, HeartbeatWorker, WorkerStatus

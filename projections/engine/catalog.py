@@ -20,13 +20,13 @@ from projections.activities import (
     PostgresActivityLedgerView,
     SQLiteActivityLedgerView,
 )
+from projections.audit.merkle import MerkleTree, PostgresMerkleView, SQLiteMerkleView
 from projections.balances import PostgresBalancesView, SQLiteBalancesView
 from projections.balances_projection import Balances
 from projections.engine.failures import Failure, ViewFailures, current
 from projections.engine.generations import SERVING, Generation, Generations
 from projections.engine.locks import ViewLocks
 from projections.engine.views import View, lock_name
-from projections.merkle import MerkleTree, PostgresMerkleView, SQLiteMerkleView
 from projections.team import PostgresTeamView, SQLiteTeamView, Team
 from projections.usage import MonthlyUsage, PostgresMonthlyUsageView, SQLiteMonthlyUsageView
 

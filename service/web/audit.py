@@ -14,7 +14,7 @@ from uuid import UUID
 
 import marshmallow as ma
 
-from projections.checkpoints import CheckpointStore
+from projections.audit.checkpoints import CheckpointStore
 from service.application.history import LogQuery
 from service.domain import NotFound, RuleViolation
 from service.web.audit_schemas import (

@@ -1,4 +1,4 @@
-"""The tree algorithms (projections/merkle_tree.py) against Certificate Transparency's
+"""The tree algorithms (projections/audit/merkle_tree.py) against Certificate Transparency's
 known answers (the reference tests of RFC 6962's implementations), against a direct
 transcription of RFC 6962 §2.1, and the cost of a proof: O(log n) stored nodes."""
 
@@ -12,8 +12,8 @@ import uuid
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from projections.merkle import leaf_data, record_leaf_hash
-from projections.merkle_tree import (
+from projections.audit.merkle import leaf_data, record_leaf_hash
+from projections.audit.merkle_tree import (
     EMPTY_LEAF,
     EMPTY_ROOT,
     Frontier,

@@ -21,10 +21,10 @@ from uuid import UUID
 import marshmallow as ma
 from flask import abort, render_template, request
 
-from projections.checkpoints import CheckpointStore
+from projections.audit.checkpoints import CheckpointStore
+from projections.audit.verify import Verdict, verify_log
 from projections.engine.failures import ViewsFailing
 from projections.engine.freshness import ProjectionsBehind
-from projections.verify import Verdict, verify_log
 from service.domain import NotFound
 from service.infra.input_policy import INT64_MAX
 from service.web.allocations import AllocationQuerySchema

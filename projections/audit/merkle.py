@@ -17,8 +17,8 @@ inserts commit in position order under the log's table lock, so a position missi
 below an event the follower has read stays missing. A real event's data is never empty.
 
 The nodes (table `nodes`) are the tree's complete subtrees by level and index
-(projections/merkle_tree.py); the signed checkpoints live in a table beside them
-(`checkpoints`, projections/checkpoints.py) that a rebuild of the tree never drops.
+(projections/audit/merkle_tree.py); the signed checkpoints live in a table beside them
+(`checkpoints`, projections/audit/checkpoints.py) that a rebuild of the tree never drops.
 """
 
 from __future__ import annotations
@@ -30,8 +30,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent, Tracking
 from eventsourcing.projection import Projection
 
-from projections.engine.views import PostgresView, SQLiteView, Tx, View
-from projections.merkle_tree import (
+from projections.audit.merkle_tree import (
     EMPTY_LEAF,
     Frontier,
     Node,
@@ -41,6 +40,7 @@ from projections.merkle_tree import (
     nodes_needed,
     root,
 )
+from projections.engine.views import PostgresView, SQLiteView, Tx, View
 
 NODES = (
     "level INTEGER NOT NULL, idx BIGINT NOT NULL, hash {binary} NOT NULL, PRIMARY KEY (level, idx)"

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from projections.audit.merkle import MerkleView
 from projections.engine.catalog import Projections
 from projections.engine.encoding import moment
 from projections.engine.follower import Follower
 from projections.engine.freshness import await_position, target_position
 from projections.engine.views import Tx
-from projections.merkle import MerkleView
 from service.infra.signing import Signer
 
 log = logging.getLogger(__name__)

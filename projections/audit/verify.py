@@ -2,7 +2,7 @@
 the stored tree and every stored checkpoint.
 
 The events are streamed in log order, a batch at a time, each hashed from its stored
-record (projections/merkle.py) into an in-memory right edge of the tree (O(log n)
+record (projections/audit/merkle.py) into an in-memory right edge of the tree (O(log n)
 memory). Each recomputed leaf is compared with the leaf the tree took in when the event
 was new, so a changed, removed or reordered event is named by its position; each
 recomputed interior node with the stored one, so a tree store altered on its own shows
@@ -21,9 +21,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
-from projections.checkpoints import Checkpoint, CheckpointStore
-from projections.merkle import MerkleView, record_leaf_hash
-from projections.merkle_tree import EMPTY_LEAF, Frontier, Node
+from projections.audit.checkpoints import Checkpoint, CheckpointStore
+from projections.audit.merkle import MerkleView, record_leaf_hash
+from projections.audit.merkle_tree import EMPTY_LEAF, Frontier, Node
 from service.infra.store_errors import DATABASE_UNAVAILABLE
 
 BATCH_SIZE = 2000
@@ -43,7 +43,7 @@ class Verdict:
     positions: int = 0
     """log positions recomputed (the recomputed tree's size)"""
     empty_positions: int = 0
-    """positions that hold no event (see projections/merkle.py)"""
+    """positions that hold no event (see projections/audit/merkle.py)"""
     root: bytes = b""
     tree_size: int = 0
     checkpoints: int = 0

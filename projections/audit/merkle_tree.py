@@ -39,7 +39,7 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 """The root of the tree of no leaves (RFC 6962 §2.1)."""
 EMPTY_LEAF = leaf_hash(b"")
-"""The leaf of a log position that holds no event (see projections/merkle.py)."""
+"""The leaf of a log position that holds no event (see projections/audit/merkle.py)."""
 
 
 def split(n: int) -> int:

@@ -15,20 +15,24 @@ from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.utils import retry
 
-from projections.activities import (
-    ActivityLedger,
-    PostgresActivityLedgerView,
-    SQLiteActivityLedgerView,
-)
 from projections.audit.merkle import MerkleTree, PostgresMerkleView, SQLiteMerkleView
-from projections.balances import PostgresBalancesView, SQLiteBalancesView
-from projections.balances_projection import Balances
 from projections.engine.failures import Failure, ViewFailures, current
 from projections.engine.generations import SERVING, Generation, Generations
 from projections.engine.locks import ViewLocks
 from projections.engine.views import View, lock_name
-from projections.team import PostgresTeamView, SQLiteTeamView, Team
-from projections.usage import MonthlyUsage, PostgresMonthlyUsageView, SQLiteMonthlyUsageView
+from projections.readmodels.activities import (
+    ActivityLedger,
+    PostgresActivityLedgerView,
+    SQLiteActivityLedgerView,
+)
+from projections.readmodels.balances import PostgresBalancesView, SQLiteBalancesView
+from projections.readmodels.balances_projection import Balances
+from projections.readmodels.team import PostgresTeamView, SQLiteTeamView, Team
+from projections.readmodels.usage import (
+    MonthlyUsage,
+    PostgresMonthlyUsageView,
+    SQLiteMonthlyUsageView,
+)
 
 
 @dataclass(frozen=True)

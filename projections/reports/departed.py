@@ -19,7 +19,7 @@ from typing import Any
 from projections.engine.calendar import Month, active_in, report_day
 from projections.engine.catalog import Projections
 from projections.engine.encoding import to_day
-from projections.team import Member
+from projections.readmodels.team import Member
 
 
 def departed_providers(

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from projections.engine.encoding import from_json, to_day, to_moment, to_uuid
-from projections.team import Member
+from projections.readmodels.team import Member
 from service.domain.balance import balance
 
 TOTALS = ("units_granted", "units_used", "units_remaining")

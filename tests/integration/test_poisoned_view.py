@@ -15,7 +15,7 @@ from eventsourcing.persistence import OperationalError
 from projections import NAMES, Projections
 from projections.engine.failures import backoff_seconds
 from projections.engine.follower import Follower
-from projections.usage import MonthlyUsage
+from projections.readmodels.usage import MonthlyUsage
 from service.application import Clock, Ledger
 from service.domain import Allocation
 from service.infra.store import persistence_environment

@@ -13,13 +13,13 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from projections.balances import (
+from projections.engine.encoding import day, decimal_text, moment, to_json, uid
+from projections.readmodels.balances import (
     ALLOCATION_TERMS,
     ENGAGEMENT_FIELDS,
     ENGAGEMENT_VERSIONS,
     BalancesView,
 )
-from projections.engine.encoding import day, decimal_text, moment, to_json, uid
 from service.domain import Allocation, Engagement, TeamMember
 
 DEPARTURE_OF_PROVIDER = "SELECT departed_on FROM {members} WHERE handle = :provider"

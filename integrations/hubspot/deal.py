@@ -1,12 +1,13 @@
 """A deal as the HubSpot API returned it, and what it means for its engagement.
 
 Pure translation, no I/O: which engagement fields the deal sets, and whether it
-carries a contract (dates and hours) to grant as an allocation.
+carries a contract (dates and hours) to grant as an allocation. It reads a deal that
+has passed the input policy (deal_policy.py), where a field HubSpot sent that the
+service cannot take is already None.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -14,8 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from service.infra.config import HubSpotSettings
-
-log = logging.getLogger(__name__)
+from service.infra.input_policy import MAX_UNITS, whole_number_problem
 
 STANDARD_PROPERTIES = (
     "dealname",
@@ -27,6 +27,10 @@ STANDARD_PROPERTIES = (
 )
 MAX_AMOUNT = Decimal(10) ** 15
 """An amount at or beyond this (a quadrillion, in any currency) is taken as a typo."""
+MAX_DECIMALS = 10
+"""Digits after the point an amount may have ("1E-999999999" would print a billion)."""
+MAX_HOURS_DIGITS = 18
+"""Hours of more digits than this are no contract (and would not fit int64)."""
 CURRENCY = re.compile(r"[A-Z]{3}")
 
 
@@ -84,39 +88,23 @@ def engagement_changes(deal: Deal, settings: HubSpotSettings) -> dict[str, Any]:
 
 def amount(deal: Deal) -> Decimal | None:
     """The deal's `amount`, exact: HubSpot sends numbers as strings ("12500.50"), and a
-    float would not keep them. No amount is None; one that is not a plain finite number
-    is None too, with a warning, so that a typo in the CRM never stops the details."""
-    text = (deal.properties.get("amount") or "").strip()
-    if not text:
-        return None
-    number = _decimal(text)
-    if number is None or abs(number) >= MAX_AMOUNT:
-        log.warning("HubSpot deal %s: amount %r is not a number; recorded as none", deal.id, text)
-        return None
-    return Decimal(format(number, "f"))
+    float would not keep them. None when the deal has none (or it was refused)."""
+    return parse_amount(deal.properties.get("amount"))
 
 
 def currency(deal: Deal) -> str | None:
-    """The deal's `deal_currency_code` (ISO 4217, "EUR"), or None; a code that is not
-    three letters is None, with a warning."""
-    text = (deal.properties.get("deal_currency_code") or "").strip()
-    if not text:
-        return None
-    if not CURRENCY.fullmatch(text.upper()):
-        log.warning("HubSpot deal %s: currency %r is not a currency code", deal.id, text[:40])
-        return None
-    return text.upper()
+    """The deal's `deal_currency_code` (ISO 4217, "EUR"), or None."""
+    return parse_currency(deal.properties.get("deal_currency_code"))
 
 
 def contract(deal: Deal, settings: HubSpotSettings) -> Contract | None:
-    """The contract the deal carries, if it has valid dates and a positive number of
-    hours. Units are whole hours: a fraction is rounded half up."""
+    """The contract the deal carries, if it has valid dates and a number of hours the
+    service grants (1 to MAX_UNITS). Units are whole hours: a fraction is rounded half up."""
     period = _period(deal, settings)
-    hours = _decimal(deal.properties.get(settings.hours_property))
-    if period is None or hours is None:
+    units = hours_to_units(deal.properties.get(settings.hours_property))
+    if period is None or units is None or whole_number_problem(units, 1, MAX_UNITS):
         return None
-    units = int(hours.to_integral_value(rounding=ROUND_HALF_UP))
-    return Contract(period[0], period[1], units) if units > 0 else None
+    return Contract(period[0], period[1], units)
 
 
 def _period(deal: Deal, settings: HubSpotSettings) -> tuple[date, date] | None:
@@ -135,7 +123,7 @@ def parse_date(value: str | None) -> date | None:
         return None
     text = value.strip()
     try:
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             return datetime.fromtimestamp(int(text) / 1000, tz=UTC).date()
         if len(text) == 10:
             return date.fromisoformat(text)
@@ -145,9 +133,38 @@ def parse_date(value: str | None) -> date | None:
         return None
 
 
+def parse_amount(value: str | None) -> Decimal | None:
+    """An amount as HubSpot writes it ("12500.50", "1.25E4"), plain and exact; None for
+    none, and for one that is not a finite number below MAX_AMOUNT."""
+    number = _decimal(value)
+    if number is None or abs(number) >= MAX_AMOUNT:
+        return None
+    if -int(number.as_tuple().exponent) > MAX_DECIMALS:
+        return None
+    return Decimal(format(number, "f"))
+
+
+def parse_currency(value: str | None) -> str | None:
+    """A three-letter currency code, upper case; None for anything else."""
+    text = (value or "").strip().upper()
+    return text if CURRENCY.fullmatch(text) else None
+
+
+def hours_to_units(value: str | None) -> int | None:
+    """Hours as whole units, a fraction rounded half up; None when not a finite number
+    of at most MAX_HOURS_DIGITS digits before the point."""
+    hours = _decimal(value)
+    if hours is None or hours.adjusted() >= MAX_HOURS_DIGITS:
+        return None
+    return int(hours.to_integral_value(rounding=ROUND_HALF_UP))
+
+
 def _decimal(value: str | None) -> Decimal | None:
+    text = (value or "").strip()
+    if not text.isascii():
+        return None
     try:
-        number = Decimal((value or "").strip())
+        number = Decimal(text)
     except InvalidOperation:
         return None
     return number if number.is_finite() else None

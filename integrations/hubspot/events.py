@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from service.infra.input_policy import INT64_MAX, InputRefused, loads_json
+from service.infra.input_policy import (
+    InputRefused,
+    date_problem,
+    id_problem,
+    loads_json,
+    text_problem,
+)
 
 MAX_EVENTS = 100
 DEAL_OBJECT_TYPE = "0-3"
@@ -74,7 +80,8 @@ def _is_stage_change(event: dict[str, Any]) -> bool:
         is_deal
         and event.get("propertyName") == "dealstage"
         and isinstance(stage, str)
-        and 0 < len(stage) <= MAX_STAGE_LENGTH
+        and 0 < len(stage)
+        and text_problem(stage, MAX_STAGE_LENGTH) is None
     )
 
 
@@ -93,26 +100,24 @@ def _occurred_at(index: int, value: Any) -> datetime | None:
     if value is None:
         return None
     try:
-        if not _is_int(value):
+        if id_problem(value) is not None or isinstance(value, str):
             raise ValueError
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
+        moment = datetime.fromtimestamp(value / 1000, tz=UTC)
     except (OverflowError, OSError, ValueError):
         raise PayloadError(
             f"event {index}: occurredAt must be milliseconds since the epoch"
         ) from None
+    problem = date_problem(moment.date())
+    if problem:
+        raise PayloadError(f"event {index}: occurredAt {problem}")
+    return moment
 
 
 def _required_int(index: int, event: dict[str, Any], name: str) -> int:
+    """An id of the event (portal, deal, event): by the input policy's rule for ids,
+    a number or its plain digits, which HubSpot's own tools sometimes send."""
     value = event.get(name)
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20:
-        value = int(value)
-    if _is_int(value):
-        return value
-    raise PayloadError(
-        f"event {index}: {name} must be a whole number from 0 to {INT64_MAX}, not {value!r:.40}"
-    )
-
-
-def _is_int(value: Any) -> bool:
-    """A whole number the stores can hold (ids are BIGINT columns)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= INT64_MAX
+    problem = id_problem(value)
+    if problem:
+        raise PayloadError(f"event {index}: {name} {problem}, not {value!r:.40}")
+    return int(value)

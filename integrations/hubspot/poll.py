@@ -26,6 +26,11 @@ above; the follower's reads share the rest). A 429 or 5xx is retried after its
 `Retry-After` (or 2 s doubling), at most `MAX_ATTEMPTS` times and never waiting more
 than `MAX_WAIT` at once; then the poll stops where its checkpoint is and the next one
 carries on. A refusal (4xx) stops the poll and is logged as an error.
+
+Policy. A found deal goes through the input policy as a webhook's would: one whose id
+the webhook would refuse (not plain digits within int64), or whose change time is
+outside the policy's dates, is skipped, logged and counted (`PollResult.skipped`, the
+metric `ces_hubspot_poll_deals_skipped_total`), and never moves the checkpoint.
 """
 
 from __future__ import annotations
@@ -39,7 +44,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from integrations.hubspot.client import HubSpotDeals, Refused, SearchPage, Unavailable
+from integrations.hubspot.client import (
+    FoundDeal,
+    HubSpotDeals,
+    Refused,
+    SearchPage,
+    Unavailable,
+)
 from integrations.hubspot.events import StageChange
 from integrations.hubspot.follower import DEAL_CLOSED_WON
 from integrations.hubspot.intake import record_closed_won
@@ -50,6 +61,8 @@ from integrations.hubspot.poll_checkpoint import (
 )
 from service.application import Ledger
 from service.infra.config import HubSpotSettings
+from service.infra.input_policy import date_problem, id_problem
+from service.infra.metrics import HUBSPOT_POLL_SKIPPED
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +82,12 @@ are positive, so 0 says that no webhook brought the deal."""
 @dataclass
 class PollResult:
     """What one poll did: search calls made, won deals found (a deal found twice counts
-    twice), engagements created, the checkpoint it left, and why it stopped early."""
+    twice), deals skipped by the input policy, engagements created, the checkpoint it
+    left, and why it stopped early."""
 
     requests: int = 0
     found: int = 0
+    skipped: int = 0
     created: list[UUID] = field(default_factory=list)
     checkpoint: datetime | None = None
     error: str | None = None
@@ -178,10 +193,16 @@ class DealPoll:
     def _record(self, ledger: Ledger, page: SearchPage, result: PollResult) -> None:
         """Record the page's won deals, then move the checkpoint past them: a poll
         stopped in between searches the page again, and finds them recorded."""
+        refused = [deal for deal in page.deals if _refused(deal)]
         for deal in page.deals:
             if deal.stage not in self._stages:
                 continue  # the search filters on stage; never trust a stub or a change
             result.found += 1
+            if deal in refused:
+                result.skipped += 1
+                HUBSPOT_POLL_SKIPPED.inc()
+                log.warning("HubSpot poll: a won deal skipped: %s", _refused(deal))
+                continue
             change = StageChange(
                 portal_id=self._portal_id,
                 deal_id=deal.id,
@@ -193,8 +214,9 @@ class DealPoll:
             if not written.replayed:
                 result.created.append(written.value.id)
                 log.info("HubSpot poll: deal %s had no engagement; recorded", deal.id)
-        if page.deals:
-            latest = max(page.deals, key=lambda deal: deal.last_modified)
+        checked = [deal for deal in page.deals if deal not in refused]
+        if checked:
+            latest = max(checked, key=lambda deal: deal.last_modified)
             advance_checkpoint(ledger, self._portal_id, latest.last_modified, latest.id)
             result.checkpoint = max(result.checkpoint or latest.last_modified, latest.last_modified)
 
@@ -225,6 +247,17 @@ class DealPoll:
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
             self._sleep(seconds)
+
+
+def _refused(deal: FoundDeal) -> str | None:
+    """Why the input policy refuses a found deal (the id quoted safely), or None."""
+    problem = id_problem(deal.id)
+    if problem:
+        return f"its id {deal.id!r:.40} {problem}"
+    problem = date_problem(deal.last_modified.date())
+    if problem:
+        return f"deal {deal.id}: its hs_lastmodifieddate {problem}"
+    return None
 
 
 def _offset(after: str) -> int:
@@ -270,9 +303,11 @@ class PollWorker:
             try:
                 result = self._poll.poll_once()
                 log.info(
-                    "HubSpot poll: %d won deal(s) found, %d engagement(s) created",
+                    "HubSpot poll: %d won deal(s) found, %d engagement(s) created, "
+                    "%d skipped by the input policy",
                     result.found,
                     len(result.created),
+                    result.skipped,
                 )
             except Exception:
                 log.exception("HubSpot poll: this poll failed; trying again next time")

@@ -13,6 +13,7 @@ from uuid import UUID, uuid5
 
 from integrations.hubspot.client import HubSpotDeals, Refused
 from integrations.hubspot.deal import Contract, Deal, contract, engagement_changes
+from integrations.hubspot.deal_policy import checked_deal
 from service.application import IdempotencyKeyReused, Ledger
 from service.domain import Conflict, Engagement, RuleViolation
 from service.infra.config import HubSpotSettings
@@ -49,14 +50,25 @@ class DealSync:
         engagement = ledger.engagement(engagement_id)
         if not needs_details(engagement):
             return
-        deal = self._deals.fetch(str(engagement.deal_id))
+        deal, refusals = checked_deal(
+            self._deals.fetch(str(engagement.deal_id)), self._settings, str(engagement.deal_id)
+        )
+        for refusal in refusals:
+            log.warning(
+                "HubSpot deal %s: %s %s; recorded as missing",
+                deal.id,
+                refusal.field,
+                refusal.reason,
+            )
         try:
             sold = contract(deal, self._settings)
             if sold is not None:
                 self._grant(ledger, engagement_id, deal, sold)
             self._write_back_url(deal, engagement_id)
             ledger.record_deal_details(
-                engagement_id, changes=engagement_changes(deal, self._settings)
+                engagement_id,
+                changes=engagement_changes(deal, self._settings),
+                refused=refusals,
             )
         except Conflict as error:
             log.info(

@@ -3,6 +3,7 @@ define projects."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -111,9 +112,15 @@ class EngagementCommands(LedgerBase):
 
     @command
     def record_deal_details(
-        self, engagement_id: UUID, *, changes: dict[str, Any], request: RequestId
+        self,
+        engagement_id: UUID,
+        *,
+        changes: dict[str, Any],
+        refused: Iterable[tuple[str, str]] = (),
+        request: RequestId,
     ) -> Written[Engagement]:
-        """Record the details fetched from HubSpot for a deal's engagement, once.
+        """Record the details fetched from HubSpot for a deal's engagement, once, with
+        the fields that were `refused` (field, reason) and so are missing from them.
 
         Every web process may fetch the same deal; when two record at the same time,
         the second clashes on the engagement's version, and its retry finds the
@@ -122,6 +129,9 @@ class EngagementCommands(LedgerBase):
         if engagement.deal_details:
             position = self.position_of(engagement.id, engagement.version)
             return Written(engagement, position, replayed=True)
+        engagement.require_open()
+        for field, reason in refused:
+            engagement.refuse_hubspot_field(field=field, reason=reason)
         engagement.update_details(changes=changes, actor="hubspot")
         return self.save_all(engagement, value=engagement)
 

@@ -167,11 +167,21 @@ class Engagement(Aggregate):
                     setattr(engagement, field, self.changes[field])
             if "deal" in self.changes:
                 engagement.deal_details = self.changes["deal"]
-            # The deal's amount (a Decimal, stored exactly) and currency, when the
-            # details came from HubSpot; events written before they were kept lack both.
+            # The deal's amount (an exact Decimal) and currency; older events lack both.
             for field in ("amount", "currency"):
                 if field in self.changes:
                     setattr(engagement, field, self.changes[field])
+
+    def refuse_hubspot_field(self, *, field: str, reason: str) -> None:
+        """A field of the deal broke the input policy and is missing (deal_policy.py)."""
+        self.trigger_event(self.HubSpotFieldRefused, field=field, reason=reason, actor="hubspot")
+
+    class HubSpotFieldRefused(Aggregate.Event):
+        """Which field of the deal is missing, and why (never its value): no state changes."""
+
+        field: str
+        reason: str
+        actor: str
 
     # The deal's stage after it was won
 
@@ -185,11 +195,8 @@ class Engagement(Aggregate):
         change arriving late, records nothing). A move out of closed-won records
         `DealReopened` (and so does a later move among stages that are not won, to keep
         the stage BD sees current); a move back to a won stage records `DealWonAgain`,
-        which clears the flag, and only then: a won deal never reopened here is still
-        won, so a closed-won delivery for it with a later `occurredAt` (a redelivery, a
-        move between won stages) records nothing. Nothing is ever deleted: BD decides what
-        the engagement becomes. A closed engagement still records them: they are facts
-        about its deal."""
+        which clears the flag, and only then (a won redelivery of a deal never reopened
+        records nothing). Nothing is deleted; a closed engagement still records them."""
         if self.deal_id is None:
             raise RuleViolation(f"engagement {self.id} was not made from a HubSpot deal")
         if won and not self.deal_reopened:

@@ -88,7 +88,7 @@ class SearchStub:
             return _error(400, f"Search results are limited to {self.cap} results")
         matching = sorted(
             (deal for deal in self.deals.values() if _passes(deal, body["filterGroups"])),
-            key=lambda deal: (deal.modified_ms, int(deal.id)),
+            key=lambda deal: (deal.modified_ms, len(deal.id), deal.id),  # ids as numbers
         )
         assert body["sorts"] == [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}]
         page = matching[offset : offset + limit]

@@ -27,6 +27,7 @@ from service.application import Ledger
 from service.domain import engagement_id_for_deal
 from service.infra.config import HubSpotSettings
 from service.web.runtime import ledger as app_ledger
+from service.web.runtime import runtime as app_runtime
 from tests.integration.test_hubspot_webhook import PORTAL, close, closed_won, deliver, hubspot_app
 
 DEAL = "19283746501"
@@ -140,6 +141,10 @@ def details_events(ledger: Ledger, engagement_id: UUID) -> list[Any]:
     return [
         e for e in ledger.stream(engagement_id) if type(e).__name__ == "EngagementDetailsUpdated"
     ]
+
+
+def refusals(ledger: Ledger, engagement_id: UUID) -> list[Any]:
+    return [e for e in ledger.stream(engagement_id) if type(e).__name__ == "HubSpotFieldRefused"]
 
 
 def deal_requests(httpserver: HTTPServer) -> list[Request]:
@@ -389,15 +394,19 @@ def test_a_malformed_amount_is_recorded_as_null_with_a_warning(
     httpserver, ledger, follower, clock, won, api, caplog, amount
 ):
     serve_deal(httpserver, deal_body(amount=amount, deal_currency_code="euro"))
-    with caplog.at_level(logging.WARNING, logger="integrations.hubspot.deal"):
+    with caplog.at_level(logging.WARNING, logger="integrations.hubspot.sync"):
         assert run_until_idle(follower, clock) == []  # done in one pass: no retry, no crash
     one, _ = hubspot_shown(api)
     assert (one["amount"], one["currency"]) == (None, None)
-    assert one["details"]["properties"]["amount"] == amount  # the raw fact is kept
+    assert one["details"]["properties"]["amount"] is None  # missing, as refused
     assert ledger.engagement(won).name == "Open Data Week support"
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert any("amount" in m and DEAL in m for m in warnings), warnings
-    assert any("currency" in m for m in warnings), warnings
+    assert any("properties.amount" in m and DEAL in m for m in warnings), warnings
+    assert any("properties.deal_currency_code" in m for m in warnings), warnings
+    assert {e.field for e in refusals(ledger, won)} == {
+        "properties.amount",
+        "properties.deal_currency_code",
+    }
 
 
 def test_an_amount_in_exponent_form_is_kept_exact_and_plain(
@@ -407,3 +416,88 @@ def test_an_amount_in_exponent_form_is_kept_exact_and_plain(
     run_until_idle(follower, clock)
     one, _ = hubspot_shown(api)
     assert (one["amount"], one["currency"]) == ("12500", "USD")
+
+
+# What anyone who may edit the deal in the portal can put in it (issue 18): each field
+# the input policy refuses is recorded as missing, with a HubSpotFieldRefused naming it,
+# and every view takes the details.
+
+MILLION = "x" * 1_000_000
+HOSTILE = {
+    "NUL in the name": ("dealname", "Open\u0000Data"),
+    "ESC in the name": ("dealname", "\u001b[31mred"),
+    "BEL in the name": ("dealname", "ring\u0007"),
+    "DEL in the name": ("dealname", "rub\u007fout"),
+    "C1 in the name": ("dealname", "a\u0085b\u009b"),
+    "a lone surrogate in the name": ("dealname", "x\ud800y"),
+    "a name of a million characters": ("dealname", MILLION),
+    "hours of 1e30": ("contract_hours", "1e30"),
+    "hours of NaN": ("contract_hours", "NaN"),
+    "hours of 1e999999999": ("contract_hours", "1e999999999"),
+    "a start in year 1": ("contract_start_date", "0001-01-01"),
+    "an end in year 9999": ("contract_end_date", "9999-12-31"),
+    "an end of epoch milliseconds in year 9999": ("contract_end_date", "253402214400000"),
+    "a start that is no date": ("contract_start_date", "soon\u0000"),
+    "an amount of a billion decimals": ("amount", "1E-999999999"),
+}
+
+
+def caught_up(api) -> None:
+    """Every read the balances view serves answers, at the head of the log."""
+    head = str(api.log_size())
+    for path, query in (
+        ("/api/engagements", {}),
+        (f"/api/engagements/{ENGAGEMENT}", {}),
+        ("/api/allocations", {}),
+        ("/api/reports/monthly", {"month": "2025-01"}),
+    ):
+        response = api.get(path, min_position=head, **query)
+        assert response.status_code == 200, (path, response.get_json())
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_a_hostile_deal_field_is_recorded_as_missing_with_a_refusal(
+    httpserver, ledger, follower, clock, won, api, app, case
+):
+    name, value = HOSTILE[case]
+    serve_deal(httpserver, deal_body(**{name: value}))
+    assert run_until_idle(follower, clock) == []  # one pass: no retry, no crash loop
+
+    [refused] = refusals(ledger, won)
+    assert (refused.field, refused.actor) == (f"properties.{name}", "hubspot")
+    assert value not in refused.reason and MILLION[:300] not in refused.reason
+    engagement = ledger.engagement(won)
+    assert engagement.deal_details["properties"][name] is None
+    if name == "dealname":
+        assert engagement.name == f"HubSpot deal {DEAL}"
+    else:
+        assert engagement.name == "Open Data Week support"
+    if name.startswith("contract_"):
+        assert engagement.projects == {}  # no contract to grant
+    caught_up(api)
+    with app.app_context():
+        assert app_runtime().projections().failures() == {}
+    audited = api.get("/api/audit/events", event_type="HubSpotFieldRefused").json["items"]
+    assert [e["fields"]["field"] for e in audited] == [f"properties.{name}"]
+
+
+def test_a_hostile_company_and_a_mismatched_deal_id_are_refused_too(
+    httpserver, ledger, follower, clock, won, api, app
+):
+    body = deal_body()
+    body["id"] = "12\u000034"
+    httpserver.expect_request(DEAL_PATH, method="GET").respond_with_json(body)
+    hostile_company = {**COMPANY_BODY, "properties": {"name": "Open\u0000Data\u009b"}}
+    httpserver.expect_request(COMPANY_PATH, method="GET").respond_with_json(hostile_company)
+    assert run_until_idle(follower, clock) == []
+
+    assert {(e.field, e.reason.split()[0]) for e in refusals(ledger, won)} == {
+        ("id", "is"),
+        ("company.name", "contains"),
+    }
+    engagement = ledger.engagement(won)
+    assert engagement.deal_details["id"] == DEAL
+    assert engagement.deal_details["company"] == {"id": COMPANY, "name": None}
+    assert engagement.community == ""
+    assert ledger.allocation(default_allocation_id(won)).units == 40  # the rest is taken
+    caught_up(api)

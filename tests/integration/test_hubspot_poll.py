@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from prometheus_client import REGISTRY
 from pytest_httpserver import HTTPServer
 
 from integrations.hubspot.follower import build_follower
@@ -149,6 +150,33 @@ def test_the_poll_finds_a_won_deal_whose_webhook_never_came(app, ledger, stub, f
     assert asked.status_code == 200, asked.json
     [advanced] = asked.json["items"]
     assert advanced["fields"] == {"last_modified": AN_HOUR_AGO.isoformat(), "deal_id": "1"}
+
+
+@pytest.mark.parametrize("bad_id", ["12\u000034", "-5", "9223372036854775808", "0012", "１２"])
+def test_a_deal_the_input_policy_refuses_is_skipped_and_counted(
+    app, ledger, stub, fake_time, api, bad_id
+):
+    """An id the webhook would refuse, or a change time outside the policy's dates, is
+    not recorded and never moves the checkpoint; the deals beside it are recorded."""
+    skipped_before = REGISTRY.get_sample_value("ces_hubspot_poll_deals_skipped_total") or 0
+    stub.put(bad_id, AN_HOUR_AGO)
+    stub.put("21", AN_HOUR_AGO + timedelta(milliseconds=1))
+    stub.put("22", datetime(9999, 12, 31, tzinfo=UTC))
+
+    result = make_poll(app, fake_time, now=lambda: NOW).poll_once()
+
+    assert result.created == [engagement("21")]
+    assert (result.found, result.skipped, result.error) == (3, 2, None)
+    assert closed_won_count(ledger) == 1
+    assert read_checkpoint(ledger, PORTAL) == AN_HOUR_AGO + timedelta(milliseconds=1)
+    skipped = REGISTRY.get_sample_value("ces_hubspot_poll_deals_skipped_total")
+    assert skipped == skipped_before + 2
+    listed = api.get("/api/engagements", min_position=str(api.log_size()))
+    assert listed.status_code == 200, listed.json
+    assert [item["id"] for item in listed.json["items"]] == [str(engagement("21"))]
+    # The next poll finds them again, and skips them again: nothing stops it.
+    assert make_poll(app, fake_time, now=lambda: NOW).poll_once().skipped == 2
+    assert closed_won_count(ledger) == 1
 
 
 def test_the_closed_won_stages_of_custom_pipelines_are_searched(database_url, httpserver, stub):

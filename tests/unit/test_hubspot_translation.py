@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from integrations.hubspot.deal import Contract, Deal, contract, engagement_changes, parse_date
-from integrations.hubspot.events import ClosedWon, PayloadError, parse_batch
+from integrations.hubspot.events import ClosedWon, PayloadError, parse_batch, parse_stage_changes
 from service.infra.config import HubSpotSettings
 
 STAGES = frozenset({"closedwon", "42"})
@@ -52,12 +52,23 @@ def test_closed_won_events_are_picked_from_a_batch():
         (json.dumps([event(portalId=-1)]).encode(), "event 0: portalId"),
         (json.dumps([event(occurredAt="soon")]).encode(), "event 0: occurredAt"),
         (json.dumps([event(occurredAt=10**20)]).encode(), "event 0: occurredAt"),
+        (json.dumps([event(occurredAt=253402214400000)]).encode(), "occurredAt must be between"),
+        (json.dumps([event(objectId="12\u000034")]).encode(), "event 0: objectId"),
+        (json.dumps([event(objectId="-5")]).encode(), "event 0: objectId"),
+        (json.dumps([event(objectId=str(2**63))]).encode(), "event 0: objectId"),
+        (b'[{"portalId": 7, "portalId": 8}]', "twice"),
         (json.dumps([{}] * 101).encode(), "at most 100"),
     ],
 )
 def test_a_batch_that_is_not_one_is_refused_with_a_reason(body, message):
     with pytest.raises(PayloadError, match=message):
         parse_batch(body, STAGES)
+
+
+@pytest.mark.parametrize("stage", ["closed\u0000won", "lost\u009b", "x" * 101, "\ud800"])
+def test_a_stage_the_input_policy_refuses_is_no_stage_change(stage):
+    body = json.dumps([event(propertyValue=stage), event(eventId=2)]).encode()
+    assert [change.event_id for change in parse_stage_changes(body, STAGES)] == [2]
 
 
 def deal(**properties):

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install postgres test-tools bench bench-ingest bench-lag bench-projections bench-merkle bench-imports clean
+.PHONY: run test lint format install postgres test-tools bench bench-ingest bench-lag bench-projections bench-merkle bench-imports bench-pdf clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,7 +49,7 @@ test: lint postgres test-tools
 	$(BIN)/python -m pytest tests/e2e tests/browser
 
 # Benchmarks print ratios against baselines measured in the same run (see README).
-bench: bench-ingest bench-lag bench-projections bench-merkle bench-imports
+bench: bench-ingest bench-lag bench-projections bench-merkle bench-imports bench-pdf
 
 bench-ingest: $(STAMP) postgres
 	$(BIN)/python -m bench.ingest
@@ -60,14 +60,24 @@ bench-lag: $(STAMP) postgres
 		{ apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
 	$(BIN)/python -m bench.lag
 
+# The read models on a log of BENCH_EVENTS events, on PostgreSQL, then on SQLite.
+BENCH_EVENTS ?= 100000
 bench-projections: $(STAMP) postgres
-	$(BIN)/python -m bench.projections --database-url postgresql://postgres@127.0.0.1:5432/postgres
+	$(BIN)/python -m bench.projections --events $(BENCH_EVENTS) \
+		--database-url postgresql://postgres@127.0.0.1:5432/postgres
+	$(BIN)/python -m bench.projections --events $(BENCH_EVENTS)
 
 bench-merkle: $(STAMP) postgres
 	$(BIN)/python -m bench.merkle --database-url postgresql://postgres@127.0.0.1:5432/postgres
 
 bench-imports: $(STAMP) postgres
 	$(BIN)/python -m bench.imports --database-url postgresql://postgres@127.0.0.1:5432/postgres
+
+# GET /api/me's latency alone and while the worker renders three large PDFs, under wrk.
+bench-pdf: $(STAMP) postgres
+	@command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
+	$(BIN)/python -m bench.pdf
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -27,6 +27,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from datetime import datetime
 from typing import Any
 
@@ -129,10 +130,13 @@ class Follower:
             return True
         failed = self.failure_log.read(behind)
         reads = LogReads(self.app.recorder, self.batch_size)
+        together = self._catch_up_together(behind, failed, positions, head, reads)
         complete = True
         for name in behind:
             if self.stopping.is_set():
                 break
+            if name in together:
+                continue
             if self._waiting(failed.get(name), positions[name]):
                 continue  # not on every poll: its backoff has not run out
             projection = self.projections.projections[name]
@@ -142,6 +146,56 @@ class Follower:
                     continue
                 self._catch_up_view(name, projection, head, reads)
         return complete
+
+    def _catch_up_together(
+        self,
+        behind: list[str],
+        failed: dict[str, Failure],
+        positions: dict[str, int],
+        head: int,
+        reads: LogReads,
+    ) -> set[str]:
+        """The usual pass: the views, none failed, at one position and less than a
+        batch behind, brought to the head in ONE transaction (one commit, one read of
+        their positions under their locks), each view's rows with its own tracking.
+        Returns the views it brought there; the others (and these, if anything went
+        wrong, rolled back whole) are caught up one by one."""
+        start = positions[behind[0]]
+        group = [name for name in behind if name not in failed and positions[name] == start]
+        if len(group) < 2 or head - start > self.batch_size:
+            return set()
+        lock_names = {self.projections.projections[name].view.lock_name: name for name in group}
+        with self.locks.hold_free(list(lock_names)) as free:
+            held = [lock_names[lock_name] for lock_name in free]
+            # Read again under the locks: another process may have moved them on.
+            if len(held) < 2 or set(self.projections.positions(held).values()) != {start}:
+                return set()
+            notifications = reads.after(start, head)
+            if not notifications or notifications[-1].id < head:
+                return set()
+            try:
+                self._apply_together([self.projections.projections[n] for n in held], notifications)
+            except DATABASE_UNAVAILABLE:
+                raise
+            except Exception:
+                return set()
+        for name in held:
+            self._promote_if_caught_up(name, head, head)
+        return set(held)
+
+    def _apply_together(
+        self, projections: list[Projection[Any]], notifications: Sequence[Any]
+    ) -> None:
+        """One batch for several views in one transaction: each event decoded once."""
+        with projections[0].view.batch_transaction() as cursor, ExitStack() as batches:
+            for projection in projections:
+                batches.enter_context(projection.view.batch(cursor))
+            for notification in notifications:
+                event = self.app.mapper.to_domain_event(notification)
+                tracking = Tracking(self.app.name, notification.id)
+                for projection in projections:
+                    stored = getattr(projection, "reads_stored_records", False)
+                    projection.process_event(notification if stored else event, tracking)
 
     def _waiting(self, failure: Failure | None, position: int) -> bool:
         return failure is not None and failure.stops(position) and not failure.due(self.clock())

@@ -22,7 +22,7 @@ import re
 import threading
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -174,12 +174,13 @@ class View(TrackingRecorder):
             pass
 
     @contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self, cursor: Any = None) -> Iterator[None]:
         """Apply several events in one transaction: a replay commits once per batch
         instead of once per event, and a crash loses the whole batch or none of it.
         The tracking record is written for the batch's first event (which also locks
-        out any other writer until commit) and its last."""
-        with self._batch_transaction() as cursor:
+        out any other writer until commit) and its last. With `cursor`, in that
+        transaction (`batch_transaction()`, shared by the views of a follower's pass)."""
+        with nullcontext(cursor) if cursor is not None else self.batch_transaction() as cursor:
             batch = _Batch(cursor)
             self._local.batch = batch
             try:
@@ -190,7 +191,7 @@ class View(TrackingRecorder):
                 self._local.batch = None
 
     @contextmanager
-    def _batch_transaction(self) -> Iterator[Any]:
+    def batch_transaction(self) -> Iterator[Any]:
         with self.datastore.transaction(commit=True) as cursor:
             yield cursor
 
@@ -317,7 +318,7 @@ class PostgresView(View, PostgresTrackingRecorder):
         return curs.fetchone()["found"] == len(names)
 
     @contextmanager
-    def _batch_transaction(self) -> Iterator[Any]:
+    def batch_transaction(self) -> Iterator[Any]:
         # Pipeline mode sends a batch's statements without waiting for each answer:
         # a replay is bound by round trips otherwise.
         with self.datastore.transaction(commit=True) as cursor, cursor.connection.pipeline():

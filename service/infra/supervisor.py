@@ -16,11 +16,18 @@ exit status is not always ours to read: an unknown status is logged as such. The
 shares the master's process group, as before it was supervised: a Ctrl-C in the
 terminal stops it too, and should it end before the master reaches on_exit, one more
 death is logged and the new child, if started by then, is stopped with the server.
+
+The master forks its web workers in its main thread, without exec. A web worker forked
+while this thread is inside `Popen` would inherit the pipe on which `Popen` learns that
+its child has started, and `Popen` would wait until that web worker exits: so every
+`os.fork()` of the process waits for a `Popen` in hand, and a `Popen` for a fork
+(`_spawning`, taken by os.register_at_fork's hooks).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import threading
@@ -30,6 +37,9 @@ from collections.abc import Sequence
 FIRST_DELAY_SECONDS = 1.0
 MAX_DELAY_SECONDS = 30.0
 STABLE_AFTER_SECONDS = 60.0
+
+_spawning = threading.Lock()
+_forks_guarded = False
 
 
 def next_delay(
@@ -76,6 +86,7 @@ class ProcessSupervisor:
         self._thread = threading.Thread(target=self._run, name=f"{name} supervisor", daemon=True)
 
     def start(self) -> None:
+        _guard_forks()
         self._thread.start()
 
     def stop(self, grace: float) -> None:
@@ -111,7 +122,8 @@ class ProcessSupervisor:
             if self._stopping.is_set():
                 return None
             try:
-                process = subprocess.Popen(self.command)
+                with _spawning:
+                    process = subprocess.Popen(self.command)
             except OSError as error:  # out of memory or processes, say: tried again later
                 return f"could not start a process ({error})"
             self.process = process
@@ -123,3 +135,18 @@ class ProcessSupervisor:
             return None
         ran_for = time.monotonic() - started
         return f"process {process.pid} ended after {ran_for:.0f}s ({describe_exit(returncode)})"
+
+
+def _guard_forks() -> None:
+    """Have every later os.fork() of this process hold `_spawning` (see the module's
+    docstring); the forked child releases its copy. Once per process."""
+    global _forks_guarded
+    with _spawning:
+        if _forks_guarded:
+            return
+        _forks_guarded = True
+    os.register_at_fork(
+        before=_spawning.acquire,
+        after_in_parent=_spawning.release,
+        after_in_child=_spawning.release,
+    )

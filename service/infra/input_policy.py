@@ -36,7 +36,10 @@ MAX_UNITS = 100_000
 # Control characters other than tab, newline and carriage return (C0, DEL and C1: a
 # terminal or a log viewer acts on them, U+0085 is a line break to some readers); and
 # UTF-16 surrogates, which in a Python str can only be lone halves.
-_FORBIDDEN_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+"""The refused control characters, as the inside of a regex character class (the OpenAPI
+document states them as each text field's `pattern`: service/web/schemas.py)."""
+_FORBIDDEN_CHARACTER = re.compile(rf"[{CONTROL_CHARACTERS}\ud800-\udfff]")
 _PLAIN_ID = re.compile(r"0|[1-9][0-9]*")
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _JSON_BRACKET = re.compile(rb"[\[\]{}]")

@@ -13,12 +13,11 @@ from typing import Any
 
 import marshmallow as ma
 
-from projections.engine.calendar import MONTH_PATTERN
 from service.web.auth import principal, requires
 from service.web.boundary import Blueprint
 from service.web.reports import supported_month
 from service.web.runtime import ledger
-from service.web.schemas import REASON, WrittenSchema
+from service.web.schemas import REASON, SUPPORTED_MONTH, WrittenSchema
 from service.web.writes import request_id, written
 
 blp = Blueprint("periods", __name__, url_prefix="/api", description="Closed months")
@@ -30,7 +29,7 @@ class MonthPathSchema(ma.Schema):
     month = ma.fields.String(
         required=True,
         validate=[
-            ma.validate.Regexp(MONTH_PATTERN, error="give the month as YYYY-MM"),
+            ma.validate.Regexp(SUPPORTED_MONTH, error="give the month as YYYY-MM"),
             supported_month,
         ],
         metadata={"example": "2024-03"},
@@ -63,7 +62,7 @@ def period_item(closure: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/periods/<month>/closure", methods=["POST"])
 @requires()
 @blp.arguments(MonthPathSchema, location="path")
-@blp.arguments(ClosureInSchema)
+@blp.arguments(ClosureInSchema, required=False)
 @blp.response(201, PeriodWrittenSchema)
 def close_period(path, body, month: str):
     """Close a month (`PeriodClosed`). Afterwards only manager and admin tokens may

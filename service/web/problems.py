@@ -17,6 +17,9 @@ from service.infra.store_errors import DATABASE_UNAVAILABLE
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+VALIDATION_DETAIL = "the request is not valid"
+"""How the detail of a refusal by the request's schema begins (a refusal by a rule of
+the ledger, a DomainError, says only what the rule is)."""
 RETRY_AFTER_SECONDS = "5"
 
 
@@ -70,7 +73,7 @@ def http_problem(error: HTTPException) -> Response:
     if messages:
         # webargs reports {location: {field: [messages]}}; the location adds nothing.
         errors = _flatten(messages)
-        detail = "the request is not valid: " + "; ".join(
+        detail = f"{VALIDATION_DETAIL}: " + "; ".join(
             f"{field}: {' '.join(texts)}" for field, texts in errors.items()
         )
         return problem(status, detail, errors)

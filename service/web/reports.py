@@ -48,7 +48,13 @@ from service.web.departed_schemas import ProviderDepartedSchema
 from service.web.planning_schemas import PlanningReportSchema
 from service.web.reads import FreshReadSchema, fresh
 from service.web.runtime import runtime, today
-from service.web.schemas import NAME, POSITION, QueryInteger, supported_date
+from service.web.schemas import (
+    NAME,
+    POSITION,
+    SUPPORTED_MONTH,
+    QueryInteger,
+    supported_date,
+)
 
 blp = Blueprint(
     "reports",
@@ -87,7 +93,7 @@ class MonthQuerySchema(FreshReadSchema):
     month = ma.fields.String(
         required=True,
         validate=[
-            ma.validate.Regexp(MONTH_PATTERN, error="give the month as YYYY-MM"),
+            ma.validate.Regexp(SUPPORTED_MONTH, error="give the month as YYYY-MM"),
             supported_month,
         ],
         metadata={"example": "2024-03"},
@@ -111,7 +117,7 @@ def _month_field(data_key: str, description: str) -> ma.fields.String:
         required=True,
         data_key=data_key,
         validate=[
-            ma.validate.Regexp(MONTH_PATTERN, error="give the month as YYYY-MM"),
+            ma.validate.Regexp(SUPPORTED_MONTH, error="give the month as YYYY-MM"),
             supported_month,
         ],
         metadata={"example": "2026-01", "description": description},

@@ -9,12 +9,14 @@ whole numbers within int64."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from collections.abc import Callable
+from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
 
 from service.infra.input_policy import (
+    CONTROL_CHARACTERS,
     INT64_MAX,
     MAX_NAME_LENGTH,
     MAX_NUMBER_LITERAL,
@@ -26,23 +28,35 @@ from service.infra.input_policy import (
 )
 
 
-def plain_text(value: str) -> None:
-    problem = text_problem(value)
-    if problem:
-        raise ma.ValidationError(problem)
+class PolicyRule(validate.Validator):
+    """One rule of the input policy as a marshmallow validator, with `regex`: the rule as
+    a pattern, which apispec documents as the field's `pattern`, so the OpenAPI document
+    states what is refused before anyone sends it (and schemathesis can tell)."""
+
+    def __init__(self, problem: Callable[[Any], str | None], pattern: str) -> None:
+        self.problem = problem
+        self.regex = re.compile(pattern)
+
+    def __call__(self, value: Any) -> Any:
+        problem = self.problem(value)
+        if problem:
+            raise ma.ValidationError(problem)
+        return value
 
 
-def supported_date(value: date) -> None:
-    problem = date_problem(value)
-    if problem:
-        raise ma.ValidationError(problem)
+SUPPORTED_YEAR = r"(19[7-9][0-9]|2[01][0-9][0-9])"
+"""The years of EARLIEST_DATE to LATEST_DATE (1970 to 2199) as a pattern, for the
+documents (tests/unit/test_schema_patterns.py holds it to date_problem)."""
+
+plain_text = PolicyRule(text_problem, rf"^[^{CONTROL_CHARACTERS}]*$")
+supported_date = PolicyRule(date_problem, rf"^{SUPPORTED_YEAR}-")
+supported_moment = PolicyRule(lambda moment: date_problem(moment.date()), rf"^{SUPPORTED_YEAR}-")
+SUPPORTED_MONTH = rf"^{SUPPORTED_YEAR}-(0[1-9]|1[0-2])$"
+"""A month the reports and closures take, YYYY-MM, as the documents state it."""
 
 
-def supported_moment(value: datetime) -> None:
-    supported_date(value.date())
-
-
-NAME = [validate.Length(min=1, max=MAX_NAME_LENGTH), plain_text]
+NAME_LENGTH = validate.Length(min=1, max=MAX_NAME_LENGTH)
+NAME = [NAME_LENGTH, plain_text]
 TEXT = [validate.Length(max=MAX_TEXT_LENGTH), plain_text]
 REASON = [validate.Length(min=1, max=MAX_REASON_LENGTH), plain_text]
 DAY = supported_date

@@ -18,7 +18,7 @@ from uuid import UUID, uuid4
 import marshmallow as ma
 from flask import Response, abort, render_template, request
 
-from projections.engine.calendar import MONTH_PATTERN, Month
+from projections.engine.calendar import Month
 from projections.reports.monthly import monthly_report
 from projections.reports.statement import (
     adjustments,
@@ -36,7 +36,7 @@ from service.web.pdf_files import PDF, PdfDocument, PdfPreparingSchema, pdf_resp
 from service.web.reads import fresh
 from service.web.reports import supported_month
 from service.web.runtime import ledger, runtime, today
-from service.web.schemas import WrittenSchema
+from service.web.schemas import SUPPORTED_MONTH, WrittenSchema
 from service.web.statement_files import STATEMENT_COLUMNS, statement_csv_rows
 from service.web.writes import request_id, written
 
@@ -50,7 +50,7 @@ class StatementInSchema(ma.Schema):
     month = ma.fields.String(
         required=True,
         validate=[
-            ma.validate.Regexp(MONTH_PATTERN, error="give the month as YYYY-MM"),
+            ma.validate.Regexp(SUPPORTED_MONTH, error="give the month as YYYY-MM"),
             supported_month,
         ],
         metadata={"example": "2026-10"},

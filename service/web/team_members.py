@@ -13,7 +13,7 @@ from service.web.boundary import Blueprint
 from service.web.reads import FreshReadSchema, fresh
 from service.web.receipts import member_receipt
 from service.web.runtime import ledger
-from service.web.schemas import DAY, NAME, WrittenSchema
+from service.web.schemas import DAY, NAME, NAME_LENGTH, WrittenSchema
 from service.web.writes import written
 
 blp = Blueprint("team", __name__, url_prefix="/api", description="Team members and capacity")
@@ -29,7 +29,7 @@ def FTE(value: Decimal) -> None:  # noqa: N802 - named like the validators besid
 FTE_DOC = {
     "type": "string",
     "format": "decimal",
-    "pattern": r"^(0(\.[0-9]+)?|1(\.0+)?)$",
+    "pattern": r"^(0\.[0-9]*[1-9][0-9]*|1(\.0+)?)$",
     "description": 'a fraction of full time, more than 0 and at most 1, e.g. "0.5"',
     "example": "0.5",
 }
@@ -38,8 +38,8 @@ FTE_DOC = {
 class TeamMemberInSchema(ma.Schema):
     handle = ma.fields.String(
         required=True,
-        validate=[
-            *NAME,
+        validate=[  # characters that are plain text: the pattern is the one documented
+            NAME_LENGTH,
             validate.Regexp(r"^[A-Za-z0-9._@-]+$", error="letters, digits and . _ @ - only"),
         ],
     )

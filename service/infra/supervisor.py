@@ -38,7 +38,8 @@ FIRST_DELAY_SECONDS = 1.0
 MAX_DELAY_SECONDS = 30.0
 STABLE_AFTER_SECONDS = 60.0
 
-_spawning = threading.Lock()
+# Reentrant: should Popen ever run the fork hooks itself, its own thread holds it already.
+_spawning = threading.RLock()
 _forks_guarded = False
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import marshmallow as ma
 from marshmallow import validate
 
 from projections.reports.resources import member_item
+from service.infra.input_policy import MAX_NUMBER_LITERAL
 from service.web.auth import principal, requires
 from service.web.boundary import Blueprint
 from service.web.reads import FreshReadSchema, fresh
@@ -26,13 +28,32 @@ def FTE(value: Decimal) -> None:  # noqa: N802 - named like the validators besid
         raise ma.ValidationError("fte must be more than 0 and at most 1")
 
 
+FTE_PATTERN = r"^(0\.[0-9]*[1-9][0-9]*|1(\.0+)?)$"
+PLAIN_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
 FTE_DOC = {
     "type": "string",
     "format": "decimal",
-    "pattern": r"^(0\.[0-9]*[1-9][0-9]*|1(\.0+)?)$",
+    "pattern": FTE_PATTERN,
     "description": 'a fraction of full time, more than 0 and at most 1, e.g. "0.5"',
     "example": "0.5",
 }
+
+
+class FteField(ma.fields.Decimal):
+    """An FTE as sent: a JSON number, or a string as the document's pattern writes it
+    (ASCII digits and a point, as long as a JSON number may be): Python's Decimal() also
+    reads `.5`, `5e-1`, ` 0.5` and other scripts' digits (`０.５`), one value in many
+    spellings."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(validate=FTE, as_string=True, metadata=FTE_DOC, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, str) and not (
+            len(value) <= MAX_NUMBER_LITERAL and PLAIN_DECIMAL.fullmatch(value)
+        ):
+            raise ma.ValidationError('fte must be written in ASCII digits, as in "0.5"')
+        return super()._validated(value)
 
 
 class TeamMemberInSchema(ma.Schema):
@@ -44,13 +65,13 @@ class TeamMemberInSchema(ma.Schema):
         ],
     )
     name = ma.fields.String(required=True, validate=NAME)
-    fte = ma.fields.Decimal(required=True, validate=FTE, as_string=True, metadata=FTE_DOC)
+    fte = FteField(required=True)
     line_manager = ma.fields.String(required=True, validate=NAME)
     effective_date = ma.fields.Date(required=True, validate=DAY)
 
 
 class TeamMemberPatchSchema(ma.Schema):
-    fte = ma.fields.Decimal(validate=FTE, as_string=True, metadata=FTE_DOC)
+    fte = FteField()
     effective_date = ma.fields.Date(validate=DAY)
     departed_on = ma.fields.Date(validate=DAY)
 

@@ -105,6 +105,20 @@ def test_units_in_a_json_body_are_a_plain_json_integer(api, world, literal):
     assert api.log_size() == before
 
 
+@pytest.mark.parametrize("fte", ["０.５", " 0.5", ".5", "5e-1", "+0.5", "NaN", "0." + "5" * 50])
+def test_an_fte_is_written_plainly(api, world, fte):
+    before = api.log_size()
+    new = {"handle": "cy", "name": "Cy", "line_manager": "lee", "effective_date": days_ago(9)}
+    for response in (
+        api.post("/api/team-members", {**new, "fte": fte}),
+        api.patch("/api/team-members/ana", {"fte": fte, "effective_date": days_ago(1)}),
+    ):
+        assert response.status_code == 422, response.get_data(as_text=True)
+        assert "fte" in response.json["errors"], response.json
+    assert api.log_size() == before
+    assert api.post("/api/team-members", {**new, "fte": "0.50"}).status_code == 201
+
+
 # The pages' query values
 
 

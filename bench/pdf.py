@@ -83,6 +83,10 @@ def render_under_load(
     waiting, refused = {}, []
     for path in paths:
         first = browser.get(f"{service.url}{path}", timeout=60)
+        while first.status_code == 503:  # the read models are taking the sign-in in
+            refused.append(f"{first.status_code} {first.text[:300]}")
+            time.sleep(1)
+            first = browser.get(f"{service.url}{path}", timeout=60)
         if first.status_code != 202:
             raise SystemExit(f"{path}: expected 202 (queued), got {first.status_code}")
         waiting[path] = REFRESH.search(first.text)[2].replace("&amp;", "&")

@@ -98,7 +98,10 @@ def signed_in_browser(url: str, token: str) -> requests.Session:
     csrf = CSRF_INPUT.search(form.text)
     assert form.status_code == 200 and csrf, form.text[:500]
     signed_in = browser.post(
-        f"{url}/sign-in", data={"token": token, "csrf_token": csrf[1]}, timeout=30
+        f"{url}/sign-in",
+        data={"token": token, "csrf_token": csrf[1]},
+        allow_redirects=False,
+        timeout=30,
     )
-    assert signed_in.status_code == 200 and "Sign out" in signed_in.text, signed_in.text[:500]
+    assert signed_in.status_code == 303 and browser.cookies, signed_in.text[:500]
     return browser

@@ -27,8 +27,10 @@ from projections.engine.calendar import (
 )
 from projections.engine.catalog import Projections
 from projections.engine.encoding import to_day
+from projections.reports.declared import reads
 
 
+@reads("team", "usage", "balances", as_of=("activities",))
 def capacity_report(
     projections: Projections, month: Month, as_of: int | None = None
 ) -> dict[str, Any]:

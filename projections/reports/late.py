@@ -29,9 +29,11 @@ from typing import Any
 from projections.engine.calendar import Month, active_in
 from projections.engine.catalog import Projections
 from projections.engine.encoding import to_day, to_moment
+from projections.reports.declared import reads
 from projections.reports.departed import departed_providers
 
 
+@reads("team", "activities", "balances", "usage")
 def late_report(
     projections: Projections,
     month: Month,

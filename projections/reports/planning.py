@@ -30,6 +30,7 @@ from typing import Any
 from projections.engine.calendar import Month, capacity_units, committed_units, ratio, total
 from projections.engine.catalog import Projections
 from projections.engine.encoding import to_day
+from projections.reports.declared import reads
 
 MAX_MONTHS = 24
 
@@ -108,6 +109,7 @@ def planning_month(
     }
 
 
+@reads("team", "usage", "balances", as_of=("activities",))
 def planning_report(
     projections: Projections, first: Month, last: Month, as_of: int | None = None
 ) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from projections import Projections
 from projections.engine.calendar import MONTH_PATTERN, Month
 from projections.reports import capacity_report, late_report, monthly_report
 from projections.reports.as_of import as_of_target, day_at
+from projections.reports.declared import read_models_of
 from projections.reports.planning import MAX_MONTHS, months_from, planning_report
 from projections.reports.tables import (
     CAPACITY_COLUMNS,
@@ -286,7 +287,7 @@ def monthly(query):
     """Each engagement → project → allocation active in the month: units granted, used
     in the month and to date, balance, pace and the month's activities; totals."""
     engagement_id = visible_engagement_id(query.get("engagement_id"))
-    read_models, day, as_of = _read_models(("balances", "usage", "activities"), query)
+    read_models, day, as_of = _read_models(monthly_report, query)
     report = monthly_report(
         read_models,
         Month.parse(query["month"]),
@@ -308,8 +309,7 @@ def capacity(query):
     """Units each member used that month against their capacity, and the units
     committed by allocations active that month against the team's capacity."""
     _refuse_limited_viewer()
-    as_of_views = ("activities",) if "as_of_position" in query else ()
-    read_models, _, as_of = _read_models(("team", "usage", "balances", *as_of_views), query)
+    read_models, _, as_of = _read_models(capacity_report, query)
     report = capacity_report(read_models, Month.parse(query["month"]), as_of)
     return _negotiated(report, "capacity", CAPACITY_COLUMNS, capacity_rows)
 
@@ -324,8 +324,7 @@ def planning(query):
     allocations they provide, units used and free units; the team's totals, with the
     units committed by allocations without a provider shown apart."""
     _refuse_limited_viewer()
-    as_of_views = ("activities",) if "as_of_position" in query else ()
-    read_models, _, as_of = _read_models(("team", "usage", "balances", *as_of_views), query)
+    read_models, _, as_of = _read_models(planning_report, query)
     first, last = Month.parse(query["first"]), Month.parse(query["last"])
     report = planning_report(read_models, first, last, as_of)
     served = {"first": report["from"], "last": report["to"], "months": report["months"]}
@@ -345,7 +344,7 @@ def late_activities(query):
     month; and those allocations whose provider has left. `line_manager` and `member`
     narrow every list (exact handles)."""
     _refuse_limited_viewer()
-    read_models, day, as_of = _read_models(("team", "activities", "balances", "usage"), query)
+    read_models, day, as_of = _read_models(late_report, query)
     report = late_report(
         read_models,
         Month.parse(query["month"]),
@@ -358,15 +357,15 @@ def late_activities(query):
 
 
 def _read_models(
-    names: tuple[str, ...], query: dict[str, Any]
+    report: Callable[..., Any], query: dict[str, Any]
 ) -> tuple[Projections, date, int | None]:
-    """The read models once fresh enough, the report's today, and its `as_of_position`
-    (None: now)."""
+    """The read models, once those the report declares it reads are fresh enough; the
+    report's today, and its `as_of_position` (None: now)."""
     as_of = query.get("as_of_position")
     if as_of is None:
-        return fresh(names, query.get("min_position")), today(), None
+        return fresh(read_models_of(report), query.get("min_position")), today(), None
     target = as_of_target(runtime().projections(), as_of, query.get("min_position"))
-    read_models = fresh(names, target)
+    read_models = fresh(read_models_of(report, as_of=True), target)
     return read_models, day_at(read_models, as_of) or today(), as_of
 
 

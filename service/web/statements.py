@@ -19,6 +19,7 @@ import marshmallow as ma
 from flask import Response, abort, render_template, request
 
 from projections.engine.calendar import Month
+from projections.reports.declared import read_models_of
 from projections.reports.monthly import monthly_report
 from projections.reports.statement import (
     adjustments,
@@ -156,7 +157,7 @@ def read(statement_id: UUID):
 
 def statement_document(engagement_id: UUID, month: Month, statement_id: UUID) -> dict[str, Any]:
     """The signed statement of the month, from the read models as they stand."""
-    read_models = fresh(("balances", "usage", "activities"), None)
+    read_models = fresh(read_models_of(monthly_report), None)
     day = today()
     engagement = str(engagement_id)
 

@@ -16,6 +16,8 @@ from service.application import Clock
 from tests.browser.pages import Member, read, record_activity, sign_in, unique
 from tests.e2e.harness import Client, Service, days_ago
 
+PDF_WAIT_MS = 120_000
+
 
 def pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
@@ -75,8 +77,10 @@ def test_a_viewer_reads_its_engagement_and_downloads_the_report(
     expect(figures.locator("td")).to_have_text(["40", "7", "7", "33"])
     expect(page.get_by_role("cell", name="Ran the newcomers' session")).to_be_visible()
 
-    with page.expect_download() as download:
+    # The worker prepares the PDF: a page says so and reloads itself until it is there.
+    with page.expect_download(timeout=PDF_WAIT_MS) as download:
         page.get_by_role("link", name="Download PDF").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Your PDF is being prepared")
     assert download.value.suggested_filename == f"report-{month}-Open-Data-Week.pdf"
     text = pdf_text(Path(download.value.path()))
     assert "Open Data Week" in text

@@ -1,27 +1,27 @@
-"""Read-model benchmark: rebuilding a view costs time in proportion to the event log,
-and a monthly report costs time in proportion to the allocations it shows, not to
-the length of the log. Each figure is printed beside a baseline measured in the same
-run on the same machine, as a ratio, since absolute times on a shared machine say
-little.
+"""Read-model benchmark: how fast the read models are rebuilt and followed, and what the
+reports cost, each figure beside a baseline measured in the same run on the same
+machine (absolute times on a shared machine say little).
 
     .venv/bin/python -m bench.projections                       # SQLite file in a temp dir
     .venv/bin/python -m bench.projections --database-url postgresql://postgres@127.0.0.1/bench
-    .venv/bin/python -m bench.projections --events 100000 --baseline-events 25000
+    .venv/bin/python -m bench.projections --events 1000000 --allocations 200
 
-The run writes one log in three steps and replays each state into views of its own:
-1. baseline: `--baseline-events` events on `--allocations` allocations (activities
-   with corrections and retractions over 24 months, 20 per allocation in the
-   report's month); each view is rebuilt, timed;
-2. 4x allocations: three times as many again, each with 20 activities in the month;
-3. grown log: the log grown to `--events` events, on the first allocations and
-   outside the report's month; each view is rebuilt, timed (expect ×4 time for ×4
-   events: the same events per second).
-Then the monthly report is timed on each state in turn: expect up to ×4 from 1 to 2
-(the allocations it shows), ×1 from 2 to 3 (the same allocations and months, a
-longer log): a report reads per-allocation monthly sums, never the events. Last, the
-report on the grown log as of the position where state 2 ended (`as_of_position`):
-the same figures as state 2's report (checked), in about the same time (×1: it reads
-the versions valid then, by key, however long their history has grown).
+It writes a log of `--events` events through the application's aggregates, saved in
+batches (not over HTTP): `--allocations` allocations, each with 20 activities in the
+report's month and the rest of its activities (with corrections and retractions) over
+24 months. Then:
+1. the baseline: reading the whole log and decoding every event through the
+   application's own mapper, in the rebuild's pages;
+2. the rebuild of each read model (projections/engine/rebuild.py: a new generation,
+   folded in memory, written at once, then switched to), and of all of them in one
+   read of the log (`projections rebuild`): events per second, and that rate as a share
+   of the baseline's (the goal: 0.25 or more), by the wall clock and by this process's
+   CPU time (which leaves out the waits for a core and, on PostgreSQL, the server's
+   work);
+3. the live follower: `--follow-events` more events saved about ten at a time, every
+   read model caught up after each save; its CPU per 1,000 events;
+4. the monthly and planning reports, and the monthly report as of the middle of the log:
+   p50 and p99 over REPORT_REPEATS runs.
 
 A PostgreSQL URL gets a fresh schema, a SQLite run a temporary folder; both are
 removed at the end.
@@ -37,6 +37,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -45,8 +46,11 @@ import psycopg
 
 from projections import NAMES, Projections
 from projections.engine.calendar import Month
-from projections.engine.rebuild import rebuild
+from projections.engine.fold import PAGE_SIZE
+from projections.engine.follower import Follower
+from projections.engine.rebuild import rebuild, rebuild_many
 from projections.reports import monthly_report
+from projections.reports.planning import planning_report
 from service.application import FixedClock, Ledger
 from service.domain import Allocation
 from service.infra.store import persistence_environment
@@ -56,8 +60,7 @@ FIRST_DAY = date(2024, 1, 1)
 LAST_DAY = date(2025, 12, 31)
 REPORT_MONTH = Month(2025, 6)
 MEMBERS = ("ana", "ben", "cat", "dev", "eve")
-REPORT_REPEATS = 25
-REPORT_VIEWS = ("balances", "activities", "usage")
+REPORT_REPEATS = 100
 
 
 class LogWriter:
@@ -163,37 +166,95 @@ class LogWriter:
         return REPORT_MONTH.first_day + timedelta(self.random.randint(0, 29))
 
 
-def time_rebuilds(states: list[State]) -> dict[str, dict[str, float]]:
-    """Seconds to rebuild each view of each state (up to that state's position in the
-    log), the states taken in turn view by view, so that a shift in the machine's load
-    hits them alike."""
-    seconds: dict[str, dict[str, float]] = {state.label: {} for state in states}
+def decode_time(ledger: Ledger, events: int) -> Seconds:
+    """Reading the log and decoding every event through the application's own mapper,
+    in the rebuild's pages: what a rebuild cannot beat."""
+    started, position = Seconds.now(), 0
+    while position < events:
+        page = ledger.recorder.select_notifications(
+            start=position, limit=PAGE_SIZE, inclusive_of_start=False
+        )
+        if not page:
+            break
+        for notification in page:
+            ledger.mapper.to_domain_event(notification)
+        position = page[-1].id
+    return Seconds.now() - started
+
+
+@dataclass(frozen=True)
+class Seconds:
+    """Elapsed (wall clock) and this process's CPU seconds. On a shared machine the
+    wall clock counts the waits for a core; the CPU time does not (nor the database
+    server's work, on PostgreSQL)."""
+
+    wall: float
+    cpu: float
+
+    @staticmethod
+    def now() -> Seconds:
+        return Seconds(time.perf_counter(), time.process_time())
+
+    def __sub__(self, other: Seconds) -> Seconds:
+        return Seconds(self.wall - other.wall, self.cpu - other.cpu)
+
+
+def time_rebuilds(projections: Projections) -> dict[str, Seconds]:
+    """Time to rebuild each read model from the whole log (blue/green: a new
+    generation, folded, then switched to)."""
+    seconds = {}
     for name in NAMES:
-        for state in states:
-            started = time.perf_counter()
-            rebuild(state.projections, name, until=state.events)
-            seconds[state.label][name] = time.perf_counter() - started
+        started = Seconds.now()
+        rebuild(projections, name)
+        seconds[name] = Seconds.now() - started
+    started = Seconds.now()
+    rebuild_many(projections, NAMES)  # `projections rebuild`: the log read once for all
+    seconds["all, 1 pass"] = Seconds.now() - started
     return seconds
 
 
-def time_reports(states: dict[str, tuple[Projections, int | None]]) -> dict[str, float]:
-    """Seconds of a monthly report (all engagements) on each state, best of several
-    runs taken in turn, so that a shift in the machine's load hits every state alike;
-    the garbage collector is paused as `timeit` does (a collection's cost follows all
-    the process holds, not the report)."""
-    best = dict.fromkeys(states, float("inf"))
+def follower_cpu(writer: LogWriter, projections: Projections, events: int) -> float:
+    """CPU seconds of this process per 1,000 events for the live follower: `events`
+    more events written a few at a time (a save of about ten, as requests make them),
+    every read model caught up after each save, as woken by its commit. Only the
+    follower's passes are timed, and only this process's CPU (the database's is not)."""
+    follower = Follower(projections)
+    assert follower.catch_up()
+    spent, written = 0.0, 0
+    while written < events:
+        before = projections.head()
+        writer.activities(writer.allocations[:1], 10, writer.day_outside_report_month)
+        written += projections.head() - before
+        started = time.process_time()
+        assert follower.catch_up()
+        spent += time.process_time() - started
+    return spent / written * 1000
+
+
+def time_reports(projections: Projections, as_of: int) -> dict[str, list[float]]:
+    """Seconds of each report over REPORT_REPEATS runs, taken in turn; the garbage
+    collector paused as `timeit` does (a collection's cost follows all the process
+    holds, not the report). The monthly report as of an earlier position reads the
+    versions valid then, by key, however long their history has grown."""
+    reports = {
+        "monthly": lambda: monthly_report(projections, REPORT_MONTH, TODAY),
+        "planning": lambda: planning_report(projections, REPORT_MONTH, REPORT_MONTH),
+        f"monthly as of {as_of:,}": lambda: monthly_report(
+            projections, REPORT_MONTH, TODAY, as_of=as_of
+        ),
+    }
+    runs: dict[str, list[float]] = {name: [] for name in reports}
     gc.collect()
     for _ in range(REPORT_REPEATS):
-        for label, (projections, as_of) in states.items():
+        for name, report in reports.items():
             gc.disable()
             try:
                 started = time.perf_counter()
-                report = monthly_report(projections, REPORT_MONTH, TODAY, as_of=as_of)
-                best[label] = min(best[label], time.perf_counter() - started)
+                report()
+                runs[name].append(time.perf_counter() - started)
             finally:
                 gc.enable()
-            assert report["engagements"], "the report should show something"
-    return best
+    return runs
 
 
 def store(database_url: str | None) -> tuple[dict[str, str], Callable[[], None]]:
@@ -220,8 +281,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--database-url", help="postgresql://... (default: a temporary SQLite)")
     parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--baseline-events", type=int, default=25_000)
-    parser.add_argument("--allocations", type=int, default=50)
+    parser.add_argument("--allocations", type=int, default=200)
+    parser.add_argument("--follow-events", type=int, default=2_000)
     args = parser.parse_args(argv)
 
     env, drop = store(args.database_url)
@@ -234,87 +295,56 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(ledger: Ledger, args: Any) -> None:
-    """Three states of one log, each replayed into its own set of views (a table
-    prefix), so all three can be read side by side at the end."""
     store_name = "PostgreSQL" if "POSTGRES_DBNAME" in ledger.env else "SQLite"
-    print(f"Read-model benchmark on {store_name}; report month {REPORT_MONTH}\n")
     writer = LogWriter(ledger)
     log = Projections(ledger, names=())
-
-    first = writer.grant(args.allocations)
-    writer.activities(
-        first, args.baseline_events - log.head() - 20 * len(first), writer.day_outside_report_month
-    )
-    writer.activities(first, 20 * len(first), writer.day_in_report_month)
-    small = State("baseline", ledger, "s_", NAMES, len(writer.allocations))
-
-    more = writer.grant(3 * args.allocations)
-    writer.activities(more, 20 * len(more), writer.day_in_report_month)
-    many = State("4x allocations", ledger, "m_", REPORT_VIEWS, len(writer.allocations))
-
-    # Longer history for the first allocations, which already have activity in every
-    # month: the allocations and months a report reads stay as they were.
-    writer.activities(first, args.events - log.head(), writer.day_outside_report_month)
-    grown = State("4x allocations, grown log", ledger, "g_", NAMES, len(writer.allocations))
-    for name in REPORT_VIEWS:
-        rebuild(many.projections, name, until=many.events)
-    rebuilds = time_rebuilds([small, grown])
-    small_rebuild, grown_rebuild = rebuilds[small.label], rebuilds[grown.label]
-
-    for state in (small, many, grown):
-        print(f"  {state.label:<26}{state.events:>9,} events {state.allocations:>5} allocations")
-    ratio = grown.events / small.events
-    print(f"\nRebuilding each view from the whole log, {ratio:.2f}x the events the second time:")
-    print(f"  {'view':<11}{small.events:>17,} events{grown.events:>17,} events{'time ratio':>12}")
-    for name in NAMES:
-        before, after = small_rebuild[name], grown_rebuild[name]
-        print(
-            f"  {name:<11}{_rate(before, small.events)}{_rate(after, grown.events)}"
-            f"{after / before:>11.2f}x"
-        )
-    before, after = sum(small_rebuild.values()), sum(grown_rebuild.values())
-    blank = ""
+    started = time.perf_counter()
+    allocations = writer.grant(args.allocations)
+    writer.activities(allocations, 20 * len(allocations), writer.day_in_report_month)
+    writer.activities(allocations, args.events - log.head(), writer.day_outside_report_month)
+    events = log.head()
+    written = time.perf_counter() - started
     print(
-        f"  {'all views':<11}{before:>9.2f}s {blank:>13}{after:>9.2f}s {blank:>13}"
-        f"{after / before:>11.2f}x"
+        f"Read-model benchmark on {store_name}: {events:,} events on {args.allocations} "
+        f"allocations, written in {written:.0f}s ({events / written:,.0f} events/s through "
+        f"the aggregates, in batches)\n"
     )
 
-    as_of = f"grown log, as of {many.events:,}"
-    timings = time_reports(
-        {s.label: (s.projections, None) for s in (small, many, grown)}
-        | {as_of: (grown.projections, many.events)}
-    )
-    print(f"\nMonthly report for {REPORT_MONTH} (best of {REPORT_REPEATS}, taken in turn):")
-    for state, baseline, what in (
-        (many, small, f"{many.allocations / small.allocations:.1f}x the allocations"),
-        (grown, many, f"{grown.events / many.events:.1f}x the events"),
-    ):
-        seconds, reference = timings[state.label], timings[baseline.label]
-        print(
-            f"  {state.label:<26}{seconds * 1000:7.2f} ms vs {baseline.label:<16}"
-            f"{reference * 1000:7.2f} ms: {seconds / reference:5.2f}x for {what}"
-        )
-    then = monthly_report(grown.projections, REPORT_MONTH, TODAY, as_of=many.events)
-    assert then == monthly_report(many.projections, REPORT_MONTH, TODAY), "as_of differs"
-    seconds, reference = timings[as_of], timings[many.label]
+    decoding = decode_time(ledger, events)
+    projections = Projections(ledger, namespace="r_")
+    rebuilds = time_rebuilds(projections)
+    print("Rebuild (fold, blue/green) against reading and decoding the same log (ratio of rates):")
     print(
-        f"  {as_of:<26}{seconds * 1000:7.2f} ms vs {many.label:<16}"
-        f"{reference * 1000:7.2f} ms: {seconds / reference:5.2f}x, the same figures"
+        f"  {'':<11}{'wall':>8} {'events/s':>9} {'ratio':>6}   "
+        f"{'CPU':>8} {'events/s':>9} {'ratio':>6}"
+    )
+    for name, seconds in {"read+decode": decoding, **rebuilds}.items():
+        print(
+            f"  {name:<11}{_rate(seconds.wall, events, decoding.wall)}   "
+            f"{_rate(seconds.cpu, events, decoding.cpu)}"
+        )
+
+    cpu = follower_cpu(writer, projections, args.follow_events)
+    print(
+        f"\nLive follower, {args.follow_events:,} events saved about ten at a time: "
+        f"{cpu * 1000:.1f} ms of CPU per 1,000 events (this process; all read models)"
     )
 
-
-class State:
-    """The log as it stood at one point, replayed into views of its own."""
-
-    def __init__(self, label: str, ledger: Ledger, namespace: str, names: tuple, allocations: int):
-        self.label = label
-        self.projections = Projections(ledger, namespace=namespace, names=names)
-        self.events = self.projections.head()
-        self.allocations = allocations
+    runs = time_reports(projections, events // 2)
+    print(f"\nReports for {REPORT_MONTH}, {args.allocations} allocations, {REPORT_REPEATS} runs:")
+    for name, seconds in runs.items():
+        p50, p99 = _percentile(seconds, 50), _percentile(seconds, 99)
+        print(f"  {name:<24} p50 {p50 * 1000:7.2f} ms   p99 {p99 * 1000:7.2f} ms")
 
 
-def _rate(seconds: float, events: int) -> str:
-    return f"{seconds:>9.2f}s {events / seconds:>8,.0f} ev/s"
+def _rate(seconds: float, events: int, baseline: float) -> str:
+    """Seconds, events per second, and the rate as a share of the baseline's rate."""
+    return f"{seconds:>7.2f}s {events / seconds:>9,.0f} {baseline / seconds:>6.2f}"
+
+
+def _percentile(values: list[float], percent: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import click
 from flask.cli import AppGroup
 
 from service.application import Ledger
+from service.cli_text import NAME
 from service.domain import DomainError
 from service.domain.tokens import ROLES
 from service.infra.config import WebSettings
@@ -31,9 +32,11 @@ def tokens_cli(ledger: Callable[[], Ledger], web: WebSettings) -> AppGroup:
 
     @tokens.command("create")
     @click.argument("role", type=click.Choice(ROLES))
-    @click.option("--name", help="the full name of the person who holds the token")
+    @click.option("--name", type=NAME, help="the full name of the person who holds the token")
     @click.option(
-        "--member", help="team member handle (required for the member role; names the holder)"
+        "--member",
+        type=NAME,
+        help="team member handle (required for the member role; names the holder)",
     )
     @click.option("--engagement", type=click.UUID, help="limit a viewer to one engagement")
     @click.option(

@@ -18,6 +18,7 @@ from flask.cli import AppGroup
 
 from service.application import Ledger
 from service.application.import_rows import ImportOutcome
+from service.cli_text import NAME
 from service.domain import DomainError
 from service.infra.store_errors import DATABASE_UNAVAILABLE
 from service.web.import_csv import read_activities, read_allocations
@@ -80,6 +81,7 @@ def imports_cli(ledger: Callable[[], Ledger]) -> AppGroup:
     )
     actor_option = click.option(
         "--actor",
+        type=NAME,
         default="cli",
         show_default=True,
         help="who imports: the actor of every event written (the person's full name)",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
@@ -58,6 +59,16 @@ def test_the_cli_refuses_a_token_naming_nobody(app, ledger):
     assert '--name "Full Name"' in result.output and "--member HANDLE" in result.output
     blank = runner.invoke(args=["tokens", "create", "manager", "--name", "  "])
     assert blank.exit_code != 0 and "name" in blank.output
+
+
+@pytest.mark.parametrize(
+    "option, value", [("--name", "Ada\u0000"), ("--name", "\u009b31m"), ("--member", "x" * 201)]
+)
+def test_the_cli_refuses_a_name_the_api_would_refuse(app, ledger, option, value):
+    before = ledger.recorder.max_notification_id()
+    result = app.test_cli_runner().invoke(args=["tokens", "create", "viewer", option, value])
+    assert result.exit_code != 0 and "the name" in result.output, result.output
+    assert ledger.recorder.max_notification_id() == before
 
 
 def test_the_cli_names_the_token_by_name_or_by_member(app, ledger, world):

@@ -428,6 +428,9 @@ def test_the_command_line_checks_dry_runs_and_imports(app, api, world, tmp_path)
     assert "would import 4 of 4 rows" in dry.stdout
     assert api.log_size() == before
 
+    bell = runner.invoke(args=["import", "activities", str(good), "--actor", "Ada\u0007"])
+    assert bell.exit_code != 0 and "control character" in bell.output, bell.output
+    assert api.log_size() == before
     done = runner.invoke(args=["import", "activities", str(good), "--actor", "Ada Admin"])
     assert done.exit_code == 0, done.output
     assert "imported 4 of 4 rows, skipped 0" in done.stdout

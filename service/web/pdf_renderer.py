@@ -61,7 +61,8 @@ class PdfRenderer:
         self.stopping = threading.Event()
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
-        self._running = self.renders
+        self._running = 0
+        self._closed = False
         self.threads = [
             threading.Thread(target=self._run, name=f"pdf-renderer-{n}", daemon=True)
             for n in range(self.renders)
@@ -71,6 +72,7 @@ class PdfRenderer:
         # The deployment's background work runs in one process: a lease left is a dead
         # renderer's, and its rendering need not wait for the lease to end.
         self.store.release_all()
+        self._running = len(self.threads)
         for thread in self.threads:
             thread.start()
 
@@ -82,6 +84,8 @@ class PdfRenderer:
         for thread in self.threads:
             if thread.is_alive():
                 thread.join(max(0.0, deadline - time.monotonic()))
+        if not self._running:  # never started, or every thread has ended
+            self._close()
 
     def render_next(self) -> bool:
         """Claim one queued rendering and do it; False when none is waiting."""
@@ -145,8 +149,14 @@ class PdfRenderer:
         """The last thread to end closes the printers and the Ledger."""
         with self._lock:
             self._running -= 1
-            if self._running:
+        if not self._running:
+            self._close()
+
+    def _close(self) -> None:
+        with self._lock:
+            if self._closed:
                 return
+            self._closed = True
             if self._pool is not None:
                 self._pool.shutdown(wait=False, cancel_futures=True)
         self.own.close()

@@ -38,6 +38,9 @@ def test_a_postgresql_url_selects_postgres_with_its_parts():
         ({"SESSION_MAX_HOURS": "0"}, "SESSION_MAX_HOURS"),
         ({"SESSION_MAX_HOURS": "721"}, "SESSION_MAX_HOURS"),
         ({"SESSION_MAX_HOURS": "1.5"}, "SESSION_MAX_HOURS"),
+        ({"PDF_RENDERS": "0"}, "PDF_RENDERS"),
+        ({"PDF_RENDERS": "9"}, "PDF_RENDERS"),
+        ({"PDF_RENDERS": "two"}, "PDF_RENDERS"),
     ],
 )
 def test_wrong_settings_are_named(environ, message):
@@ -48,3 +51,8 @@ def test_wrong_settings_are_named(environ, message):
 def test_a_browser_session_lasts_at_most_twelve_hours_unless_set():
     assert Settings.from_environment({}).web.session_max_hours == 12
     assert Settings.from_environment({"SESSION_MAX_HOURS": "8"}).web.session_max_hours == 8
+
+
+def test_the_worker_renders_one_pdf_at_a_time_unless_set():
+    assert Settings.from_environment({}).pdf_renders == 1
+    assert Settings.from_environment({"PDF_RENDERS": "2"}).pdf_renders == 2

@@ -134,6 +134,12 @@ def list_statements(engagement_id: UUID):
     202,
     schema=PdfPreparingSchema,
     description="the PDF asked for is being prepared: ask again after Retry-After seconds",
+    headers={
+        "Retry-After": {
+            "description": "seconds to wait before asking again",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
     success=True,
 )
 def read(statement_id: UUID):

@@ -177,19 +177,27 @@ def _primary_company(associations: dict[str, Any] | None) -> str | None:
 
 
 def _found_deal(deal: Any) -> FoundDeal:
-    """A search result; its `hs_lastmodifieddate` (ISO 8601, or milliseconds), else the
+    """A search result; its `hs_lastmodifieddate` (ISO 8601, or milliseconds), else (none,
+    or one that cannot be read: anyone with a token may write a deal's properties) the
     record's `updatedAt`, which HubSpot keeps equal to it."""
     properties = deal.properties or {}
-    stamp = properties.get("hs_lastmodifieddate")
-    if stamp is None:
-        modified = deal.updated_at
-    elif stamp.isdigit():
-        modified = datetime.fromtimestamp(int(stamp) / 1000, tz=UTC)
-    else:
-        modified = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    modified = _moment(properties.get("hs_lastmodifieddate")) or deal.updated_at
     if modified is None:
         raise ValueError(f"deal {deal.id} has no hs_lastmodifieddate")
     return FoundDeal(str(deal.id), properties.get("dealstage"), modified.astimezone(UTC))
+
+
+def _moment(stamp: Any) -> datetime | None:
+    """A HubSpot timestamp property (ISO 8601, or epoch milliseconds), or None."""
+    if not isinstance(stamp, str):
+        return None
+    try:
+        if stamp.isascii() and stamp.isdigit():
+            return datetime.fromtimestamp(int(stamp) / 1000, tz=UTC)
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @contextmanager

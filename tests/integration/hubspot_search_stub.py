@@ -26,6 +26,8 @@ class StubDeal:
     id: str
     stage: str
     last_modified: datetime
+    stamp: str | None = None
+    """`hs_lastmodifieddate` as sent, when not `last_modified` (a malformed one)"""
 
     @property
     def modified_ms(self) -> int:
@@ -38,7 +40,7 @@ class StubDeal:
             "id": self.id,
             "properties": {
                 "dealstage": self.stage,
-                "hs_lastmodifieddate": stamp,
+                "hs_lastmodifieddate": stamp if self.stamp is None else self.stamp,
                 "hs_object_id": self.id,
                 "createdate": "2024-11-20T10:00:00.000Z",
             },
@@ -59,8 +61,10 @@ class SearchStub:
         self.cap = cap
         httpserver.expect_request(SEARCH_PATH, method="POST").respond_with_handler(self.answer)
 
-    def put(self, deal_id: str, last_modified: datetime, stage: str = "closedwon") -> None:
-        self.deals[deal_id] = StubDeal(deal_id, stage, last_modified)
+    def put(
+        self, deal_id: str, last_modified: datetime, stage: str = "closedwon", **stamp: str
+    ) -> None:
+        self.deals[deal_id] = StubDeal(deal_id, stage, last_modified, **stamp)
 
     def fail_next(self, status: int, **headers: str) -> None:
         self.failures.append((status, headers))

@@ -179,6 +179,17 @@ def test_a_deal_the_input_policy_refuses_is_skipped_and_counted(
     assert closed_won_count(ledger) == 1
 
 
+def test_a_change_time_that_cannot_be_read_is_taken_from_updated_at(app, ledger, stub, fake_time):
+    """The search page is not lost over one deal's malformed hs_lastmodifieddate."""
+    stub.put("31", AN_HOUR_AGO, stamp="12\u0000:00")
+    stub.put("32", AN_HOUR_AGO + timedelta(milliseconds=1), stamp="99999999999999999999999")
+
+    result = make_poll(app, fake_time, now=lambda: NOW).poll_once()
+
+    assert (result.created, result.error) == ([engagement("31"), engagement("32")], None)
+    assert read_checkpoint(ledger, PORTAL) == AN_HOUR_AGO + timedelta(milliseconds=1)
+
+
 def test_the_closed_won_stages_of_custom_pipelines_are_searched(database_url, httpserver, stub):
     stub.put("7", AN_HOUR_AGO, stage="98765432")
     env = poll_env(httpserver) | {"HUBSPOT_CLOSED_WON_STAGES": "closedwon,98765432"}

@@ -178,8 +178,8 @@ def _primary_company(associations: dict[str, Any] | None) -> str | None:
 
 def _found_deal(deal: Any) -> FoundDeal:
     """A search result; its `hs_lastmodifieddate` (ISO 8601, or milliseconds), else (none,
-    or one that cannot be read: anyone with a token may write a deal's properties) the
-    record's `updatedAt`, which HubSpot keeps equal to it."""
+    or one that cannot be read: an answer from outside is not trusted to be well formed)
+    the record's `updatedAt`, which HubSpot keeps equal to it."""
     properties = deal.properties or {}
     modified = _moment(properties.get("hs_lastmodifieddate")) or deal.updated_at
     if modified is None:

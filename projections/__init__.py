@@ -2,14 +2,16 @@
 
 Each read model (`readmodels/`) is an `eventsourcing` `Projection` writing its own
 tables through a tracking recorder (`engine/views.py`), so every event is applied
-exactly once, in the same transaction as the record of its position. In `engine/`:
-`catalog.py` lists them; `follower.py` keeps them up to date (in the worker process,
-`worker run`, or in a thread of a single-process server); `rebuild.py` builds a new
+exactly once, in the same transaction as the record of its position. `catalog.py`
+lists them. In `engine/`: `catalog.py` binds them to an event store (`Projections`);
+`follower.py` keeps them up to date (in the worker process, `worker run`, or in a
+thread of a single-process server); `rebuild.py` builds a new
 generation of one by folding the log (`fold.py`) beside the serving one and switches
 reads to it (`generations.py`, blue/green). `audit/` holds the Merkle tree over the
 log and its signed checkpoints; `reports/` builds the reports from the read models.
 """
 
-from projections.engine.catalog import CATALOG, NAMES, Projections
+from projections.catalog import CATALOG, NAMES
+from projections.engine.catalog import Projections
 
 __all__ = ["CATALOG", "NAMES", "Projections"]

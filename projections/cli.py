@@ -17,7 +17,8 @@ from collections.abc import Callable
 import click
 from flask.cli import AppGroup
 
-from projections.engine.catalog import CATALOG, NAMES, Projections
+from projections.catalog import CATALOG, NAMES
+from projections.engine.catalog import Projections
 from projections.engine.failures import EventFailed
 from projections.engine.generations import BUILDING
 from projections.engine.rebuild import rebuild_many

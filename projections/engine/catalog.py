@@ -1,11 +1,10 @@
-"""The read models there are, and `Projections`: all of them bound to one event
-store, their views in the store's own database (so an event and a view row can be
-compared, and a view rebuilt, with nothing else to configure)."""
+"""`Projections`: the read models of projections/catalog.py bound to one event store,
+their views in the store's own database (so an event and a view row can be compared,
+and a view rebuilt, with nothing else to configure)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.application import Application
@@ -15,64 +14,11 @@ from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.utils import retry
 
-from projections.audit.merkle import MerkleTree, PostgresMerkleView, SQLiteMerkleView
+from projections.catalog import CATALOG, NAMES, Kind
 from projections.engine.failures import Failure, ViewFailures, current
 from projections.engine.generations import SERVING, Generation, Generations
 from projections.engine.locks import ViewLocks
 from projections.engine.views import View, lock_name
-from projections.readmodels.activities import (
-    ActivityLedger,
-    PostgresActivityLedgerView,
-    SQLiteActivityLedgerView,
-)
-from projections.readmodels.balances import PostgresBalancesView, SQLiteBalancesView
-from projections.readmodels.balances_projection import Balances
-from projections.readmodels.team import PostgresTeamView, SQLiteTeamView, Team
-from projections.readmodels.usage import (
-    MonthlyUsage,
-    PostgresMonthlyUsageView,
-    SQLiteMonthlyUsageView,
-)
-
-
-@dataclass(frozen=True)
-class Kind:
-    projection: type[Projection[Any]]
-    sqlite_view: type[View]
-    postgres_view: type[View]
-    description: str
-
-
-CATALOG: dict[str, Kind] = {
-    "balances": Kind(
-        Balances,
-        SQLiteBalancesView,
-        PostgresBalancesView,
-        "engagements, projects and allocation balances",
-    ),
-    "activities": Kind(
-        ActivityLedger,
-        SQLiteActivityLedgerView,
-        PostgresActivityLedgerView,
-        "each activity in its current state, with its late flag",
-    ),
-    "usage": Kind(
-        MonthlyUsage,
-        SQLiteMonthlyUsageView,
-        PostgresMonthlyUsageView,
-        "units per allocation and per member, by month",
-    ),
-    "team": Kind(
-        Team, SQLiteTeamView, PostgresTeamView, "team members, line managers and FTE history"
-    ),
-    "merkle": Kind(
-        MerkleTree,
-        SQLiteMerkleView,
-        PostgresMerkleView,
-        "the Merkle tree over the log (RFC 9162) beside its signed checkpoints",
-    ),
-}
-NAMES = tuple(CATALOG)
 
 # A pooled connection broken by a database restart fails once and is discarded.
 _once_more = retry((InterfaceError, OperationalError), max_attempts=2, wait=0.1)

@@ -24,7 +24,8 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteDatastore
 
-from projections.engine.catalog import CATALOG, Projections
+from projections.catalog import CATALOG
+from projections.engine.catalog import Projections
 from projections.engine.failures import EventFailed
 
 PAGE_SIZE = 10_000

@@ -1,2 +1,2 @@
 """The read models: each one's tables (a `View`) and the events that keep them (a
-`Projection`); projections/engine/catalog.py lists them."""
+`Projection`); projections/catalog.py lists them."""

@@ -10,8 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from projections import CATALOG, Projections
-from projections.engine import catalog
+from projections import CATALOG, Projections, catalog
 from projections.engine.follower import Follower
 from projections.engine.rebuild import rebuild
 from service.bootstrap import create_app

@@ -168,17 +168,23 @@ class Projections:
     @_once_more
     def positions(self, names: Iterable[str] | None = None) -> dict[str, int]:
         """The last position each view has processed, read in one query with the
-        generation that serves each: when another one serves now (a rebuild has
-        switched, generations.py), this process reads it from now on."""
+        generation that serves each read model (all of them, not only those named: a
+        read may use one it does not wait for): when another one serves now (a rebuild
+        has switched, generations.py), this process reads it from now on."""
         chosen = list(names) if names is not None else list(self.views)
         if not chosen:
             return {}
         app_name = self.application_name.replace("'", "''")
-        views = {name: self.views[name] for name in chosen}
+        views = dict(self.views)
         sql = " UNION ALL ".join(
-            f"SELECT '{name}' AS name, (SELECT MAX(notification_id) "
-            f"FROM {view.table('tracking')} WHERE application_name = '{app_name}') AS position, "
-            f"{self.generations.serving_sql(name, view.version)} AS serving"
+            f"SELECT '{name}' AS name, "
+            + (
+                f"(SELECT MAX(notification_id) FROM {view.table('tracking')} "
+                f"WHERE application_name = '{app_name}')"
+                if name in chosen
+                else "CAST(NULL AS BIGINT)"
+            )
+            + f" AS position, {self.generations.serving_sql(name, view.version)} AS serving"
             for name, view in views.items()
         )
         rows = self._read(sql)
@@ -192,7 +198,7 @@ class Projections:
             for row in switched:
                 self._serve(row["name"], row["serving"])
             return self.positions(chosen)
-        return {row["name"]: row["position"] or 0 for row in rows}
+        return {row["name"]: row["position"] or 0 for row in rows if row["name"] in chosen}
 
     def _read(self, sql: str) -> list[Any]:
         """The rows of one query. On PostgreSQL not in a transaction: one statement

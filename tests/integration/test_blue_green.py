@@ -127,3 +127,14 @@ def test_a_new_version_is_built_while_the_old_one_serves_and_then_serves(
             app_ledger().close()
     states = {(g.version, g.state) for g in new_release.all_generations() if g.name == "balances"}
     assert states == {(kind.sqlite_view.version, "serving"), (99, "serving")}
+
+
+def test_a_read_waiting_on_other_read_models_still_switches_to_a_rebuilt_one(app, ledger):
+    """A page may read a read model it does not wait for (`fresh` names the others):
+    the switch is noticed all the same, by every look at the positions."""
+    with app.app_context():
+        served = runtime().projections()
+    before = served.views["team"].generation
+    rebuild(Projections(ledger), "team")
+    served.positions(["balances"])
+    assert served.views["team"].generation == before + 1

@@ -16,7 +16,16 @@ from service.web.boundary import Blueprint
 from service.web.reads import FreshReadSchema, fresh
 from service.web.receipts import activity_receipt
 from service.web.runtime import ledger
-from service.web.schemas import DAY, NAME, REASON, TEXT, ReasonSchema, WrittenSchema, units_field
+from service.web.schemas import (
+    DAY,
+    NAME,
+    REASON,
+    TEXT,
+    PlainDay,
+    ReasonSchema,
+    WrittenSchema,
+    units_field,
+)
 from service.web.writes import request_id, written
 
 blp = Blueprint("activities", __name__, url_prefix="/api", description="Activities")
@@ -33,8 +42,8 @@ class ActivityInSchema(ma.Schema):
         },
     )
     description = ma.fields.String(required=True, validate=TEXT)
-    date_from = ma.fields.Date(required=True, validate=DAY)
-    date_to = ma.fields.Date(
+    date_from = PlainDay(required=True, validate=DAY)
+    date_to = PlainDay(
         required=True, validate=DAY, metadata={"description": "equal to date_from for one day"}
     )
 
@@ -47,8 +56,8 @@ class ActivityInSchema(ma.Schema):
 class CorrectionSchema(ma.Schema):
     units = units_field()
     description = ma.fields.String(validate=TEXT)
-    date_from = ma.fields.Date(validate=DAY)
-    date_to = ma.fields.Date(validate=DAY)
+    date_from = PlainDay(validate=DAY)
+    date_to = PlainDay(validate=DAY)
     team_member = ma.fields.String(validate=NAME)
     reason = ma.fields.String(required=True, validate=REASON)
 

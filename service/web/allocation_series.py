@@ -18,6 +18,7 @@ from service.web.schemas import (
     DAY,
     NAME,
     AllocationSchema,
+    PlainDay,
     WrittenSchema,
     plain_text,
     units_field,
@@ -34,7 +35,7 @@ DESCRIPTION_MAX = 5000 - LABEL_ROOM
 class AllocationSeriesInSchema(ma.Schema):
     units = units_field(required=True, metadata={"description": "units of each period"})
     every = ma.fields.String(required=True, validate=ma.validate.OneOf(list(EVERY)))
-    start_date = ma.fields.Date(
+    start_date = PlainDay(
         required=True, validate=DAY, metadata={"description": "first day of the first period"}
     )
     count = ma.fields.Integer(

@@ -23,6 +23,8 @@ from service.web.schemas import (
     TEXT,
     AllocationSchema,
     PageQuerySchema,
+    PlainDay,
+    PlainMoment,
     ReasonSchema,
     WrittenSchema,
     supported_moment,
@@ -34,8 +36,8 @@ blp = Blueprint("allocations", __name__, url_prefix="/api", description="Allocat
 
 
 class AllocationInSchema(ma.Schema):
-    start_date = ma.fields.Date(required=True, validate=DAY)
-    end_date = ma.fields.Date(required=True, validate=DAY)
+    start_date = PlainDay(required=True, validate=DAY)
+    end_date = PlainDay(required=True, validate=DAY)
     units = units_field(required=True)
     description = ma.fields.String(required=True, validate=TEXT)
     provider = ma.fields.String(
@@ -52,7 +54,7 @@ class AllocationInSchema(ma.Schema):
 
 class AmendmentSchema(ma.Schema):
     units = units_field()
-    end_date = ma.fields.Date(validate=DAY)
+    end_date = PlainDay(validate=DAY)
     description = ma.fields.String(validate=TEXT)
     provider = ma.fields.String(
         validate=NAME,
@@ -70,7 +72,7 @@ class AmendmentSchema(ma.Schema):
 
 
 class AllocationQuerySchema(FreshReadSchema):
-    as_of = ma.fields.AwareDateTime(
+    as_of = PlainMoment(
         validate=supported_moment,
         metadata={"description": "show the balance as it stood at this moment (UTC ISO 8601)"},
     )

@@ -11,7 +11,14 @@ import marshmallow as ma
 from service.application.history import EVENT_TYPES
 from service.infra.input_policy import INT64_MAX
 from service.web.reads import FreshReadSchema
-from service.web.schemas import NAME, POSITION, PageQuerySchema, QueryInteger, supported_moment
+from service.web.schemas import (
+    NAME,
+    POSITION,
+    PageQuerySchema,
+    PlainMoment,
+    QueryInteger,
+    supported_moment,
+)
 
 TREE_SIZE = ma.validate.Range(min=1, max=INT64_MAX)
 HEX = {"pattern": "^[0-9a-f]{64}$"}
@@ -39,7 +46,7 @@ class AuditLogQuerySchema(ma.Schema):
     actor = ma.fields.String(
         validate=NAME, metadata={"description": "only events caused by this actor (exact)"}
     )
-    since = ma.fields.AwareDateTime(
+    since = PlainMoment(
         default_timezone=UTC,
         validate=supported_moment,
         metadata={

@@ -20,6 +20,7 @@ from service.web.schemas import (
     TEXT,
     AllocationSchema,
     PageQuerySchema,
+    PlainDay,
     ReasonSchema,
     WrittenSchema,
 )
@@ -32,8 +33,8 @@ class EngagementInSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=NAME)
     community = ma.fields.String(required=True, validate=NAME)
     description = ma.fields.String(required=True, validate=TEXT)
-    start_date = ma.fields.Date(required=True, validate=DAY)
-    end_date = ma.fields.Date(required=True, validate=DAY)
+    start_date = PlainDay(required=True, validate=DAY)
+    end_date = PlainDay(required=True, validate=DAY)
     contacts = ma.fields.List(ma.fields.String(validate=NAME), load_default=list)
 
     @ma.validates_schema
@@ -116,8 +117,8 @@ class EngagementPatchSchema(ma.Schema):
     name = ma.fields.String(validate=NAME)
     community = ma.fields.String(validate=NAME)
     description = ma.fields.String(validate=TEXT)
-    start_date = ma.fields.Date(validate=DAY)
-    end_date = ma.fields.Date(validate=DAY)
+    start_date = PlainDay(validate=DAY)
+    end_date = PlainDay(validate=DAY)
     contacts = ma.fields.List(ma.fields.String(validate=NAME))
 
     @ma.validates_schema

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
@@ -35,9 +34,7 @@ from service.application.import_rows import (
 )
 from service.web.activities import ActivityInSchema
 from service.web.allocations import AllocationInSchema
-from service.web.schemas import NAME, supported_moment
-
-_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,30}")
+from service.web.schemas import NAME, plain_integer, supported_moment
 
 
 class ActivityRowSchema(ActivityInSchema):
@@ -220,10 +217,8 @@ def _values(header: list[str], cells: list[str]) -> dict[str, Any]:
         value = cell.strip()
         if not value and name not in MAY_BE_EMPTY:
             continue
-        if name in WHOLE_NUMBERS and _WHOLE_NUMBER.fullmatch(value):
-            values[name] = int(value)
-        else:
-            values[name] = value
+        number = plain_integer(value) if name in WHOLE_NUMBERS else None
+        values[name] = value if number is None else number
     return values
 
 

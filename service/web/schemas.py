@@ -51,6 +51,34 @@ documents (tests/unit/test_schema_patterns.py holds it to date_problem)."""
 plain_text = PolicyRule(text_problem, rf"^[^{CONTROL_CHARACTERS}]*$")
 supported_date = PolicyRule(date_problem, rf"^{SUPPORTED_YEAR}-")
 supported_moment = PolicyRule(lambda moment: date_problem(moment.date()), rf"^{SUPPORTED_YEAR}-")
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_MOMENT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})?"
+)
+
+
+class PlainDay(ma.fields.Date):
+    """A date a client sends, written as the document's `format: date` says: YYYY-MM-DD
+    in ASCII digits. Python's date.fromisoformat also reads `20260105` (and marshmallow
+    hands it that), one day in two spellings."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not (isinstance(value, str) and ISO_DAY.fullmatch(value)):
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class PlainMoment(ma.fields.AwareDateTime):
+    """A moment a client sends, written as RFC 3339 (`format: date-time`) says, its
+    offset optional where the field assumes UTC: not the basic form (`20260105T000000Z`),
+    a space for the T or seconds left out, which Python's parser also reads."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not (isinstance(value, str) and ISO_MOMENT.fullmatch(value)):
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 SUPPORTED_MONTH = rf"^{SUPPORTED_YEAR}-(0[1-9]|1[0-2])$"
 """A month the reports and closures take, YYYY-MM, as the documents state it."""
 

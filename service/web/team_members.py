@@ -15,7 +15,7 @@ from service.web.boundary import Blueprint
 from service.web.reads import FreshReadSchema, fresh
 from service.web.receipts import member_receipt
 from service.web.runtime import ledger
-from service.web.schemas import DAY, NAME, NAME_LENGTH, WrittenSchema
+from service.web.schemas import DAY, NAME, NAME_LENGTH, PlainDay, WrittenSchema
 from service.web.writes import written
 
 blp = Blueprint("team", __name__, url_prefix="/api", description="Team members and capacity")
@@ -67,13 +67,13 @@ class TeamMemberInSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=NAME)
     fte = FteField(required=True)
     line_manager = ma.fields.String(required=True, validate=NAME)
-    effective_date = ma.fields.Date(required=True, validate=DAY)
+    effective_date = PlainDay(required=True, validate=DAY)
 
 
 class TeamMemberPatchSchema(ma.Schema):
     fte = FteField()
-    effective_date = ma.fields.Date(validate=DAY)
-    departed_on = ma.fields.Date(validate=DAY)
+    effective_date = PlainDay(validate=DAY)
+    departed_on = PlainDay(validate=DAY)
 
     @ma.validates_schema
     def complete_change(self, data, **kwargs):

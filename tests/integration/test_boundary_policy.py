@@ -19,8 +19,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from projections.engine.freshness import WorkerDown
 from tests.integration.conftest import TODAY, activity, days_ago
 from tests.integration.pages import FORM_KEY_INPUT, PageClient, signed_in_page
+from tests.integration.test_imports import import_activities, row
 
 INT64_MAX = 2**63 - 1
 NOT_PLAIN = ["+5", "007", "-0", " 5", "5 ", "5_000", "５", "٣", "1e3", "5.0", "0x10", "٥٠"]
@@ -119,6 +121,40 @@ def test_an_fte_is_written_plainly(api, world, fte):
     assert api.post("/api/team-members", {**new, "fte": "0.50"}).status_code == 201
 
 
+def test_dates_and_moments_are_written_as_the_document_says(api, world):
+    """YYYY-MM-DD and RFC 3339, in ASCII digits: Python's parsers also read the basic
+    forms (20260105, 20260105T000000Z), a space for the T and missing seconds."""
+    before = api.log_size()
+    day = days_ago(1)
+    basic = day.replace("-", "")
+    path = f"/api/allocations/{world['allocation']['id']}"
+    for body, field in (
+        (activity(date_from=basic, date_to=basic), "date_from"),
+        (activity(date_to=f"{day[:5]}{int(day[5:7])}-{int(day[8:])}"), "date_to"),
+    ):
+        response = api.post(f"{path}/activities", body)
+        assert response.status_code == 422 and field in response.json["errors"], response.json
+    for moment in (f"{basic}T000000Z", f"{day} 00:00:00Z", f"{day}T00:00Z"):
+        response = api.get(path, as_of=moment)
+        assert response.status_code == 422 and "as_of" in response.json["errors"], moment
+        response = api.get("/api/audit/events", since=moment)
+        assert response.status_code == 422 and "since" in response.json["errors"], moment
+    assert api.log_size() == before
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    assert api.get(path, as_of=now).status_code == 200
+    assert api.get("/api/audit/events", since=f"{day}T00:00:00.5+02:00").status_code == 200
+
+
+@pytest.mark.parametrize("units", ["007", "+5", "５", "5_0"])
+def test_an_imported_row_takes_units_written_plainly(api, world, units):
+    before = api.log_size()
+    rows = [row(world["allocation"]["id"], "plain-1", units=units)]
+    response = import_activities(api, rows)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert "units" in response.get_data(as_text=True)
+    assert api.log_size() == before
+
+
 # The pages' query values
 
 
@@ -165,6 +201,18 @@ def test_a_page_asked_to_wait_for_a_position_not_yet_written_says_so(api, pages)
     response = pages["member"].get("/my", after=str(api.log_size() + 1_000_000))
     assert response.status_code == 422
     assert "Not in the log yet" in response.get_data(as_text=True)
+
+
+def test_a_page_whose_views_no_process_advances_answers_503(pages, monkeypatch):
+    """As the API does (service/web/reads.py): the worker is down, waiting would not help."""
+
+    def stalled(*args: Any, **kwargs: Any):
+        raise WorkerDown(7, {"balances": 5}, None)
+
+    monkeypatch.setattr("service.web.pages.worklist.fresh", stalled)
+    response = pages["member"].get("/my")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
 
 
 def test_the_pages_read_good_integer_query_values(api, world, pages):

@@ -36,7 +36,7 @@ from service.domain.period import PeriodCalendar
 from service.domain.team_member import TeamMember
 from service.domain.tokens import ApiToken
 from service.web.audit import audit_entry
-from service.web.schemas import DAY, NAME, POSITION, QueryInteger
+from service.web.schemas import DAY, NAME, POSITION, PlainDay, QueryInteger
 
 PAGE_SIZE = 50
 WINDOW = 500
@@ -86,8 +86,8 @@ class LogFilterSchema(ma.Schema):
         )
     )
     actor = ma.fields.String(validate=NAME)
-    date_from = ma.fields.Date(validate=DAY)
-    date_to = ma.fields.Date(validate=DAY)
+    date_from = PlainDay(validate=DAY)
+    date_to = PlainDay(validate=DAY)
     before = QueryInteger(validate=POSITION)
     after = QueryInteger(validate=POSITION)
 

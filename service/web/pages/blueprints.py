@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from projections.engine.failures import ViewsFailing
-from projections.engine.freshness import PositionBeyondLog, ProjectionsBehind
+from projections.engine.freshness import PositionBeyondLog, ProjectionsBehind, WorkerDown
 from service.domain import DomainError
 from service.infra.store_errors import DATABASE_UNAVAILABLE
 from service.web.problems import DOMAIN_STATUS
@@ -27,6 +27,7 @@ def page_blueprint(name: str, import_name: str) -> Blueprint:
     blueprint.register_error_handler(HTTPException, error_page)
     blueprint.register_error_handler(DomainError, _domain_error)
     blueprint.register_error_handler(ProjectionsBehind, _busy)
+    blueprint.register_error_handler(WorkerDown, _busy)
     blueprint.register_error_handler(PositionBeyondLog, _beyond_the_log)
     blueprint.register_error_handler(ViewsFailing, _busy)
     for error_class in DATABASE_UNAVAILABLE:

@@ -13,15 +13,13 @@ event it failed on (`Failure.stops`): a rebuild that got past it makes it moot.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from eventsourcing.postgres import PostgresDatastore
-
-from projections.engine.views import IDENTIFIER, PARAMETER, lock_key
+from projections.engine.views import IDENTIFIER
+from service.infra.side_table import SideTable
 
 FIRST_RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 300.0
@@ -105,33 +103,21 @@ class ViewsFailing(Exception):
         super().__init__(f"{stuck}: it failed to apply that event and is being retried")
 
 
-class ViewFailures:
+class ViewFailures(SideTable):
     """The `projection_failures` table of one event store (and namespace)."""
 
     def __init__(self, datastore: Any, namespace: str = ""):
         if not IDENTIFIER.match(namespace + "projection_failures"):
             raise ValueError(f"bad namespace {namespace!r}")
-        self.datastore = datastore
-        self.is_postgres = isinstance(datastore, PostgresDatastore)
-        raw = f"{namespace}projection_failures"
-        if self.is_postgres:
-            self.table = f"{_quoted(datastore.schema)}.{_quoted(raw)}"
-        else:
-            self.table = raw
+        super().__init__(datastore, f"{namespace}projection_failures")
 
     def create_table(self) -> None:
-        with self._transaction(commit=True) as tx:
-            if self.is_postgres:  # CREATE TABLE IF NOT EXISTS races itself (see views.py)
-                tx.run(
-                    "SELECT pg_advisory_xact_lock(:key)",
-                    key=lock_key(f"{self.datastore.schema}:ddl"),
-                )
-            tx.run(f"CREATE TABLE IF NOT EXISTS {self.table} ({COLUMNS})")
+        self.create(COLUMNS)
 
     def read(self, names: Iterable[str] | None = None) -> dict[str, Failure]:
         """The recorded failures (of the named views), current or not."""
         wanted = None if names is None else set(names)
-        with self._transaction(commit=False) as tx:
+        with self.transaction(commit=False) as tx:
             rows = tx.rows(f"SELECT * FROM {self.table}")
         return {
             row["view_name"]: _failure(row)
@@ -140,7 +126,7 @@ class ViewFailures:
         }
 
     def get(self, name: str) -> Failure | None:
-        with self._transaction(commit=False) as tx:
+        with self.transaction(commit=False) as tx:
             rows = tx.rows(f"SELECT * FROM {self.table} WHERE view_name = :name", name=name)
         return _failure(rows[0]) if rows else None
 
@@ -156,7 +142,7 @@ class ViewFailures:
         """Record that view `name` failed on the event at `position` (by the holder of
         its lock). Failing again on the same event counts one more attempt and doubles
         the pause; failing on another event starts over."""
-        with self._transaction(commit=True) as tx:
+        with self.transaction(commit=True) as tx:
             rows = tx.rows(f"SELECT * FROM {self.table} WHERE view_name = :name", name=name)
             before = _failure(rows[0]) if rows else None
             attempts = before.attempts + 1 if before and before.position == position else 1
@@ -182,7 +168,7 @@ class ViewFailures:
         return failure
 
     def clear(self, name: str) -> None:
-        with self._transaction(commit=True) as tx:
+        with self.transaction(commit=True) as tx:
             tx.run(f"DELETE FROM {self.table} WHERE view_name = :name", name=name)
 
     def retry_now(self, names: Iterable[str] | None = None) -> list[str]:
@@ -190,7 +176,7 @@ class ViewFailures:
         rather than when their backoff ends (say, once the cause is fixed). Returns the
         views that had a failure."""
         failed = self.read(names)
-        with self._transaction(commit=True) as tx:
+        with self.transaction(commit=True) as tx:
             for name in failed:
                 tx.run(
                     f"UPDATE {self.table} SET retry_at = NULL WHERE view_name = :name", name=name
@@ -198,34 +184,8 @@ class ViewFailures:
         return sorted(failed)
 
     def drop(self) -> None:
-        with self._transaction(commit=True) as tx:
+        with self.transaction(commit=True) as tx:
             tx.run(f"DROP TABLE IF EXISTS {self.table}")
-
-    @contextmanager
-    def _transaction(self, commit: bool) -> Iterator[_Tx]:
-        if self.is_postgres and not commit:
-            # A read is one statement: in autocommit, without the BEGIN, ROLLBACK and
-            # lost prepared statements of a read-only transaction (see catalog.py).
-            with self.datastore.get_connection() as conn, conn.cursor() as cursor:
-                yield _Tx(cursor, self.is_postgres)
-            return
-        with self.datastore.transaction(commit=commit) as cursor:
-            yield _Tx(cursor, self.is_postgres)
-
-
-class _Tx:
-    """Portable SQL (`:name` parameters) on one transaction's cursor."""
-
-    def __init__(self, cursor: Any, is_postgres: bool):
-        self.cursor = cursor
-        self.is_postgres = is_postgres
-
-    def run(self, sql: str, **params: Any) -> None:
-        self.cursor.execute(PARAMETER.sub(r"%(\1)s", sql) if self.is_postgres else sql, params)
-
-    def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
-        self.run(sql, **params)
-        return [dict(row) for row in self.cursor.fetchall()]
 
 
 def current(failures: dict[str, Failure], positions: dict[str, int]) -> dict[str, Failure]:
@@ -250,7 +210,3 @@ def _failure(row: dict[str, Any]) -> Failure:
 
 def _text(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'

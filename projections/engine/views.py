@@ -17,7 +17,6 @@ from happening in the first place.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 from abc import abstractmethod
@@ -30,15 +29,11 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
+from service.infra.side_table import PARAMETER, lock_key
+
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
-PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 TABLE = re.compile(r"\{(\w+)\}")
 TABLE_CONSTRAINT = re.compile(r",\s*(PRIMARY KEY|UNIQUE)\s*\([^)]*\)", re.IGNORECASE)
-
-
-def lock_key(text: str) -> int:
-    """A stable signed 64-bit key for PostgreSQL advisory locks."""
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
 
 
 def lock_name(name: str, generation: int) -> str:

@@ -16,23 +16,19 @@ Not events in the log: a session is no fact of the ledger, and it changes as it 
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.postgres import PostgresDatastore
+from service.infra.side_table import SideTable
 
 TABLE = "web_sessions"
 COLUMNS = (
     "session_digest TEXT PRIMARY KEY, token_id TEXT NOT NULL, "
     "started_at TEXT NOT NULL, last_seen_at TEXT NOT NULL"
 )
-PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
 @dataclass(frozen=True)
@@ -42,23 +38,18 @@ class BrowserSession:
     last_seen_at: datetime
 
 
-class BrowserSessions:
+class BrowserSessions(SideTable):
     """The `web_sessions` table of one event store's database (SQLite or PostgreSQL,
     in the store's schema), made on first use."""
 
     def __init__(self, datastore: Any):
-        self.datastore = datastore
-        self.is_postgres = isinstance(datastore, PostgresDatastore)
-        if self.is_postgres:
-            self.table = f'"{datastore.schema}"."{TABLE}"'
-        else:
-            self.table = TABLE
-        self._create_table()
+        super().__init__(datastore, TABLE)
+        self.create(COLUMNS)
 
     def start(self, token_id: UUID, now: datetime) -> str:
         """A new session for the token: its id, for the cookie (never stored as is)."""
         session_id = secrets.token_urlsafe(32)
-        with self._transaction(commit=True) as tx:
+        with self.transaction(commit=True) as tx:
             tx.run(
                 f"INSERT INTO {self.table} VALUES (:digest, :token, :now, :now)",
                 digest=_digest(session_id),
@@ -68,7 +59,7 @@ class BrowserSessions:
         return session_id
 
     def find(self, session_id: str) -> BrowserSession | None:
-        with self._transaction(commit=False) as tx:
+        with self.transaction(commit=False) as tx:
             row = tx.row(
                 f"SELECT token_id, started_at, last_seen_at FROM {self.table} "
                 "WHERE session_digest = :digest",
@@ -83,7 +74,7 @@ class BrowserSessions:
         )
 
     def seen(self, session_id: str, now: datetime) -> None:
-        with self._transaction(commit=True) as tx:
+        with self.transaction(commit=True) as tx:
             tx.run(
                 f"UPDATE {self.table} SET last_seen_at = :now WHERE session_digest = :digest",
                 now=_text(now),
@@ -91,7 +82,7 @@ class BrowserSessions:
             )
 
     def end(self, session_id: str) -> None:
-        with self._transaction(commit=True) as tx:
+        with self.transaction(commit=True) as tx:
             tx.run(
                 f"DELETE FROM {self.table} WHERE session_digest = :digest",
                 digest=_digest(session_id),
@@ -99,48 +90,12 @@ class BrowserSessions:
 
     def sweep(self, *, seen_before: datetime, started_before: datetime) -> None:
         """Delete the sessions idle since `seen_before` or started before `started_before`."""
-        with self._transaction(commit=True) as tx:
+        with self.transaction(commit=True) as tx:
             tx.run(
                 f"DELETE FROM {self.table} WHERE last_seen_at < :seen OR started_at < :started",
                 seen=_text(seen_before),
                 started=_text(started_before),
             )
-
-    def _create_table(self) -> None:
-        with self._transaction(commit=True) as tx:
-            if self.is_postgres:
-                # CREATE TABLE IF NOT EXISTS races itself when processes start together;
-                # the key is the one the event store's own tables are made under.
-                key = f"ces-create:{self.datastore.schema}".encode()
-                lock = int.from_bytes(hashlib.sha256(key).digest()[:8], "big", signed=True)
-                tx.run("SELECT pg_advisory_xact_lock(:lock)", lock=lock)
-            tx.run(f"CREATE TABLE IF NOT EXISTS {self.table} ({COLUMNS})")
-
-    @contextmanager
-    def _transaction(self, commit: bool) -> Iterator[_Tx]:
-        if self.is_postgres and not commit:
-            # A read is one statement: in autocommit, without a transaction around it.
-            with self.datastore.get_connection() as conn, conn.cursor() as cursor:
-                yield _Tx(cursor, self.is_postgres)
-            return
-        with self.datastore.transaction(commit=commit) as cursor:
-            yield _Tx(cursor, self.is_postgres)
-
-
-class _Tx:
-    """Portable SQL (`:name` parameters) on one cursor."""
-
-    def __init__(self, cursor: Any, is_postgres: bool):
-        self.cursor = cursor
-        self.is_postgres = is_postgres
-
-    def run(self, sql: str, **params: Any) -> None:
-        self.cursor.execute(PARAMETER.sub(r"%(\1)s", sql) if self.is_postgres else sql, params)
-
-    def row(self, sql: str, **params: Any) -> dict[str, Any] | None:
-        self.run(sql, **params)
-        found = self.cursor.fetchone()
-        return None if found is None else dict(found)
 
 
 def _digest(session_id: str) -> str:

@@ -22,15 +22,11 @@ on SQLite and a BYTEA on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from eventsourcing.postgres import PostgresDatastore
-
-from projections.engine.views import PARAMETER, lock_key
+from service.infra.side_table import SideTable
 
 TABLE = "rendered_pdfs"
 ERROR_TEXT_LIMIT = 2000
@@ -57,32 +53,20 @@ class Job:
     attempts: int
 
 
-class RenderedPdfs:
+class RenderedPdfs(SideTable):
     """The `rendered_pdfs` table of one event store."""
 
     def __init__(self, datastore: Any):
-        self.datastore = datastore
-        self.is_postgres = isinstance(datastore, PostgresDatastore)
-        if self.is_postgres:
-            self.table = f'"{datastore.schema.replace(chr(34), chr(34) * 2)}"."{TABLE}"'
-        else:
-            self.table = TABLE
+        super().__init__(datastore, TABLE)
 
     def create_table(self) -> None:
-        with self._transaction(commit=True) as tx:
-            if self.is_postgres:  # CREATE TABLE IF NOT EXISTS races itself (views.py)
-                tx.run(
-                    "SELECT pg_advisory_xact_lock(:key)",
-                    key=lock_key(f"{self.datastore.schema}:ddl"),
-                )
-            blob = "BYTEA" if self.is_postgres else "BLOB"
-            tx.run(f"CREATE TABLE IF NOT EXISTS {self.table} ({_columns(blob)})")
+        self.create(_columns("BYTEA" if self.is_postgres else "BLOB"))
 
     # The web side
 
     def stored(self, document: str, day: str, min_position: int) -> bytes | None:
         """The newest rendering of the document for `day` reflecting `min_position`."""
-        with self._transaction(commit=False) as tx:
+        with self.transaction(commit=False) as tx:
             rows = tx.rows(
                 f"SELECT pdf FROM {self.table} WHERE document = :document AND day = :day "
                 "AND position >= :min_position AND pdf IS NOT NULL "
@@ -95,7 +79,7 @@ class RenderedPdfs:
 
     def request(self, document: str, day: str, min_position: int, now: datetime) -> None:
         """Queue the rendering, unless it is queued already."""
-        with self._transaction(commit=True) as tx:
+        with self.transaction(commit=True) as tx:
             tx.run(
                 f"INSERT INTO {self.table} (document, day, min_position, requested_at, attempts) "
                 "VALUES (:document, :day, :min_position, :now, 0) "
@@ -112,7 +96,7 @@ class RenderedPdfs:
         """The oldest pending rendering no other renderer holds, leased to the caller
         until `now + lease`; None when there is none (or another renderer took it
         first: the UPDATE repeats the SELECT's condition, so one of them gets it)."""
-        with self._transaction(commit=False) as tx:  # most looks find none: no lock taken
+        with self.transaction(commit=False) as tx:  # most looks find none: no lock taken
             rows = tx.rows(
                 f"SELECT document, day, min_position, attempts FROM {self.table} "
                 f"WHERE {UNCLAIMED} ORDER BY requested_at, min_position LIMIT 1",
@@ -121,7 +105,7 @@ class RenderedPdfs:
         if not rows:
             return None
         key = {name: rows[0][name] for name in ("document", "day", "min_position")}
-        with self._transaction(commit=True) as tx:
+        with self.transaction(commit=True) as tx:
             claimed = tx.rows(
                 f"UPDATE {self.table} SET claimed_until = :until, attempts = attempts + 1 "
                 "WHERE document = :document AND day = :day AND min_position = :min_position "
@@ -134,7 +118,7 @@ class RenderedPdfs:
 
     def release(self, job: Job, retry_at: datetime, error: str | None = None) -> None:
         """Give the job back, to be claimed again from `retry_at` (with why, if it failed)."""
-        with self._transaction(commit=True) as tx:
+        with self.transaction(commit=True) as tx:
             tx.run(
                 f"UPDATE {self.table} SET claimed_until = :retry_at, error = :error "
                 "WHERE document = :document AND day = :day AND min_position = :min_position",
@@ -146,14 +130,14 @@ class RenderedPdfs:
     def release_all(self) -> None:
         """Free every lease: the deployment's one renderer is starting, so any lease
         left is a dead process's."""
-        with self._transaction(commit=True) as tx:
+        with self.transaction(commit=True) as tx:
             tx.run(f"UPDATE {self.table} SET claimed_until = NULL WHERE pdf IS NULL")
 
     def store(self, job: Job, pdf: bytes, position: int, now: datetime) -> None:
         """Keep the rendering (of the read models at `position`) and delete what it
         makes moot: the document's renderings of earlier days, its older ones of this
         day, and its pending requests this one satisfies."""
-        with self._transaction(commit=True) as tx:
+        with self.transaction(commit=True) as tx:
             tx.run(
                 f"UPDATE {self.table} SET pdf = :pdf, position = :position, "
                 "rendered_at = :now, claimed_until = NULL, error = NULL "
@@ -173,29 +157,9 @@ class RenderedPdfs:
             )
 
     def pending(self) -> int:
-        with self._transaction(commit=False) as tx:
+        with self.transaction(commit=False) as tx:
             rows = tx.rows(f"SELECT COUNT(*) AS n FROM {self.table} WHERE pdf IS NULL")
         return int(rows[0]["n"])
-
-    @contextmanager
-    def _transaction(self, commit: bool) -> Iterator[_Tx]:
-        with self.datastore.transaction(commit=commit) as cursor:
-            yield _Tx(cursor, self.is_postgres)
-
-
-class _Tx:
-    """Portable SQL (`:name` parameters) on one transaction's cursor."""
-
-    def __init__(self, cursor: Any, is_postgres: bool):
-        self.cursor = cursor
-        self.is_postgres = is_postgres
-
-    def run(self, sql: str, **params: Any) -> None:
-        self.cursor.execute(PARAMETER.sub(r"%(\1)s", sql) if self.is_postgres else sql, params)
-
-    def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
-        self.run(sql, **params)
-        return [dict(row) for row in self.cursor.fetchall()]
 
 
 def _key(job: Job) -> dict[str, Any]:

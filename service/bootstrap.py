@@ -227,9 +227,6 @@ class Runtime:
         self.start_workers()
         while not stop.wait(0.5):
             pass
-        for worker in self._workers or ():
-            worker.stop()
-            atexit.unregister(worker.stop)
         self.close()
 
     @property
@@ -259,6 +256,13 @@ class Runtime:
         )
 
     def close(self) -> None:
+        """Stop this process's background workers (each waiting for the batch, beat or
+        rendering in hand), then close the ledger: no worker is left in the middle of a
+        statement on a database going away."""
+        for worker in self._workers or ():
+            worker.stop()
+            atexit.unregister(worker.stop)
+        self._workers = None
         if self._ledger is not None:
             self._ledger.close()
 

@@ -210,12 +210,16 @@ class CheckpointWorker:
         self.poll_seconds = min(interval_seconds / 10, MAX_POLL_SECONDS)
         self.external_stop = stop
         self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="checkpoints", daemon=True)
 
     def start(self) -> None:
-        threading.Thread(target=self._run, name="checkpoints", daemon=True).start()
+        self.thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop, waiting for the checkpoint in hand."""
         self.stopping.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout)
 
     def _run(self) -> None:
         checkpointer: Checkpointer | None = None

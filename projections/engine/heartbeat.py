@@ -143,8 +143,11 @@ class HeartbeatWorker:
         self._beat()
         self.thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop, waiting for the beat in hand."""
         self.stopping.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout)
 
     def _run(self) -> None:
         try:

@@ -16,6 +16,7 @@ from service.application import Clock, Ledger
 from service.bootstrap import create_app
 from service.infra.config import Settings
 from service.web.runtime import ledger as app_ledger
+from service.web.runtime import runtime
 
 # The service's day: UTC, as its clock keeps it (service/application/clock.py).
 TODAY = Clock().today()
@@ -87,7 +88,7 @@ def app(database_url: str, app_env: dict[str, str], clock: Clock | None) -> Iter
 
     yield app
     with app.app_context():
-        app_ledger().close()
+        runtime().close()  # its background threads first: the test's schema is dropped next
     assert not server_errors, f"requests answered with a server error: {server_errors}"
 
 

@@ -15,10 +15,10 @@ from projections.engine.follower import Follower
 from projections.engine.rebuild import rebuild
 from service.bootstrap import create_app
 from service.infra.config import Settings
-from service.web.runtime import ledger as app_ledger
 from service.web.runtime import runtime
 from tests.integration.conftest import ApiClient, activity, days_ago
 from tests.integration.test_projections import busy_world
+from tests.support.apps import close_app
 
 REPORT_VIEWS = ("balances", "activities", "usage", "team")
 
@@ -123,8 +123,7 @@ def test_a_new_version_is_built_while_the_old_one_serves_and_then_serves(
     try:
         assert reads(new_api) == filled
     finally:
-        with new_app.app_context():
-            app_ledger().close()
+        close_app(new_app)
     states = {(g.version, g.state) for g in new_release.all_generations() if g.name == "balances"}
     assert states == {(kind.sqlite_view.version, "serving"), (99, "serving")}
 

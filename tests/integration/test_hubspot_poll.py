@@ -35,7 +35,7 @@ from tests.integration.test_hubspot_webhook import (
     deliver,
     hubspot_app,
 )
-from tests.integration.test_hubspot_webhook import close as close_app
+from tests.support.apps import close_app
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 AN_HOUR_AGO = NOW - timedelta(hours=1)
@@ -56,14 +56,6 @@ class FakeTime:
         self.now += seconds
 
 
-def close(app: Flask) -> None:
-    """Stop the background workers a served request started here (the poll's among
-    them, which would otherwise poll a closed ledger later), then close as usual."""
-    for worker in app.extensions["runtime"]._workers or ():
-        worker.stop()
-    close_app(app)
-
-
 def poll_env(httpserver: HTTPServer) -> dict[str, str]:
     return {
         "HUBSPOT_ACCESS_TOKEN": TOKEN,
@@ -82,7 +74,7 @@ def app(database_url: str, httpserver: HTTPServer) -> Iterator[Flask]:
     """The service with a webhook secret, an access token and the portal id."""
     app = hubspot_app(database_url, **poll_env(httpserver))
     yield app
-    close(app)
+    close_app(app)
 
 
 @pytest.fixture
@@ -199,7 +191,7 @@ def test_the_closed_won_stages_of_custom_pipelines_are_searched(database_url, ht
         [group] = stub.requests[0]["filterGroups"]
         assert group["filters"][0]["values"] == ["98765432", "closedwon"]
     finally:
-        close(app)
+        close_app(app)
 
 
 def test_webhook_then_poll_and_poll_then_webhook_each_give_one_engagement(
@@ -232,7 +224,7 @@ def test_a_portal_id_other_than_the_webhooks_stops_the_poll(database_url, httpse
         polled = app.test_cli_runner().invoke(args=["hubspot", "poll"])
         assert polled.exit_code != 0 and "HUBSPOT_PORTAL_ID is 42" in polled.output
     finally:
-        close(app)
+        close_app(app)
 
 
 # Poll-only mode: a service key, no webhook app
@@ -261,7 +253,7 @@ def test_poll_only_mode_creates_engagements_with_their_details(database_url, htt
         again = app.test_cli_runner().invoke(args=["hubspot", "poll"])
         assert "0 engagement(s) created" in again.output
     finally:
-        close(app)
+        close_app(app)
 
 
 def test_poll_only_mode_needs_the_portal_id():
@@ -284,7 +276,7 @@ def test_the_poll_command_says_what_it_needs(database_url):
         assert result.exit_code != 0
         assert "HUBSPOT_PORTAL_ID" in result.output
     finally:
-        close(app)
+        close_app(app)
 
 
 # Paging, the 10,000 cap and the rate limit
@@ -389,7 +381,7 @@ def test_a_restart_between_two_polls_loses_nothing_and_repeats_nothing(
     try:
         assert len(make_poll(first, FakeTime()).poll_once().created) == 2
     finally:
-        close(first)
+        close_app(first)
 
     stub.put("23", AN_HOUR_AGO + timedelta(minutes=2))
     stub.put("24", AN_HOUR_AGO - timedelta(days=2))  # older than the checkpoint: not searched
@@ -404,7 +396,7 @@ def test_a_restart_between_two_polls_loses_nothing_and_repeats_nothing(
         assert closed_won_count(ledger) == 3
         assert read_checkpoint(ledger, PORTAL) == stub.deals["23"].last_modified
     finally:
-        close(second)
+        close_app(second)
 
 
 def test_the_poll_worker_polls_in_the_background_and_stops(app, ledger, stub):

@@ -23,6 +23,7 @@ from service.bootstrap import create_app
 from service.domain import Engagement, engagement_id_for_deal
 from service.infra.config import Settings
 from service.web.runtime import ledger as app_ledger
+from tests.support.apps import close_app
 
 SECRET = "test-client-secret-0000"
 PORTAL = 145106154
@@ -84,8 +85,7 @@ def close(app: Flask) -> None:
     follower = app.extensions["hubspot"].follower
     if follower is not None:
         follower.stop()
-    with app.app_context():
-        app_ledger().close()
+    close_app(app)
 
 
 def log_size(ledger: Ledger) -> int:

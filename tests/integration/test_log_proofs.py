@@ -340,6 +340,7 @@ def test_a_checkpoint_is_stored_every_interval_while_the_log_grows(tmp_path, dat
     from service.bootstrap import create_app
     from service.infra.config import Settings
     from service.web.runtime import ledger as app_ledger
+    from tests.support.apps import close_app
 
     key = tmp_path / "periodic.pem"
     create_key_file(key)
@@ -368,8 +369,7 @@ def test_a_checkpoint_is_stored_every_interval_while_the_log_grows(tmp_path, dat
             assert checkpointer.store.latest().size == 5
             assert (checkpointer.store.latest().timestamp - first.timestamp).total_seconds() >= 1
     finally:
-        with app.app_context():
-            app_ledger().close()
+        close_app(app)
 
 
 def test_the_partners_script_accepts_what_was_served_and_refuses_an_altered_copy(

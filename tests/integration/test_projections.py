@@ -20,6 +20,7 @@ from service.infra.config import Settings
 from service.web.runtime import ledger as app_ledger
 from service.web.runtime import runtime
 from tests.integration.conftest import TODAY, ApiClient, activity, days_ago
+from tests.support.apps import close_app
 
 
 def replayed(ledger, namespace: str = "replay_") -> Projections:
@@ -93,8 +94,7 @@ def app_without_runner(database_url):
     )
     app = create_app(settings)
     yield app
-    with app.app_context():
-        app_ledger().close()
+    close_app(app)
 
 
 def test_without_a_runner_reads_answer_503_until_the_views_catch_up(app_without_runner):

@@ -13,9 +13,9 @@ from werkzeug.wrappers import Response
 
 from service.bootstrap import create_app
 from service.infra.config import Settings
-from service.web.runtime import ledger as app_ledger
 from tests.integration.conftest import TODAY, ApiClient
 from tests.integration.pages import signed_in_page
+from tests.support.apps import close_app
 
 POLICY = {
     "default-src": "'self'",
@@ -102,8 +102,7 @@ def https_app(database_url: str) -> Iterator[Flask]:
     )
     app = create_app(settings)
     yield app
-    with app.app_context():
-        app_ledger().close()
+    close_app(app)
 
 
 def test_hsts_when_the_public_url_is_https(https_app: Flask):

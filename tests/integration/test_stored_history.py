@@ -24,6 +24,7 @@ from service.application import FixedClock
 from service.bootstrap import create_app
 from service.infra.config import Settings
 from service.web.runtime import ledger as app_ledger
+from tests.support.apps import close_app
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 STORE = FIXTURES / "ledger-v1.sqlite3"
@@ -72,8 +73,7 @@ def admin(history_url: str):
     yield lambda path, **query: client.get(
         path, query_string=query, headers={"Authorization": f"Bearer {secret}"}
     )
-    with app.app_context():
-        app_ledger().close()
+    close_app(app)
 
 
 def read(admin, path: str, **query):

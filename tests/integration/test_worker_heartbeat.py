@@ -21,6 +21,7 @@ from service.bootstrap import create_app
 from service.infra.config import Settings
 from service.web.runtime import ledger as app_ledger
 from tests.integration.conftest import ApiClient
+from tests.support.apps import close_app
 
 DOWN_AFTER = 3
 
@@ -121,8 +122,7 @@ def single_process_app(database_url: str) -> Iterator[Flask]:
     """PROJECTIONS_IN_PROCESS=true, no gunicorn: the background work runs in threads."""
     app = create_app(Settings.from_environment({"DATABASE_URL": database_url}))
     yield app
-    with app.app_context():
-        app_ledger().close()
+    close_app(app)
 
 
 def test_a_single_process_server_beats_from_its_first_request(single_process_app: Flask):

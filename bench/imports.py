@@ -42,8 +42,8 @@ from bench.projections import store
 from projections import NAMES, Projections
 from projections.engine.rebuild import rebuild
 from service.application import Ledger
-from service.application.imports import BATCH
-from service.web.import_csv import read_activities
+from service.application.imports.commands import BATCH
+from service.web.schemas.import_file import read_activities
 
 MEMBERS = ("ana", "ben")
 

@@ -56,7 +56,7 @@ from service.infra.rendered_pdfs import RenderedPdfs
 from service.infra.signing import Signer
 from service.infra.store import prepare_storage
 from service.web.app import build_web_app
-from service.web.pdf_renderer import PdfRenderer
+from service.web.documents.pdf_renderer import PdfRenderer
 
 # The follower needs at most a connection holding a view's lock and one writing it.
 FOLLOWER_POOL = {"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "2"}

@@ -1,8 +1,8 @@
 """`flask --app wsgi import activities FILE.csv [--dry-run] [--actor NAME]` and
 `import allocations FILE.csv …`: history from a spreadsheet, written as it happened
-(README, "Importing history"; the rules: service/application/imports.py).
+(README, "Importing history"; the rules: service/application/imports/commands.py).
 
-The file is read as the API reads it (service/web/import_csv.py). Every row is checked
+The file is read as the API reads it (service/web/schemas/import_file.py). Every row is checked
 before anything is written; a wrong row is listed on stderr with its line and why, and
 then nothing is written (exit status 1). Progress bars go to stderr, the outcome to
 stdout. FILE may be `-`, the standard input."""
@@ -17,11 +17,11 @@ import click
 from flask.cli import AppGroup
 
 from service.application import Ledger
-from service.application.import_rows import ImportOutcome
+from service.application.imports.rows import ImportOutcome
 from service.cli_text import NAME
 from service.domain import DomainError
 from service.infra.store_errors import DATABASE_UNAVAILABLE
-from service.web.import_csv import read_activities, read_allocations
+from service.web.schemas.import_file import read_activities, read_allocations
 
 
 class ProgressBars:

@@ -4,7 +4,7 @@ The process running the background work (`worker run`, or a single-process serve
 threads) writes the time every few seconds into a one-row table, `worker_heartbeat`,
 in the event store's database, so that every web process on every host reads the same
 answer: /readyz and /metrics report it, and a read waiting on views that are behind
-answers 503 at once when nobody is advancing them (service/web/reads.py).
+answers 503 at once when nobody is advancing them (service/web/http/reads.py).
 
 Both the beat and its age are taken from the database's clock, so hosts whose clocks
 disagree still agree on the age. The worker is "down" once its last beat is older than

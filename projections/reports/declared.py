@@ -1,5 +1,5 @@
 """Which read models each report reads, declared beside the report itself: a read waits
-until exactly those have caught up (service/web/reads.py `fresh`), so a report that
+until exactly those have caught up (service/web/http/reads.py `fresh`), so a report that
 starts reading one more read model is waited for by every caller at once, none of
 which lists them."""
 

@@ -107,7 +107,7 @@ class History(LedgerBase):
     def allocation(self, allocation_id: UUID, as_of: datetime | None = None) -> Allocation:
         """The allocation now, or as it stood at `as_of`: its events stamped up to then.
 
-        Imported history (service/application/imports.py) is stamped with the moment it
+        Imported history (service/application/imports/commands.py) is stamped with the moment it
         was first recorded, and may follow later events in the stream; so every event
         is looked at, in stream order, and those stamped after `as_of` are passed over
         (an event changes only what events stamped before it made, so the state stays

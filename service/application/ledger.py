@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from service.application.activities import ActivityCommands
 from service.application.history import History
-from service.application.imports import ImportCommands
+from service.application.imports.commands import ImportCommands
 from service.application.moves import MoveCommands
 from service.application.periods import PeriodCommands
 from service.application.series import SeriesCommands

@@ -38,7 +38,7 @@ MAX_UNITS = 100_000
 # UTF-16 surrogates, which in a Python str can only be lone halves.
 CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 """The refused control characters, as the inside of a regex character class (the OpenAPI
-document states them as each text field's `pattern`: service/web/schemas.py)."""
+document states them as each text field's `pattern`: service/web/schemas/common.py)."""
 _FORBIDDEN_CHARACTER = re.compile(rf"[{CONTROL_CHARACTERS}\ud800-\udfff]")
 _PLAIN_ID = re.compile(r"0|[1-9][0-9]*")
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)

@@ -1,5 +1,5 @@
 """Prometheus instruments of the layers below the web (which has its own request
-metrics in service/web/observability.py)."""
+metrics in service/web/http/observability.py)."""
 
 from prometheus_client import Counter
 

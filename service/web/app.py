@@ -10,13 +10,12 @@ from flask import Flask, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from service.web import (
+from service.web.api import (
     activities,
     allocation_series,
     allocations,
     audit,
     engagements,
-    health,
     imports,
     me,
     periods,
@@ -24,15 +23,16 @@ from service.web import (
     statements,
     team_members,
 )
-from service.web.boundary import BodyLimit, refuse_unknown_query_parameters
-from service.web.headers import SecurityHeaders
-from service.web.metrics import ProjectionLagCollector, WorkerHeartbeatCollector
-from service.web.observability import install_metrics_route, install_request_observability
-from service.web.openapi import PROBLEM_JSON, SharedResponsesPlugin
+from service.web.http import health
+from service.web.http.boundary import BodyLimit, refuse_unknown_query_parameters
+from service.web.http.headers import SecurityHeaders
+from service.web.http.metrics import ProjectionLagCollector, WorkerHeartbeatCollector
+from service.web.http.observability import install_metrics_route, install_request_observability
+from service.web.http.openapi import PROBLEM_JSON, SharedResponsesPlugin
+from service.web.http.problems import ProblemSchema, register_problem_handlers
+from service.web.http.reads import install_reads
+from service.web.http.runtime import runtime
 from service.web.pages.site import install_pages
-from service.web.problems import ProblemSchema, register_problem_handlers
-from service.web.reads import install_reads
-from service.web.runtime import runtime
 
 BLUEPRINTS = (
     engagements,
@@ -52,7 +52,7 @@ BLUEPRINTS = (
 class LedgerApi(Api):
     """flask-smorest's Api, with its error responses documented as what they are:
     RFC 9457 problems (`application/problem+json`), each status an operation can answer
-    listed (service/web/openapi.py), and no catch-all `default` response that would
+    listed (service/web/http/openapi.py), and no catch-all `default` response that would
     document any status at all."""
 
     ERROR_SCHEMA = ProblemSchema

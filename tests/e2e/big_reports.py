@@ -13,7 +13,7 @@ import requests
 from projections.engine.calendar import Month
 from service.application import Clock, Ledger
 from service.infra.store import persistence_environment
-from service.web.import_csv import read_activities
+from service.web.schemas.import_file import read_activities
 from tests.e2e.harness import Client
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -93,7 +93,7 @@ class Service:
         wait_until(self._healthy, 30, f"gunicorn on {self.url} (log: {self.log_path})")
         if self.app == "wsgi:app" and self.env.get("PROJECTIONS_IN_PROCESS") != "false":
             # Until the worker process the master starts has beaten, a read that finds
-            # the views behind answers 503 at once (service/web/reads.py).
+            # the views behind answers 503 at once (service/web/http/reads.py).
             wait_until(
                 lambda: self.readyz()["worker"]["status"] == "up",
                 60,

@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from service.application import Clock, Ledger
 from service.bootstrap import create_app
 from service.infra.config import Settings
-from service.web.runtime import ledger as app_ledger
-from service.web.runtime import runtime
+from service.web.http.runtime import ledger as app_ledger
+from service.web.http.runtime import runtime
 
 # The service's day: UTC, as its clock keeps it (service/application/clock.py).
 TODAY = Clock().today()

@@ -15,7 +15,7 @@ from projections.engine.follower import Follower
 from projections.engine.rebuild import rebuild
 from service.bootstrap import create_app
 from service.infra.config import Settings
-from service.web.runtime import runtime
+from service.web.http.runtime import runtime
 from tests.integration.conftest import ApiClient, activity, days_ago
 from tests.integration.test_projections import busy_world
 from tests.support.apps import close_app

@@ -204,7 +204,7 @@ def test_a_page_asked_to_wait_for_a_position_not_yet_written_says_so(api, pages)
 
 
 def test_a_page_whose_views_no_process_advances_answers_503(pages, monkeypatch):
-    """As the API does (service/web/reads.py): the worker is down, waiting would not help."""
+    """As the API does (service/web/http/reads.py): the worker is down, waiting would not help."""
 
     def stalled(*args: Any, **kwargs: Any):
         raise WorkerDown(7, {"balances": 5}, None)

@@ -16,7 +16,7 @@ from flask import Flask
 from service.demo import Demo, seed_demo
 from service.demo_plan import FIRST_ENGAGEMENT, SCALE, plan_demo, smaller
 from service.domain.balance import balance
-from service.web.runtime import ledger as app_ledger
+from service.web.http.runtime import ledger as app_ledger
 from tests.integration.conftest import ApiClient
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -26,8 +26,8 @@ from integrations.hubspot.sync import default_allocation_id, default_project_id
 from service.application import Ledger
 from service.domain import engagement_id_for_deal
 from service.infra.config import HubSpotSettings
-from service.web.runtime import ledger as app_ledger
-from service.web.runtime import runtime as app_runtime
+from service.web.http.runtime import ledger as app_ledger
+from service.web.http.runtime import runtime as app_runtime
 from tests.integration.test_hubspot_webhook import PORTAL, close, closed_won, deliver, hubspot_app
 
 DEAL = "19283746501"

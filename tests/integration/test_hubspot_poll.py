@@ -25,7 +25,7 @@ from service.application import Ledger
 from service.bootstrap import create_app
 from service.domain import engagement_id_for_deal
 from service.infra.config import ConfigurationError, Settings
-from service.web.runtime import ledger as app_ledger
+from service.web.http.runtime import ledger as app_ledger
 from tests.integration.hubspot_search_stub import TOKEN, SearchStub
 from tests.integration.test_hubspot_fetch import DEAL, FakeClock, run_until_idle, serve_deal
 from tests.integration.test_hubspot_webhook import (

@@ -22,7 +22,7 @@ from service.application import Ledger
 from service.bootstrap import create_app
 from service.domain import Engagement, engagement_id_for_deal
 from service.infra.config import Settings
-from service.web.runtime import ledger as app_ledger
+from service.web.http.runtime import ledger as app_ledger
 from tests.support.apps import close_app
 
 SECRET = "test-client-secret-0000"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import OperationalError
 
-from service.application.import_rows import imported_activity_id, imported_allocation_id
+from service.application.imports.rows import imported_activity_id, imported_allocation_id
 from tests.integration.conftest import TODAY, activity, days_ago
 
 ACTIVITY_COLUMNS = (
@@ -497,7 +497,7 @@ def test_a_write_stopped_part_way_is_completed_by_running_the_file_again(
     allocation_id = world["allocation"]["id"]
     path = tmp_path / "sheet.csv"
     path.write_text(csv_text(ACTIVITY_COLUMNS, [row(allocation_id, f"p-{n}") for n in range(7)]))
-    monkeypatch.setattr("service.application.imports.BATCH", 2)
+    monkeypatch.setattr("service.application.imports.commands.BATCH", 2)
     save, saves = ledger.save, []
 
     def save_until_the_database_goes(*objects, **kwargs):

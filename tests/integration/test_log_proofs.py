@@ -26,7 +26,7 @@ from eventsourcing.domain import Aggregate
 
 from projections.engine.freshness import await_position
 from service.infra.signing import create_key_file
-from service.web.runtime import runtime
+from service.web.http.runtime import runtime
 from tests.integration.conftest import activity
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -339,7 +339,7 @@ def test_partners_read_the_key_and_checkpoint_and_proofs_but_not_the_log(api, ma
 def test_a_checkpoint_is_stored_every_interval_while_the_log_grows(tmp_path, database_url):
     from service.bootstrap import create_app
     from service.infra.config import Settings
-    from service.web.runtime import ledger as app_ledger
+    from service.web.http.runtime import ledger as app_ledger
     from tests.support.apps import close_app
 
     key = tmp_path / "periodic.pem"

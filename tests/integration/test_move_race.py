@@ -14,7 +14,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID
 
-from service.web.runtime import ledger as app_ledger
+from service.web.http.runtime import ledger as app_ledger
 from tests.integration.test_move_activity import balance, grant, places  # noqa: F401 (fixture)
 
 RETRIES = 40

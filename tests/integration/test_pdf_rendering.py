@@ -12,7 +12,7 @@ from uuid import UUID
 from flask import Flask
 
 from service.infra.rendered_pdfs import RenderedPdfs
-from service.web.runtime import ledger as app_ledger
+from service.web.http.runtime import ledger as app_ledger
 from tests.integration.conftest import TODAY, ApiClient, activity
 from tests.integration.pages import signed_in_page
 from tests.pdf_polling import fetched_pdf

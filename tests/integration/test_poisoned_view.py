@@ -19,7 +19,7 @@ from projections.readmodels.usage import MonthlyUsage
 from service.application import Clock, Ledger
 from service.domain import Allocation
 from service.infra.store import persistence_environment
-from service.web.runtime import runtime
+from service.web.http.runtime import runtime
 from tests.integration.conftest import activity, days_ago, granted_on_ledger
 
 POISON = "poison"

@@ -17,8 +17,8 @@ from projections.engine.locks import ViewLocks
 from projections.reports.resources import allocation_balance
 from service.bootstrap import create_app
 from service.infra.config import Settings
-from service.web.runtime import ledger as app_ledger
-from service.web.runtime import runtime
+from service.web.http.runtime import ledger as app_ledger
+from service.web.http.runtime import runtime
 from tests.integration.conftest import TODAY, ApiClient, activity, days_ago
 from tests.support.apps import close_app
 

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 
 from service.infra.rendered_pdfs import RenderedPdfs
-from service.web.pdf_renderer import PdfRenderer
-from service.web.runtime import ledger as app_ledger
+from service.web.documents.pdf_renderer import PdfRenderer
+from service.web.http.runtime import ledger as app_ledger
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=5)

@@ -1,4 +1,4 @@
-"""The security headers (service/web/headers.py) on every kind of answer: pages, the
+"""The security headers (service/web/http/headers.py) on every kind of answer: pages, the
 API, PDFs, errors (the app's and the body limit's), health and static files; HSTS only
 when PUBLIC_URL is https."""
 

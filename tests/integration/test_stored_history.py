@@ -23,7 +23,7 @@ from projections.engine.calendar import Month, committed_units
 from service.application import FixedClock
 from service.bootstrap import create_app
 from service.infra.config import Settings
-from service.web.runtime import ledger as app_ledger
+from service.web.http.runtime import ledger as app_ledger
 from tests.support.apps import close_app
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

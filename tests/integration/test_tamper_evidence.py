@@ -14,7 +14,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from projections.engine.freshness import await_position
 from service.infra.signing import create_key_file
-from service.web.runtime import runtime
+from service.web.http.runtime import runtime
 from tests.integration.conftest import activity
 
 VERIFIED = re.compile(r"^(\d+) events, root ([0-9a-f]{64}), (\d+) checkpoints consistent$", re.M)

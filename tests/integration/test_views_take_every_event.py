@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from integrations.hubspot.follower import build_follower
 from service.domain import engagement_id_for_deal
 from service.infra.config import HubSpotSettings
-from service.web.runtime import runtime
+from service.web.http.runtime import runtime
 from tests.integration.conftest import TODAY
 from tests.integration.test_hubspot_fetch import (
     COMPANY_BODY,

@@ -19,7 +19,7 @@ from projections.engine.follower import Follower
 from projections.engine.heartbeat import Heartbeat
 from service.bootstrap import create_app
 from service.infra.config import Settings
-from service.web.runtime import ledger as app_ledger
+from service.web.http.runtime import ledger as app_ledger
 from tests.integration.conftest import ApiClient
 from tests.support.apps import close_app
 
@@ -82,7 +82,7 @@ def test_a_read_on_views_nobody_advances_answers_503_at_once_saying_so(api: ApiC
 def test_readyz_and_metrics_report_the_worker_up_then_down(app: Flask):
     client = app.test_client()
     never = client.get("/readyz")
-    assert never.status_code == 200  # a plain probe: see service/web/health.py
+    assert never.status_code == 200  # a plain probe: see service/web/http/health.py
     assert never.json["status"] == "worker_down"
     assert never.json["worker"] == {
         "status": "down",

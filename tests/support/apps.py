@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from service.web.runtime import runtime
+from service.web.http.runtime import runtime
 
 
 def close_app(app: Flask) -> None:

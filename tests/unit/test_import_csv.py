@@ -1,4 +1,4 @@
-"""Reading import files (service/web/import_csv.py): the rows, or every reason a file
+"""Reading import files (service/web/schemas/import_file.py): the rows, or every reason a file
 or a row of it cannot be imported, each on its line. No store, no I/O."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from uuid import UUID
 
 import pytest
 
-from service.application.import_rows import imported_allocation_id
-from service.web.import_csv import read_activities, read_allocations
+from service.application.imports.rows import imported_allocation_id
+from service.web.schemas.import_file import read_activities, read_allocations
 
 ALLOCATION = "0b7c9a52-5b1e-4d5c-9b1a-3f0e2d1c4b5a"
 HEADER = "external_id,allocation_id,team_member,units,description,date_from,date_to,recorded_at"

@@ -1,4 +1,4 @@
-"""Imports on the in-memory store: the ledger's side (service/application/imports.py),
+"""Imports on the in-memory store: the ledger's side (service/application/imports/commands.py),
 and a recording stored before imports loading as not imported."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 
 from eventsourcing.persistence import StoredEvent
 
-from service.application.import_rows import ImportFile, imported_activity_id
-from service.web.import_csv import read_activities
+from service.application.imports.rows import ImportFile, imported_activity_id
+from service.web.schemas.import_file import read_activities
 
 HEADER = "external_id,allocation_id,team_member,units,description,date_from,date_to,recorded_at"
 

@@ -1,5 +1,5 @@
 """The page templates hold nothing the Content-Security-Policy refuses
-(service/web/headers.py: no `unsafe-inline`): no <style> block, `style` attribute,
+(service/web/http/headers.py: no `unsafe-inline`): no <style> block, `style` attribute,
 <script>, event-handler attribute or javascript: URL. The browser tests see the pages
 they open; this reads every template, the ones no test opens included. The PDF-only
 template is left out: WeasyPrint reads its <style> block on the server."""

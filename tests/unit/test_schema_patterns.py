@@ -1,5 +1,5 @@
 """The patterns the OpenAPI document states for the input policy's rules say what the
-policy's functions decide (service/web/schemas.py: PolicyRule), so a client that
+policy's functions decide (service/web/schemas/common.py: PolicyRule), so a client that
 follows the document is never refused by a rule it could not read."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from service.infra.input_policy import date_problem, text_problem
-from service.web.schemas import SUPPORTED_MONTH, plain_text, supported_date, supported_moment
+from service.web.schemas.common import SUPPORTED_MONTH, plain_text, supported_date, supported_moment
 
 
 @pytest.mark.parametrize("year", range(1900, 2301))

@@ -35,8 +35,8 @@ from service.domain.locator import Locator
 from service.domain.period import PeriodCalendar
 from service.domain.team_member import TeamMember
 from service.domain.tokens import ApiToken
-from service.web.audit import audit_entry
-from service.web.schemas import DAY, NAME, POSITION, PlainDay, QueryInteger
+from service.web.api.audit import audit_entry
+from service.web.schemas.common import DAY, NAME, POSITION, PlainDay, QueryInteger
 
 PAGE_SIZE = 50
 WINDOW = 500

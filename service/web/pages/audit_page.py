@@ -2,7 +2,7 @@
 allocation as it stood at a moment, and the latest signed checkpoint with a button that
 verifies the log.
 
-Each part calls what the API's audit routes call (service/web/audit.py): the log is
+Each part calls what the API's audit routes call (service/web/api/audit.py): the log is
 `Ledger.log_page` (filtered and paged as service/web/pages/audit_log.py says), a stream
 is `Ledger.stream`, a balance as of a moment is `Ledger.allocation(id, as_of=…)` shown
 with the API's `allocation_receipt`, checkpoints are the Merkle view's stored ones and
@@ -27,8 +27,10 @@ from projections.engine.failures import ViewsFailing
 from projections.engine.freshness import ProjectionsBehind
 from service.domain import NotFound
 from service.infra.input_policy import INT64_MAX
-from service.web.allocations import AllocationQuerySchema
-from service.web.audit import audit_entry, make_checkpoint
+from service.web.api.allocations import AllocationQuerySchema
+from service.web.api.audit import audit_entry, make_checkpoint
+from service.web.http.receipts import activity_receipt, allocation_receipt
+from service.web.http.runtime import ledger, runtime
 from service.web.pages.audit_log import (
     FILTERS,
     PAGE_SIZE,
@@ -44,9 +46,7 @@ from service.web.pages.audit_log import (
 from service.web.pages.blueprints import page_blueprint
 from service.web.pages.forms import Errors, load, read_query
 from service.web.pages.people import page
-from service.web.receipts import activity_receipt, allocation_receipt
-from service.web.runtime import ledger, runtime
-from service.web.schemas import QueryInteger
+from service.web.schemas.common import QueryInteger
 
 blp = page_blueprint("audit_page", __name__)
 

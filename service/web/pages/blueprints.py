@@ -13,7 +13,7 @@ from projections.engine.failures import ViewsFailing
 from projections.engine.freshness import PositionBeyondLog, ProjectionsBehind, WorkerDown
 from service.domain import DomainError
 from service.infra.store_errors import DATABASE_UNAVAILABLE
-from service.web.problems import DOMAIN_STATUS
+from service.web.http.problems import DOMAIN_STATUS
 
 log = logging.getLogger(__name__)
 

@@ -193,7 +193,7 @@ def pace_bar(*, used: int, granted: int, elapsed: float) -> Markup:
     An HTML box holding a stretched SVG: the box sits in a table row and takes the row's
     width and the page's colours, and the SVG's shapes take their sizes as attributes,
     where an HTML bar would need `style` attributes, which the Content-Security-Policy
-    refuses (service/web/headers.py). The drawing is aria-hidden and a visually hidden
+    refuses (service/web/http/headers.py). The drawing is aria-hidden and a visually hidden
     sentence says the same, since a bar and a marker mean nothing read aloud. The page
     CSS styles these classes:
 

@@ -17,13 +17,13 @@ from flask import abort, g, render_template, url_for
 
 from projections.engine.encoding import to_day
 from projections.reports.resources import engagement_detail, engagement_summary
+from service.web.http.reads import fresh
+from service.web.http.runtime import ledger, today
 from service.web.pages.blueprints import page_blueprint
 from service.web.pages.charts import burn_chart, monthly_bars
 from service.web.pages.forms import read_query
 from service.web.pages.people import page
-from service.web.reads import fresh
-from service.web.runtime import ledger, today
-from service.web.schemas import PageQuerySchema
+from service.web.schemas.common import PageQuerySchema
 
 blp = page_blueprint("engagement_pages", __name__)
 

@@ -14,8 +14,8 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 import marshmallow as ma
 from flask import abort, request
 
-from service.web.auth import Principal
-from service.web.schemas import plain_integer
+from service.web.http.auth import Principal
+from service.web.schemas.common import plain_integer
 
 FORM_NAMESPACE = uuid5(NAMESPACE_URL, "urn:community-enablement:page-form")
 MAX_FORM_KEY = 64

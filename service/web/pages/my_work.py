@@ -15,8 +15,9 @@ import marshmallow as ma
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from service.domain import DomainError
-from service.web.activities import ActivityInSchema, CorrectionSchema, MoveSchema
-from service.web.auth import Principal
+from service.web.api.activities import ActivityInSchema, CorrectionSchema, MoveSchema
+from service.web.http.auth import Principal
+from service.web.http.runtime import ledger, today
 from service.web.pages.blueprints import page_blueprint, refusal, status_of
 from service.web.pages.forms import (
     Errors,
@@ -28,8 +29,7 @@ from service.web.pages.forms import (
 )
 from service.web.pages.people import page
 from service.web.pages.worklist import Worklist, warnings_before_recording, worklist
-from service.web.runtime import ledger, today
-from service.web.schemas import POSITION, QueryInteger, ReasonSchema
+from service.web.schemas.common import POSITION, QueryInteger, ReasonSchema
 
 blp = page_blueprint("my_work", __name__)
 

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 
 from service.infra.browser_sessions import BrowserSessions
-from service.web.auth import Principal, principal_by_id, refuse_departed_writer
-from service.web.runtime import ledger, runtime
+from service.web.http.auth import Principal, principal_by_id, refuse_departed_writer
+from service.web.http.runtime import ledger, runtime
 
 SESSION_ID = "sid"
 # A session's last_seen_at is written again only when a minute old: the idle limit is

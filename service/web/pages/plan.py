@@ -28,8 +28,11 @@ from projections.reports import capacity_report
 from projections.reports.planning import committed_by_provider
 from projections.reports.resources import allocation_balance
 from service.domain import DomainError
-from service.web.allocations import AllocationInSchema, AmendmentSchema
-from service.web.auth import Principal
+from service.web.api.allocations import AllocationInSchema, AmendmentSchema
+from service.web.http.auth import Principal
+from service.web.http.reads import fresh
+from service.web.http.receipts import allocation_receipt
+from service.web.http.runtime import ledger, today
 from service.web.pages.blueprints import page_blueprint, status_of
 from service.web.pages.forms import Errors, form_request_id, new_form_key, read_form
 from service.web.pages.people import page
@@ -42,9 +45,6 @@ from service.web.pages.planning import (
     parse_month,
     rounded,
 )
-from service.web.reads import fresh
-from service.web.receipts import allocation_receipt
-from service.web.runtime import ledger, today
 
 blp = page_blueprint("plan", __name__)
 

@@ -15,7 +15,7 @@ from projections.engine.calendar import MONTH_PATTERN, Month
 
 # The Review page reads each provider's committed units from here: the planning report's.
 from projections.reports.planning import committed_by_provider as committed_by_provider
-from service.web.reports import supported_month
+from service.web.api.reports import supported_month
 
 MAX_PLAN_MONTHS = 24
 UNASSIGNED = None

@@ -5,7 +5,7 @@ This is what a partner community is shown: the figures of the API's monthly repo
 (`monthly_report`, the same function), people by name, and a burn chart per
 allocation; no token ids, log positions or internal flags (late, after-close,
 recorded-by). Both renderings come from one template part, so they cannot drift.
-The PDFs are rendered by the worker, not here (service/web/pdf_files.py)."""
+The PDFs are rendered by the worker, not here (service/web/documents/pdf_files.py)."""
 
 from __future__ import annotations
 
@@ -22,14 +22,14 @@ from projections.engine.calendar import Month, report_day
 from projections.engine.freshness import target_position
 from projections.reports import monthly_report
 from service.infra.input_policy import INT64_MAX
+from service.web.api.reports import supported_month
+from service.web.documents.pdf_files import REPORT_VIEWS, PdfDocument, pdf_response
+from service.web.http.reads import fresh
+from service.web.http.runtime import ledger, runtime, today
 from service.web.pages.blueprints import page_blueprint
 from service.web.pages.charts import burn_chart
 from service.web.pages.engagement_pages import READERS, usage_of
 from service.web.pages.people import page
-from service.web.pdf_files import REPORT_VIEWS, PdfDocument, pdf_response
-from service.web.reads import fresh
-from service.web.reports import supported_month
-from service.web.runtime import ledger, runtime, today
 
 blp = page_blueprint("report_pages", __name__)
 
@@ -49,7 +49,7 @@ def monthly_report_page(engagement_id: UUID, month: str):
 
 
 def monthly_report_pdf(engagement_id: UUID, month_text: str) -> Response:
-    """The report as a PDF the worker renders (service/web/pdf_files.py), reflecting
+    """The report as a PDF the worker renders (service/web/documents/pdf_files.py), reflecting
     at least the log as it ends now (or at `min_position`, when the page that said
     "being prepared" reloads)."""
     month = checked_month(month_text)

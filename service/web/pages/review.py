@@ -27,6 +27,8 @@ from flask import g, render_template, request
 from projections import Projections
 from projections.engine.calendar import Month, ratio
 from projections.reports import capacity_report, late_report
+from service.web.http.reads import fresh
+from service.web.http.runtime import today
 from service.web.pages.blueprints import page_blueprint
 from service.web.pages.forms import Errors
 from service.web.pages.people import page
@@ -36,8 +38,6 @@ from service.web.pages.planning import (
     parse_month,
     rounded,
 )
-from service.web.reads import fresh
-from service.web.runtime import today
 
 blp = page_blueprint("review", __name__)
 

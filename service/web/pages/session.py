@@ -7,10 +7,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from service.domain.tokens import SignInLinkRefused
-from service.web.auth import principal_by_id, principal_for_secret
+from service.web.http.auth import principal_by_id, principal_for_secret
+from service.web.http.runtime import ledger
 from service.web.pages.blueprints import page_blueprint
 from service.web.pages.people import home_url, safe_next, sign_in, sign_out, signed_in
-from service.web.runtime import ledger
 
 blp = page_blueprint("session_pages", __name__)
 

@@ -14,7 +14,8 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from service.infra.config import WebSettings
-from service.web.auth import Principal
+from service.web.http.auth import Principal
+from service.web.http.problems import http_problem
 from service.web.pages import (
     audit_page,
     charts,
@@ -26,7 +27,6 @@ from service.web.pages import (
     session,
 )
 from service.web.pages.blueprints import csrf, error_page
-from service.web.problems import http_problem
 
 MACHINE_PATHS = ("/api", "/webhooks", "/healthz", "/readyz", "/metrics")
 

@@ -14,7 +14,7 @@ from uuid import UUID
 from projections import Projections
 from projections.reports.resources import activity_item, allocation_balance
 from service.domain.balance import is_late
-from service.web.reads import fresh
+from service.web.http.reads import fresh
 
 RECORDABLE = ("active", "exhausted")
 RECENT_ACTIVITIES = 20

@@ -10,13 +10,14 @@ from uuid import UUID
 import marshmallow as ma
 
 from projections.reports.resources import activity_item
-from service.web.allocations import visible_allocation_row
-from service.web.auth import principal, requires
-from service.web.boundary import Blueprint
-from service.web.reads import FreshReadSchema, fresh
-from service.web.receipts import activity_receipt
-from service.web.runtime import ledger
-from service.web.schemas import (
+from service.web.api.allocations import visible_allocation_row
+from service.web.http.auth import principal, requires
+from service.web.http.boundary import Blueprint
+from service.web.http.reads import FreshReadSchema, fresh
+from service.web.http.receipts import activity_receipt
+from service.web.http.runtime import ledger
+from service.web.http.writes import request_id, written
+from service.web.schemas.common import (
     DAY,
     NAME,
     REASON,
@@ -26,7 +27,6 @@ from service.web.schemas import (
     WrittenSchema,
     units_field,
 )
-from service.web.writes import request_id, written
 
 blp = Blueprint("activities", __name__, url_prefix="/api", description="Activities")
 

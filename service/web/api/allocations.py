@@ -11,12 +11,13 @@ from flask import abort
 
 from projections.reports.resources import allocation_balance
 from service.domain import Allocation, NotFound
-from service.web.auth import principal, requires
-from service.web.boundary import Blueprint
-from service.web.reads import FreshReadSchema, fresh
-from service.web.receipts import allocation_receipt
-from service.web.runtime import ledger, today
-from service.web.schemas import (
+from service.web.http.auth import principal, requires
+from service.web.http.boundary import Blueprint
+from service.web.http.reads import FreshReadSchema, fresh
+from service.web.http.receipts import allocation_receipt
+from service.web.http.runtime import ledger, today
+from service.web.http.writes import request_id, written
+from service.web.schemas.common import (
     DAY,
     NAME,
     REASON,
@@ -30,7 +31,6 @@ from service.web.schemas import (
     supported_moment,
     units_field,
 )
-from service.web.writes import request_id, written
 
 blp = Blueprint("allocations", __name__, url_prefix="/api", description="Allocations and balances")
 

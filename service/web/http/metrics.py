@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from flask import Flask
 from prometheus_client.core import GaugeMetricFamily
 
-from service.web.runtime import runtime
+from service.web.http.runtime import runtime
 
 
 def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily]:

@@ -9,12 +9,13 @@ import marshmallow as ma
 from flask import abort
 
 from projections.reports.resources import engagement_detail, engagement_summary
-from service.web.auth import principal, requires
-from service.web.boundary import Blueprint
-from service.web.reads import FreshReadSchema, fresh
-from service.web.receipts import engagement_receipt
-from service.web.runtime import ledger, today
-from service.web.schemas import (
+from service.web.http.auth import principal, requires
+from service.web.http.boundary import Blueprint
+from service.web.http.reads import FreshReadSchema, fresh
+from service.web.http.receipts import engagement_receipt
+from service.web.http.runtime import ledger, today
+from service.web.http.writes import request_id, written
+from service.web.schemas.common import (
     DAY,
     NAME,
     TEXT,
@@ -24,7 +25,6 @@ from service.web.schemas import (
     ReasonSchema,
     WrittenSchema,
 )
-from service.web.writes import request_id, written
 
 blp = Blueprint("engagements", __name__, url_prefix="/api", description="Engagements and projects")
 

@@ -1,5 +1,5 @@
 """Reading an import file: CSV bytes into the rows the ledger imports
-(service/application/imports.py), or the reasons it cannot, each with its line. The
+(service/application/imports/commands.py), or the reasons it cannot, each with its line. The
 command line (`flask --app wsgi import …`) and the API (`POST /api/imports/…`) read
 files here alike.
 
@@ -25,16 +25,16 @@ from typing import Any
 
 import marshmallow as ma
 
-from service.application.import_rows import (
+from service.application.imports.rows import (
     ActivityRow,
     AllocationRow,
     ImportFile,
     RowError,
     imported_allocation_id,
 )
-from service.web.activities import ActivityInSchema
-from service.web.allocations import AllocationInSchema
-from service.web.schemas import NAME, plain_integer, supported_moment
+from service.web.api.activities import ActivityInSchema
+from service.web.api.allocations import AllocationInSchema
+from service.web.schemas.common import NAME, plain_integer, supported_moment
 
 
 class ActivityRowSchema(ActivityInSchema):

@@ -1,4 +1,4 @@
-"""Serving the PDFs the worker renders (service/web/pdf_renderer.py) from storage
+"""Serving the PDFs the worker renders (service/web/documents/pdf_renderer.py) from storage
 (service/infra/rendered_pdfs.py): a request never renders one itself, however large.
 
 A PDF already rendered is answered 200. One not yet rendered is queued (once, however
@@ -21,7 +21,7 @@ import marshmallow as ma
 from flask import Response, jsonify, render_template
 
 from projections.engine.calendar import Month
-from service.web.runtime import runtime
+from service.web.http.runtime import runtime
 
 PDF = "application/pdf"
 RETRY_SECONDS = 2

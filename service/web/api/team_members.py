@@ -10,13 +10,13 @@ from marshmallow import validate
 
 from projections.reports.resources import member_item
 from service.infra.input_policy import MAX_NUMBER_LITERAL
-from service.web.auth import principal, requires
-from service.web.boundary import Blueprint
-from service.web.reads import FreshReadSchema, fresh
-from service.web.receipts import member_receipt
-from service.web.runtime import ledger
-from service.web.schemas import DAY, NAME, NAME_LENGTH, PlainDay, WrittenSchema
-from service.web.writes import written
+from service.web.http.auth import principal, requires
+from service.web.http.boundary import Blueprint
+from service.web.http.reads import FreshReadSchema, fresh
+from service.web.http.receipts import member_receipt
+from service.web.http.runtime import ledger
+from service.web.http.writes import written
+from service.web.schemas.common import DAY, NAME, NAME_LENGTH, PlainDay, WrittenSchema
 
 blp = Blueprint("team", __name__, url_prefix="/api", description="Team members and capacity")
 

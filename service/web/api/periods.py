@@ -13,12 +13,12 @@ from typing import Any
 
 import marshmallow as ma
 
-from service.web.auth import principal, requires
-from service.web.boundary import Blueprint
-from service.web.reports import supported_month
-from service.web.runtime import ledger
-from service.web.schemas import REASON, SUPPORTED_MONTH, WrittenSchema
-from service.web.writes import request_id, written
+from service.web.api.reports import supported_month
+from service.web.http.auth import principal, requires
+from service.web.http.boundary import Blueprint
+from service.web.http.runtime import ledger
+from service.web.http.writes import request_id, written
+from service.web.schemas.common import REASON, SUPPORTED_MONTH, WrittenSchema
 
 blp = Blueprint("periods", __name__, url_prefix="/api", description="Closed months")
 

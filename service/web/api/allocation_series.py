@@ -10,11 +10,12 @@ import marshmallow as ma
 
 from service.domain.series import EVERY, LABEL_ROOM, MAX_COUNT, series_periods
 from service.infra.input_policy import date_problem
-from service.web.auth import principal, requires
-from service.web.boundary import Blueprint
-from service.web.receipts import allocation_receipt
-from service.web.runtime import ledger, today
-from service.web.schemas import (
+from service.web.http.auth import principal, requires
+from service.web.http.boundary import Blueprint
+from service.web.http.receipts import allocation_receipt
+from service.web.http.runtime import ledger, today
+from service.web.http.writes import request_id, written
+from service.web.schemas.common import (
     DAY,
     NAME,
     AllocationSchema,
@@ -23,7 +24,6 @@ from service.web.schemas import (
     plain_text,
     units_field,
 )
-from service.web.writes import request_id, written
 
 blp = Blueprint(
     "allocation_series", __name__, url_prefix="/api", description="Recurring hours: series"

@@ -30,16 +30,16 @@ from projections.reports.statement import (
     units_by_activity,
 )
 from projections.reports.tables import to_csv
-from service.web.audit import make_checkpoint
-from service.web.auth import principal, requires
-from service.web.boundary import Blueprint
-from service.web.pdf_files import PDF, PdfDocument, PdfPreparingSchema, pdf_response
-from service.web.reads import fresh
-from service.web.reports import supported_month
-from service.web.runtime import ledger, runtime, today
-from service.web.schemas import SUPPORTED_MONTH, WrittenSchema
-from service.web.statement_files import STATEMENT_COLUMNS, statement_csv_rows
-from service.web.writes import request_id, written
+from service.web.api.audit import make_checkpoint
+from service.web.api.reports import supported_month
+from service.web.documents.pdf_files import PDF, PdfDocument, PdfPreparingSchema, pdf_response
+from service.web.documents.statement_files import STATEMENT_COLUMNS, statement_csv_rows
+from service.web.http.auth import principal, requires
+from service.web.http.boundary import Blueprint
+from service.web.http.reads import fresh
+from service.web.http.runtime import ledger, runtime, today
+from service.web.http.writes import request_id, written
+from service.web.schemas.common import SUPPORTED_MONTH, WrittenSchema
 
 blp = Blueprint("statements", __name__, url_prefix="/api", description="Statements")
 

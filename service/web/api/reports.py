@@ -42,20 +42,20 @@ from projections.reports.tables import (
     to_csv,
 )
 from service.infra.input_policy import date_problem
-from service.web.allocations import visible_engagement_id
-from service.web.auth import principal, requires
-from service.web.boundary import Blueprint
-from service.web.departed_schemas import ProviderDepartedSchema
-from service.web.planning_schemas import PlanningReportSchema
-from service.web.reads import FreshReadSchema, fresh
-from service.web.runtime import runtime, today
-from service.web.schemas import (
+from service.web.api.allocations import visible_engagement_id
+from service.web.http.auth import principal, requires
+from service.web.http.boundary import Blueprint
+from service.web.http.reads import FreshReadSchema, fresh
+from service.web.http.runtime import runtime, today
+from service.web.schemas.common import (
     NAME,
     POSITION,
     SUPPORTED_MONTH,
     QueryInteger,
     supported_date,
 )
+from service.web.schemas.departed import ProviderDepartedSchema
+from service.web.schemas.planning import PlanningReportSchema
 
 blp = Blueprint(
     "reports",

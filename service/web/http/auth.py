@@ -12,7 +12,7 @@ from uuid import UUID
 from flask import abort, current_app, g, request
 
 from service.domain.tokens import ApiToken, token_id
-from service.web.runtime import ledger, today
+from service.web.http.runtime import ledger, today
 
 TOKEN_CACHE_SECONDS = 30.0
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})

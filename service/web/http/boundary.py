@@ -20,7 +20,7 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
 from service.infra.input_policy import InputRefused, loads_json
-from service.web.problems import problem
+from service.web.http.problems import problem
 
 
 class PolicyParser(FlaskParser):

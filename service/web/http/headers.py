@@ -15,7 +15,7 @@ static files.
 - `Strict-Transport-Security` (one year) when PUBLIC_URL is https.
 
 WSGI middleware, the application's outermost layer, so that answers made before Flask
-sees the request (a body over the limit: service/web/boundary.py) carry them too, and
+sees the request (a body over the limit: service/web/http/boundary.py) carry them too, and
 whatever a route answers (a PDF being prepared, a 503) gets the same.
 """
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from service.web.auth import principal, requires
-from service.web.boundary import Blueprint
+from service.web.http.auth import principal, requires
+from service.web.http.boundary import Blueprint
+from service.web.http.reads import FreshReadSchema, fresh
+from service.web.http.runtime import today
 from service.web.pages.worklist import recordable_allocations
-from service.web.reads import FreshReadSchema, fresh
-from service.web.runtime import today
-from service.web.schemas import AllocationSchema
+from service.web.schemas.common import AllocationSchema
 
 blp = Blueprint("me", __name__, url_prefix="/api", description="The caller")
 

@@ -1,4 +1,4 @@
-"""The planning report's answer (`GET /api/reports/planning`, service/web/reports.py;
+"""The planning report's answer (`GET /api/reports/planning`, service/web/api/reports.py;
 the figures: projections/reports/planning.py), as the OpenAPI document shows it."""
 
 from __future__ import annotations

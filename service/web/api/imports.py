@@ -1,7 +1,7 @@
 """Importing history over HTTP (admin only): `POST /api/imports/activities` and
 `POST /api/imports/allocations`, the CSV file as the body (`Content-Type: text/csv`),
 `?dry_run=true` to check it without writing. The file is read as the command line
-reads it (service/web/import_csv.py) and imported by the same ledger method.
+reads it (service/web/schemas/import_file.py) and imported by the same ledger method.
 
 Answers: 201 with the counts when rows were written; 200 when none were (a dry run,
 or every row imported before); 422 listing every wrong row, when nothing was written.
@@ -15,13 +15,13 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, abort, json, request
 
-from service.application.import_rows import ImportOutcome
-from service.web.auth import principal, requires
-from service.web.boundary import Blueprint
-from service.web.import_csv import read_activities, read_allocations
-from service.web.openapi import PROBLEM_JSON, problem_response
-from service.web.problems import ProblemSchema, problem
-from service.web.runtime import ledger
+from service.application.imports.rows import ImportOutcome
+from service.web.http.auth import principal, requires
+from service.web.http.boundary import Blueprint
+from service.web.http.openapi import PROBLEM_JSON, problem_response
+from service.web.http.problems import ProblemSchema, problem
+from service.web.http.runtime import ledger
+from service.web.schemas.import_file import read_activities, read_allocations
 
 blp = Blueprint("imports", __name__, url_prefix="/api", description="Importing history (CSV)")
 

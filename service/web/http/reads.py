@@ -35,9 +35,9 @@ from projections.engine.freshness import (
     await_position,
     target_position,
 )
-from service.web.problems import problem
-from service.web.runtime import runtime
-from service.web.schemas import POSITION, QueryInteger
+from service.web.http.problems import problem
+from service.web.http.runtime import runtime
+from service.web.schemas.common import POSITION, QueryInteger
 
 log = logging.getLogger(__name__)
 

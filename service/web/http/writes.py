@@ -9,7 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from flask import abort, request
 
 from service.application import Written
-from service.web.auth import principal
+from service.web.http.auth import principal
 
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:community-enablement:idempotency-key")
 MAX_KEY_LENGTH = 255

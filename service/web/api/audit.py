@@ -17,7 +17,12 @@ import marshmallow as ma
 from projections.audit.checkpoints import CheckpointStore
 from service.application.history import LogQuery
 from service.domain import NotFound, RuleViolation
-from service.web.audit_schemas import (
+from service.web.http.auth import requires
+from service.web.http.boundary import Blueprint
+from service.web.http.openapi import problem_response
+from service.web.http.reads import fresh
+from service.web.http.runtime import ledger, runtime
+from service.web.schemas.audit import (
     AuditLogQuerySchema,
     CheckpointListQuerySchema,
     CheckpointPageSchema,
@@ -29,11 +34,6 @@ from service.web.audit_schemas import (
     InclusionQuerySchema,
     PublicKeySchema,
 )
-from service.web.auth import requires
-from service.web.boundary import Blueprint
-from service.web.openapi import problem_response
-from service.web.reads import fresh
-from service.web.runtime import ledger, runtime
 
 blp = Blueprint("audit", __name__, url_prefix="/api/audit", description="Audit trail")
 

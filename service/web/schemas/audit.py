@@ -10,8 +10,8 @@ import marshmallow as ma
 
 from service.application.history import EVENT_TYPES
 from service.infra.input_policy import INT64_MAX
-from service.web.reads import FreshReadSchema
-from service.web.schemas import (
+from service.web.http.reads import FreshReadSchema
+from service.web.schemas.common import (
     NAME,
     POSITION,
     PageQuerySchema,

@@ -1,6 +1,6 @@
 """Importing history (DESIGN §10): the activities and allocations a team kept in a
 spreadsheet before the service, written as they happened. The file is read, and each
-row's fields checked, at the boundary (service/web/import_csv.py, with the API's own
+row's fields checked, at the boundary (service/web/schemas/import_file.py, with the API's own
 schemas); here every row is checked against the ledger, then written.
 
 All or nothing. Every row is checked first, on working copies of the allocations and
@@ -43,7 +43,7 @@ from service.application.activities import ActivityCommands
 from service.application.clock import ReplayClock
 from service.application.commands import CONFLICT_RETRIES
 from service.application.errors import ConcurrentChange
-from service.application.import_rows import (
+from service.application.imports.rows import (
     ActivityRow,
     AllocationRow,
     ImportFile,

@@ -1,5 +1,5 @@
 """The late-activities report's `provider_departed` entries (projections/reports/
-departed.py), apart from service/web/reports.py, which holds the other report shapes."""
+departed.py), apart from service/web/api/reports.py, which holds the other report shapes."""
 
 from __future__ import annotations
 

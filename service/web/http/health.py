@@ -18,7 +18,7 @@ reported the same way: when no process has beaten for WORKER_DOWN_AFTER_SECONDS,
 status is "worker_down" (it comes first: nothing else moves while it is down), still 200
 to a plain probe: the web processes go on taking writes and serving the reads whose views
 are caught up, and a read that needs a view nobody advances answers 503 at once anyway
-(service/web/reads.py); taking them out of the load balancer would only turn that into
+(service/web/http/reads.py); taking them out of the load balancer would only turn that into
 every request failing. `?max_lag=N` answers 503."""
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ import logging
 from flask import Blueprint, request
 
 from service.infra.store_errors import DATABASE_UNAVAILABLE
-from service.web.problems import problem
-from service.web.runtime import runtime
+from service.web.http.problems import problem
+from service.web.http.runtime import runtime
 
 log = logging.getLogger(__name__)
 

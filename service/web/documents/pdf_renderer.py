@@ -1,4 +1,4 @@
-"""The worker's PDF renderer: renders the PDFs requests queued (service/web/pdf_files.py)
+"""The worker's PDF renderer: renders the PDFs requests queued (service/web/documents/pdf_files.py)
 and stores them (service/infra/rendered_pdfs.py), PDF_RENDERS at a time.
 
 It runs where the other background work runs (service/bootstrap.py): in the worker
@@ -30,9 +30,9 @@ from projections.engine.failures import backoff_seconds, describe
 from projections.engine.freshness import ProjectionsBehind, await_position
 from service.infra.pdf_printing import print_pdf, printer_pool
 from service.infra.rendered_pdfs import Job, RenderedPdfs
+from service.web.api.statements import statement_html
+from service.web.documents.pdf_files import REPORT_VIEWS, PdfDocument
 from service.web.pages.report_pages import report_pdf_html
-from service.web.pdf_files import REPORT_VIEWS, PdfDocument
-from service.web.statements import statement_html
 
 log = logging.getLogger(__name__)
 

@@ -47,10 +47,10 @@ from projections.engine.follower import Follower
 from projections.engine.heartbeat import Heartbeat, HeartbeatWorker, WorkerStatus
 from service.application import Ledger
 from service.application.clock import Clock
-from service.audit_cli import audit_cli
-from service.cli import tokens_cli
-from service.demo_cli import demo_cli
-from service.imports_cli import imports_cli
+from service.cli.audit import audit_cli
+from service.cli.demo import demo_cli
+from service.cli.imports import imports_cli
+from service.cli.tokens import tokens_cli
 from service.infra.config import Settings
 from service.infra.rendered_pdfs import RenderedPdfs
 from service.infra.signing import Signer

@@ -1,4 +1,4 @@
-"""The demo seed (service/demo.py): what a newcomer sees must hold together over the
+"""The demo seed (service/demo/seed.py): what a newcomer sees must hold together over the
 API, on each store: balances equal to their activities, some entries late and most
 not, a viewer that sees its one engagement, and nothing new on a second seed."""
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from service.demo import Demo, seed_demo
-from service.demo_plan import FIRST_ENGAGEMENT, SCALE, plan_demo, smaller
+from service.demo.plan import FIRST_ENGAGEMENT, SCALE, plan_demo, smaller
+from service.demo.seed import Demo, seed_demo
 from service.domain.balance import balance
 from service.web.http.runtime import ledger as app_ledger
 from tests.integration.conftest import ApiClient
@@ -198,9 +198,9 @@ def test_the_plan_holds_on_any_day_of_the_year(day):
 
 
 def test_the_demo_is_written_through_the_application_layer_only():
-    """service/demo*.py reach the store only through the Ledger's commands."""
+    """service/demo/ reaches the store only through the Ledger's commands."""
     allowed = ("service.application", "service.domain", "service.demo")
-    for path in (ROOT / "service/demo.py", ROOT / "service/demo_plan.py"):
+    for path in (ROOT / "service/demo/seed.py", ROOT / "service/demo/plan.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module.startswith("service"):
                 assert node.module.startswith(allowed), f"{path.name} imports {node.module}"

@@ -18,7 +18,7 @@ from flask.cli import AppGroup
 
 from service.application import Ledger
 from service.application.imports.rows import ImportOutcome
-from service.cli_text import NAME
+from service.cli.text import NAME
 from service.domain import DomainError
 from service.infra.store_errors import DATABASE_UNAVAILABLE
 from service.web.schemas.import_file import read_activities, read_allocations

@@ -1,6 +1,6 @@
 """What the demo contains: its people, engagements, projects and allocations, and the
 activities recorded on them, each with the moment it is recorded. Worked out whole
-before anything is written (service/demo.py writes it), from the day alone: the same
+before anything is written (service/demo/seed.py writes it), from the day alone: the same
 day gives the same demo, so a seed can be checked and reasoned about.
 
 The shapes are chosen so that every page has something to show: a completed

@@ -35,7 +35,7 @@ from uuid import UUID
 
 from service.application import Ledger
 from service.application.clock import ReplayClock
-from service.demo_plan import (
+from service.demo.plan import (
     AUDITOR,
     BD,
     ENGAGEMENTS,

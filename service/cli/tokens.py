@@ -13,7 +13,7 @@ import click
 from flask.cli import AppGroup
 
 from service.application import Ledger
-from service.cli_text import NAME
+from service.cli.text import NAME
 from service.domain import DomainError
 from service.domain.tokens import ROLES
 from service.infra.config import WebSettings

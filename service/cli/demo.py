@@ -1,5 +1,5 @@
 """`flask --app wsgi demo seed [--tokens-file PATH]`: fill an empty ledger with the demo
-(service/demo.py), so that every page of the web app has something to show. `make run
+(service/demo/seed.py), so that every page of the web app has something to show. `make run
 DEMO=1` runs it before serving.
 
 It writes through the ledger alone and starts no background worker: the read models
@@ -16,7 +16,7 @@ import click
 from flask.cli import AppGroup
 
 from service.application import Ledger
-from service.demo import seed_demo
+from service.demo.seed import seed_demo
 from service.domain import DomainError
 
 TOKENS_FILE = Path("var/demo-tokens.txt")

@@ -6,7 +6,7 @@ log's `DealClosedWon` notifications from the start when it starts, so after a re
 or a long HubSpot outage it finds the unfinished deals again; in memory it keeps only
 its reading position and when to try each deal next.
 
-It runs in the worker process only (`worker run`, service/bootstrap.py), never in
+It runs in the worker process only (`worker run`, service/workers.py), never in
 each web worker, so one follower asks HubSpot for each deal. It has no lock of its own:
 were a second worker process to run, both might fetch the same deal, and the ledger
 would still record its details once.

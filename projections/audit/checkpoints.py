@@ -196,7 +196,7 @@ class Checkpointer:
 class CheckpointWorker:
     """Stores a checkpoint at least every `interval_seconds` while the log grows: looks
     every tenth of the interval (at most every 30 s), first after one such pause. Its
-    checkpointer (with its own connections, see service/bootstrap.py) is made on the
+    checkpointer (with its own connections, see service/workers.py) is made on the
     first look and closed when the worker stops."""
 
     def __init__(

@@ -117,7 +117,7 @@ class Heartbeat:
 
 
 class HeartbeatWorker:
-    """A background worker (service/bootstrap.py) beating every `down_after / 3`
+    """A background worker (service/workers.py) beating every `down_after / 3`
     seconds while its process runs the background work: the first beat as it starts,
     so a read arriving just after sees the worker up; a failed beat (the database gone)
     is logged and tried again at the next. It opens its connections of its own and

@@ -71,7 +71,7 @@ class LedgerApi(Api):
 
 
 def build_web_app(runtime: Any) -> Flask:
-    """`runtime` is a `service.bootstrap.Runtime`: settings, clock, ledger, read models."""
+    """`runtime` is a `service.runtime.Runtime`: settings, clock, ledger, read models."""
     settings = runtime.settings
     app = Flask(__name__)
     app.config.update(

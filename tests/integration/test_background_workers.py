@@ -1,4 +1,4 @@
-"""Where the background work runs (service/bootstrap.py): in ONE worker process
+"""Where the background work runs (service/runtime.py): in ONE worker process
 (`worker run`, or its old name `projections run`), never in a gunicorn web worker
 nor in a CLI command; in-process only in a single-process server.
 

@@ -21,8 +21,8 @@ from projections import Projections
 from projections.engine.follower import Follower
 from projections.engine.listener import CommitListener
 from service.application import Ledger
-from service.bootstrap import Runtime
 from service.infra.config import ConfigurationError, Settings
+from service.runtime import Runtime
 from tests.conftest import PG_HOST, PG_PORT, postgres_url
 
 NEVER = 600.0  # a poll that no deadline below could wait for

@@ -30,7 +30,13 @@ FORBIDDEN = {
         "projections",
         "integrations",
     ),
-    "service/web": ("service.bootstrap", "integrations"),
+    "service/web": (
+        "service.bootstrap",
+        "service.runtime",
+        "service.workers",
+        "service.cli",
+        "integrations",
+    ),
     "projections": ("flask_smorest", "service.web", "service.bootstrap", "integrations"),
     "integrations": ("service.web", "service.bootstrap", "projections"),
 }

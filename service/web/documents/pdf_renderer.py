@@ -1,7 +1,7 @@
 """The worker's PDF renderer: renders the PDFs requests queued (service/web/documents/pdf_files.py)
 and stores them (service/infra/rendered_pdfs.py), PDF_RENDERS at a time.
 
-It runs where the other background work runs (service/bootstrap.py): in the worker
+It runs where the other background work runs (service/runtime.py): in the worker
 process, or in a single-process server's threads. Each of its threads claims a
 queued rendering, draws the HTML from the read models once they have reached the
 position asked for (in the app's context, for its templates), has a printer process

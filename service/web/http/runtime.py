@@ -12,7 +12,7 @@ from service.application import Ledger
 
 
 def runtime() -> Any:
-    """The `service.bootstrap.Runtime` of this process (typed loosely: the web layer
+    """The `service.runtime.Runtime` of this process (typed loosely: the web layer
     must not import the composition root that imports it)."""
     return current_app.extensions["runtime"]
 

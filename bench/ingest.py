@@ -31,7 +31,7 @@ from datetime import timedelta
 import psycopg
 
 from service.application import Clock
-from tests.e2e.harness import (
+from tests.support.servers import (
     BIN,
     ROOT,
     Client,

@@ -38,7 +38,7 @@ import psycopg
 from bench.notify_cost import notify_cost
 from projections import NAMES
 from service.application import Clock
-from tests.e2e.harness import (
+from tests.support.servers import (
     BIN,
     ROOT,
     Client,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.e2e.harness import drop_database, new_database
+from tests.support.servers import drop_database, new_database
 
 STATEMENTS = (
     "BEGIN;\n"

@@ -29,15 +29,15 @@ import time
 from pathlib import Path
 
 from bench.lag import wrk_figures
-from tests.e2e.big_reports import (
+from tests.support.big_reports import (
     import_activities,
     last_month,
     register_members,
     report_engagement,
     signed_in_browser,
 )
-from tests.e2e.harness import Client, Service, drop_database, new_database, wait_until
-from tests.pdf_polling import REFRESH
+from tests.support.pdf_polling import REFRESH
+from tests.support.servers import Client, Service, drop_database, new_database, wait_until
 
 RENDERED = re.compile(
     r"pdfs: rendered (report/\S+) \(log position \d+, (\d+) bytes\) in ([\d.]+) s"

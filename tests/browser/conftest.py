@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from tests.browser.pages import DESKTOP, PHONE, Member, new_member
-from tests.e2e.harness import Client, Service, drop_database, new_database
+from tests.support.browser_pages import DESKTOP, PHONE, Member, new_member
+from tests.support.servers import Client, Service, drop_database, new_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from service.application import Clock
-from tests.browser.pages import (
+from tests.support.browser_pages import (
     Member,
     check_axe,
     new_member,
@@ -29,7 +29,7 @@ from tests.browser.pages import (
     sign_in,
     watch_csp,
 )
-from tests.e2e.harness import Client, Service
+from tests.support.servers import Client, Service
 
 
 @dataclass(frozen=True)

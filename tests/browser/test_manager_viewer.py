@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from service.application import Clock
-from tests.browser.pages import Member, read, record_activity, sign_in, unique
-from tests.e2e.harness import Client, Service, days_ago
+from tests.support.browser_pages import Member, read, record_activity, sign_in, unique
+from tests.support.servers import Client, Service, days_ago
 
 PDF_WAIT_MS = 120_000
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.pages import (
+from tests.support.browser_pages import (
     Member,
     check_axe,
     read,
@@ -19,7 +19,7 @@ from tests.browser.pages import (
     sign_in,
     unique,
 )
-from tests.e2e.harness import days_ago
+from tests.support.servers import days_ago
 
 MAX_TABS = 40
 

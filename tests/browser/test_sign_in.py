@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.pages import (
+from tests.support.browser_pages import (
     Member,
     check_axe,
     no_horizontal_scroll,
@@ -21,7 +21,7 @@ from tests.browser.pages import (
     sign_in_link,
     sign_out,
 )
-from tests.e2e.harness import Service, days_ago, wait_until
+from tests.support.servers import Service, days_ago, wait_until
 
 HOME_OF_ROLE = {
     "member": "/my",

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.harness import Client, Service, drop_database, new_database
+from tests.support.servers import Client, Service, drop_database, new_database
 
 
 @pytest.fixture

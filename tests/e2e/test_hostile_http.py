@@ -9,7 +9,7 @@ import socket
 
 import requests
 
-from tests.e2e.harness import Client, Service, build_allocations, days_ago
+from tests.support.servers import Client, Service, build_allocations, days_ago
 
 
 def chunks(body: bytes, size: int = 64 * 1024):

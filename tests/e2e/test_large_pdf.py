@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import subprocess
 
-from tests.e2e.big_reports import (
+from tests.support.big_reports import (
     import_activities,
     last_month,
     register_members,
     report_engagement,
     signed_in_browser,
 )
-from tests.e2e.harness import Client, Service, wait_until
-from tests.pdf_polling import fetched_pdf
+from tests.support.pdf_polling import fetched_pdf
+from tests.support.servers import Client, Service, wait_until
 
 ACTIVITIES = 5_000
 

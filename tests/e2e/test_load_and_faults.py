@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.e2e.harness import (
+from tests.support.servers import (
     Client,
     Service,
     ThrowawayCluster,

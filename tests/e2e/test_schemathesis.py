@@ -50,7 +50,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from service.bootstrap import create_app
 from service.infra.config import Settings
 from service.web.http.problems import VALIDATION_DETAIL
-from tests.e2e.harness import Client, Service, days_ago, drop_database, new_database
+from tests.support.servers import Client, Service, days_ago, drop_database, new_database
 
 pytestmark = pytest.mark.postgres
 

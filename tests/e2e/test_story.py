@@ -25,7 +25,6 @@ from projections.engine.freshness import await_position
 from service.application import Clock, Ledger
 from service.domain import engagement_id_for_deal
 from service.infra.store import persistence_environment
-from tests.e2e.harness import BIN, ROOT, Client, Service, wait_until
 from tests.integration.test_hubspot_fetch import (
     COMPANY_BODY,
     COMPANY_PATH,
@@ -33,6 +32,7 @@ from tests.integration.test_hubspot_fetch import (
     DEAL_PATH,
     deal_body,
 )
+from tests.support.servers import BIN, ROOT, Client, Service, wait_until
 
 SECRET = "e2e-client-secret"
 PORTAL = 145106154

@@ -10,13 +10,13 @@ import os
 import signal
 from collections import Counter
 
-from tests.e2e.harness import Client, Service, build_allocations, wait_until
 from tests.e2e.test_load_and_faults import (
     MEMBERS,
     BackgroundLoad,
     assert_exactly_once,
     record_until_acknowledged,
 )
+from tests.support.servers import Client, Service, build_allocations, wait_until
 
 
 def test_a_killed_worker_process_is_restarted_and_reads_recover_by_themselves(

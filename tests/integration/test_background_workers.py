@@ -24,9 +24,9 @@ from projections import Projections
 from service.application import Ledger
 from service.infra.store import persistence_environment
 from service.web.http.runtime import ledger as app_ledger
-from tests.e2e.harness import Service, wait_until
 from tests.integration.test_hubspot_fetch import ENGAGEMENT, serve_deal
 from tests.integration.test_hubspot_webhook import SECRET, close, closed_won, deliver, hubspot_app
+from tests.support.servers import Service, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKGROUND_THREADS = {

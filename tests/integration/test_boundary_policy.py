@@ -21,8 +21,8 @@ from flask import Flask
 
 from projections.engine.freshness import WorkerDown
 from tests.integration.conftest import TODAY, activity, days_ago
-from tests.integration.pages import FORM_KEY_INPUT, PageClient, signed_in_page
 from tests.integration.test_imports import import_activities, row
+from tests.support.pages import FORM_KEY_INPUT, PageClient, signed_in_page
 
 INT64_MAX = 2**63 - 1
 NOT_PLAIN = ["+5", "007", "-0", " 5", "5 ", "5_000", "５", "٣", "1e3", "5.0", "0x10", "٥٠"]

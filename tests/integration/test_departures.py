@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from tests.integration.conftest import activity, days_ago
-from tests.integration.pages import FORM_KEY_INPUT, signed_in_page
+from tests.support.pages import FORM_KEY_INPUT, signed_in_page
 
 LEFT_ON = days_ago(5)
 

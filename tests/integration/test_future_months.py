@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.clocks import SetClock, installed
+from tests.support.clocks import SetClock, installed
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ from service.bootstrap import create_app
 from service.domain import engagement_id_for_deal
 from service.infra.config import ConfigurationError, Settings
 from service.web.http.runtime import ledger as app_ledger
-from tests.integration.hubspot_search_stub import TOKEN, SearchStub
 from tests.integration.test_hubspot_fetch import DEAL, FakeClock, run_until_idle, serve_deal
 from tests.integration.test_hubspot_webhook import (
     PORTAL,
@@ -36,6 +35,7 @@ from tests.integration.test_hubspot_webhook import (
     hubspot_app,
 )
 from tests.support.apps import close_app
+from tests.support.hubspot_search_stub import TOKEN, SearchStub
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 AN_HOUR_AGO = NOW - timedelta(hours=1)

@@ -14,7 +14,6 @@ from flask import Flask
 
 from service.domain import Engagement, engagement_id_for_deal
 from tests.integration.conftest import activity, days_ago
-from tests.integration.pages import signed_in_page
 from tests.integration.test_hubspot_webhook import (
     PORTAL,
     close,
@@ -25,6 +24,7 @@ from tests.integration.test_hubspot_webhook import (
     hubspot_app,
     log_size,
 )
+from tests.support.pages import signed_in_page
 
 DEAL = "19283746501"
 ENGAGEMENT = engagement_id_for_deal(PORTAL, DEAL)

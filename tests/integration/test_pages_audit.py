@@ -13,8 +13,8 @@ import pytest
 
 from service.web.pages import audit_log
 from tests.integration.conftest import TODAY, activity, grant_on_own_project
-from tests.integration.pages import hidden_value, signed_in_client
 from tests.integration.test_tamper_evidence import Store
+from tests.support.pages import hidden_value, signed_in_client
 
 ROW = re.compile(
     r'<tr data-position="(\d+)" data-event-type="(\w+)" data-stream-id="([0-9a-f-]+)" '

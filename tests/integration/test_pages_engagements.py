@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 
 from tests.integration.conftest import TODAY, ApiClient, activity, days_ago
-from tests.integration.pages import signed_in_page
-from tests.pdf_polling import fetched_pdf
+from tests.support.pages import signed_in_page
+from tests.support.pdf_polling import fetched_pdf
 
 MONTH = TODAY.strftime("%Y-%m")
 

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 
 from tests.integration.conftest import ApiClient, days_ago, grant_on_own_project
-from tests.integration.pages import FORM_KEY_INPUT, PageClient, signed_in_page
+from tests.support.pages import FORM_KEY_INPUT, PageClient, signed_in_page
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from flask import Flask
 
 from projections.engine.calendar import Month
 from tests.integration.conftest import TODAY, ApiClient, activity, days_ago
-from tests.integration.pages import FORM_KEY_INPUT, PageClient, form_values, signed_in_page
+from tests.support.pages import FORM_KEY_INPUT, PageClient, form_values, signed_in_page
 
 THIS_MONTH = str(Month.of(TODAY))
 

@@ -9,7 +9,7 @@ from flask import Flask
 
 from service.domain.tokens import ROLES
 from service.web.pages.site import PAGE_BLUEPRINTS
-from tests.integration.pages import signed_in_page
+from tests.support.pages import signed_in_page
 
 READERS = {"admin", "bd", "manager", "member", "auditor", "viewer"}
 PAGE_ROLES = {

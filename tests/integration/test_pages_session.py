@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.application import Ledger
-from tests.integration.clocks import SetClock
-from tests.integration.pages import CSRF_INPUT, PageClient, signed_in_page
+from tests.support.clocks import SetClock
+from tests.support.pages import CSRF_INPUT, PageClient, signed_in_page
 
 COOKIE = "ces_session"
 

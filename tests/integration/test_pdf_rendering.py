@@ -14,8 +14,8 @@ from flask import Flask
 from service.infra.rendered_pdfs import RenderedPdfs
 from service.web.http.runtime import ledger as app_ledger
 from tests.integration.conftest import TODAY, ApiClient, activity
-from tests.integration.pages import signed_in_page
-from tests.pdf_polling import fetched_pdf
+from tests.support.pages import signed_in_page
+from tests.support.pdf_polling import fetched_pdf
 
 MONTH = TODAY.strftime("%Y-%m")
 

@@ -16,7 +16,7 @@ import pytest
 
 from projections.engine.calendar import Month
 from tests.integration.conftest import TODAY, activity, days_ago
-from tests.integration.pages import signed_in_page
+from tests.support.pages import signed_in_page
 
 MONTH = str(Month.of(TODAY))
 

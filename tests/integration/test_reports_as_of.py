@@ -15,8 +15,8 @@ import pytest
 
 from projections.engine.calendar import Month
 from service.infra.input_policy import INT64_MAX
-from tests.integration.clocks import SetClock, installed
 from tests.integration.conftest import TODAY, activity, days_ago
+from tests.support.clocks import SetClock, installed
 
 REPORTS = ("monthly", "capacity", "late-activities")
 

@@ -32,8 +32,8 @@ from projections.reports.as_of import day_at
 from service.application import Ledger
 from service.infra.store import persistence_environment
 from tests.conftest import _admin_connection, postgres_url
-from tests.integration.clocks import SetClock, installed
 from tests.integration.test_projection_replay import COMMANDS, TODAY, Story
+from tests.support.clocks import SetClock, installed
 
 REPORT_VIEWS = ("balances", "activities", "usage", "team")
 EXAMPLES = 40

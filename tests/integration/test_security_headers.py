@@ -14,8 +14,8 @@ from werkzeug.wrappers import Response
 from service.bootstrap import create_app
 from service.infra.config import Settings
 from tests.integration.conftest import TODAY, ApiClient
-from tests.integration.pages import signed_in_page
 from tests.support.apps import close_app
+from tests.support.pages import signed_in_page
 
 POLICY = {
     "default-src": "'self'",

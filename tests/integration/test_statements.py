@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from projections.reports.statement import canonical_json
 from tests.integration.conftest import TODAY, activity
-from tests.pdf_polling import fetched_pdf
+from tests.support.pdf_polling import fetched_pdf
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "verify_statement.py"
 THIS_MONTH = TODAY.strftime("%Y-%m")

@@ -4,7 +4,7 @@ run what the end-to-end tests run outside a container."""
 import tomllib
 from pathlib import Path
 
-from tests.e2e.harness import GUNICORN_ARGS
+from tests.support.servers import GUNICORN_ARGS
 
 DOCKERFILE = (Path(__file__).resolve().parents[2] / "Dockerfile").read_text()
 

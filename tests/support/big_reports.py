@@ -14,7 +14,7 @@ from projections.engine.calendar import Month
 from service.application import Clock, Ledger
 from service.infra.store import persistence_environment
 from service.web.schemas.import_file import read_activities
-from tests.e2e.harness import Client
+from tests.support.servers import Client
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 MEMBERS = ("ana", "ben", "caro")

@@ -13,9 +13,9 @@ from typing import Any
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, Response
 
-from tests.e2e.harness import ROOT, Client, Service, days_ago
+from tests.support.servers import ROOT, Client, Service, days_ago
 
-AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+AXE_JS = Path(__file__).resolve().parents[1] / "browser" / "vendor" / "axe.min.js"
 SCREENSHOTS = ROOT / "var" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 812}

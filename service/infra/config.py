@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
+from service.infra.env_reader import EnvReader
 from service.infra.session_secret import development_secret_key
 from service.infra.signing import SigningKeyError, load_private_key
 from service.infra.store import DEFAULT_DATABASE_URL, DatabaseURLError, persistence_environment
@@ -75,16 +76,10 @@ class HubSpotSettings:
             problems.append(
                 "HUBSPOT_CLOSED_WON_STAGES: give at least one deal stage id, e.g. closedwon"
             )
-        timeout = cls.timeout_seconds
-        try:
-            timeout = float(env.get("HUBSPOT_TIMEOUT_SECONDS") or cls.timeout_seconds)
-            if not 0 < timeout <= 120:
-                raise ValueError
-        except ValueError:
-            problems.append(
-                "HUBSPOT_TIMEOUT_SECONDS: must be a number of seconds above 0 and at most 120, "
-                f"not {env.get('HUBSPOT_TIMEOUT_SECONDS')!r}"
-            )
+        read = EnvReader(env, problems)
+        timeout = read.seconds(
+            "HUBSPOT_TIMEOUT_SECONDS", cls.timeout_seconds, low=0, high=120, above=True
+        )
         engagement_url = url("HUBSPOT_ENGAGEMENT_URL")
         if engagement_url is not None and "{id}" not in engagement_url:
             problems.append(
@@ -134,13 +129,10 @@ def _poll_settings(env: Mapping[str, str], problems: list[str]) -> tuple[int | N
             portal_id = int(text)
         else:
             problems.append(f"HUBSPOT_PORTAL_ID: must be the portal's Hub ID, not {text!r}")
-    minutes = (env.get("HUBSPOT_POLL_MINUTES") or "15").strip()
-    if not (minutes.isascii() and minutes.isdigit() and int(minutes) <= 1440):
-        problems.append(
-            f"HUBSPOT_POLL_MINUTES: must be a whole number of minutes, 0 to 1440, not {minutes!r}"
-        )
-        return portal_id, HubSpotSettings.poll_minutes
-    return portal_id, int(minutes)
+    minutes = EnvReader(env, problems).whole(
+        "HUBSPOT_POLL_MINUTES", HubSpotSettings.poll_minutes, low=0, high=1440, unit="minutes"
+    )
+    return portal_id, minutes
 
 
 @dataclass(frozen=True)
@@ -167,16 +159,9 @@ class CheckpointSettings:
                 "CHECKPOINT_ORIGIN: must be 1 to 255 printable characters without surrounding "
                 f"spaces (the log's name, e.g. ces.example.org/log), not {origin!r}"
             )
-        interval = cls.interval_seconds
-        try:
-            interval = float(env.get("CHECKPOINT_INTERVAL_SECONDS") or interval)
-            if not 1 <= interval <= 86400:
-                raise ValueError
-        except ValueError:
-            problems.append(
-                "CHECKPOINT_INTERVAL_SECONDS: must be a number of seconds from 1 to 86400, "
-                f"not {env.get('CHECKPOINT_INTERVAL_SECONDS')!r}"
-            )
+        interval = EnvReader(env, problems).seconds(
+            "CHECKPOINT_INTERVAL_SECONDS", cls.interval_seconds, low=1, high=86400
+        )
         return cls(signing_key_file=key_file, origin=origin, interval_seconds=interval)
 
 
@@ -201,22 +186,17 @@ class WebSettings:
                 f"PUBLIC_URL: must be the service's http(s) address, not {public_url!r}"
             )
 
-        def minutes(name: str, default: int) -> int:
-            text = env.get(name) or str(default)
-            if not text.isdigit() or not 1 <= int(text) <= 60 * 24 * 30:
-                problems.append(f"{name}: must be a whole number of minutes, 1 to 43200")
-                return default
-            return int(text)
+        read = EnvReader(env, problems)
 
-        max_hours = env.get("SESSION_MAX_HOURS") or str(cls.session_max_hours)
-        if not (max_hours.isascii() and max_hours.isdigit() and 1 <= int(max_hours) <= 24 * 30):
-            problems.append("SESSION_MAX_HOURS: must be a whole number of hours, 1 to 720")
-            max_hours = str(cls.session_max_hours)
+        def minutes(name: str, default: int) -> int:
+            return read.whole(name, default, low=1, high=60 * 24 * 30, unit="minutes")
 
         return cls(
             public_url=public_url,
             session_idle_minutes=minutes("SESSION_IDLE_MINUTES", cls.session_idle_minutes),
-            session_max_hours=int(max_hours),
+            session_max_hours=read.whole(
+                "SESSION_MAX_HOURS", cls.session_max_hours, low=1, high=24 * 30, unit="hours"
+            ),
             sign_in_link_minutes=minutes("SIGN_IN_LINK_MINUTES", cls.sign_in_link_minutes),
         )
 
@@ -258,14 +238,27 @@ class Settings:
         except ValueError:
             problems.append(f"PORT: must be a TCP port number, not {env.get('PORT')!r}")
         hubspot = HubSpotSettings.from_environment(env, problems)
-        in_process, wait_seconds, listen = _projection_settings(env, problems)
-        down_after = _worker_down_after(env, problems)
+        read = EnvReader(env, problems)
         checkpoints = CheckpointSettings.from_environment(env, problems)
         web = WebSettings.from_environment(env, problems)
-        pdf_renders = env.get("PDF_RENDERS") or str(cls.pdf_renders)
-        if not (pdf_renders.isascii() and pdf_renders.isdigit() and 1 <= int(pdf_renders) <= 8):
-            problems.append(f"PDF_RENDERS: must be a whole number from 1 to 8, not {pdf_renders!r}")
-            pdf_renders = str(cls.pdf_renders)
+        values = dict(
+            # PROJECTIONS_IN_PROCESS: true, the web server runs the background work itself
+            # (gunicorn's master in one `worker run` child); false, a `worker run` process
+            # started on its own does.
+            projections_in_process=read.flag("PROJECTIONS_IN_PROCESS", True),
+            # How long a read waits for the read models before answering 503.
+            projections_wait_seconds=read.seconds(
+                "PROJECTIONS_WAIT_SECONDS", cls.projections_wait_seconds, low=0, high=60
+            ),
+            # True: on PostgreSQL a follower is woken by each commit, its poll only the
+            # fallback; false: it polls, as it always does on SQLite.
+            projections_listen=read.flag("PROJECTIONS_LISTEN", True),
+            # The worker beats three times in that time.
+            worker_down_after_seconds=read.seconds(
+                "WORKER_DOWN_AFTER_SECONDS", cls.worker_down_after_seconds, low=1, high=3600
+            ),
+            pdf_renders=read.whole("PDF_RENDERS", cls.pdf_renders, low=1, high=8, unit="PDFs"),
+        )
         if problems:
             raise ConfigurationError("; ".join(problems))
         return cls(
@@ -274,52 +267,7 @@ class Settings:
             secret_key=env.get("SECRET_KEY") or development_secret_key(),
             persistence=persistence,
             hubspot=hubspot,
-            projections_in_process=in_process,
-            projections_wait_seconds=wait_seconds,
-            projections_listen=listen,
-            worker_down_after_seconds=down_after,
             checkpoints=checkpoints,
             web=web,
-            pdf_renders=int(pdf_renders),
+            **values,
         )
-
-
-def _projection_settings(env: Mapping[str, str], problems: list[str]) -> tuple[bool, float, bool]:
-    """PROJECTIONS_IN_PROCESS (true: the web server runs the background work itself,
-    gunicorn's master in one `worker run` child; false: a `worker run` process started
-    on its own does), PROJECTIONS_WAIT_SECONDS (how long a read
-    waits for the read models to catch up before answering 503) and
-    PROJECTIONS_LISTEN (true: on PostgreSQL a follower is woken by each commit, its
-    poll only the fallback; false: it polls, as it always does on SQLite)."""
-    flags = {}
-    for name in ("PROJECTIONS_IN_PROCESS", "PROJECTIONS_LISTEN"):
-        flag = (env.get(name) or "true").strip().lower()
-        if flag not in ("true", "false", "1", "0", "yes", "no"):
-            problems.append(f"{name}: must be true or false, not {flag!r}")
-        flags[name] = flag in ("true", "1", "yes")
-    wait = Settings.projections_wait_seconds
-    try:
-        wait = float(env.get("PROJECTIONS_WAIT_SECONDS") or wait)
-        if not 0 <= wait <= 60:
-            raise ValueError
-    except ValueError:
-        problems.append(
-            "PROJECTIONS_WAIT_SECONDS: must be a number of seconds from 0 to 60, "
-            f"not {env.get('PROJECTIONS_WAIT_SECONDS')!r}"
-        )
-    return flags["PROJECTIONS_IN_PROCESS"], wait, flags["PROJECTIONS_LISTEN"]
-
-
-def _worker_down_after(env: Mapping[str, str], problems: list[str]) -> float:
-    """WORKER_DOWN_AFTER_SECONDS: 1 to 3600 (the worker beats three times in that time)."""
-    text = env.get("WORKER_DOWN_AFTER_SECONDS") or str(Settings.worker_down_after_seconds)
-    try:
-        seconds = float(text)
-        if not 1 <= seconds <= 3600:
-            raise ValueError
-    except ValueError:
-        problems.append(
-            f"WORKER_DOWN_AFTER_SECONDS: must be a number of seconds from 1 to 3600, not {text!r}"
-        )
-        return Settings.worker_down_after_seconds
-    return seconds

@@ -5,41 +5,19 @@ and say so (`make test` starts it first)."""
 from __future__ import annotations
 
 import contextlib
-import os
 import uuid
 from collections.abc import Iterator
 
 import psycopg
 import pytest
 
-PG_HOST = os.environ.get("TEST_PGHOST", "127.0.0.1")
-PG_PORT = int(os.environ.get("TEST_PGPORT", "5432"))
-PG_DATABASE = os.environ.get("TEST_PGDATABASE", "ces_test")
-
-
-def _admin_connection(dbname: str = "postgres") -> psycopg.Connection:
-    try:
-        return psycopg.connect(
-            host=PG_HOST,
-            port=PG_PORT,
-            user="postgres",
-            dbname=dbname,
-            autocommit=True,
-            connect_timeout=5,
-        )
-    except psycopg.OperationalError as error:
-        pytest.fail(
-            f"PostgreSQL is not reachable at {PG_HOST}:{PG_PORT} ({error}); "
-            "run `make test`, which starts it, or start it with "
-            "`pg_ctlcluster --skip-systemctl-redirect 15 main start`",
-            pytrace=False,
-        )
+from tests.support.postgres import PG_DATABASE, admin_connection, postgres_url
 
 
 @pytest.fixture(scope="session")
 def pg_database() -> str:
     """A database of the suite's own, made once per run."""
-    with _admin_connection() as conn:
+    with admin_connection() as conn:
         exists = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", (PG_DATABASE,)
         ).fetchone()
@@ -56,15 +34,11 @@ def pg_database() -> str:
 def pg_schema(pg_database: str) -> Iterator[str]:
     """A fresh schema per test, dropped afterwards: tests never see each other's events."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    with _admin_connection(pg_database) as conn:
+    with admin_connection(pg_database) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     yield schema
-    with _admin_connection(pg_database) as conn:
+    with admin_connection(pg_database) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
-def postgres_url(database: str, schema: str) -> str:
-    return f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{database}?schema={schema}"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -23,7 +23,7 @@ from projections.engine.freshness import ProjectionsBehind, await_position
 from service.application import Clock, Ledger
 from service.domain import DomainError
 from service.infra.store import persistence_environment
-from tests.integration.conftest import granted_on_ledger
+from tests.support.worlds import granted_on_ledger
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))

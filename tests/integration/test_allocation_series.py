@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from service.domain.series import add_months
-from tests.integration.conftest import TODAY, activity
+from tests.support.api import activity
+from tests.support.dates import TODAY
 
 
 def ok(response, status: int = 201) -> dict[str, Any]:

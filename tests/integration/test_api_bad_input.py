@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from tests.integration.conftest import activity, days_ago
+from tests.support.api import activity
+from tests.support.dates import days_ago
 
 # Fixed, not random: test ids name it, and pytest-xdist workers must collect alike.
 UNKNOWN = "3a3f1c52-9b7e-4d0a-8c61-5f2e7d9a0b14"

@@ -3,7 +3,7 @@ is stored exactly once, and the balance adds up."""
 
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.integration.conftest import activity
+from tests.support.api import activity
 
 THREADS = 8
 PER_THREAD = 15

@@ -3,7 +3,8 @@ records nothing new; keys are kept per token, in the event store."""
 
 import pytest
 
-from tests.integration.conftest import activity, days_ago
+from tests.support.api import activity
+from tests.support.dates import days_ago
 
 
 def test_a_retried_activity_is_recorded_once(api, world):

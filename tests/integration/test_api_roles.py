@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import activity, days_ago
+from tests.support.api import activity
+from tests.support.dates import days_ago
 
 # Fixed, not random: test ids name it, and pytest-xdist workers must collect alike.
 ANY = "1d948146-562e-4261-8e44-d92210d21aed"

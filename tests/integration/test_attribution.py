@@ -12,7 +12,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from service.domain.tokens import ApiToken, new_secret, token_id
-from tests.integration.conftest import activity
+from tests.support.api import activity
 
 
 def actors_of(api, stream_id: str) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from service.application import history
-from tests.integration.conftest import activity
+from tests.support.api import activity
 
 INTERNAL = {"Located", "TokenIssued", "TokenRevoked", "SignInLinkIssued", "SignInLinkUsed"}
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.conftest import activity, days_ago
+from tests.support.api import activity
+from tests.support.dates import days_ago
 
 CLOSED_DAY = days_ago(40)  # an earlier month than today's, inside the world's allocation
 

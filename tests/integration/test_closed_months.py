@@ -9,7 +9,8 @@ from datetime import date
 
 import pytest
 
-from tests.integration.conftest import TODAY, activity, days_ago
+from tests.support.api import activity
+from tests.support.dates import TODAY, days_ago
 
 # 40 days ago lies in an earlier month than today's, and inside the world's allocation
 # (the last 60 days and the next 30).

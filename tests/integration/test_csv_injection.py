@@ -7,7 +7,8 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.integration.conftest import TODAY, activity, days_ago
+from tests.support.api import activity
+from tests.support.dates import TODAY, days_ago
 
 HYPERLINK = '=HYPERLINK("http://evil.example","click")'
 LIVE_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -17,7 +17,7 @@ from service.demo.plan import FIRST_ENGAGEMENT, SCALE, plan_demo, smaller
 from service.demo.seed import Demo, seed_demo
 from service.domain.balance import balance
 from service.web.http.runtime import ledger as app_ledger
-from tests.integration.conftest import ApiClient
+from tests.support.api import ApiClient
 
 ROOT = Path(__file__).resolve().parents[2]
 

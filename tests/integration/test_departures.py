@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.integration.conftest import activity, days_ago
+from tests.support.api import activity
+from tests.support.dates import days_ago
 from tests.support.pages import FORM_KEY_INPUT, signed_in_page
 
 LEFT_ON = days_ago(5)

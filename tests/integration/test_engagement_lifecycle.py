@@ -4,7 +4,8 @@ report's, cancelled allocations included."""
 
 from __future__ import annotations
 
-from tests.integration.conftest import TODAY, activity, days_ago
+from tests.support.api import activity
+from tests.support.dates import TODAY, days_ago
 
 
 def test_bd_updates_the_details_and_reads_them_back(api, world):

@@ -23,7 +23,7 @@ from projections.engine.listener import CommitListener
 from service.application import Ledger
 from service.infra.config import ConfigurationError, Settings
 from service.runtime import Runtime
-from tests.conftest import PG_HOST, PG_PORT, postgres_url
+from tests.support.postgres import PG_HOST, PG_PORT, postgres_url
 
 NEVER = 600.0  # a poll that no deadline below could wait for
 DEADLINE = 20.0

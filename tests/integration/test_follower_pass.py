@@ -8,8 +8,8 @@ from __future__ import annotations
 from projections import NAMES, Projections
 from projections.engine.follower import Follower
 from projections.engine.locks import ViewLocks
-from tests.integration.conftest import activity
 from tests.integration.test_projections import busy_world, replayed
+from tests.support.api import activity
 
 
 def counting_transactions(projections: Projections, monkeypatch) -> list[str]:

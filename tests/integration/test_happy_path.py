@@ -1,6 +1,7 @@
 """The story the README tells, through every write route, on each store."""
 
-from tests.integration.conftest import activity, days_ago
+from tests.support.api import activity
+from tests.support.dates import days_ago
 
 
 def test_recording_an_activity_reduces_the_balance(api, world):

@@ -14,7 +14,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from service.application import Ledger
-from tests.integration.conftest import activity, days_ago
+from tests.support.api import activity
+from tests.support.dates import days_ago
 
 ROUNDS = 200
 STAGGER_STEP = 0.0001  # 0 to 1.9 ms: a whole write, on either store

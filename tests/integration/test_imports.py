@@ -15,7 +15,8 @@ import pytest
 from eventsourcing.persistence import OperationalError
 
 from service.application.imports.rows import imported_activity_id, imported_allocation_id
-from tests.integration.conftest import TODAY, activity, days_ago
+from tests.support.api import activity
+from tests.support.dates import TODAY, days_ago
 
 ACTIVITY_COLUMNS = (
     "external_id", "allocation_id", "team_member", "units", "description", "date_from",

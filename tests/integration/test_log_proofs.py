@@ -27,7 +27,7 @@ from eventsourcing.domain import Aggregate
 from projections.engine.freshness import await_position
 from service.infra.signing import create_key_file
 from service.web.http.runtime import runtime
-from tests.integration.conftest import activity
+from tests.support.api import activity
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "verify_statement.py"

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import activity, days_ago, grant_on_own_project
+from tests.support.api import activity, grant_on_own_project
+from tests.support.dates import days_ago
 
 
 def grant(api, world, *, provider: str, start: int, end: int, units: int = 10) -> dict[str, Any]:

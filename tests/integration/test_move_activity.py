@@ -14,7 +14,8 @@ import pytest
 
 from projections.engine.calendar import Month
 from service.application import Clock
-from tests.integration.conftest import TODAY, activity, days_ago, grant_on_own_project
+from tests.support.api import activity, grant_on_own_project
+from tests.support.dates import TODAY, days_ago
 
 CLOSED_DAY = days_ago(40)  # an earlier month than today's, inside both allocations
 

@@ -2,7 +2,7 @@
 
 import logging
 
-from tests.integration.conftest import activity
+from tests.support.api import activity
 
 
 def test_every_response_carries_a_request_id_and_keeps_a_sane_incoming_one(api):

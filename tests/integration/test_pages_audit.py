@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from service.web.pages import audit_log
-from tests.integration.conftest import TODAY, activity, grant_on_own_project
 from tests.integration.test_tamper_evidence import Store
+from tests.support.api import activity, grant_on_own_project
+from tests.support.dates import TODAY
 from tests.support.pages import hidden_value, signed_in_client
 
 ROW = re.compile(

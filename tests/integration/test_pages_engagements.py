@@ -10,7 +10,8 @@ from uuid import UUID
 import pytest
 from flask import Flask
 
-from tests.integration.conftest import TODAY, ApiClient, activity, days_ago
+from tests.support.api import ApiClient, activity
+from tests.support.dates import TODAY, days_ago
 from tests.support.pages import signed_in_page
 from tests.support.pdf_polling import fetched_pdf
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.integration.conftest import ApiClient, days_ago, grant_on_own_project
+from tests.support.api import ApiClient, grant_on_own_project
+from tests.support.dates import days_ago
 from tests.support.pages import FORM_KEY_INPUT, PageClient, signed_in_page
 
 

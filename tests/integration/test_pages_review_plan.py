@@ -14,7 +14,8 @@ import pytest
 from flask import Flask
 
 from projections.engine.calendar import Month
-from tests.integration.conftest import TODAY, ApiClient, activity, days_ago
+from tests.support.api import ApiClient, activity
+from tests.support.dates import TODAY, days_ago
 from tests.support.pages import FORM_KEY_INPUT, PageClient, form_values, signed_in_page
 
 THIS_MONTH = str(Month.of(TODAY))

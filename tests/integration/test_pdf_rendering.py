@@ -13,7 +13,8 @@ from flask import Flask
 
 from service.infra.rendered_pdfs import RenderedPdfs
 from service.web.http.runtime import ledger as app_ledger
-from tests.integration.conftest import TODAY, ApiClient, activity
+from tests.support.api import ApiClient, activity
+from tests.support.dates import TODAY
 from tests.support.pages import signed_in_page
 from tests.support.pdf_polling import fetched_pdf
 

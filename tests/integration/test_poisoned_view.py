@@ -20,7 +20,9 @@ from service.application import Clock, Ledger
 from service.domain import Allocation
 from service.infra.store import persistence_environment
 from service.web.http.runtime import runtime
-from tests.integration.conftest import activity, days_ago, granted_on_ledger
+from tests.support.api import activity
+from tests.support.dates import days_ago
+from tests.support.worlds import granted_on_ledger
 
 POISON = "poison"
 

@@ -19,8 +19,9 @@ from service.bootstrap import create_app
 from service.infra.config import Settings
 from service.web.http.runtime import ledger as app_ledger
 from service.web.http.runtime import runtime
-from tests.integration.conftest import TODAY, ApiClient, activity, days_ago
+from tests.support.api import ApiClient, activity
 from tests.support.apps import close_app
+from tests.support.dates import TODAY, days_ago
 
 
 def replayed(ledger, namespace: str = "replay_") -> Projections:

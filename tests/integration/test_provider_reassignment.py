@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from projections.engine.calendar import Month
-from tests.integration.conftest import TODAY, activity, days_ago
+from tests.support.api import activity
+from tests.support.dates import TODAY, days_ago
 from tests.support.pages import signed_in_page
 
 MONTH = str(Month.of(TODAY))

@@ -15,8 +15,9 @@ import pytest
 
 from projections.engine.calendar import Month
 from service.infra.input_policy import INT64_MAX
-from tests.integration.conftest import TODAY, activity, days_ago
+from tests.support.api import activity
 from tests.support.clocks import SetClock, installed
+from tests.support.dates import TODAY, days_ago
 
 REPORTS = ("monthly", "capacity", "late-activities")
 

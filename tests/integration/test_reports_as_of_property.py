@@ -31,9 +31,9 @@ from projections.reports import capacity_report, late_report, monthly_report
 from projections.reports.as_of import day_at
 from service.application import Ledger
 from service.infra.store import persistence_environment
-from tests.conftest import _admin_connection, postgres_url
 from tests.integration.test_projection_replay import COMMANDS, TODAY, Story
 from tests.support.clocks import SetClock, installed
+from tests.support.postgres import admin_connection, postgres_url
 
 REPORT_VIEWS = ("balances", "activities", "usage", "team")
 EXAMPLES = 40
@@ -128,12 +128,12 @@ def stores(database_url, tmp_path):
             return
         database = database_url.split("/")[-1].split("?")[0]
         schema = f"t_{uuid.uuid4().hex[:12]}"
-        with _admin_connection(database) as conn:
+        with admin_connection(database) as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')
         try:
             yield postgres_url(database, schema)
         finally:
-            with _admin_connection(database) as conn:
+            with admin_connection(database) as conn:
                 conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
     return store

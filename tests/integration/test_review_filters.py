@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import TODAY, activity, days_ago
+from tests.support.api import activity
+from tests.support.dates import TODAY, days_ago
 
 MONTH = TODAY.strftime("%Y-%m")
 LATE_DAY = days_ago(20)  # recorded today: 6 days past the 14-day window

@@ -13,8 +13,9 @@ from werkzeug.wrappers import Response
 
 from service.bootstrap import create_app
 from service.infra.config import Settings
-from tests.integration.conftest import TODAY, ApiClient
+from tests.support.api import ApiClient
 from tests.support.apps import close_app
+from tests.support.dates import TODAY
 from tests.support.pages import signed_in_page
 
 POLICY = {

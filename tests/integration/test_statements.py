@@ -16,7 +16,8 @@ import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from projections.reports.statement import canonical_json
-from tests.integration.conftest import TODAY, activity
+from tests.support.api import activity
+from tests.support.dates import TODAY
 from tests.support.pdf_polling import fetched_pdf
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "verify_statement.py"

@@ -6,7 +6,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from tests.conftest import postgres_url
+from tests.support.postgres import postgres_url
 
 PROCESSES = 8
 

@@ -15,7 +15,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from projections.engine.freshness import await_position
 from service.infra.signing import create_key_file
 from service.web.http.runtime import runtime
-from tests.integration.conftest import activity
+from tests.support.api import activity
 
 VERIFIED = re.compile(r"^(\d+) events, root ([0-9a-f]{64}), (\d+) checkpoints consistent$", re.M)
 EMPTY_LEAF = "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"

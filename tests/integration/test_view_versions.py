@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from projections import CATALOG
-from tests.integration.conftest import activity
+from tests.support.api import activity
 
 NAMES = ("balances", "activities", "usage", "team")
 

@@ -28,7 +28,6 @@ from integrations.hubspot.follower import build_follower
 from service.domain import engagement_id_for_deal
 from service.infra.config import HubSpotSettings
 from service.web.http.runtime import runtime
-from tests.integration.conftest import TODAY
 from tests.integration.test_hubspot_fetch import (
     COMPANY_BODY,
     FakeClock,
@@ -37,6 +36,7 @@ from tests.integration.test_hubspot_fetch import (
 )
 from tests.integration.test_hubspot_webhook import PORTAL, SECRET, closed_won, deliver
 from tests.integration.test_poisoned_view import wait_until
+from tests.support.dates import TODAY
 
 EXAMPLES = settings(
     max_examples=25,

@@ -20,7 +20,7 @@ from projections.engine.heartbeat import Heartbeat
 from service.bootstrap import create_app
 from service.infra.config import Settings
 from service.web.http.runtime import ledger as app_ledger
-from tests.integration.conftest import ApiClient
+from tests.support.api import ApiClient
 from tests.support.apps import close_app
 
 DOWN_AFTER = 3

@@ -30,6 +30,7 @@ import atexit
 import os
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from projections import Projections
 from projections.audit.checkpoints import Checkpointer
@@ -70,9 +71,7 @@ class Runtime:
         self._lock = threading.RLock()
         self._pid: int | None = None
         self._ledger: Ledger | None = None
-        self._projections: Projections | None = None
-        self._rendered_pdfs: RenderedPdfs | None = None
-        self._heartbeat: Heartbeat | None = None
+        self._per_process: dict[str, Any] = {}
         self._workers: list[Worker] | None = None
 
     def new_ledger(self, **overrides: str) -> Ledger:
@@ -85,9 +84,7 @@ class Runtime:
             with self._lock:
                 if self._pid != os.getpid():
                     self._ledger = self.new_ledger()
-                    self._projections = None
-                    self._rendered_pdfs = None
-                    self._heartbeat = None
+                    self._per_process = {}
                     self._workers = None
                     self._pid = os.getpid()
         assert self._ledger is not None
@@ -96,35 +93,29 @@ class Runtime:
     def projections(self) -> Projections:
         """This process's read models (their followers run elsewhere or were started
         by a request: a CLI command reading them starts nothing)."""
-        ledger = self.ledger()
-        if self._projections is None:
-            with self._lock:
-                if self._projections is None:
-                    self._projections = Projections(ledger)
-        return self._projections
+        return self._once("projections", Projections)
 
     def worker_status(self) -> WorkerStatus:
         """Whether a process (this one or another) runs the background work: its
         heartbeat, read from the database (heartbeat.py)."""
-        ledger = self.ledger()
-        if self._heartbeat is None:
-            with self._lock:
-                if self._heartbeat is None:
-                    heartbeat = Heartbeat(ledger.factory.datastore)
-                    heartbeat.create_table()
-                    self._heartbeat = heartbeat
-        return self._heartbeat.status(self.settings.worker_down_after_seconds)
+        heartbeat = self._once("heartbeat", lambda ledger: _created(Heartbeat, ledger))
+        return heartbeat.status(self.settings.worker_down_after_seconds)
 
     def rendered_pdfs(self) -> RenderedPdfs:
         """The PDFs the worker renders and the requests for them (rendered_pdfs.py)."""
+        return self._once("rendered_pdfs", lambda ledger: _created(RenderedPdfs, ledger))
+
+    def _once(self, name: str, make: Callable[[Ledger], Any]) -> Any:
+        """`make(ledger)`, made once per process on first use (again after a fork, with
+        the process's own ledger)."""
         ledger = self.ledger()
-        if self._rendered_pdfs is None:
+        made = self._per_process.get(name)
+        if made is None:
             with self._lock:
-                if self._rendered_pdfs is None:
-                    rendered = RenderedPdfs(ledger.factory.datastore)
-                    rendered.create_table()
-                    self._rendered_pdfs = rendered
-        return self._rendered_pdfs
+                made = self._per_process.get(name)
+                if made is None:
+                    made = self._per_process[name] = make(ledger)
+        return made
 
     def start_workers(self) -> None:
         """Start the background workers in this process, once: called by `worker run`,
@@ -185,3 +176,10 @@ class Runtime:
         self._workers = None
         if self._ledger is not None:
             self._ledger.close()
+
+
+def _created(table: type[Heartbeat] | type[RenderedPdfs], ledger: Ledger) -> Any:
+    """A side table in the event store's database, created if it is not there."""
+    made = table(ledger.factory.datastore)
+    made.create_table()
+    return made

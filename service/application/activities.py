@@ -2,10 +2,9 @@
 project covers the work's last day), correct, retract. Activities live in their
 allocation's stream; a locator saved with each says which one.
 
-Who acts is passed in by the caller: `only_member` (a member token acts only for its
-member) and `role` (the token's role: in a closed month only a manager or admin may
-change activities, see service/application/periods.py). A caller that names no role
-is treated as one that may not change closed months."""
+Who acts is the `caller`; the rules held against it (a member token acts only for its
+member; in a closed month only a manager or admin changes activities, and a caller
+that names no role may not) are in service/application/access.py."""
 
 from __future__ import annotations
 
@@ -13,17 +12,17 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from service.application.allocations import AllocationCommands
+from service.application import access
+from service.application.base import LedgerBase
+from service.application.caller import Caller
 from service.application.commands import RequestId, Written, command
-from service.application.errors import Forbidden
 from service.application.idempotency import replay_of_activity_change, replay_of_recording
-from service.application.periods import PeriodCommands
 from service.domain import Allocation, Engagement, Locator, RuleViolation
 
 Recorded = Written[tuple[Allocation, UUID]]
 
 
-class ActivityCommands(AllocationCommands, PeriodCommands):
+class ActivityCommands(LedgerBase):
     @command
     def record_activity(
         self,
@@ -34,16 +33,12 @@ class ActivityCommands(AllocationCommands, PeriodCommands):
         description: str,
         date_from: date,
         date_to: date,
-        actor: str,
+        caller: Caller,
         request: RequestId,
-        only_member: str | None = None,
-        role: str | None = None,
     ) -> Recorded:
-        """Record work done. `only_member`, when given, is the one member the caller
-        may record for (a member token records only its own work); `role` decides
-        whether work dated in a closed month is accepted (flagged) or refused."""
-        if only_member is not None and team_member != only_member:
-            raise Forbidden(f"a member token may record only {only_member}'s activities")
+        """Record work done: by a member token only its own member's; work dated in a
+        closed month is accepted (flagged) or refused as the caller's role says."""
+        access.require_own_work(caller, team_member, "record")
         work = dict(
             team_member=team_member,
             units=units,
@@ -57,10 +52,10 @@ class ActivityCommands(AllocationCommands, PeriodCommands):
             return replay
         self.get(Engagement, allocation.engagement_id).require_open()
         self.registered_member(team_member, "team_member").require_on_the_team(date_from, date_to)
-        after_close = self.after_close((date_from, date_to), role=role)
+        after_close = access.after_close(caller, self.closed_months(), (date_from, date_to))
         allocation.record_activity(
             activity_id=request.value,
-            actor=actor,
+            actor=caller.actor,
             today=self.clock.latest_today(),
             after_close=after_close,
             recorded_at=self.clock.moment(),
@@ -88,10 +83,8 @@ class ActivityCommands(AllocationCommands, PeriodCommands):
         *,
         changes: dict[str, Any],
         reason: str,
-        actor: str,
+        caller: Caller,
         request: RequestId,
-        only_member: str | None = None,
-        role: str | None = None,
     ) -> Recorded:
         """Correct an activity; its dates before and after the correction both
         count for the rule of closed months."""
@@ -99,10 +92,9 @@ class ActivityCommands(AllocationCommands, PeriodCommands):
         replay = replay_of_activity_change(self, allocation, activity_id, request)
         if replay:
             return replay
-        _require_own_activity(allocation, activity_id, only_member)
-        if only_member is not None and changes.get("team_member", only_member) != only_member:
-            raise Forbidden("a member token cannot hand an activity to someone else")
         before = allocation.activity(activity_id)
+        access.require_own_work(caller, before["team_member"], "change")
+        access.require_kept_member(caller, changes.get("team_member"))
         after = (
             changes.get("date_from") or before["date_from"],
             changes.get("date_to") or before["date_to"],
@@ -112,12 +104,14 @@ class ActivityCommands(AllocationCommands, PeriodCommands):
             # Whose work, or its days, change: the member must have been on the team
             # then. A correction of units or description alone fixes the record as is.
             self.registered_member(member, "team_member").require_on_the_team(*after)
-        after_close = self.after_close((before["date_from"], before["date_to"]), after, role=role)
+        after_close = access.after_close(
+            caller, self.closed_months(), (before["date_from"], before["date_to"]), after
+        )
         allocation.correct_activity(
             activity_id=activity_id,
             changes=changes,
             reason=reason,
-            actor=actor,
+            actor=caller.actor,
             today=self.clock.latest_today(),
             request_id=request.key,
             after_close=after_close,
@@ -130,32 +124,22 @@ class ActivityCommands(AllocationCommands, PeriodCommands):
         activity_id: UUID,
         *,
         reason: str,
-        actor: str,
+        caller: Caller,
         request: RequestId,
-        only_member: str | None = None,
-        role: str | None = None,
     ) -> Recorded:
         allocation = self.allocation_of_activity(activity_id)
         replay = replay_of_activity_change(self, allocation, activity_id, request)
         if replay:
             return replay
-        _require_own_activity(allocation, activity_id, only_member)
         activity = allocation.activity(activity_id)
+        access.require_own_work(caller, activity["team_member"], "change")
         allocation.retract_activity(
             activity_id=activity_id,
             reason=reason,
-            actor=actor,
+            actor=caller.actor,
             request_id=request.key,
-            after_close=self.after_close((activity["date_from"], activity["date_to"]), role=role),
+            after_close=access.after_close(
+                caller, self.closed_months(), (activity["date_from"], activity["date_to"])
+            ),
         )
         return self.save_all(allocation, value=(allocation, activity_id))
-
-    def allocation_of_activity(self, activity_id: UUID) -> Allocation:
-        return self.get(Allocation, self.located(activity_id, "activity").owner_id)
-
-
-def _require_own_activity(
-    allocation: Allocation, activity_id: UUID, only_member: str | None
-) -> None:
-    if only_member is not None and allocation.activity(activity_id)["team_member"] != only_member:
-        raise Forbidden(f"a member token may change only {only_member}'s activities")

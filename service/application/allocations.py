@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
+from service.application.base import LedgerBase
+from service.application.caller import Caller
 from service.application.commands import RequestId, Written, command
-from service.application.engagements import EngagementCommands
 from service.application.idempotency import replay_of_change, replay_of_creation
 from service.domain import Allocation, Engagement
 
 
-class AllocationCommands(EngagementCommands):
+class AllocationCommands(LedgerBase):
     @command
     def grant_allocation(
         self,
@@ -24,7 +25,7 @@ class AllocationCommands(EngagementCommands):
         units: int,
         description: str,
         provider: str | None,
-        actor: str,
+        caller: Caller,
         request: RequestId,
     ) -> Written[Allocation]:
         terms = dict(
@@ -46,7 +47,7 @@ class AllocationCommands(EngagementCommands):
             id=request.value,
             engagement_id=engagement.id,
             project_id=project_id,
-            actor=actor,
+            actor=caller.actor,
             granted_at=self.clock.moment(),
             **terms,
         )
@@ -55,7 +56,7 @@ class AllocationCommands(EngagementCommands):
             allocation_id=allocation.id,
             start_date=start_date,
             end_date=end_date,
-            actor=actor,
+            actor=caller.actor,
         )
         return self.save_all(engagement, allocation, value=allocation)
 
@@ -65,7 +66,7 @@ class AllocationCommands(EngagementCommands):
         allocation_id: UUID,
         *,
         reason: str,
-        actor: str,
+        caller: Caller,
         request: RequestId,
         units: int | None = None,
         end_date: date | None = None,
@@ -81,7 +82,7 @@ class AllocationCommands(EngagementCommands):
             )
         allocation.amend(
             reason=reason,
-            actor=actor,
+            actor=caller.actor,
             units=units,
             end_date=end_date,
             description=description,
@@ -95,21 +96,21 @@ class AllocationCommands(EngagementCommands):
             allocation_id=allocation.id,
             start_date=allocation.start_date,
             end_date=end_date,
-            actor=actor,
+            actor=caller.actor,
         )
         return self.save_all(engagement, allocation, value=allocation)
 
     @command
     def cancel_allocation(
-        self, allocation_id: UUID, *, reason: str, actor: str, request: RequestId
+        self, allocation_id: UUID, *, reason: str, caller: Caller, request: RequestId
     ) -> Written[Allocation]:
         allocation = self.get(Allocation, allocation_id)
         replay = replay_of_change(self, allocation, request)
         if replay:
             return replay
-        allocation.cancel(reason=reason, actor=actor, request_id=request.key)
+        allocation.cancel(reason=reason, actor=caller.actor, request_id=request.key)
         engagement = self.get(Engagement, allocation.engagement_id)
         engagement.release_allocation(
-            project_id=allocation.project_id, allocation_id=allocation.id, actor=actor
+            project_id=allocation.project_id, allocation_id=allocation.id, actor=caller.actor
         )
         return self.save_all(engagement, allocation, value=allocation)

@@ -1,6 +1,8 @@
 """The ledger's footing on the `eventsourcing` library: the event store, typed loading
-of aggregates, the one atomic save, and the log position of a stored event. Every
-command module builds on it."""
+of aggregates (and of what more than one group of commands looks up: an engagement by
+its project, an allocation by its activity, the months closed now), the one atomic
+save, and the log position of a stored event. Every group of commands builds on it
+directly, and service/application/ledger.py puts the groups together."""
 
 from __future__ import annotations
 
@@ -12,9 +14,11 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder
 
 from service.application.clock import Clock
+from service.application.closed_months import ClosedMonths
 from service.application.commands import Written
 from service.domain import (
     Allocation,
+    Engagement,
     Locator,
     NotFound,
     RuleViolation,
@@ -38,6 +42,7 @@ class LedgerBase(Application[UUID]):
         self.clock = clock or Clock()
         # Members are never removed, so once seen they need not be looked up again.
         self._known_members: set[str] = set()
+        self._closed_months = ClosedMonths()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -82,6 +87,21 @@ class LedgerBase(Application[UUID]):
         if locator.kind != kind:
             raise NotFound(f"no {kind} {thing_id}")
         return locator
+
+    def engagement(self, engagement_id: UUID) -> Engagement:
+        return self.get(Engagement, engagement_id)
+
+    def engagement_of_project(self, project_id: UUID) -> Engagement:
+        engagement = self.get(Engagement, self.located(project_id, "project").owner_id)
+        engagement.project(project_id)
+        return engagement
+
+    def allocation_of_activity(self, activity_id: UUID) -> Allocation:
+        return self.get(Allocation, self.located(activity_id, "activity").owner_id)
+
+    def closed_months(self) -> frozenset[str]:
+        """The months closed now: one read of the calendar's new events, if any."""
+        return self._closed_months.current(self)
 
     def registered_member(self, handle: str, field: str) -> TeamMember:
         """The member as they stand now (the cached copy is fast-forwarded, so a

@@ -1,5 +1,6 @@
-"""What every command shares: one atomic save with its log position, retries on a
-concurrent write, and a request id fixed before the first attempt.
+"""What every command shares (this module holds none itself): the outcome of a command
+with its log position, retries on a concurrent write, and a request id fixed before the
+first attempt.
 
 Retried client requests (`Idempotency-Key`) are recognised without a side table: the
 key becomes the id of what the request creates (or is remembered by the aggregate it
@@ -60,12 +61,14 @@ def command(method: Callable[..., Written[T]]) -> Callable[..., Written[T]]:
     """Run a command, retrying it with fresh state when another writer got to the same
     stream first (the store refuses a second event at one version), then 409.
 
-    The wrapped method receives `request: RequestId`, fixed once for all attempts;
-    callers pass the client's key, if any, as `request_id`."""
+    The wrapped method receives `request: RequestId`, fixed once for all attempts from
+    the `caller`'s request id (a command no person calls, such as HubSpot's, takes no
+    caller and gets a fresh one)."""
 
     @functools.wraps(method)
-    def run(self: Any, *args: Any, request_id: UUID | None = None, **kwargs: Any) -> Written[T]:
-        request = RequestId.of(request_id)
+    def run(self: Any, *args: Any, **kwargs: Any) -> Written[T]:
+        caller = kwargs.get("caller") or _caller_of_loose_arguments(kwargs)
+        request = RequestId.of(caller.request_id if caller is not None else None)
         for attempt in range(CONFLICT_RETRIES):
             try:
                 return method(self, *args, request=request, **kwargs)
@@ -74,3 +77,18 @@ def command(method: Callable[..., Written[T]]) -> Callable[..., Written[T]]:
         raise ConcurrentChange("the resource was changed concurrently; please retry")
 
     return run
+
+
+def _caller_of_loose_arguments(kwargs: dict[str, Any]) -> Any:
+    """TRANSITIONAL, while call sites move to `caller=`: the four loose arguments
+    commands took before (`actor`, `only_member`, `role`, `request_id`) as one Caller."""
+    from service.application.caller import Caller
+
+    if "actor" not in kwargs and "request_id" not in kwargs:
+        return None
+    only_member = kwargs.pop("only_member", None)
+    role = kwargs.pop("role", None) or ("member" if only_member else None)
+    kwargs["caller"] = Caller(
+        kwargs.pop("actor", ""), role, only_member, None, kwargs.pop("request_id", None)
+    )
+    return kwargs["caller"]

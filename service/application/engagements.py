@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from service.application.base import LedgerBase
+from service.application.caller import Caller
 from service.application.commands import RequestId, Written, command
 from service.application.idempotency import replay_of_creation, require_same_request
 from service.domain import Engagement, Locator, NotFound, engagement_id_for_deal
@@ -26,7 +27,7 @@ class EngagementCommands(LedgerBase):
         start_date: date,
         end_date: date,
         contacts: list[str] | None,
-        actor: str,
+        caller: Caller,
         request: RequestId,
     ) -> Written[Engagement]:
         terms = dict(
@@ -40,7 +41,7 @@ class EngagementCommands(LedgerBase):
         replay = replay_of_creation(self, Engagement, request.value, terms)
         if replay:
             return replay
-        engagement = Engagement.open(id=request.value, actor=actor, **terms)
+        engagement = Engagement.open(id=request.value, actor=caller.actor, **terms)
         return self.save_all(engagement, value=engagement)
 
     @command
@@ -104,10 +105,10 @@ class EngagementCommands(LedgerBase):
 
     @command
     def update_engagement_details(
-        self, engagement_id: UUID, *, changes: dict[str, Any], actor: str, request: RequestId
+        self, engagement_id: UUID, *, changes: dict[str, Any], caller: Caller, request: RequestId
     ) -> Written[Engagement]:
         engagement = self.get(Engagement, engagement_id)
-        engagement.update_details(changes=changes, actor=actor)
+        engagement.update_details(changes=changes, actor=caller.actor)
         return self.save_all(engagement, value=engagement)
 
     @command
@@ -137,31 +138,31 @@ class EngagementCommands(LedgerBase):
 
     @command
     def close_engagement(
-        self, engagement_id: UUID, *, reason: str, actor: str, request: RequestId
+        self, engagement_id: UUID, *, reason: str, caller: Caller, request: RequestId
     ) -> Written[Engagement]:
         engagement = self.get(Engagement, engagement_id)
-        engagement.close(reason=reason, actor=actor)
+        engagement.close(reason=reason, actor=caller.actor)
         return self.save_all(engagement, value=engagement)
 
     @command
     def define_project(
-        self, engagement_id: UUID, *, name: str, outcome: str, actor: str, request: RequestId
+        self,
+        engagement_id: UUID,
+        *,
+        name: str,
+        outcome: str,
+        caller: Caller,
+        request: RequestId,
     ) -> Written[tuple[Engagement, UUID]]:
         engagement = self.get(Engagement, engagement_id)
         project_id = request.value
         if str(project_id) in engagement.projects:
             return self._replay_of_project(engagement, project_id, name=name, outcome=outcome)
-        engagement.define_project(project_id=project_id, name=name, outcome=outcome, actor=actor)
+        engagement.define_project(
+            project_id=project_id, name=name, outcome=outcome, actor=caller.actor
+        )
         locator = Locator.place(id=project_id, kind="project", owner_id=engagement.id)
         return self.save_all(locator, engagement, value=(engagement, project_id))
-
-    def engagement(self, engagement_id: UUID) -> Engagement:
-        return self.get(Engagement, engagement_id)
-
-    def engagement_of_project(self, project_id: UUID) -> Engagement:
-        engagement = self.get(Engagement, self.located(project_id, "project").owner_id)
-        engagement.project(project_id)
-        return engagement
 
     def _replay_of_project(
         self, engagement: Engagement, project_id: UUID, **terms: str

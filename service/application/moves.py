@@ -8,7 +8,7 @@ corrected and retracted where it now is.
 
 Who may move what is as for corrections: a manager or admin any activity, a member only
 its own member's. The activity's dates do not change, so the rule of closed months
-(service/application/periods.py) applies to them. A retried request is answered from the
+(service/application/access.py) applies to them. A retried request is answered from the
 locator, which remembers each move by its request id: a retry after the activity moved on
 again still finds its own move."""
 
@@ -17,10 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from service.application import access
+from service.application.base import LedgerBase
+from service.application.caller import Caller
 from service.application.commands import CONFLICT_RETRIES, RequestId, Written, command
-from service.application.errors import Forbidden
 from service.application.idempotency import require_same_request
-from service.application.periods import PeriodCommands
 from service.domain import Allocation, Engagement, Locator, NotFound, RuleViolation
 
 
@@ -33,7 +34,7 @@ class Move:
     activity_id: UUID
 
 
-class MoveCommands(PeriodCommands):
+class MoveCommands(LedgerBase):
     @command
     def move_activity(
         self,
@@ -41,10 +42,8 @@ class MoveCommands(PeriodCommands):
         *,
         allocation_id: UUID,
         reason: str,
-        actor: str,
+        caller: Caller,
         request: RequestId,
-        only_member: str | None = None,
-        role: str | None = None,
     ) -> Written[Move]:
         """Move the activity to allocation `allocation_id`; see the module's docstring.
         An allocation that does not exist is the request's fault (422 naming the field),
@@ -54,18 +53,19 @@ class MoveCommands(PeriodCommands):
         if replay:
             return replay
         activity = source.activity(activity_id)
-        if only_member is not None and activity["team_member"] != only_member:
-            raise Forbidden(f"a member token may move only {only_member}'s activities")
+        access.require_own_work(caller, activity["team_member"], "move")
         try:
             target = self.get(Allocation, allocation_id)
         except NotFound as error:
             raise RuleViolation(error.message, "allocation_id") from None
         self.get(Engagement, target.engagement_id).require_open()
-        after_close = self.after_close((activity["date_from"], activity["date_to"]), role=role)
-        source.move_activity(
-            activity_id, to=target, reason=reason, actor=actor, after_close=after_close
+        after_close = access.after_close(
+            caller, self.closed_months(), (activity["date_from"], activity["date_to"])
         )
-        locator.relocate(owner_id=target.id, request_id=request.key, actor=actor)
+        source.move_activity(
+            activity_id, to=target, reason=reason, actor=caller.actor, after_close=after_close
+        )
+        locator.relocate(owner_id=target.id, request_id=request.key, actor=caller.actor)
         return self.save_all(source, target, locator, value=Move(source, target, activity_id))
 
     def _where_it_is(self, activity_id: UUID) -> tuple[Locator, Allocation]:

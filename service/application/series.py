@@ -14,8 +14,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from service.application.base import LedgerBase
+from service.application.caller import Caller
 from service.application.commands import RequestId, Written, command
-from service.application.engagements import EngagementCommands
 from service.application.errors import IdempotencyKeyReused
 from service.application.idempotency import require_same_request
 from service.domain import Allocation
@@ -32,7 +33,7 @@ class AllocationSeries:
     allocations: list[Allocation]
 
 
-class SeriesCommands(EngagementCommands):
+class SeriesCommands(LedgerBase):
     @command
     def grant_allocation_series(
         self,
@@ -44,7 +45,7 @@ class SeriesCommands(EngagementCommands):
         count: int,
         description: str,
         provider: str | None,
-        actor: str,
+        caller: Caller,
         request: RequestId,
     ) -> Written[AllocationSeries]:
         periods = series_periods(start_date, every, count)
@@ -74,7 +75,7 @@ class SeriesCommands(EngagementCommands):
                     id=allocation_id,
                     engagement_id=engagement.id,
                     project_id=project_id,
-                    actor=actor,
+                    actor=caller.actor,
                     granted_at=granted_at,
                     **terms,
                 )
@@ -84,7 +85,7 @@ class SeriesCommands(EngagementCommands):
                 allocation_id=allocation_id,
                 start_date=terms["start_date"],
                 end_date=terms["end_date"],
-                actor=actor,
+                actor=caller.actor,
             )
         series = AllocationSeries(request.value, every, allocations)
         return self.save_all(engagement, *allocations, value=series)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from service.application.base import LedgerBase
+from service.application.caller import Caller
 from service.application.commands import RequestId, Written, command
-from service.application.engagements import EngagementCommands
 from service.domain import Engagement, Locator, NotFound, RuleViolation
 
 
-class StatementCommands(EngagementCommands):
+class StatementCommands(LedgerBase):
     @command
     def issue_statement(
         self,
@@ -22,7 +23,7 @@ class StatementCommands(EngagementCommands):
         *,
         month: str,
         document: dict[str, Any],
-        actor: str,
+        caller: Caller,
         request: RequestId,
     ) -> Written[dict[str, Any]]:
         """Record the statement whose id is the request's (the caller builds the
@@ -35,7 +36,7 @@ class StatementCommands(EngagementCommands):
             position = self.position_of(engagement.id, issued["version"])
             return Written(self.statement(request.value), position, replayed=True)
         engagement.issue_statement(
-            statement_id=request.value, month=month, document=document, actor=actor
+            statement_id=request.value, month=month, document=document, actor=caller.actor
         )
         locator = Locator.place(id=request.value, kind="statement", owner_id=engagement.id)
         return self.save_all(locator, engagement, value=document)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from service.application.base import LedgerBase
+from service.application.caller import Caller
 from service.application.commands import RequestId, Written, command
 from service.domain import Conflict, NotFound, RuleViolation, TeamMember, team_member_id
 
@@ -21,7 +22,7 @@ class TeamCommands(LedgerBase):
         line_manager: str,
         fte: Decimal,
         effective_date: date,
-        actor: str,
+        caller: Caller,
         request: RequestId,
     ) -> Written[TeamMember]:
         if self.exists(team_member_id(handle)):
@@ -32,7 +33,7 @@ class TeamCommands(LedgerBase):
             line_manager=line_manager,
             fte=fte,
             effective_date=effective_date,
-            actor=actor,
+            actor=caller.actor,
         )
         return self.save_all(member, value=member)
 
@@ -41,7 +42,7 @@ class TeamCommands(LedgerBase):
         self,
         handle: str,
         *,
-        actor: str,
+        caller: Caller,
         request: RequestId,
         fte: Decimal | None = None,
         effective_date: date | None = None,
@@ -53,9 +54,9 @@ class TeamCommands(LedgerBase):
             raise RuleViolation("a new fte needs its effective_date", "effective_date")
         member = self.team_member(handle)
         if fte is not None and effective_date is not None:
-            member.change_capacity(fte=fte, effective_date=effective_date, actor=actor)
+            member.change_capacity(fte=fte, effective_date=effective_date, actor=caller.actor)
         if departed_on is not None:
-            member.depart(effective_date=departed_on, actor=actor)
+            member.depart(effective_date=departed_on, actor=caller.actor)
         return self.save_all(member, value=member)
 
     def departure_of(self, handle: str | None, as_of: datetime | None = None) -> date | None:

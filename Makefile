@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install postgres test-tools bench bench-ingest bench-lag bench-projections bench-merkle bench-imports bench-pdf clean
+.PHONY: run test lint format install postgres test-tools docs bench bench-ingest bench-lag bench-projections bench-merkle bench-imports bench-pdf clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,15 +40,20 @@ format: $(STAMP)
 test-tools:
 	@bash scripts/ensure-test-tools
 
+# The documentation site (mkdocs.yml, docs/) into site/, git-ignored. --strict: a broken
+# link or anchor, or a page left out of the navigation, fails the build (and `make test`).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
 # Unit and integration tests run in TEST_WORKERS processes (pytest-xdist): they wait on
 # the database more than they compute. The end-to-end and browser tests, which start
 # servers of their own and put them under load, run after them, one at a time.
 TEST_WORKERS ?= 2
-test: lint postgres test-tools
+test: lint docs postgres test-tools
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests/unit tests/integration
 	$(BIN)/python -m pytest tests/e2e tests/browser
 
-# Benchmarks print ratios against baselines measured in the same run (see README).
+# Benchmarks print ratios against baselines measured in the same run (docs/reference/benchmarks.md).
 bench: bench-ingest bench-lag bench-projections bench-merkle bench-imports bench-pdf
 
 bench-ingest: $(STAMP) postgres

@@ -45,7 +45,6 @@ from typing import Any
 import psycopg
 
 from projections import NAMES, Projections
-from projections.engine.calendar import Month
 from projections.engine.fold import PAGE_SIZE
 from projections.engine.follower import Follower
 from projections.engine.rebuild import rebuild, rebuild_many
@@ -53,6 +52,7 @@ from projections.reports import monthly_report
 from projections.reports.planning import planning_report
 from service.application import FixedClock, Ledger
 from service.domain import Allocation
+from service.domain.calendar import Month
 from service.infra.store import persistence_environment
 
 TODAY = date(2026, 1, 1)  # the log's "today": a fixed calendar, whatever the run date

@@ -18,12 +18,12 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from projections.engine.calendar import Month, days_late, month_of, utc_month_of
 from projections.engine.encoding import day, moment, to_moment, uid
 from projections.engine.history import STAMP, Versioned
 from projections.engine.views import PostgresView, SQLiteView, View
 from service.domain import Allocation
 from service.domain.balance import is_late
+from service.domain.calendar import Month, days_late, month_of, utc_month_of
 
 CORRECTABLE = ("units", "description", "date_from", "date_to", "team_member")
 ACTIVITIES = (

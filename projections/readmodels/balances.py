@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from projections.engine.calendar import Month
 from projections.engine.encoding import (
     day,
 )
 from projections.engine.history import STAMP, Versioned
 from projections.engine.views import PostgresView, SQLiteView, View
+from service.domain.calendar import Month
 
 STATUS_SQL = (
     "CASE WHEN cancelled_on IS NOT NULL THEN 'cancelled' "

@@ -18,11 +18,11 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from projections.engine.calendar import Month, month_of
 from projections.engine.encoding import uid
 from projections.engine.history import STAMP, Versioned
 from projections.engine.views import PostgresView, SQLiteView, View
 from service.domain import Allocation
+from service.domain.calendar import Month, month_of
 
 BY_ALLOCATION = (
     "allocation_id TEXT NOT NULL, month TEXT NOT NULL, units INTEGER NOT NULL, "

@@ -17,7 +17,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from projections.engine.calendar import (
+from projections.engine.catalog import Projections
+from projections.engine.encoding import to_day
+from projections.reports.declared import reads
+from service.domain.calendar import (
     Month,
     average_fte,
     capacity_units,
@@ -25,9 +28,6 @@ from projections.engine.calendar import (
     ratio,
     total,
 )
-from projections.engine.catalog import Projections
-from projections.engine.encoding import to_day
-from projections.reports.declared import reads
 
 
 @reads("team", "usage", "balances", as_of=("activities",))

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from projections.engine.calendar import Month, active_in, report_day
 from projections.engine.catalog import Projections
 from projections.engine.encoding import to_day
 from projections.readmodels.team import Member
+from service.domain.calendar import Month, active_in, report_day
 
 
 def departed_providers(

@@ -26,11 +26,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from projections.engine.calendar import Month, active_in
 from projections.engine.catalog import Projections
 from projections.engine.encoding import to_day, to_moment
 from projections.reports.declared import reads
 from projections.reports.departed import departed_providers
+from service.domain.calendar import Month, active_in
 
 
 @reads("team", "activities", "balances", "usage")

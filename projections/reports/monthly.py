@@ -20,12 +20,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from projections.engine.calendar import Month, report_day
 from projections.engine.catalog import Projections
 from projections.engine.encoding import to_day
 from projections.reports.declared import reads
 from projections.reports.resources import activity_entry
 from service.domain.balance import balance
+from service.domain.calendar import Month, report_day
 
 TOTALS = ("units_granted", "units_used_month", "units_used_to_date")
 

@@ -5,7 +5,7 @@ the member by the allocations they provide, the units they used and what is free
 allocations that have no provider, shown apart as `no_provider`. The question it
 answers is BD's: "can we commit 20 more hours next quarter, and with whom?"
 
-Rules, the capacity report's (capacity.py, engine/calendar.py), per member:
+Rules, the capacity report's (capacity.py, service/domain/calendar.py), per member:
 - `capacity_units`: 8 units per working day (Mon–Fri) times the FTE in force that day.
 - `committed_units`: each allocation's units spread evenly over the working days of its
   period, the month taking those falling in it, counted for its provider (its provider
@@ -27,21 +27,19 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from projections.engine.calendar import Month, capacity_units, committed_units, ratio, total
 from projections.engine.catalog import Projections
 from projections.engine.encoding import to_day
 from projections.reports.declared import reads
+from service.domain.calendar import (
+    Month,
+    capacity_units,
+    committed_units,
+    months_between,
+    ratio,
+    total,
+)
 
 MAX_MONTHS = 24
-
-
-def months_from(first: Month, last: Month) -> list[Month]:
-    """`first` to `last`, both included (none when `last` is before `first`)."""
-    months, month = [], first
-    while month <= last:
-        months.append(month)
-        month = month.next()
-    return months
 
 
 def committed_by_provider(
@@ -117,7 +115,7 @@ def planning_report(
     members = projections.view("team").members(as_of)
     balances = projections.view("balances")
     months = []
-    for month in months_from(first, last):
+    for month in months_between(first, last):
         if as_of is None:
             used = projections.view("usage").by_member_in(month)
         else:

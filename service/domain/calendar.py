@@ -1,6 +1,9 @@
-"""Calendar arithmetic the reports rest on, as pure functions (no I/O), so each rule
-is stated once and tested on its own.
+"""The calendar: months (`YYYY-MM`), working days, the FTE in force on a day, and the
+arithmetic the reports, the pages and the write side rest on, as pure functions (no
+I/O), so each rule is stated once and tested on its own.
 
+- A month is written `YYYY-MM` in ASCII digits: `Month.parse` is the one reading of it,
+  `str(month)` the one writing.
 - An activity counts in the month of its last day (`date_to`).
 - A member's capacity in a month is, for each working day (Monday to Friday), 8 units
   times the FTE in force that day: a change of FTE, a start or a departure in the
@@ -26,7 +29,10 @@ from decimal import Decimal
 from service.domain.balance import LATE_AFTER_DAYS
 
 UNITS_PER_DAY = 8
-MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH_OF_YEAR = "(0[1-9]|1[0-2])"
+MONTH_PATTERN = re.compile(rf"([0-9]{{4}})-{MONTH_OF_YEAR}")
+"""`YYYY-MM`, matched whole (`fullmatch`): ASCII digits only, as the documents state
+it; Python's `\\d` and `$` would also take other scripts' digits and a trailing newline."""
 
 
 @dataclass(frozen=True, order=True)
@@ -36,8 +42,8 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        """`YYYY-MM`, as the report routes take it."""
-        match = MONTH_PATTERN.match(text)
+        """`YYYY-MM`, as the report routes take it and closed months are stored."""
+        match = MONTH_PATTERN.fullmatch(text)
         if not match:
             raise ValueError(f"{text!r} is not a month in the form YYYY-MM")
         return cls(int(match[1]), int(match[2]))
@@ -65,6 +71,25 @@ class Month:
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
+
+
+def months_between(first: Month, last: Month) -> list[Month]:
+    """`first` to `last`, both included (none when `last` is before `first`)."""
+    months, month = [], first
+    while month <= last:
+        months.append(month)
+        month = month.next()
+    return months
+
+
+def month_count(first: Month, last: Month) -> int:
+    """How many months `first` to `last` spans, both included (0 or less: none)."""
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def add_months(month: Month, count: int) -> Month:
+    index = month.year * 12 + month.month - 1 + count
+    return Month(index // 12, index % 12 + 1)
 
 
 def month_of(day: date) -> str:

@@ -14,7 +14,6 @@ closures collide on its one stream.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -22,22 +21,19 @@ from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from service.domain.calendar import Month, month_of
 from service.domain.errors import Conflict, RuleViolation
 
 CALENDAR_ID = uuid5(NAMESPACE_URL, "urn:community-enablement:period-calendar")
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # The roles that may change activities dated in a closed month (DESIGN §7).
 MAY_CHANGE_CLOSED = frozenset({"admin", "manager"})
 
 
-def month_of(day: date) -> str:
-    """`YYYY-MM`, the form months are closed and reported in."""
-    return f"{day.year:04d}-{day.month:02d}"
-
-
 def require_month(month: str) -> None:
-    if not MONTH.match(month):
-        raise RuleViolation(f"{month!r} is not a month in the form YYYY-MM", "month")
+    try:
+        Month.parse(month)
+    except ValueError:
+        raise RuleViolation(f"{month!r} is not a month in the form YYYY-MM", "month") from None
 
 
 class PeriodCalendar(Aggregate):

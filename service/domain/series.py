@@ -24,11 +24,12 @@ which the engagement's schedule refuses as for a single grant.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID, uuid5
 
+from service.domain.calendar import Month
+from service.domain.calendar import add_months as add_whole_months
 from service.domain.errors import RuleViolation
 
 # Months per period, by the name a client gives.
@@ -72,9 +73,8 @@ def series_periods(start_date: date, every: str, count: int) -> list[SeriesPerio
 
 def add_months(day: date, months: int) -> date:
     """The same day `months` later, or the last day of that month when it is shorter."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    month = add_whole_months(Month.of(day), months)
+    return month.first_day.replace(day=min(day.day, month.last_day.day))
 
 
 def period_label(start: date, end: date, every: str) -> str:

@@ -8,6 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from service.domain.calendar import fte_on
 from service.domain.errors import Conflict, RuleViolation
 
 TEAM_NAMESPACE = uuid5(NAMESPACE_URL, "urn:community-enablement:team-member")
@@ -106,13 +107,7 @@ class TeamMember(Aggregate):
 
     def fte_on(self, day: date) -> Decimal:
         """The FTE in force on a day: zero before joining and after departing."""
-        if self.departed_on is not None and day >= self.departed_on:
-            return Decimal(0)
-        current = Decimal(0)
-        for effective, fte in self.capacity_history:
-            if effective <= day:
-                current = fte
-        return current
+        return fte_on(self.capacity_history, self.departed_on, day)
 
     @property
     def fte(self) -> Decimal:

@@ -211,8 +211,9 @@ def test_tokens_are_stored_only_as_hashes(api, ledger, make_token):
 
 
 def documented_roles() -> dict[tuple[str, str], set[str]]:
-    """README's roles table: (method, path with {…} for ids) -> roles besides admin."""
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    """The roles table of docs/reference/roles.md: (method, path with {…} for ids) -> roles
+    besides admin."""
+    readme = (Path(__file__).parents[2] / "docs" / "reference" / "roles.md").read_text()
     table = readme.split("### Roles", 1)[1].split("\n\n", 2)[2]
     documented = {}
     for row in table.splitlines()[2:]:

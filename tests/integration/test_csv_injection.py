@@ -100,7 +100,7 @@ def test_formula_payloads_come_out_of_the_report_csvs_neutralised(api, world):
 
     late = report_csv(api, "late-activities", month, latest)
     # The provider recorded on none of the three (the overrun is a colleague's): silent on
-    # each (README, "Report rules").
+    # each (docs/reference/reports.md).
     silent = [row for row in late if row["team_member"] == "'" + MEMBER]
     assert len(silent) == 3 and {row["line_manager"] for row in silent} == {"'@SUM(1+1)"}
 

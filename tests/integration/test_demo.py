@@ -156,7 +156,7 @@ SHAPES = {
 
 
 def test_the_sample_import_files_import_on_the_demo_as_the_readme_says(app, demo):
-    """README, "Importing history": the files under docs/ name the demo's projects and
+    """docs/how-to/import-history.md: the files under docs/ name the demo's projects and
     members and import as they are, once."""
     runner = app.test_cli_runner()
     for kind, rows in (("allocations", 3), ("activities", 6)):

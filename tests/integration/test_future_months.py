@@ -1,4 +1,4 @@
-"""One rule for the day a month is judged on (issue 12 point 10; README "Report rules"):
+"""One rule for the day a month is judged on (issue 12 point 10; docs/reference/reports.md):
 the month's last day, or today when that is earlier. A past month is judged on its
 last day, the month under way today, and a month not begun also today: a report never
 looks at a day to come. December's report read on 20 November shows where December's

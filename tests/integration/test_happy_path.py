@@ -1,4 +1,5 @@
-"""The story the README tells, through every write route, on each store."""
+"""The story the README and docs/tutorial/first-allocation.md tell, through every write
+route, on each store."""
 
 from tests.support.api import activity
 from tests.support.dates import days_ago

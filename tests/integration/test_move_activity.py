@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from projections.engine.calendar import Month
 from service.application import Clock
+from service.domain.calendar import Month
 from tests.support.api import activity, grant_on_own_project
 from tests.support.dates import TODAY, days_ago
 

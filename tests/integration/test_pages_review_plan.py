@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from projections.engine.calendar import Month
+from service.domain.calendar import Month
 from tests.support.api import ApiClient, activity
 from tests.support.dates import TODAY, days_ago
 from tests.support.pages import FORM_KEY_INPUT, PageClient, form_values, signed_in_page

@@ -13,7 +13,7 @@ from tests.support.pages import signed_in_page
 
 READERS = {"admin", "bd", "manager", "member", "auditor", "viewer"}
 PAGE_ROLES = {
-    # The roles of the API routes doing the same work (README, "Roles").
+    # The roles of the API routes doing the same work (docs/reference/roles.md).
     "my_work.my_work": {"admin", "manager", "member"},  # POST /api/allocations/{id}/activities
     "my_work.record": {"admin", "manager", "member"},
     "my_work.correct": {"admin", "manager", "member"},  # POST /api/activities/{id}/corrections

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from projections.engine.calendar import Month
+from service.domain.calendar import Month
 from tests.support.api import activity
 from tests.support.dates import TODAY, days_ago
 from tests.support.pages import signed_in_page

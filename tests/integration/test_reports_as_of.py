@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from projections.engine.calendar import Month
+from service.domain.calendar import Month
 from service.infra.input_policy import INT64_MAX
 from tests.support.api import activity
 from tests.support.clocks import SetClock, installed

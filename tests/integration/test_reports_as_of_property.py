@@ -24,12 +24,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from projections import Projections
-from projections.engine.calendar import Month
 from projections.engine.follower import Follower
 from projections.engine.rebuild import rebuild
 from projections.reports import capacity_report, late_report, monthly_report
 from projections.reports.as_of import day_at
 from service.application import Ledger
+from service.domain.calendar import Month
 from service.infra.store import persistence_environment
 from tests.integration.test_projection_replay import COMMANDS, TODAY, Story
 from tests.support.clocks import SetClock, installed

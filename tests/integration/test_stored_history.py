@@ -19,9 +19,9 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from projections.engine.calendar import Month, committed_units
 from service.application import FixedClock
 from service.bootstrap import create_app
+from service.domain.calendar import Month, committed_units
 from service.infra.config import Settings
 from service.web.http.runtime import ledger as app_ledger
 from tests.support.apps import close_app

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import requests
 
-from projections.engine.calendar import Month
 from service.application import Clock, Ledger
+from service.domain.calendar import Month
 from service.infra.store import persistence_environment
 from service.web.schemas.import_file import read_activities
 from tests.support.servers import Client

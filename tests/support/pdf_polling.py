@@ -1,4 +1,4 @@
-"""Fetching a PDF the worker renders (README, "PDFs"), as a browser or an API client
+"""Fetching a PDF the worker renders (docs/explanation/pdfs.md), as a browser or an API client
 would: the first answers are 202 with Retry-After while it is being prepared, then
 the same address (for a page, the one its `<meta http-equiv="refresh">` names)
 answers 200 with the PDF. Works with Flask's test client and with `requests`."""

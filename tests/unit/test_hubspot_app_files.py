@@ -28,7 +28,8 @@ APP_DIR = ROOT / "integrations" / "hubspot" / "app"
 # The scopes, named here as well as in the client: a change to either is a decision about
 # what the service may read in the portal, which a reviewer should see twice.
 NEEDED_SCOPES = {"crm.objects.deals.read", "crm.objects.companies.read"}
-# The host the committed webhooks file carries until an operator sets theirs (README).
+# The host the committed webhooks file carries until an operator sets theirs
+# (docs/how-to/hubspot-app.md).
 PLACEHOLDER_HOST = "your-host.example"
 WEBHOOK_PATH = "/webhooks/hubspot"  # integrations/hubspot/webhook.py
 OLDEST_PLATFORM = (2025, 2)  # the first project platform with *-hsmeta.json files
@@ -245,7 +246,7 @@ def test_the_placeholder_host_is_the_one_the_readme_tells_you_to_replace():
     webhooks = load(APP_DIR)["src/app/webhooks/webhooks-hsmeta.json"]
     host = urlparse(webhooks["config"]["settings"]["targetUrl"]).hostname
     if host == PLACEHOLDER_HOST:
-        assert PLACEHOLDER_HOST in (ROOT / "README.md").read_text(encoding="utf-8")
+        assert PLACEHOLDER_HOST in (ROOT / "docs/how-to/hubspot-app.md").read_text(encoding="utf-8")
         assert PLACEHOLDER_HOST in (APP_DIR / "README.md").read_text(encoding="utf-8")
 
 

@@ -11,16 +11,10 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from projections.engine.calendar import Month
 from projections.reports import capacity_report
 from projections.reports.planning import committed_by_provider
-from service.web.pages.planning import (
-    add_months,
-    month_count,
-    months_between,
-    parse_month,
-    rounded,
-)
+from service.domain.calendar import Month, add_months, month_count, months_between
+from service.web.pages.planning import parse_month, rounded
 
 MARCH = Month(2026, 3)
 

@@ -10,9 +10,9 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
-from projections.engine.calendar import Month
-from projections.reports.planning import committed_by_provider, months_from, planning_month
+from projections.reports.planning import committed_by_provider, planning_month
 from projections.reports.tables import PLANNING_COLUMNS, planning_rows, to_csv
+from service.domain.calendar import Month, months_between
 
 # March 2026 begins on a Sunday and has 22 working days; April 2026 has 22.
 MARCH = Month(2026, 3)
@@ -91,14 +91,14 @@ def test_committed_units_per_provider_add_up_and_leave_out_nothing_committed():
 
 
 def test_the_months_of_a_range():
-    assert months_from(Month(2025, 11), Month(2026, 2)) == [
+    assert months_between(Month(2025, 11), Month(2026, 2)) == [
         Month(2025, 11),
         Month(2025, 12),
         Month(2026, 1),
         Month(2026, 2),
     ]
-    assert months_from(Month(2026, 2), Month(2026, 1)) == []
-    assert len(months_from(Month(2025, 1), Month(2026, 12))) == 24
+    assert months_between(Month(2026, 2), Month(2026, 1)) == []
+    assert len(months_between(Month(2025, 1), Month(2026, 12))) == 24
 
 
 def test_csv_rows_per_member_and_month_with_the_allocations_without_provider():

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from projections.engine.calendar import (
+from service.domain.calendar import (
     Month,
     active_in,
     average_fte,

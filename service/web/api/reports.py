@@ -16,7 +16,6 @@ parameter, 400): they show the present; one allocation as it stood is
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
@@ -25,11 +24,10 @@ import marshmallow as ma
 from flask import Response, abort, request
 
 from projections import Projections
-from projections.engine.calendar import MONTH_PATTERN, Month
 from projections.reports import capacity_report, late_report, monthly_report
 from projections.reports.as_of import as_of_target, day_at
 from projections.reports.declared import read_models_of
-from projections.reports.planning import MAX_MONTHS, months_from, planning_report
+from projections.reports.planning import MAX_MONTHS, planning_report
 from projections.reports.tables import (
     CAPACITY_COLUMNS,
     LATE_COLUMNS,
@@ -41,6 +39,7 @@ from projections.reports.tables import (
     planning_rows,
     to_csv,
 )
+from service.domain.calendar import Month, month_count
 from service.infra.input_policy import date_problem
 from service.web.api.allocations import visible_engagement_id
 from service.web.http.auth import principal, requires
@@ -72,22 +71,30 @@ TEAM_REPORT_ROLES = ("bd", "manager", "auditor", "viewer")
 # Requests
 
 
-# The whole text in ASCII digits: MONTH_PATTERN's `\d` also takes other scripts' digits
-# (`２０２４-03`) and its `$` a trailing newline, which the documented pattern does not.
-ASCII_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+def month_shaped(text: str) -> bool:
+    """`YYYY-MM` once any script's digits are read as ASCII and a trailing newline is
+    dropped, as Python's `\\d` and `$` read it: a month a client meant, in other digits."""
+    ascii_text = "".join(str(int(c)) if c.isdecimal() else c for c in text.removesuffix("\n"))
+    try:
+        Month.parse(ascii_text)
+    except ValueError:
+        return False
+    return True
 
 
 def supported_month(text: str) -> None:
-    """A month in ASCII digits within the supported dates (the pattern is checked
-    beside it, with its own message)."""
-    if not MONTH_PATTERN.match(text):
+    """A month in ASCII digits (`Month.parse`) within the supported dates; a text not
+    even shaped like a month is left to the pattern checked beside it, with its own
+    message."""
+    try:
+        month = Month.parse(text)
+    except ValueError:
+        if month_shaped(text):
+            raise ma.ValidationError("give the month as YYYY-MM, in ASCII digits") from None
         return
-    if not ASCII_MONTH.fullmatch(text):
-        raise ma.ValidationError("give the month as YYYY-MM, in ASCII digits")
-    year, month = (int(part) for part in text.split("-"))
-    if year < 1:
+    if month.year < 1:
         raise ma.ValidationError(date_problem(date.min) or "")
-    supported_date(date(year, month, 1))
+    supported_date(month.first_day)
 
 
 class MonthQuerySchema(FreshReadSchema):
@@ -144,7 +151,7 @@ class PlanningQuerySchema(FreshReadSchema):
         first, last = Month.parse(data["first"]), Month.parse(data["last"])
         if last < first:
             raise ma.ValidationError(f"must not be before `from` ({first})", "to")
-        count = len(months_from(first, last))
+        count = month_count(first, last)
         if count > MAX_MONTHS:
             raise ma.ValidationError(
                 f"at most {MAX_MONTHS} months at a time: {first} to {last} is {count} months",

@@ -18,7 +18,6 @@ from uuid import UUID, uuid4
 import marshmallow as ma
 from flask import Response, abort, render_template, request
 
-from projections.engine.calendar import Month
 from projections.reports.declared import read_models_of
 from projections.reports.monthly import monthly_report
 from projections.reports.statement import (
@@ -30,6 +29,7 @@ from projections.reports.statement import (
     units_by_activity,
 )
 from projections.reports.tables import to_csv
+from service.domain.calendar import Month
 from service.web.api.audit import make_checkpoint
 from service.web.api.reports import supported_month
 from service.web.documents.pdf_files import PDF, PdfDocument, PdfPreparingSchema, pdf_response

@@ -20,7 +20,7 @@ from uuid import UUID
 import marshmallow as ma
 from flask import Response, jsonify, render_template
 
-from projections.engine.calendar import Month
+from service.domain.calendar import Month
 from service.web.http.runtime import runtime
 
 PDF = "application/pdf"

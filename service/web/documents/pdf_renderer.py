@@ -25,9 +25,9 @@ from typing import Any
 from flask import Flask
 
 from projections import Projections
-from projections.engine.calendar import Month
 from projections.engine.failures import backoff_seconds, describe
 from projections.engine.freshness import ProjectionsBehind, await_position
+from service.domain.calendar import Month
 from service.infra.pdf_printing import print_pdf, printer_pool
 from service.infra.rendered_pdfs import Job, RenderedPdfs
 from service.web.api.statements import statement_html

@@ -23,11 +23,11 @@ from uuid import UUID
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from projections import Projections
-from projections.engine.calendar import Month, ratio
 from projections.reports import capacity_report
 from projections.reports.planning import committed_by_provider
 from projections.reports.resources import allocation_balance
 from service.domain import DomainError
+from service.domain.calendar import Month, add_months, month_count, months_between, ratio
 from service.web.api.allocations import AllocationInSchema, AmendmentSchema
 from service.web.http.auth import Principal
 from service.web.http.reads import fresh
@@ -38,10 +38,7 @@ from service.web.pages.forms import Errors, form_request_id, new_form_key, read_
 from service.web.pages.people import page
 from service.web.pages.planning import (
     MAX_PLAN_MONTHS,
-    add_months,
     allocation_label,
-    month_count,
-    months_between,
     parse_month,
     rounded,
 )

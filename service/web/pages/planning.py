@@ -1,7 +1,8 @@
 """Pure helpers of the Review and Plan pages: reading a month as the report routes
-read it, and the months of a range. The units each provider's allocations commit to a
-month are the planning report's (`committed_by_provider`, projections/reports/
-planning.py), so the Plan page and `GET /api/reports/planning` show the same figures.
+read it (the months of a range are the calendar's, service/domain/calendar.py). The
+units each provider's allocations commit to a month are the planning report's
+(`committed_by_provider`, projections/reports/planning.py), so the Plan page and
+`GET /api/reports/planning` show the same figures.
 """
 
 from __future__ import annotations
@@ -11,24 +12,25 @@ from typing import Any
 
 import marshmallow as ma
 
-from projections.engine.calendar import MONTH_PATTERN, Month
-
 # The Review page reads each provider's committed units from here: the planning report's.
 from projections.reports.planning import committed_by_provider as committed_by_provider
-from service.web.api.reports import supported_month
+from service.domain.calendar import Month
+from service.web.api.reports import month_shaped, supported_month
 
 MAX_PLAN_MONTHS = 24
 UNASSIGNED = None
 """The provider key of allocations granted without one."""
 
 
+def _month_shaped(text: str) -> None:
+    if not month_shaped(text):
+        raise ma.ValidationError("give the month as YYYY-MM")
+
+
 class _MonthSchema(ma.Schema):
     month = ma.fields.String(
         required=True,
-        validate=[
-            ma.validate.Regexp(MONTH_PATTERN, error="give the month as YYYY-MM"),
-            supported_month,
-        ],
+        validate=[_month_shaped, supported_month],
     )
 
 
@@ -44,24 +46,6 @@ def parse_month(text: str | None, default: Month) -> tuple[Month, list[str]]:
         messages = error.messages.get("month", []) if isinstance(error.messages, dict) else []
         return default, [str(m) for m in messages] or ["give the month as YYYY-MM"]
     return Month.parse(loaded["month"]), []
-
-
-def months_between(first: Month, last: Month) -> list[Month]:
-    """`first` to `last`, both included (none when `last` is before `first`)."""
-    months, month = [], first
-    while month <= last:
-        months.append(month)
-        month = month.next()
-    return months
-
-
-def month_count(first: Month, last: Month) -> int:
-    return (last.year - first.year) * 12 + last.month - first.month + 1
-
-
-def add_months(month: Month, count: int) -> Month:
-    index = month.year * 12 + month.month - 1 + count
-    return Month(index // 12, index % 12 + 1)
 
 
 def rounded(value: Decimal | float, places: int = 2) -> float:

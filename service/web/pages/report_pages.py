@@ -9,7 +9,6 @@ The PDFs are rendered by the worker, not here (service/web/documents/pdf_files.p
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -18,9 +17,9 @@ import marshmallow as ma
 from flask import Response, abort, g, render_template, request, url_for
 
 from projections import Projections
-from projections.engine.calendar import Month, report_day
 from projections.engine.freshness import target_position
 from projections.reports import monthly_report
+from service.domain.calendar import Month, report_day
 from service.infra.input_policy import INT64_MAX
 from service.web.api.reports import supported_month
 from service.web.documents.pdf_files import REPORT_VIEWS, PdfDocument, pdf_response
@@ -32,8 +31,6 @@ from service.web.pages.engagement_pages import READERS, usage_of
 from service.web.pages.people import page
 
 blp = page_blueprint("report_pages", __name__)
-
-MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 @blp.route("/engagements/<uuid:engagement_id>/reports/<month>", methods=["GET"])
@@ -97,12 +94,11 @@ def statement_file(statement_id: UUID):
 
 def checked_month(month_text: str) -> Month:
     try:
-        if not MONTH.fullmatch(month_text):
-            raise ma.ValidationError("give the month as YYYY-MM")
+        month = Month.parse(month_text)
         supported_month(month_text)
-    except ma.ValidationError:
+    except (ValueError, ma.ValidationError):
         abort(404, description=f"{month_text!r} is not a month the ledger reports (YYYY-MM)")
-    return Month.parse(month_text)
+    return month
 
 
 def visible_engagement(engagement_id: UUID) -> None:

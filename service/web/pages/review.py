@@ -25,8 +25,8 @@ from typing import Any
 from flask import g, render_template, request
 
 from projections import Projections
-from projections.engine.calendar import Month, ratio
 from projections.reports import capacity_report, late_report
+from service.domain.calendar import Month, ratio
 from service.web.http.reads import fresh
 from service.web.http.runtime import today
 from service.web.pages.blueprints import page_blueprint

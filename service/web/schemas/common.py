@@ -15,6 +15,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from service.domain.calendar import MONTH_OF_YEAR
 from service.infra.input_policy import (
     CONTROL_CHARACTERS,
     INT64_MAX,
@@ -79,7 +80,7 @@ class PlainMoment(ma.fields.AwareDateTime):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-SUPPORTED_MONTH = rf"^{SUPPORTED_YEAR}-(0[1-9]|1[0-2])$"
+SUPPORTED_MONTH = rf"^{SUPPORTED_YEAR}-{MONTH_OF_YEAR}$"
 """A month the reports and closures take, YYYY-MM, as the documents state it."""
 
 

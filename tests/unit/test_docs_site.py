@@ -55,6 +55,14 @@ def test_no_page_loads_anything_from_another_host(site: Path) -> None:
     assert fetched_from_elsewhere(site) == []
 
 
+def test_the_readme_links_only_to_files_that_exist() -> None:
+    """The README is read on the forge, outside the site: its links to docs/ are checked here."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = {target.split("#")[0] for target in re.findall(r"\]\((?!https?:)([^)]+)\)", readme)}
+    assert targets, "the README links into docs/"
+    assert sorted(target for target in targets if not (ROOT / target).exists()) == []
+
+
 def test_search_works_from_disk(site: Path) -> None:
     """The offline plugin inlines the search index into a script, which file:// can load."""
     index = (site / "search" / "search_index.js").read_text(encoding="utf-8")

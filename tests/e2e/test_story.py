@@ -25,13 +25,7 @@ from projections.engine.freshness import await_position
 from service.application import Clock, Ledger
 from service.domain import engagement_id_for_deal
 from service.infra.store import persistence_environment
-from tests.integration.test_hubspot_fetch import (
-    COMPANY_BODY,
-    COMPANY_PATH,
-    DEAL,
-    DEAL_PATH,
-    deal_body,
-)
+from tests.support.hubspot_deal_stub import COMPANY_BODY, COMPANY_PATH, DEAL, DEAL_PATH, deal_body
 from tests.support.servers import BIN, ROOT, Client, Service, wait_until
 
 SECRET = "e2e-client-secret"

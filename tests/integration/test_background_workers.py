@@ -24,8 +24,8 @@ from projections import Projections
 from service.application import Ledger
 from service.infra.store import persistence_environment
 from service.web.http.runtime import ledger as app_ledger
-from tests.integration.test_hubspot_fetch import ENGAGEMENT, serve_deal
-from tests.integration.test_hubspot_webhook import SECRET, close, closed_won, deliver, hubspot_app
+from tests.support.hubspot_deal_stub import ENGAGEMENT, serve_deal
+from tests.support.hubspot_webhooks import SECRET, close, closed_won, deliver, hubspot_app
 from tests.support.servers import Service, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,9 +16,9 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response
 
 from tests.integration.test_api_roles import ANY, ROUTES
-from tests.integration.test_hubspot_webhook import SECRET, closed_won, signed
 from tests.support.api import activity
 from tests.support.dates import TODAY
+from tests.support.hubspot_webhooks import SECRET, closed_won, signed
 
 MONTH = TODAY.strftime("%Y-%m")
 INT64_MAX = 2**63 - 1

@@ -24,78 +24,21 @@ from werkzeug import Request, Response
 from integrations.hubspot.follower import DealFollower, build_follower
 from integrations.hubspot.sync import default_allocation_id, default_project_id
 from service.application import Ledger
-from service.domain import engagement_id_for_deal
 from service.infra.config import HubSpotSettings
 from service.web.http.runtime import ledger as app_ledger
 from service.web.http.runtime import runtime as app_runtime
-from tests.integration.test_hubspot_webhook import PORTAL, close, closed_won, deliver, hubspot_app
-
-DEAL = "19283746501"
-COMPANY = "5550001"
-DEAL_PATH = f"/crm/v3/objects/deals/{DEAL}"
-COMPANY_PATH = f"/crm/v3/objects/companies/{COMPANY}"
-ENGAGEMENT = engagement_id_for_deal(PORTAL, DEAL)
-STAMPS = {
-    "createdAt": "2024-11-20T10:00:00.000Z",
-    "updatedAt": "2024-11-27T13:52:31.737Z",
-    "archived": False,
-}
-
-
-def deal_body(**properties: str | None) -> dict[str, Any]:
-    """GET /crm/v3/objects/deals/{id}?associations=companies, as HubSpot answers it."""
-    defaults: dict[str, str | None] = {
-        "dealname": "Open Data Week support",
-        "amount": "12000",
-        "deal_currency_code": "EUR",
-        "closedate": "2024-11-27T13:52:31.737Z",
-        "pipeline": "default",
-        "dealstage": "closedwon",
-        "contract_start_date": "2025-01-01",
-        "contract_end_date": "2025-06-30",
-        "contract_hours": "40",
-        "hs_object_id": DEAL,
-    }
-    return {
-        "id": DEAL,
-        "properties": {**defaults, **properties},
-        "associations": {
-            "companies": {
-                "results": [
-                    {"id": "999", "type": "deal_to_company_unlabeled"},
-                    {"id": COMPANY, "type": "deal_to_company"},
-                ]
-            }
-        },
-        **STAMPS,
-    }
-
-
-COMPANY_BODY = {
-    "id": COMPANY,
-    "properties": {"name": "Open Data NL", "hs_object_id": COMPANY},
-    **STAMPS,
-}
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def run_until_idle(follower: DealFollower, clock: FakeClock, max_passes: int = 30) -> list[float]:
-    """Step the follower, jumping the clock to each time it asks for; the delays it asked for."""
-    delays = []
-    for _ in range(max_passes):
-        delay = follower.step()
-        if delay is None:
-            return delays
-        delays.append(delay)
-        clock.now += delay
-    raise AssertionError(f"work still pending after {max_passes} passes: {delays}")
+from tests.support.hubspot_deal_stub import (
+    COMPANY,
+    COMPANY_BODY,
+    COMPANY_PATH,
+    DEAL,
+    DEAL_PATH,
+    ENGAGEMENT,
+    deal_body,
+    serve_deal,
+)
+from tests.support.hubspot_follower import FakeClock, run_until_idle
+from tests.support.hubspot_webhooks import close, closed_won, deliver, hubspot_app
 
 
 @pytest.fixture
@@ -130,11 +73,6 @@ def won(app: Flask) -> UUID:
     """A Closed-Won delivery, already answered."""
     assert deliver(app.test_client(), [closed_won()]).status_code == 204
     return ENGAGEMENT
-
-
-def serve_deal(httpserver: HTTPServer, body: dict[str, Any] | None = None) -> None:
-    httpserver.expect_request(DEAL_PATH, method="GET").respond_with_json(body or deal_body())
-    httpserver.expect_request(COMPANY_PATH, method="GET").respond_with_json(COMPANY_BODY)
 
 
 def details_events(ledger: Ledger, engagement_id: UUID) -> list[Any]:

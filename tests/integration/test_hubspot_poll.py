@@ -26,16 +26,17 @@ from service.bootstrap import create_app
 from service.domain import engagement_id_for_deal
 from service.infra.config import ConfigurationError, Settings
 from service.web.http.runtime import ledger as app_ledger
-from tests.integration.test_hubspot_fetch import DEAL, FakeClock, run_until_idle, serve_deal
-from tests.integration.test_hubspot_webhook import (
+from tests.support.apps import close_app
+from tests.support.hubspot_deal_stub import DEAL, serve_deal
+from tests.support.hubspot_follower import FakeClock, run_until_idle
+from tests.support.hubspot_search_stub import TOKEN, SearchStub
+from tests.support.hubspot_webhooks import (
     PORTAL,
     closed_won,
     closed_won_count,
     deliver,
     hubspot_app,
 )
-from tests.support.apps import close_app
-from tests.support.hubspot_search_stub import TOKEN, SearchStub
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 AN_HOUR_AGO = NOW - timedelta(hours=1)

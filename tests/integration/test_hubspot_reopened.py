@@ -13,7 +13,9 @@ from eventsourcing.utils import get_topic
 from flask import Flask
 
 from service.domain import Engagement, engagement_id_for_deal
-from tests.integration.test_hubspot_webhook import (
+from tests.support.api import activity
+from tests.support.dates import days_ago
+from tests.support.hubspot_webhooks import (
     PORTAL,
     close,
     closed_won,
@@ -23,8 +25,6 @@ from tests.integration.test_hubspot_webhook import (
     hubspot_app,
     log_size,
 )
-from tests.support.api import activity
-from tests.support.dates import days_ago
 from tests.support.pages import signed_in_page
 
 DEAL = "19283746501"

@@ -28,15 +28,11 @@ from integrations.hubspot.follower import build_follower
 from service.domain import engagement_id_for_deal
 from service.infra.config import HubSpotSettings
 from service.web.http.runtime import runtime
-from tests.integration.test_hubspot_fetch import (
-    COMPANY_BODY,
-    FakeClock,
-    deal_body,
-    run_until_idle,
-)
-from tests.integration.test_hubspot_webhook import PORTAL, SECRET, closed_won, deliver
 from tests.integration.test_poisoned_view import wait_until
 from tests.support.dates import TODAY
+from tests.support.hubspot_deal_stub import COMPANY_BODY, deal_body
+from tests.support.hubspot_follower import FakeClock, run_until_idle
+from tests.support.hubspot_webhooks import PORTAL, SECRET, closed_won, deliver
 
 EXAMPLES = settings(
     max_examples=25,

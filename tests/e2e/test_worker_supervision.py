@@ -10,7 +10,7 @@ import os
 import signal
 from collections import Counter
 
-from tests.e2e.test_load_and_faults import (
+from tests.support.load import (
     MEMBERS,
     BackgroundLoad,
     assert_exactly_once,

@@ -13,8 +13,9 @@ from service.bootstrap import create_app
 from service.infra.config import Settings
 from service.web.http.runtime import ledger as app_ledger
 from service.web.http.runtime import runtime
-from tests.support.api import ApiClient
+from tests.support.api import ApiClient, activity
 from tests.support.dates import days_ago
+from tests.support.moves import grant
 
 
 @pytest.fixture
@@ -119,3 +120,16 @@ def world(api: ApiClient) -> dict[str, Any]:
         },
     ).json
     return {"engagement": engagement, "project": project, "allocation": allocation}
+
+
+@pytest.fixture
+def places(api, world) -> dict[str, Any]:
+    """The world's allocation `a` (20 units), `b` (10 units, same period, another project)
+    and `recent` (only the last day and ahead); on `a`, Ana's 3 units two days ago."""
+    engagement_id = world["engagement"]["id"]
+    a = world["allocation"]["id"]
+    b = grant(api, engagement_id, start=60, end=-30, units=10)["id"]
+    recent = grant(api, engagement_id, start=1, end=-30, units=5)["id"]
+    recorded = api.post(f"/api/allocations/{a}/activities", activity(units=3))
+    assert recorded.status_code == 201, recorded.json
+    return {**world, "a": a, "b": b, "recent": recent, "activity": recorded.json}

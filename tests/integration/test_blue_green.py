@@ -16,10 +16,10 @@ from projections.engine.rebuild import rebuild
 from service.bootstrap import create_app
 from service.infra.config import Settings
 from service.web.http.runtime import runtime
-from tests.integration.test_projections import busy_world
 from tests.support.api import ApiClient, activity
 from tests.support.apps import close_app
 from tests.support.dates import days_ago
+from tests.support.worlds import busy_world
 
 REPORT_VIEWS = ("balances", "activities", "usage", "team")
 

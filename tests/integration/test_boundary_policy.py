@@ -20,8 +20,8 @@ import pytest
 from flask import Flask
 
 from projections.engine.freshness import WorkerDown
-from tests.integration.test_imports import import_activities, row
 from tests.support.api import activity
+from tests.support.csv_imports import import_activities, row
 from tests.support.dates import TODAY, days_ago
 from tests.support.pages import FORM_KEY_INPUT, PageClient, signed_in_page
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 from projections import NAMES, Projections
 from projections.engine.follower import Follower
 from projections.engine.locks import ViewLocks
-from tests.integration.test_projections import busy_world, replayed
 from tests.support.api import activity
+from tests.support.projections import replayed
+from tests.support.worlds import busy_world
 
 
 def counting_transactions(projections: Projections, monkeypatch) -> list[str]:

@@ -15,10 +15,10 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response
 
-from tests.integration.test_api_roles import ANY, ROUTES
 from tests.support.api import activity
 from tests.support.dates import TODAY
 from tests.support.hubspot_webhooks import SECRET, closed_won, signed
+from tests.support.routes import ANY, ROUTES
 
 MONTH = TODAY.strftime("%Y-%m")
 INT64_MAX = 2**63 - 1

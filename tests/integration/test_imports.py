@@ -16,46 +16,8 @@ from eventsourcing.persistence import OperationalError
 
 from service.application.imports.rows import imported_activity_id, imported_allocation_id
 from tests.support.api import activity
+from tests.support.csv_imports import ACTIVITY_COLUMNS, csv_text, import_activities, post_csv, row
 from tests.support.dates import TODAY, days_ago
-
-ACTIVITY_COLUMNS = (
-    "external_id", "allocation_id", "team_member", "units", "description", "date_from",
-    "date_to", "recorded_at",
-)  # fmt: skip
-
-
-def csv_text(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def row(allocation_id: str, external_id: str, **overrides: Any) -> dict[str, Any]:
-    """An activity done 40 days ago, recorded two days later."""
-    values = {
-        "external_id": external_id,
-        "allocation_id": allocation_id,
-        "team_member": "ana",
-        "units": 2,
-        "description": f"call {external_id}",
-        "date_from": days_ago(40),
-        "date_to": days_ago(40),
-        "recorded_at": f"{days_ago(38)}T10:30:00Z",
-    }
-    values.update(overrides)
-    return values
-
-
-def post_csv(api, path: str, text: str | bytes, **query: str):
-    return api.client.post(
-        path, data=text, content_type="text/csv", query_string=query, headers=api.headers()
-    )
-
-
-def import_activities(api, rows: list[dict[str, Any]], **query: str):
-    return post_csv(api, "/api/imports/activities", csv_text(ACTIVITY_COLUMNS, rows), **query)
 
 
 def read_when_caught_up(api, path: str, position: int) -> dict[str, Any]:

@@ -14,8 +14,9 @@ import pytest
 
 from service.application import Clock
 from service.domain.calendar import Month
-from tests.support.api import activity, grant_on_own_project
+from tests.support.api import activity
 from tests.support.dates import TODAY, days_ago
+from tests.support.moves import balance, grant
 
 CLOSED_DAY = days_ago(40)  # an earlier month than today's, inside both allocations
 
@@ -44,37 +45,12 @@ def clock(monkeypatch) -> LaterClock:
     return clock
 
 
-def grant(api, engagement_id: str, *, start: int, end: int, units: int) -> dict[str, Any]:
-    return grant_on_own_project(
-        api, engagement_id, start=start, end=end, units=units, provider="ben"
-    )
-
-
-@pytest.fixture
-def places(api, world) -> dict[str, Any]:
-    """The world's allocation `a` (20 units), `b` (10 units, same period, another project)
-    and `recent` (only the last day and ahead); on `a`, Ana's 3 units two days ago."""
-    engagement_id = world["engagement"]["id"]
-    a = world["allocation"]["id"]
-    b = grant(api, engagement_id, start=60, end=-30, units=10)["id"]
-    recent = grant(api, engagement_id, start=1, end=-30, units=5)["id"]
-    recorded = api.post(f"/api/allocations/{a}/activities", activity(units=3))
-    assert recorded.status_code == 201, recorded.json
-    return {**world, "a": a, "b": b, "recent": recent, "activity": recorded.json}
-
-
 def move(api, activity_id: str, allocation_id: str, key: str | None = None, reason="mis-filed"):
     return api.post(
         f"/api/activities/{activity_id}/move",
         {"allocation_id": allocation_id, "reason": reason},
         key,
     )
-
-
-def balance(api, allocation_id: str, position: int) -> tuple[int, int]:
-    shown = api.get(f"/api/allocations/{allocation_id}", min_position=position)
-    assert shown.status_code == 200, shown.json
-    return shown.json["units_used"], shown.json["units_remaining"]
 
 
 def listed(api, allocation_id: str, position: int) -> dict[str, dict[str, Any]]:

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID
 
 from service.web.http.runtime import ledger as app_ledger
-from tests.integration.test_move_activity import balance, grant, places  # noqa: F401 (fixture)
+from tests.support.moves import balance, grant
 
 RETRIES = 40
 

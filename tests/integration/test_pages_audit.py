@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from service.web.pages import audit_log
-from tests.integration.test_tamper_evidence import Store
 from tests.support.api import activity, grant_on_own_project
 from tests.support.dates import TODAY
 from tests.support.pages import hidden_value, signed_in_client
+from tests.support.raw_store import Store
 
 ROW = re.compile(
     r'<tr data-position="(\d+)" data-event-type="(\w+)" data-stream-id="([0-9a-f-]+)" '

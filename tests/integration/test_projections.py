@@ -12,54 +12,16 @@ import pytest
 
 from projections import NAMES, Projections
 from projections.engine.follower import Follower
-from projections.engine.freshness import await_position
 from projections.engine.locks import ViewLocks
 from projections.reports.resources import allocation_balance
 from service.bootstrap import create_app
 from service.infra.config import Settings
 from service.web.http.runtime import ledger as app_ledger
-from service.web.http.runtime import runtime
 from tests.support.api import ApiClient, activity
 from tests.support.apps import close_app
 from tests.support.dates import TODAY, days_ago
-
-
-def replayed(ledger, namespace: str = "replay_") -> Projections:
-    """A second set of views, filled by one full replay of the log."""
-    fresh = Projections(ledger, namespace=namespace)
-    assert Follower(fresh).catch_up()
-    return fresh
-
-
-def served_and_caught_up(app) -> Projections:
-    """The web process's views, once its follower has brought every one to the end of
-    the log (a generous bound, not a timing assertion)."""
-    with app.app_context():
-        served = runtime().projections()
-        await_position(served, NAMES, served.head(), timeout=60)
-    return served
-
-
-def busy_world(api: ApiClient, world: dict) -> dict:
-    """Corrections, a retraction, an amendment, a cancellation and a capacity change."""
-    allocation_id = world["allocation"]["id"]
-    first = api.post(f"/api/allocations/{allocation_id}/activities", activity(units=5)).json
-    second = api.post(
-        f"/api/allocations/{allocation_id}/activities", activity(team_member="ben", units=8)
-    ).json
-    api.post(
-        f"/api/activities/{first['id']}/corrections",
-        {"units": 2, "date_from": days_ago(40), "date_to": days_ago(35), "reason": "dates"},
-    )
-    api.post(f"/api/activities/{second['id']}/retraction", {"reason": "duplicate"})
-    api.patch(f"/api/allocations/{allocation_id}", {"units": 30, "reason": "more"})
-    api.patch("/api/team-members/ana", {"fte": "0.8", "effective_date": days_ago(10)})
-    other = api.post(
-        f"/api/projects/{world['project']['id']}/allocations",
-        {"start_date": days_ago(-31), "end_date": days_ago(-60), "units": 5, "description": "next"},
-    ).json
-    api.post(f"/api/allocations/{other['id']}/cancellation", {"reason": "not needed"})
-    return {"first": first, "second": second, "other": other}
+from tests.support.projections import replayed, served_and_caught_up
+from tests.support.worlds import busy_world
 
 
 def test_served_views_equal_a_fresh_replay(api, world, ledger, app):

@@ -13,8 +13,9 @@ from projections.reports import capacity_report, late_report, monthly_report
 from projections.reports.declared import read_models_of
 from projections.reports.planning import planning_report
 from service.domain.calendar import Month
-from tests.integration.test_projections import busy_world, served_and_caught_up
 from tests.support.dates import TODAY
+from tests.support.projections import served_and_caught_up
+from tests.support.worlds import busy_world
 
 
 class Recording:

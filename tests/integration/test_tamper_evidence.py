@@ -16,6 +16,7 @@ from projections.engine.freshness import await_position
 from service.infra.signing import create_key_file
 from service.web.http.runtime import runtime
 from tests.support.api import activity
+from tests.support.raw_store import Store
 
 VERIFIED = re.compile(r"^(\d+) events, root ([0-9a-f]{64}), (\d+) checkpoints consistent$", re.M)
 EMPTY_LEAF = "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
@@ -30,40 +31,6 @@ def app_env(tmp_path) -> dict[str, str]:
         "CHECKPOINT_ORIGIN": "ces.test/log",
         "PROJECTIONS_WAIT_SECONDS": "30",  # reads wait for the tree even on a loaded machine
     }
-
-
-class Store:
-    """Direct SQL on the event store, as someone with the database password would."""
-
-    def __init__(self, ledger):
-        self.recorder = ledger.recorder
-        self.sqlite = isinstance(self.recorder, SQLiteApplicationRecorder)
-        if self.sqlite:
-            self.events, self.position = self.recorder.events_table_name, "rowid"
-        else:
-            schema = self.recorder.datastore.schema
-            self.events = f'"{schema}"."{self.recorder.events_table_name}"'
-            self.position = "notification_id"
-
-    def run(self, sql: str, *params) -> list:
-        if not self.sqlite:
-            sql = sql.replace("?", "%s")
-        with self.recorder.datastore.transaction(commit=True) as cursor:
-            cursor.execute(sql, params)
-            try:
-                return [tuple(dict(row).values()) for row in cursor.fetchall()]
-            except Exception:  # no result set
-                return []
-
-    def state(self, position: int) -> bytes:
-        found = self.run(f"SELECT state FROM {self.events} WHERE {self.position} = ?", position)
-        return bytes(found[0][0])
-
-    def set_state(self, position: int, state: bytes) -> None:
-        self.run(f"UPDATE {self.events} SET state = ? WHERE {self.position} = ?", state, position)
-
-    def delete(self, position: int) -> None:
-        self.run(f"DELETE FROM {self.events} WHERE {self.position} = ?", position)
 
 
 def recorded_history(api, world, app) -> list[int]:

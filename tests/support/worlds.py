@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from service.application import Ledger
+from tests.support.api import ApiClient, activity
+from tests.support.dates import days_ago
 
 
 def granted_on_ledger(ledger: Ledger, *, members: tuple[str, ...], units: int, today) -> Any:
@@ -40,3 +42,25 @@ def granted_on_ledger(ledger: Ledger, *, members: tuple[str, ...], units: int, t
         provider=members[0],
         actor="t",
     ).value.id
+
+
+def busy_world(api: ApiClient, world: dict) -> dict:
+    """Corrections, a retraction, an amendment, a cancellation and a capacity change."""
+    allocation_id = world["allocation"]["id"]
+    first = api.post(f"/api/allocations/{allocation_id}/activities", activity(units=5)).json
+    second = api.post(
+        f"/api/allocations/{allocation_id}/activities", activity(team_member="ben", units=8)
+    ).json
+    api.post(
+        f"/api/activities/{first['id']}/corrections",
+        {"units": 2, "date_from": days_ago(40), "date_to": days_ago(35), "reason": "dates"},
+    )
+    api.post(f"/api/activities/{second['id']}/retraction", {"reason": "duplicate"})
+    api.patch(f"/api/allocations/{allocation_id}", {"units": 30, "reason": "more"})
+    api.patch("/api/team-members/ana", {"fte": "0.8", "effective_date": days_ago(10)})
+    other = api.post(
+        f"/api/projects/{world['project']['id']}/allocations",
+        {"start_date": days_ago(-31), "end_date": days_ago(-60), "units": 5, "description": "next"},
+    ).json
+    api.post(f"/api/allocations/{other['id']}/cancellation", {"reason": "not needed"})
+    return {"first": first, "second": second, "other": other}

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from projections.audit.checkpoints import Checkpoint, checkpoint_body
 from service.infra.config import ConfigurationError, Settings
 from service.infra.signing import Signer, create_key_file, load_private_key, private_key_pem
-from tests.unit.test_merkle_tree import CT_CONSISTENCY, CT_INCLUSION, CT_LEAVES, CT_ROOTS
+from tests.support.merkle_vectors import CT_CONSISTENCY, CT_INCLUSION, CT_LEAVES, CT_ROOTS
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "verify_statement.py"
 

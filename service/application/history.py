@@ -1,69 +1,35 @@
 """Replaying history: an allocation as it stood at a past moment, one aggregate's
-events, and the log a page at a time, whole or filtered. These are the only reads that
+events, and the log a slice at a time, whole or filtered. These are the only reads that
 go to the event log; everything else reads the projections.
 
-The filtered log (`log_search`): the store keeps the log indexed by position only (and
-each stream by its id and version), so a filter by type, actor, time or stream is applied
-here, over windows of positions read in order. One call reads at most `SCAN_LIMIT`
-positions after `after`, `SCAN_WINDOW` at a time, and stops early once it holds `limit`
-matches; it answers the last position it examined, from which the next call carries on.
-A call may therefore answer fewer matches than `limit`, or none, before the end of the
-log: only `at_end` says the end was reached. Type and bookkeeping are decided from the
-stored topic, without decoding the event; only events that pass are decoded."""
+The log search (`log_search` forwards, `log_search_back` backwards), which the API's
+`GET /api/audit/events` and the audit page both use: the store keeps the log indexed by
+position only (and each stream by its id and version), so a filter by type, actor, time
+or stream is applied here, over windows of positions read in order. One call reads at
+most a budget of positions (`SCAN_LIMIT` unless the caller gives its own), `SCAN_WINDOW`
+at a time, and stops early once it holds `limit` matches; it answers the last position
+it examined, from which the next call carries on. A call may therefore answer fewer
+matches than `limit`, or none, before the end of the log: only `at_end` says the end
+was reached. Paging by position, never by offset, means rows cannot shift between
+pages while the log grows; positions may have gaps (an insert the store refused leaves
+one), which only make a window hold fewer events. Type and bookkeeping are decided from
+the stored topic, without decoding the event; only events that pass are decoded."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, CanMutateAggregate
 from eventsourcing.persistence import Notification
-from eventsourcing.utils import resolve_topic
 
 from service.application.base import LedgerBase
-from service.domain import Allocation, Engagement, Locator, NotFound, TeamMember
-from service.domain.deal_poll import DealPollCheckpoint
-from service.domain.period import PeriodCalendar
-from service.domain.tokens import ApiToken
+from service.application.event_catalogue import INTERNAL_EVENT_TYPES, type_of
+from service.domain import Allocation, NotFound
 
 SCAN_WINDOW = 1000
 SCAN_LIMIT = 10_000
-
-RECORDS: tuple[type[Aggregate], ...] = (Engagement, Allocation, TeamMember, PeriodCalendar)
-BOOKKEEPING: tuple[type[Aggregate], ...] = (Locator, ApiToken, DealPollCheckpoint)
-"""Streams whose events are bookkeeping, not the ledger's record: locators (where an
-activity or a project lives), tokens (issued, revoked, sign-in links) and the HubSpot
-poll's checkpoint."""
-
-
-def _event_types(aggregates: tuple[type[Aggregate], ...]) -> frozenset[str]:
-    """The names of the aggregates' event classes, read from the domain's classes, so
-    an event type added there is known here without a change."""
-    return frozenset(
-        name
-        for aggregate in aggregates
-        for name, value in vars(aggregate).items()
-        if isinstance(value, type)
-        and issubclass(value, CanMutateAggregate)
-        and name not in ("Event", "Created")
-    )
-
-
-INTERNAL_EVENT_TYPES = _event_types(BOOKKEEPING)
-EVENT_TYPES = _event_types(RECORDS) | INTERNAL_EVENT_TYPES
-
-
-@cache
-def _type_of(topic: str) -> str:
-    """The event type (class name) a stored topic names; its last part when the class
-    cannot be found (an event is never hidden for that)."""
-    try:
-        return resolve_topic(topic).__name__
-    except Exception:  # noqa: BLE001 - any topic the code no longer knows
-        return topic.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -73,34 +39,56 @@ class LogQuery:
     stream: UUID | None = None
     event_type: str | None = None
     actor: str | None = None
-    """exactly the event's `actor`"""
+    """exactly the event's `actor` (the API's filter)"""
+    actor_part: str | None = None
+    """any part of the event's `actor`, in any case (the audit page's filter)"""
     since: datetime | None = None
     """events stamped at or after this moment (timezone-aware)"""
+    until: datetime | None = None
+    """events stamped before this moment (timezone-aware)"""
     include_internal: bool = False
     """bookkeeping events too; naming one in `event_type` includes it as well"""
+
+    @property
+    def narrows(self) -> bool:
+        """Some events may fail it: without a filter every position is a match, and a
+        window of `limit` positions makes a full slice."""
+        given = (self.stream, self.event_type, self.actor, self.actor_part, self.since, self.until)
+        return not self.include_internal or any(value is not None for value in given)
 
     def passes_topic(self, notification: Notification) -> bool:
         if self.stream is not None and notification.originator_id != self.stream:
             return False
-        event_type = _type_of(notification.topic)
+        event_type = type_of(notification.topic)
         if self.event_type is not None:
             return event_type == self.event_type
         return self.include_internal or event_type not in INTERNAL_EVENT_TYPES
 
     def passes(self, event: Any) -> bool:
-        if self.actor is not None and getattr(event, "actor", None) != self.actor:
+        actor = getattr(event, "actor", None)
+        if self.actor is not None and actor != self.actor:
             return False
-        return self.since is None or event.timestamp >= self.since
+        if self.actor_part is not None and (
+            self.actor_part.casefold() not in str(actor or "").casefold()
+        ):
+            return False
+        if self.since is not None and event.timestamp < self.since:
+            return False
+        return self.until is None or event.timestamp < self.until
 
 
 @dataclass
 class LogSlice:
-    events: list[tuple[int, Any]]
-    """the matches, each with its position, in log order"""
-    next_after: int
-    """the last position examined: `after` for the next call"""
-    at_end: bool
-    """every position up to the log's end (when the call began) was examined"""
+    events: list[tuple[int, Any]] = field(default_factory=list)
+    """the matches, each with its position, in the order read (backwards: newest first)"""
+    reached: int = 0
+    """the last position examined, in the direction read: `after` (forwards) or
+    `before` (backwards) for the next call"""
+    at_end: bool = False
+    """every position to the end was examined: up to the log's head when the call
+    began (forwards), down to the first position (backwards)"""
+    scanned: int = 0
+    """events read"""
 
 
 class History(LedgerBase):
@@ -136,32 +124,70 @@ class History(LedgerBase):
             raise NotFound(f"no stream {originator_id}")
         return events
 
-    def log_page(self, after: int, limit: int) -> tuple[list[tuple[int, Any]], int]:
-        """Up to `limit` events after position `after`, each with its position; and
-        the log's last position."""
-        notifications: list[Notification] = self.recorder.select_notifications(
-            start=after, limit=limit, inclusive_of_start=False
-        )
-        events = [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
-        return events, self.recorder.max_notification_id() or 0
+    def log_head(self) -> int:
+        """The log's last position (0: empty)."""
+        return self.recorder.max_notification_id() or 0
 
-    def log_search(self, wanted: LogQuery, after: int, limit: int) -> LogSlice:
-        """Up to `limit` events after position `after` that `wanted` selects, reading at
-        most SCAN_LIMIT positions (module docstring)."""
-        head = self.recorder.max_notification_id() or 0
-        cursor, stop_at = after, min(head, after + SCAN_LIMIT)
-        found: list[tuple[int, Any]] = []
-        while cursor < stop_at and len(found) < limit:
-            window_end = min(stop_at, cursor + SCAN_WINDOW)
+    def log_search(
+        self,
+        wanted: LogQuery,
+        after: int,
+        limit: int,
+        budget: int | None = None,
+        window: int | None = None,
+    ) -> LogSlice:
+        """Up to `limit` events after position `after` that `wanted` selects, oldest
+        first, reading at most `budget` positions (module docstring)."""
+        head = self.log_head()
+        stop_at = min(head, after + (SCAN_LIMIT if budget is None else budget))
+        return self._scan(wanted, limit, window, +1, after, stop_at, head)
+
+    def log_search_back(
+        self,
+        wanted: LogQuery,
+        before: int,
+        limit: int,
+        budget: int | None = None,
+        window: int | None = None,
+    ) -> LogSlice:
+        """Up to `limit` events before position `before` that `wanted` selects, newest
+        first, reading at most `budget` positions (module docstring)."""
+        stop_at = max(1, before - (SCAN_LIMIT if budget is None else budget))
+        return self._scan(wanted, limit, window, -1, before, stop_at, 1)
+
+    def _scan(
+        self,
+        wanted: LogQuery,
+        limit: int,
+        window: int | None,
+        step: int,
+        start: int,
+        stop_at: int,
+        end: int,
+    ) -> LogSlice:
+        """The matches from `start` (not included) to `stop_at` (included), forwards
+        (`step` +1) or backwards (-1); `end` is the log's last position that way.
+        Without a filter a window of what is missing of `limit` is enough."""
+        found, cursor = LogSlice(), start
+        while (stop_at - cursor) * step > 0 and len(found.events) < limit:
+            size = (window or SCAN_WINDOW) if wanted.narrows else limit - len(found.events)
+            last = cursor + step * min(size, (stop_at - cursor) * step)
+            low, high = sorted((cursor + step, last))
             notifications = self.recorder.select_notifications(
-                start=cursor, limit=SCAN_WINDOW, stop=window_end, inclusive_of_start=False
+                start=low, limit=high - low + 1, stop=high
             )
-            for notification in notifications:
-                if wanted.passes_topic(notification):
-                    event = self.mapper.to_domain_event(notification)
-                    if wanted.passes(event):
-                        found.append((notification.id, event))
-                        if len(found) == limit:
-                            return LogSlice(found, notification.id, notification.id >= head)
-            cursor = window_end
-        return LogSlice(found, cursor, cursor >= head)
+            for notification in notifications if step > 0 else reversed(notifications):
+                found.scanned += 1
+                if not wanted.passes_topic(notification):
+                    continue
+                event = self.mapper.to_domain_event(notification)
+                if wanted.passes(event):
+                    found.events.append((notification.id, event))
+                    if len(found.events) == limit:
+                        found.reached = notification.id
+                        found.at_end = (end - notification.id) * step <= 0
+                        return found
+            cursor = last
+        found.reached = cursor
+        found.at_end = (end - cursor) * step <= 0
+        return found

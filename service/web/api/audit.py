@@ -134,7 +134,7 @@ def events(query):
         for item in items:
             found = hashes.get(item["position"])  # none only if the tree store was altered
             item["leaf_hash"] = None if found is None else found.hex()
-    return {"items": items, "next_after": page.next_after, "at_end": page.at_end}
+    return {"items": items, "next_after": page.reached, "at_end": page.at_end}
 
 
 def make_checkpoint(min_position: int | None = None) -> dict[str, Any]:

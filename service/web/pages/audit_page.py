@@ -25,6 +25,7 @@ from projections.audit.checkpoints import CheckpointStore
 from projections.audit.verify import Verdict, verify_log
 from projections.engine.failures import ViewsFailing
 from projections.engine.freshness import ProjectionsBehind
+from service.application.event_catalogue import stream_label
 from service.domain import NotFound
 from service.infra.input_policy import INT64_MAX
 from service.web.api.allocations import AllocationQuerySchema
@@ -35,12 +36,11 @@ from service.web.pages.audit_log import (
     FILTERS,
     PAGE_SIZE,
     SCAN_LIMIT,
-    LogFilter,
     LogFilterSchema,
     event_catalogue,
     field_rows,
+    log_query,
     read_log,
-    stream_kind,
     utc_text,
 )
 from service.web.pages.blueprints import page_blueprint
@@ -72,7 +72,7 @@ def audit():
     query, errors = load(LogFilterSchema(), given)
     log = None
     if query is not None:
-        log = read_log(ledger(), LogFilter.of(query), query.get("before"), query.get("after"))
+        log = read_log(ledger(), log_query(query), query.get("before"), query.get("after"))
     filters = {name: value for name, value in given.items() if name in FILTERS}
     return render_template(
         "pages/audit.html",
@@ -109,7 +109,7 @@ def stream(stream_id: str):
     number = min(read_query(StreamPageQuerySchema())["page"], pages)
     shown = events[(number - 1) * STREAM_PAGE : number * STREAM_PAGE]
     entries = [_stream_entry(event) for event in shown]
-    kind = stream_kind(type(events[0]).__name__)
+    kind = stream_label(type(events[0]).__name__)
     return render_template(
         "pages/audit_stream.html",
         stream_id=wanted,
@@ -281,5 +281,5 @@ def _shown(checkpoint: dict[str, Any]) -> dict[str, Any]:
     return {
         **checkpoint,
         "signed_at": utc_text(datetime.fromisoformat(checkpoint["timestamp"])),
-        "log_size": ledger().recorder.max_notification_id() or 0,
+        "log_size": ledger().log_head(),
     }

@@ -8,7 +8,7 @@ from datetime import UTC
 
 import marshmallow as ma
 
-from service.application.history import EVENT_TYPES
+from service.application.event_catalogue import EVENT_TYPES
 from service.infra.input_policy import INT64_MAX
 from service.web.http.reads import FreshReadSchema
 from service.web.schemas.common import (

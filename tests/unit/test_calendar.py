@@ -1,20 +1,25 @@
-"""The calendar rules the reports rest on: months, working days, capacity with FTE
-history, commitments spread over a period, lateness. Pure functions, no I/O."""
+"""The calendar (service/domain/calendar.py): months, working days, capacity with FTE
+history, commitments spread over a period, lateness; and that the write side and the
+routes read months and FTE through it. Pure functions, no I/O."""
 
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+import marshmallow as ma
 import pytest
 
 from service.domain.calendar import (
     Month,
     active_in,
+    add_months,
     average_fte,
     capacity_units,
     committed_units,
     days_late,
     fte_on,
+    month_count,
     month_of,
+    months_between,
     overlaps,
     ratio,
     report_day,
@@ -22,6 +27,10 @@ from service.domain.calendar import (
     working_day_count,
     working_days,
 )
+from service.domain.errors import RuleViolation
+from service.domain.period import require_month
+from service.domain.team_member import TeamMember
+from service.web.api.reports import supported_month
 
 FEB_2024 = Month(2024, 2)
 
@@ -43,6 +52,53 @@ def test_a_month_knows_its_first_and_last_day(text, first, last):
 def test_a_month_must_be_written_yyyy_mm(text):
     with pytest.raises(ValueError):
         Month.parse(text)
+
+
+@pytest.mark.parametrize("text", ["２０２４-03", "٢٠٢٤-03", "2024-03\n", " 2024-03", "2024-03 "])
+def test_a_month_is_written_in_ascii_digits_and_nothing_else(text):
+    """Python's `\\d` and `$` take other scripts' digits and a trailing newline; one
+    month has one spelling."""
+    with pytest.raises(ValueError):
+        Month.parse(text)
+
+
+def test_the_write_side_refuses_a_month_in_other_digits():
+    with pytest.raises(RuleViolation):
+        require_month("２０２４-03")
+    require_month("2024-03")
+
+
+def test_the_report_routes_name_a_month_in_other_digits():
+    with pytest.raises(ma.ValidationError, match="in ASCII digits"):
+        supported_month("２０２４-03")
+    with pytest.raises(ma.ValidationError, match="in ASCII digits"):
+        supported_month("2024-03\n")
+    assert supported_month("2024-13") is None  # left to the pattern beside it
+    with pytest.raises(ma.ValidationError, match="between 1970-01-01"):
+        supported_month("1969-12")
+    assert supported_month("2024-03") is None
+
+
+def test_the_months_of_a_range_are_counted_as_they_are_listed():
+    for first, last in ((Month(2025, 11), Month(2026, 2)), (Month(2026, 2), Month(2026, 1))):
+        assert len(months_between(first, last)) == max(0, month_count(first, last))
+    assert add_months(Month(2025, 12), 1) == Month(2025, 12).next()
+    assert add_months(Month(2026, 1), -13) == Month(2024, 12)
+
+
+def test_a_member_s_fte_is_the_calendar_s():
+    member = TeamMember.register(
+        handle="ana",
+        name="Ana",
+        line_manager="lee",
+        fte=Decimal("0.5"),
+        effective_date=date(2024, 1, 1),
+        actor="test",
+    )
+    member.change_capacity(fte=Decimal("1"), effective_date=date(2024, 2, 15), actor="test")
+    member.depart(effective_date=date(2024, 3, 16), actor="test")
+    for day in (date(2023, 12, 31), date(2024, 2, 14), date(2024, 2, 15), date(2024, 3, 16)):
+        assert member.fte_on(day) == fte_on(member.capacity_history, member.departed_on, day)
 
 
 def test_december_is_followed_by_january():

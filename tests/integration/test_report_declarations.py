@@ -1,6 +1,7 @@
-"""Each report declares the read models it reads (projections/reports/declared.py), and
-its callers wait for exactly those: a report that reads one it does not declare, now
-or as of a position, fails here rather than serving stale data from it."""
+"""Each report and query declares the read models it reads (projections/reports/declared.py),
+and its callers wait for exactly those: a report that reads one it does not declare, now
+or as of a position, fails here rather than serving stale data from it; and a read
+through `fresh` that uses one its query does not declare fails instead of serving it."""
 
 from __future__ import annotations
 
@@ -9,10 +10,22 @@ from typing import Any
 import pytest
 
 from projections import Projections
+from projections.catalog import NAMES
 from projections.reports import capacity_report, late_report, monthly_report
-from projections.reports.declared import read_models_of
+from projections.reports.declared import DECLARED, read_models_of
 from projections.reports.planning import planning_report
+from projections.reports.queries import (
+    activities_of_allocation,
+    allocation_row,
+    allocations_page,
+    engagement_row,
+    engagement_with_allocations,
+    engagements_page,
+    merkle_tree,
+    team_members,
+)
 from service.domain.calendar import Month
+from service.web.http.reads import UndeclaredRead, fresh, read_fresh
 from tests.support.dates import TODAY
 from tests.support.projections import served_and_caught_up
 from tests.support.worlds import busy_world
@@ -51,3 +64,75 @@ def test_a_report_reads_only_the_read_models_it_declares(api, world, app, report
         REPORTS[report](recording, as_of)
         declared = set(read_models_of(report, as_of=as_of is not None))
         assert recording.read and recording.read <= declared, (as_of, recording.read)
+
+
+# The queries of one read model the API's lists and the pages make (reports/queries.py)
+
+QUERIES = {
+    engagements_page: lambda models, world: engagements_page(models, limit=5, offset=0),
+    engagement_row: lambda models, world: engagement_row(models, world["engagement"]["id"]),
+    engagement_with_allocations: lambda models, world: engagement_with_allocations(
+        models, world["engagement"]["id"]
+    ),
+    allocation_row: lambda models, world: allocation_row(models, world["allocation"]["id"]),
+    allocations_page: lambda models, world: allocations_page(
+        models, today=TODAY, limit=5, offset=0
+    ),
+    team_members: lambda models, world: team_members(models),
+    activities_of_allocation: lambda models, world: activities_of_allocation(
+        models, world["allocation"]["id"]
+    ),
+    merkle_tree: lambda models, world: merkle_tree(models).size(),
+}
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=lambda query: query.__name__)
+def test_a_query_reads_only_the_read_models_it_declares(api, world, app, query):
+    busy_world(api, world)
+    recording = Recording(served_and_caught_up(app))
+    QUERIES[query](recording, world)
+    assert recording.read and recording.read <= set(read_models_of(query)), recording.read
+
+
+def test_every_declared_read_of_the_read_side_is_held_to_its_declaration_here():
+    """A new report or query declared in projections/ must be added above."""
+    declared = {read for read in DECLARED if read.__module__.startswith("projections.")}
+    assert declared == set(REPORTS) | set(QUERIES)
+
+
+def test_a_read_waits_for_what_its_query_declares_and_reads_nothing_else(app, monkeypatch):
+    """`fresh` waits for exactly the read models the query declares (those it reads as of
+    a position too, when asked as of one), every declared read of the service's, and
+    hands out read models that refuse any other."""
+    waited: list[tuple[str, ...]] = []
+
+    def await_position(read_models, names, target, **kwargs):
+        waited.append(tuple(names))
+
+    monkeypatch.setattr("service.web.http.reads.await_position", await_position)
+    with app.app_context():
+        assert len(DECLARED) > len(REPORTS) + len(QUERIES)  # the pages' and API's own too
+        for read in DECLARED:
+            for as_of in (False, True):
+                read_models = fresh(read, None, as_of=as_of)
+                expected = set(read.reads) | (set(read.reads_as_of) if as_of else set())
+                assert set(waited.pop()) == expected, read
+                for name in NAMES:
+                    if name in expected:
+                        assert read_models.view(name) is read_models.views[name]
+                    else:
+                        with pytest.raises(UndeclaredRead):
+                            read_models.view(name)
+
+
+def test_a_read_model_read_but_not_declared_fails_the_read_instead_of_serving_it_stale(
+    app, world, monkeypatch
+):
+    monkeypatch.setattr(team_members, "reads", ("balances",))
+    with app.app_context(), pytest.raises(UndeclaredRead, match="'team' read but not declared"):
+        read_fresh(team_members, None)
+
+
+def test_a_read_is_refused_a_list_of_read_models(app):
+    with app.app_context(), pytest.raises(TypeError, match="no declared read"):
+        fresh(("balances",), None)  # type: ignore[arg-type]

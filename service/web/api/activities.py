@@ -9,11 +9,12 @@ from uuid import UUID
 
 import marshmallow as ma
 
+from projections.reports.queries import activities_of_allocation
 from projections.reports.resources import activity_item
 from service.web.api.allocations import visible_allocation_row
 from service.web.http.auth import principal, requires
 from service.web.http.boundary import Blueprint
-from service.web.http.reads import FreshReadSchema, fresh
+from service.web.http.reads import FreshReadSchema, read_fresh
 from service.web.http.receipts import activity_receipt
 from service.web.http.runtime import ledger
 from service.web.http.writes import request_id, written
@@ -168,8 +169,8 @@ def record_project_activity(body, project_id: UUID):
 def list_activities(query, allocation_id: UUID):
     """Every activity in the order recorded, in its current state, with its `late` flag."""
     visible_allocation_row(allocation_id, query.get("min_position"))
-    rows = fresh(("activities",), query.get("min_position")).view("activities")
-    return {"items": [activity_item(row) for row in rows.of_allocation(str(allocation_id))]}
+    rows = read_fresh(activities_of_allocation, query.get("min_position"), str(allocation_id))
+    return {"items": [activity_item(row) for row in rows]}
 
 
 @blp.route("/activities/<uuid:activity_id>/corrections", methods=["POST"])

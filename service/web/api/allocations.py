@@ -9,11 +9,12 @@ from uuid import UUID
 import marshmallow as ma
 from flask import abort
 
+from projections.reports.queries import allocation_row, allocations_page
 from projections.reports.resources import allocation_balance
 from service.domain import Allocation, NotFound
 from service.web.http.auth import principal, requires
 from service.web.http.boundary import Blueprint
-from service.web.http.reads import FreshReadSchema, fresh
+from service.web.http.reads import FreshReadSchema, read_fresh
 from service.web.http.receipts import allocation_receipt
 from service.web.http.runtime import ledger, today
 from service.web.http.writes import request_id, written
@@ -109,7 +110,7 @@ def visible_engagement_id(requested: UUID | None) -> UUID | None:
 
 def visible_allocation_row(allocation_id: UUID, min_position: int | None) -> dict:
     """The allocation's row in the balances view, if the caller may see it."""
-    row = fresh(("balances",), min_position).view("balances").allocation(str(allocation_id))
+    row = read_fresh(allocation_row, min_position, str(allocation_id))
     if row is None or not principal().may_see_engagement(UUID(row["engagement_id"])):
         abort(404, description=f"no allocation {allocation_id}")
     return row
@@ -136,9 +137,10 @@ def list_allocations(query):
     """Balances of every allocation in the order granted, optionally of one status
     (as of today) or one engagement."""
     engagement_id = visible_engagement_id(query.get("engagement_id"))
-    read_models = fresh(("balances",), query.get("min_position"))
     on = today()
-    rows, total = read_models.view("balances").allocations_page(
+    rows, total = read_fresh(
+        allocations_page,
+        query.get("min_position"),
         today=on,
         limit=query["limit"],
         offset=query["offset"],

@@ -15,12 +15,13 @@ from uuid import UUID
 import marshmallow as ma
 
 from projections.audit.checkpoints import CheckpointStore
+from projections.reports.queries import merkle_tree
 from service.application.history import LogQuery
 from service.domain import NotFound, RuleViolation
 from service.web.http.auth import requires
 from service.web.http.boundary import Blueprint
 from service.web.http.openapi import problem_response
-from service.web.http.reads import fresh
+from service.web.http.reads import fresh, read_fresh
 from service.web.http.runtime import ledger, runtime
 from service.web.schemas.audit import (
     AuditLogQuerySchema,
@@ -130,7 +131,7 @@ def events(query):
     items = [{"position": position, **audit_entry(event)} for position, event in page.events]
     if items:
         first, last = items[0]["position"], items[-1]["position"]
-        hashes = fresh(("merkle",), last).view("merkle").leaf_hashes(first, last)
+        hashes = read_fresh(merkle_tree, last).leaf_hashes(first, last)
         for item in items:
             found = hashes.get(item["position"])  # none only if the tree store was altered
             item["leaf_hash"] = None if found is None else found.hex()
@@ -142,7 +143,7 @@ def make_checkpoint(min_position: int | None = None) -> dict[str, Any]:
     the request arrived (stored; the one stored before when the tree has not grown):
     {size, root (hex), checkpoint (body), signature (base64), timestamp, key_id}. What a
     statement records. Answers 503 when the tree does not get there in time."""
-    read_models = fresh(("merkle",), min_position)
+    read_models = fresh(merkle_tree, min_position)
     return runtime().checkpointer(read_models).current().as_json()
 
 
@@ -222,7 +223,7 @@ def _tree_of(size: int, field: str) -> Any:
     head = runtime().projections().head()
     if size > head:
         raise NotFound(f"no tree of size {size}: the log holds {head} events", field)
-    return fresh(("merkle",), size).view("merkle")
+    return read_fresh(merkle_tree, size)
 
 
 def _hex(hashes: list[bytes]) -> list[str]:

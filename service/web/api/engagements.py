@@ -8,10 +8,11 @@ from uuid import UUID
 import marshmallow as ma
 from flask import abort
 
+from projections.reports.queries import engagement_with_allocations, engagements_page
 from projections.reports.resources import engagement_detail, engagement_summary
 from service.web.http.auth import principal, requires
 from service.web.http.boundary import Blueprint
-from service.web.http.reads import FreshReadSchema, fresh
+from service.web.http.reads import FreshReadSchema, read_fresh
 from service.web.http.receipts import engagement_receipt
 from service.web.http.runtime import ledger, today
 from service.web.http.writes import request_id, written
@@ -182,12 +183,12 @@ def list_engagements(query):
     """Engagements in the order they were opened, from the `balances` read model; a
     limited viewer sees only its own."""
     only = principal().engagement_id
-    rows, total = (
-        fresh(("balances",), query.get("min_position"))
-        .view("balances")
-        .engagements_page(
-            limit=query["limit"], offset=query["offset"], only=str(only) if only else None
-        )
+    rows, total = read_fresh(
+        engagements_page,
+        query.get("min_position"),
+        limit=query["limit"],
+        offset=query["offset"],
+        only=str(only) if only else None,
     )
     return {
         "items": [engagement_summary(row) for row in rows],
@@ -203,12 +204,12 @@ def list_engagements(query):
 @blp.response(200, EngagementSchema)
 def get_engagement(query, engagement_id: UUID):
     """One engagement with its projects, their allocations' balances and totals."""
-    balances = fresh(("balances",), query.get("min_position")).view("balances")
-    row = balances.engagement(visible(engagement_id))
-    if row is None:
+    found = read_fresh(
+        engagement_with_allocations, query.get("min_position"), visible(engagement_id)
+    )
+    if found is None:
         abort(404, description=f"no engagement {engagement_id}")
-    projects, allocations = balances.projects_and_allocations(row["id"])
-    return engagement_detail(row, projects, allocations, today())
+    return engagement_detail(*found, today())
 
 
 @blp.route("/engagements/<uuid:engagement_id>", methods=["PATCH"])

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from projections.reports.queries import team_members
 from service.web.http.auth import principal, requires
 from service.web.http.boundary import Blueprint
-from service.web.http.reads import FreshReadSchema, fresh
+from service.web.http.reads import FreshReadSchema, fresh, read_fresh
 from service.web.http.runtime import today
 from service.web.pages.worklist import recordable_allocations
 from service.web.schemas.common import AllocationSchema
@@ -68,10 +69,10 @@ class MyAllocationsSchema(ma.Schema):
 def me(query):
     """The token's person and role, and the team member it acts as (if any)."""
     who = principal()
-    team = fresh(("team",), query.get("min_position")).view("team")
+    team = read_fresh(team_members, query.get("min_position"))
     team_member = None
     if who.member is not None:
-        person = team.members().get(who.member)
+        person = team.get(who.member)
         if person is not None:
             team_member = {
                 "handle": person.handle,
@@ -97,7 +98,7 @@ def my_allocations(query):
     exhausted today, in the order granted, with their balances. Empty for a token
     without a member handle."""
     member = principal().member
-    read_models = fresh(("balances", "activities"), query.get("min_position"))
+    read_models = fresh(recordable_allocations, query.get("min_position"))
     if member is None:
         return {"member": None, "items": []}
     return {"member": member, "items": recordable_allocations(read_models, member, today())}

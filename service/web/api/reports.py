@@ -26,7 +26,6 @@ from flask import Response, abort, request
 from projections import Projections
 from projections.reports import capacity_report, late_report, monthly_report
 from projections.reports.as_of import as_of_target, day_at
-from projections.reports.declared import read_models_of
 from projections.reports.planning import MAX_MONTHS, planning_report
 from projections.reports.tables import (
     CAPACITY_COLUMNS,
@@ -370,9 +369,9 @@ def _read_models(
     report's today, and its `as_of_position` (None: now)."""
     as_of = query.get("as_of_position")
     if as_of is None:
-        return fresh(read_models_of(report), query.get("min_position")), today(), None
+        return fresh(report, query.get("min_position")), today(), None
     target = as_of_target(runtime().projections(), as_of, query.get("min_position"))
-    read_models = fresh(read_models_of(report, as_of=True), target)
+    read_models = fresh(report, target, as_of=True)
     return read_models, day_at(read_models, as_of) or today(), as_of
 
 

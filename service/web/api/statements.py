@@ -18,7 +18,6 @@ from uuid import UUID, uuid4
 import marshmallow as ma
 from flask import Response, abort, render_template, request
 
-from projections.reports.declared import read_models_of
 from projections.reports.monthly import monthly_report
 from projections.reports.statement import (
     adjustments,
@@ -163,7 +162,7 @@ def read(statement_id: UUID):
 
 def statement_document(engagement_id: UUID, month: Month, statement_id: UUID) -> dict[str, Any]:
     """The signed statement of the month, from the read models as they stand."""
-    read_models = fresh(read_models_of(monthly_report), None)
+    read_models = fresh(monthly_report, None)
     day = today()
     engagement = str(engagement_id)
 

@@ -8,11 +8,12 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
+from projections.reports.queries import team_members
 from projections.reports.resources import member_item
 from service.infra.input_policy import MAX_NUMBER_LITERAL
 from service.web.http.auth import principal, requires
 from service.web.http.boundary import Blueprint
-from service.web.http.reads import FreshReadSchema, fresh
+from service.web.http.reads import FreshReadSchema, read_fresh
 from service.web.http.receipts import member_receipt
 from service.web.http.runtime import ledger
 from service.web.http.writes import written
@@ -121,7 +122,7 @@ def register(body):
 @blp.response(200, TeamListSchema)
 def list_members(query):
     """Everyone registered, by handle, from the `team` read model."""
-    members = fresh(("team",), query.get("min_position")).view("team").members()
+    members = read_fresh(team_members, query.get("min_position"))
     return {"items": [member_item(member) for member in members.values()]}
 
 

@@ -25,8 +25,6 @@ from service.web.http.runtime import runtime
 
 PDF = "application/pdf"
 RETRY_SECONDS = 2
-REPORT_VIEWS = ("balances", "usage", "activities", "team")
-"""The read models a monthly report is drawn from."""
 
 
 class PdfPreparingSchema(ma.Schema):

@@ -27,12 +27,13 @@ from flask import Flask
 from projections import Projections
 from projections.engine.failures import backoff_seconds, describe
 from projections.engine.freshness import ProjectionsBehind, await_position
+from projections.reports.declared import read_models_of
 from service.domain.calendar import Month
 from service.infra.pdf_printing import print_pdf, printer_pool
 from service.infra.rendered_pdfs import Job, RenderedPdfs
 from service.web.api.statements import statement_html
-from service.web.documents.pdf_files import REPORT_VIEWS, PdfDocument
-from service.web.pages.report_pages import report_pdf_html
+from service.web.documents.pdf_files import PdfDocument
+from service.web.pages.report_pages import report_context, report_pdf_html
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ POLL_SECONDS = 0.5
 """How often an idle renderer looks for queued renderings."""
 LEASE = timedelta(minutes=5)
 """How long a claimed rendering is a renderer's before another may take it over."""
+REPORT_VIEWS = read_models_of(report_context)
+"""The read models a report's PDF is drawn from (report_pdf_html draws report_context)."""
 VIEWS_WAIT_SECONDS = 5.0
 """How long a rendering waits for the read models to reach its position, before it
 goes back to the queue (they are behind: the follower is catching up)."""

@@ -14,14 +14,20 @@ Nor will views that no process is advancing: when a read finds its views behind 
 the background worker's heartbeat stale (projections/engine/heartbeat.py: its process
 died or was never started), it answers 503 at once, saying so, instead of waiting. A
 heartbeat from the threads of a single-process server counts as one from `worker run`.
+
+A read names the query it makes, never read models: each query declares those it
+reads, beside itself (projections/reports/declared.py), and the read waits for exactly
+those. The read models it is handed refuse any other (`UndeclaredRead`, a bug the
+tests meet), so a query that starts reading one more without declaring it fails
+instead of serving that one's stale rows.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import marshmallow as ma
 from flask import Flask, Response
@@ -35,6 +41,7 @@ from projections.engine.freshness import (
     await_position,
     target_position,
 )
+from projections.reports.declared import read_models_of
 from service.web.http.problems import problem
 from service.web.http.runtime import runtime
 from service.web.schemas.common import POSITION, QueryInteger
@@ -66,8 +73,47 @@ def install_reads(app: Flask) -> None:
     app.register_error_handler(WorkerDown, _worker_down)
 
 
-def fresh(names: Sequence[str], min_position: int | None) -> Projections:
-    """The read models, once the named views have caught up (see module docstring)."""
+Params = ParamSpec("Params")
+Answer = TypeVar("Answer")
+
+
+class UndeclaredRead(RuntimeError):
+    """A read used a read model its query does not declare (a bug, not the client's)."""
+
+
+class DeclaredReadModels:
+    """The read models as a read waited for them: `view` serves only those declared."""
+
+    def __init__(self, read_models: Projections, declared: Sequence[str]):
+        self._read_models = read_models
+        self._declared = frozenset(declared)
+
+    def view(self, name: str) -> Any:
+        if name not in self._declared:
+            raise UndeclaredRead(
+                f"read model {name!r} read but not declared (it declares "
+                f"{sorted(self._declared)}): declare it beside the query"
+            )
+        return self._read_models.view(name)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._read_models, name)
+
+
+def read_fresh(
+    query: Callable[Concatenate[Projections, Params], Answer],
+    min_position: int | None,
+    *args: Params.args,
+    **kwargs: Params.kwargs,
+) -> Answer:
+    """What `query` answers, once the read models it declares have caught up."""
+    return query(fresh(query, min_position), *args, **kwargs)
+
+
+def fresh(read: Callable[..., Any], min_position: int | None, as_of: bool = False) -> Projections:
+    """The read models, once those `read` declares (with `as_of`, also those it reads
+    as of a position) have caught up (see module docstring)."""
+    names = read_models_of(read, as_of=as_of)
     current = runtime()
     read_models = current.projections()
     target = target_position(read_models, min_position)
@@ -85,7 +131,7 @@ def fresh(names: Sequence[str], min_position: int | None) -> Projections:
         current.nudge()
 
     await_position(read_models, names, target, timeout=timeout, nudge=nudge_unless_stalled)
-    return read_models
+    return cast(Projections, DeclaredReadModels(read_models, names))  # answers as they do
 
 
 def _refuse_unattended(

@@ -16,8 +16,10 @@ from uuid import UUID
 from flask import abort, g, render_template, url_for
 
 from projections.engine.encoding import to_day
+from projections.reports.declared import reads
+from projections.reports.queries import engagements_page
 from projections.reports.resources import engagement_detail, engagement_summary
-from service.web.http.reads import fresh
+from service.web.http.reads import fresh, read_fresh
 from service.web.http.runtime import ledger, today
 from service.web.pages.blueprints import page_blueprint
 from service.web.pages.charts import burn_chart, monthly_bars
@@ -36,10 +38,8 @@ PAGE_SIZE = 25
 def engagements():
     offset = read_query(PageQuerySchema(only=("offset",)))["offset"]
     only = g.principal.engagement_id
-    rows, total = (
-        fresh(("balances",), None)
-        .view("balances")
-        .engagements_page(limit=PAGE_SIZE, offset=offset, only=str(only) if only else None)
+    rows, total = read_fresh(
+        engagements_page, None, limit=PAGE_SIZE, offset=offset, only=str(only) if only else None
     )
     return render_template(
         "pages/engagements.html",
@@ -86,6 +86,7 @@ def engagement(engagement_id: UUID):
     )
 
 
+@reads("balances", "activities")
 def visible_engagement(
     engagement_id: UUID, on: date
 ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
@@ -93,7 +94,7 @@ def visible_engagement(
     allocations; 404 if there is none or the person may not see it."""
     if not g.principal.may_see_engagement(engagement_id):
         abort(404, description=f"no engagement {engagement_id}")
-    read_models = fresh(("balances", "activities"), None)
+    read_models = fresh(visible_engagement, None)
     balances = read_models.view("balances")
     row = balances.engagement(str(engagement_id))
     if row is None:

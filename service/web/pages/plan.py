@@ -24,6 +24,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from projections import Projections
 from projections.reports import capacity_report
+from projections.reports.declared import reads
 from projections.reports.planning import committed_by_provider
 from projections.reports.resources import allocation_balance
 from service.domain import DomainError
@@ -45,7 +46,6 @@ from service.web.pages.planning import (
 
 blp = page_blueprint("plan", __name__)
 
-VIEWS = ("team", "usage", "balances")
 DEFAULT_MONTHS_AHEAD = 2
 GRANT_FIELDS = ("start_date", "end_date", "units", "description", "provider")
 AMEND_FIELDS = ("units", "end_date", "description", "provider", "reason")
@@ -125,7 +125,7 @@ def requested_span() -> Span:
 
 
 def _grant(span: Span):
-    read_models = fresh(VIEWS, None)
+    read_models = fresh(_render, None)
     state = _posted(("project_id", *GRANT_FIELDS))
     projects = _open_projects(read_models)
     body, errors = read_form(AllocationInSchema(), GRANT_FIELDS)
@@ -152,7 +152,7 @@ def _grant(span: Span):
 
 
 def _amend(span: Span):
-    read_models = fresh(VIEWS, None)
+    read_models = fresh(_render, None)
     state = _posted(("allocation_id", *AMEND_FIELDS))
     allocations = {str(a["id"]): a for a in _amendable(read_models)}
     body, errors = read_form(AmendmentSchema(), AMEND_FIELDS)
@@ -266,6 +266,7 @@ def _members(read_models: Projections) -> list[tuple[str, str]]:
     ]
 
 
+@reads("team", "balances", through=(capacity_report,))
 def _render(
     span: Span,
     read_models: Projections | None = None,
@@ -273,7 +274,7 @@ def _render(
     grant: FormState | None = None,
     amend: FormState | None = None,
 ) -> str:
-    read_models = read_models or fresh(VIEWS, None)
+    read_models = read_models or fresh(_render, None)
     return render_template(
         "pages/plan.html",
         span=span,

@@ -19,11 +19,13 @@ from flask import Response, abort, g, render_template, request, url_for
 from projections import Projections
 from projections.engine.freshness import target_position
 from projections.reports import monthly_report
+from projections.reports.declared import reads
+from projections.reports.queries import engagement_row
 from service.domain.calendar import Month, report_day
 from service.infra.input_policy import INT64_MAX
 from service.web.api.reports import supported_month
-from service.web.documents.pdf_files import REPORT_VIEWS, PdfDocument, pdf_response
-from service.web.http.reads import fresh
+from service.web.documents.pdf_files import PdfDocument, pdf_response
+from service.web.http.reads import fresh, read_fresh
 from service.web.http.runtime import ledger, runtime, today
 from service.web.pages.blueprints import page_blueprint
 from service.web.pages.charts import burn_chart
@@ -40,7 +42,7 @@ def monthly_report_page(engagement_id: UUID, month: str):
         return monthly_report_pdf(engagement_id, month.removesuffix(".pdf"))
     month_asked = checked_month(month)
     visible_engagement(engagement_id)
-    read_models = fresh(REPORT_VIEWS, None)
+    read_models = fresh(report_context, None)
     context = report_context(read_models, engagement_id, month_asked, today())
     return render_template("pages/report.html", **context)
 
@@ -53,7 +55,7 @@ def monthly_report_pdf(engagement_id: UUID, month_text: str) -> Response:
     visible_engagement(engagement_id)
     read_models = runtime().projections()
     target = target_position(read_models, min_position_asked())
-    engagement = fresh(("balances",), target).view("balances").engagement(str(engagement_id))
+    engagement = read_fresh(engagement_row, target, str(engagement_id))
     if engagement is None:
         abort(404, description=f"no engagement {engagement_id}")
     pdf_url = url_for(
@@ -116,6 +118,7 @@ def min_position_asked() -> int | None:
     return int(text)
 
 
+@reads("team", "activities", through=(monthly_report,))
 def report_context(
     read_models: Projections, engagement_id: UUID, month: Month, day: date
 ) -> dict[str, Any]:

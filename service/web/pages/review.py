@@ -26,6 +26,7 @@ from flask import g, render_template, request
 
 from projections import Projections
 from projections.reports import capacity_report, late_report
+from projections.reports.declared import reads
 from service.domain.calendar import Month, ratio
 from service.web.http.reads import fresh
 from service.web.http.runtime import today
@@ -41,7 +42,6 @@ from service.web.pages.planning import (
 
 blp = page_blueprint("review", __name__)
 
-VIEWS = ("team", "activities", "usage", "balances")
 ALL = ("", "all")
 
 
@@ -52,7 +52,7 @@ def review():
     line_manager = request.args.get("line_manager", "").strip()
     if line_manager in ALL:
         line_manager = ""
-    read_models = fresh(VIEWS, None)
+    read_models = fresh(_review, None)
     team = read_models.view("team").members()
     managers = sorted({member.line_manager for member in team.values()})
     errors: Errors = {}
@@ -66,6 +66,7 @@ def review():
     return _render(values, managers, review=_review(read_models, team, month, line_manager))
 
 
+@reads("team", "activities", "balances", through=(late_report, capacity_report))
 def _review(
     read_models: Projections, team: dict[str, Any], month: Month, line_manager: str
 ) -> dict[str, Any]:

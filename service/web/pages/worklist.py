@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from projections import Projections
+from projections.reports.declared import reads
 from projections.reports.resources import activity_item, allocation_balance
 from service.domain.balance import is_late
 from service.web.http.reads import fresh
@@ -41,32 +42,7 @@ class Worklist:
         return str(self.allocations[0]["id"]) if self.allocations else None
 
 
-def worklist(member: str | None, on: date, min_position: int | None = None) -> Worklist:
-    """`member`: the person's handle; None for a manager or admin who is none, who
-    then sees every recordable allocation and records for a member they pick."""
-    read_models = fresh(("balances", "activities", "team"), min_position)
-    recent_rows: list[dict[str, Any]] = []
-    members: list[tuple[str, str]] = []
-    if member is not None:
-        recent_rows = read_models.view("activities").latest_of_member(member, RECENT_ACTIVITIES)
-    else:
-        members = [
-            (handle, person.name)
-            for handle, person in read_models.view("team").members().items()
-            if person.departed_on is None
-        ]
-    allocations = recordable_allocations(read_models, member, on)
-    labels = {allocation["id"]: allocation["label"] for allocation in allocations}
-    recent = [
-        {
-            **activity_item(row),
-            "allocation_label": labels.get(UUID(row["allocation_id"]), "an allocation now closed"),
-        }
-        for row in recent_rows
-    ]
-    return Worklist(allocations, recent, members)
-
-
+@reads("balances", "activities")
 def recordable_allocations(
     read_models: Projections, member: str | None, on: date
 ) -> list[dict[str, Any]]:
@@ -90,6 +66,33 @@ def recordable_allocations(
     return [
         {**allocation_balance(row, on), "label": _label(row, engagements, projects)} for row in rows
     ]
+
+
+@reads("activities", "team", through=(recordable_allocations,))
+def worklist(member: str | None, on: date, min_position: int | None = None) -> Worklist:
+    """`member`: the person's handle; None for a manager or admin who is none, who
+    then sees every recordable allocation and records for a member they pick."""
+    read_models = fresh(worklist, min_position)
+    recent_rows: list[dict[str, Any]] = []
+    members: list[tuple[str, str]] = []
+    if member is not None:
+        recent_rows = read_models.view("activities").latest_of_member(member, RECENT_ACTIVITIES)
+    else:
+        members = [
+            (handle, person.name)
+            for handle, person in read_models.view("team").members().items()
+            if person.departed_on is None
+        ]
+    allocations = recordable_allocations(read_models, member, on)
+    labels = {allocation["id"]: allocation["label"] for allocation in allocations}
+    recent = [
+        {
+            **activity_item(row),
+            "allocation_label": labels.get(UUID(row["allocation_id"]), "an allocation now closed"),
+        }
+        for row in recent_rows
+    ]
+    return Worklist(allocations, recent, members)
 
 
 def _label(row: dict[str, Any], engagements: dict, projects: dict) -> str:

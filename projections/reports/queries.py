@@ -1,0 +1,70 @@
+"""The reads of one read model that the API's lists and the pages make, each declaring
+the read model it reads (declared.py), so that a caller waits for it by naming the
+query (service/web/http/reads.py `read_fresh`), never the read model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.engine.catalog import Projections
+from projections.readmodels.team import Member
+from projections.reports.declared import reads
+
+Row = dict[str, Any]
+
+
+@reads("balances")
+def engagements_page(
+    projections: Projections, *, limit: int, offset: int, only: str | None = None
+) -> tuple[list[Row], int]:
+    """A page of engagements in the order opened (only one, with `only`), and the total."""
+    return projections.view("balances").engagements_page(limit=limit, offset=offset, only=only)
+
+
+@reads("balances")
+def engagement_row(projections: Projections, engagement_id: str) -> Row | None:
+    return projections.view("balances").engagement(engagement_id)
+
+
+@reads("balances")
+def engagement_with_allocations(
+    projections: Projections, engagement_id: str
+) -> tuple[Row, list[Row], list[Row]] | None:
+    """The engagement's row, its projects and every allocation granted to them (the
+    cancelled ones too), in the order made; None when there is no such engagement."""
+    balances = projections.view("balances")
+    row = balances.engagement(engagement_id)
+    if row is None:
+        return None
+    return (row, *balances.projects_and_allocations(engagement_id))
+
+
+@reads("balances")
+def allocation_row(projections: Projections, allocation_id: str) -> Row | None:
+    return projections.view("balances").allocation(allocation_id)
+
+
+@reads("balances")
+def allocations_page(projections: Projections, **page: Any) -> tuple[list[Row], int]:
+    """A page of allocations in the order granted, and the total (`today`, `limit`,
+    `offset`, and optionally `status` and `engagement_id`: the balances view's)."""
+    return projections.view("balances").allocations_page(**page)
+
+
+@reads("team")
+def team_members(projections: Projections) -> dict[str, Member]:
+    """handle -> member, everyone registered."""
+    return projections.view("team").members()
+
+
+@reads("activities")
+def activities_of_allocation(projections: Projections, allocation_id: str) -> list[Row]:
+    """Every activity of the allocation in the order recorded, in its current state."""
+    return projections.view("activities").of_allocation(allocation_id)
+
+
+@reads("merkle")
+def merkle_tree(projections: Projections) -> Any:
+    """The Merkle tree over the log (projections/audit/merkle.py): leaf hashes, proofs
+    and what checkpoints sign."""
+    return projections.view("merkle")

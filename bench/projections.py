@@ -21,7 +21,10 @@ report's month and the rest of its activities (with corrections and retractions)
 3. the live follower: `--follow-events` more events saved about ten at a time, every
    read model caught up after each save; its CPU per 1,000 events;
 4. the monthly and planning reports, and the monthly report as of the middle of the log:
-   p50 and p99 over REPORT_REPEATS runs.
+   p50 and p99 over REPORT_REPEATS runs, beside a baseline taken in turn with them in
+   the same loop: one allocation's row read by its key, through the same read models
+   and connections (what any read costs on this machine at this moment), and each
+   report's p50 as a multiple of the baseline's.
 
 A PostgreSQL URL gets a fresh schema, a SQLite run a temporary folder; both are
 removed at the end.
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import shutil
 import tempfile
@@ -231,12 +235,21 @@ def follower_cpu(writer: LogWriter, projections: Projections, events: int) -> fl
     return spent / written * 1000
 
 
-def time_reports(projections: Projections, as_of: int) -> dict[str, list[float]]:
-    """Seconds of each report over REPORT_REPEATS runs, taken in turn; the garbage
-    collector paused as `timeit` does (a collection's cost follows all the process
-    holds, not the report). The monthly report as of an earlier position reads the
-    versions valid then, by key, however long their history has grown."""
+BASELINE = "baseline: a row by key"
+
+
+def time_reports(
+    projections: Projections, as_of: int, allocation_id: str
+) -> dict[str, list[float]]:
+    """Seconds of each report over REPORT_REPEATS runs, taken in turn with the baseline
+    (one allocation's row by its key, through the same view and connection pool), so
+    that a busy moment of a shared machine weighs on both; the garbage collector paused
+    as `timeit` does (a collection's cost follows all the process holds, not the
+    report). The monthly report as of an earlier position reads the versions valid
+    then, by key, however long their history has grown."""
+    balances = projections.view("balances")
     reports = {
+        BASELINE: lambda: balances.allocation(allocation_id),
         "monthly": lambda: monthly_report(projections, REPORT_MONTH, TODAY),
         "planning": lambda: planning_report(projections, REPORT_MONTH, REPORT_MONTH),
         f"monthly as of {as_of:,}": lambda: monthly_report(
@@ -330,11 +343,16 @@ def run(ledger: Ledger, args: Any) -> None:
         f"{cpu * 1000:.1f} ms of CPU per 1,000 events (this process; all read models)"
     )
 
-    runs = time_reports(projections, events // 2)
-    print(f"\nReports for {REPORT_MONTH}, {args.allocations} allocations, {REPORT_REPEATS} runs:")
+    runs = time_reports(projections, events // 2, str(writer.allocations[0]))
+    print(
+        f"\nReports for {REPORT_MONTH}, {args.allocations} allocations, {REPORT_REPEATS} runs, "
+        f"each in turn with the baseline (load average {os.getloadavg()[0]:.1f}):"
+    )
+    baseline = _percentile(runs[BASELINE], 50)
     for name, seconds in runs.items():
         p50, p99 = _percentile(seconds, 50), _percentile(seconds, 99)
-        print(f"  {name:<24} p50 {p50 * 1000:7.2f} ms   p99 {p99 * 1000:7.2f} ms")
+        beside = "" if name == BASELINE else f"   p50 {p50 / baseline:5.0f}x the baseline's"
+        print(f"  {name:<24} p50 {p50 * 1000:7.2f} ms   p99 {p99 * 1000:7.2f} ms{beside}")
 
 
 def _rate(seconds: float, events: int, baseline: float) -> str:

@@ -15,6 +15,7 @@ from integrations.hubspot.client import HubSpotDeals, Refused
 from integrations.hubspot.deal import Contract, Deal, contract, engagement_changes
 from integrations.hubspot.deal_policy import checked_deal
 from service.application import IdempotencyKeyReused, Ledger
+from service.application.caller import Caller
 from service.domain import Conflict, Engagement, RuleViolation
 from service.infra.config import HubSpotSettings
 
@@ -81,8 +82,7 @@ class DealSync:
             engagement_id,
             name=PROJECT_NAME,
             outcome=PROJECT_OUTCOME,
-            actor=ACTOR,
-            request_id=project_id,
+            caller=Caller(ACTOR, request_id=project_id),
         )
         try:
             ledger.grant_allocation(
@@ -92,8 +92,7 @@ class DealSync:
                 units=sold.units,
                 description=f"{sold.units} hours sold with HubSpot deal {deal.id}",
                 provider=None,
-                actor=ACTOR,
-                request_id=default_allocation_id(engagement_id),
+                caller=Caller(ACTOR, request_id=default_allocation_id(engagement_id)),
             )
         except IdempotencyKeyReused:
             log.info(

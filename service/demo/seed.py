@@ -34,6 +34,7 @@ from typing import TextIO
 from uuid import UUID
 
 from service.application import Ledger
+from service.application.caller import Caller
 from service.application.clock import ReplayClock
 from service.demo.plan import (
     AUDITOR,
@@ -100,8 +101,7 @@ def seed_demo(
             start_date=month_start(today, first),
             end_date=month_start(today, 3) - timedelta(days=1),
             contacts=[],
-            actor=BD,
-            request_id=demo_id(f"engagement:{key}"),
+            caller=Caller(BD, request_id=demo_id(f"engagement:{key}")),
         )
         demo.engagements[key] = opened.value.id
     out.write("members… ")
@@ -113,16 +113,14 @@ def seed_demo(
                 line_manager=manager,
                 fte=Decimal(fte),
                 effective_date=TEAM_STARTED,
-                actor=MANAGER,
-                request_id=demo_id(f"member:{handle}"),
+                caller=Caller(MANAGER, request_id=demo_id(f"member:{handle}")),
             )
     # A capacity with a history: Jonas went from half to 0.6 time last month.
     ledger.update_team_member(
         "jonas",
         fte=Decimal("0.6"),
         effective_date=month_start(today, -1),
-        actor=MANAGER,
-        request_id=demo_id("capacity:jonas"),
+        caller=Caller(MANAGER, request_id=demo_id("capacity:jonas")),
     )
     out.write("projects…\n")
     projects = {}
@@ -131,8 +129,7 @@ def seed_demo(
             demo.engagements[engagement],
             name=name,
             outcome=outcome,
-            actor=BD,
-            request_id=demo_id(f"project:{key}"),
+            caller=Caller(BD, request_id=demo_id(f"project:{key}")),
         )
         projects[key] = defined.value[1]
     _replay(ledger, plan, projects, demo, out)
@@ -164,8 +161,7 @@ def _replay(ledger: Ledger, plan: Plan, projects: dict[str, UUID], demo: Demo, o
                     units=plan.units[step.key],
                     description=step.description,
                     provider=step.team[0],
-                    actor=BD,
-                    request_id=demo_id(f"allocation:{step.key}"),
+                    caller=Caller(BD, request_id=demo_id(f"allocation:{step.key}")),
                 )
                 demo.allocations[step.key] = granted.value.id
                 continue
@@ -176,8 +172,7 @@ def _replay(ledger: Ledger, plan: Plan, projects: dict[str, UUID], demo: Demo, o
                 description=step.description,
                 date_from=step.date_from,
                 date_to=step.date_to,
-                actor=names[step.member],
-                request_id=step.id,
+                caller=Caller(names[step.member], request_id=step.id),
             )
             demo.activities += 1
             if demo.activities % 50 == 0 or demo.activities == total:
@@ -204,14 +199,12 @@ def _correct_and_retract(ledger: Ledger, plan: Plan) -> None:
         corrected.id,
         changes={"units": smaller(corrected.units)},
         reason="Entered too many units: the work took less time",
-        actor=names[corrected.member],
-        request_id=demo_id("correction"),
+        caller=Caller(names[corrected.member], request_id=demo_id("correction")),
     )
     ledger.retract_activity(
         plan.duplicate.id,
         reason="Recorded twice: the same call is already in the ledger",
-        actor=names[plan.duplicate.member],
-        request_id=demo_id("retraction"),
+        caller=Caller(names[plan.duplicate.member], request_id=demo_id("retraction")),
     )
 
 

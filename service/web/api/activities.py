@@ -1,7 +1,7 @@
 """Activities: recording work against an allocation (or a project), correcting and
 retracting it; listing an allocation's activities from the `activities` read model.
-A member token acts only on its own member's activities; the token's role goes to the
-ledger too, which decides who may change activities dated in a closed month."""
+The request's caller goes to the ledger, which holds it to the member scope and the
+rule of closed months (service/application/access.py)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import marshmallow as ma
 from projections.reports.queries import activities_of_allocation
 from projections.reports.resources import activity_item
 from service.web.api.allocations import visible_allocation_row
-from service.web.http.auth import principal, requires
+from service.web.http.auth import requires
 from service.web.http.boundary import Blueprint
 from service.web.http.reads import FreshReadSchema, read_fresh
 from service.web.http.receipts import activity_receipt
 from service.web.http.runtime import ledger
-from service.web.http.writes import request_id, written
+from service.web.http.writes import caller, written
 from service.web.schemas.common import (
     DAY,
     NAME,
@@ -30,8 +30,6 @@ from service.web.schemas.common import (
 )
 
 blp = Blueprint("activities", __name__, url_prefix="/api", description="Activities")
-
-RECORDERS = ("manager", "member")
 
 
 class ActivityInSchema(ma.Schema):
@@ -118,18 +116,13 @@ class ActivityListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(ActivitySchema))
 
 
-def only_member() -> str | None:
-    who = principal()
-    return who.member if who.role == "member" else None
-
-
 def activity_written(result):
     allocation, activity_id = result.value
     return written(result, activity_receipt(allocation, activity_id))
 
 
 @blp.route("/allocations/<uuid:allocation_id>/activities", methods=["POST"])
-@requires(*RECORDERS)
+@requires("record_activity")
 @blp.arguments(ActivityInSchema)
 @blp.response(201, ActivityWrittenSchema)
 def record_activity(body, allocation_id: UUID):
@@ -137,16 +130,13 @@ def record_activity(body, allocation_id: UUID):
     result = ledger().record_activity(
         allocation_id,
         **body,
-        actor=principal().actor,
-        only_member=only_member(),
-        role=principal().role,
-        request_id=request_id(),
+        caller=caller(),
     )
     return activity_written(result)
 
 
 @blp.route("/projects/<uuid:project_id>/activities", methods=["POST"])
-@requires(*RECORDERS)
+@requires("record_project_activity")
 @blp.arguments(ActivityInSchema)
 @blp.response(201, ActivityWrittenSchema)
 def record_project_activity(body, project_id: UUID):
@@ -154,16 +144,13 @@ def record_project_activity(body, project_id: UUID):
     result = ledger().record_project_activity(
         project_id,
         **body,
-        actor=principal().actor,
-        only_member=only_member(),
-        role=principal().role,
-        request_id=request_id(),
+        caller=caller(),
     )
     return activity_written(result)
 
 
 @blp.route("/allocations/<uuid:allocation_id>/activities", methods=["GET"])
-@requires("bd", "manager", "member", "auditor", "viewer")
+@requires("list_activities")
 @blp.arguments(FreshReadSchema, location="query")
 @blp.response(200, ActivityListSchema)
 def list_activities(query, allocation_id: UUID):
@@ -174,7 +161,7 @@ def list_activities(query, allocation_id: UUID):
 
 
 @blp.route("/activities/<uuid:activity_id>/corrections", methods=["POST"])
-@requires(*RECORDERS)
+@requires("correct_activity")
 @blp.arguments(CorrectionSchema)
 @blp.response(201, ActivityWrittenSchema)
 def correct_activity(body, activity_id: UUID):
@@ -184,16 +171,13 @@ def correct_activity(body, activity_id: UUID):
         activity_id,
         changes=body,
         reason=reason,
-        actor=principal().actor,
-        only_member=only_member(),
-        role=principal().role,
-        request_id=request_id(),
+        caller=caller(),
     )
     return activity_written(result)
 
 
 @blp.route("/activities/<uuid:activity_id>/retraction", methods=["POST"])
-@requires(*RECORDERS)
+@requires("retract_activity")
 @blp.arguments(ReasonSchema)
 @blp.response(201, ActivityWrittenSchema)
 def retract_activity(body, activity_id: UUID):
@@ -201,16 +185,13 @@ def retract_activity(body, activity_id: UUID):
     result = ledger().retract_activity(
         activity_id,
         reason=body["reason"],
-        actor=principal().actor,
-        only_member=only_member(),
-        role=principal().role,
-        request_id=request_id(),
+        caller=caller(),
     )
     return activity_written(result)
 
 
 @blp.route("/activities/<uuid:activity_id>/move", methods=["POST"])
-@requires(*RECORDERS)
+@requires("move_activity")
 @blp.arguments(MoveSchema)
 @blp.response(201, MovedSchema)
 def move_activity(body, activity_id: UUID):
@@ -219,10 +200,7 @@ def move_activity(body, activity_id: UUID):
     result = ledger().move_activity(
         activity_id,
         **body,
-        actor=principal().actor,
-        only_member=only_member(),
-        role=principal().role,
-        request_id=request_id(),
+        caller=caller(),
     )
     move = result.value
     receipt = activity_receipt(move.target, move.activity_id)

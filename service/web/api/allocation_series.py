@@ -10,11 +10,11 @@ import marshmallow as ma
 
 from service.domain.series import EVERY, LABEL_ROOM, MAX_COUNT, series_periods
 from service.infra.input_policy import date_problem
-from service.web.http.auth import principal, requires
+from service.web.http.auth import requires
 from service.web.http.boundary import Blueprint
 from service.web.http.receipts import allocation_receipt
 from service.web.http.runtime import ledger, today
-from service.web.http.writes import request_id, written
+from service.web.http.writes import caller, written
 from service.web.schemas.common import (
     DAY,
     NAME,
@@ -84,16 +84,14 @@ class AllocationSeriesWrittenSchema(WrittenSchema):
 
 
 @blp.route("/projects/<uuid:project_id>/allocation-series", methods=["POST"])
-@requires("bd")
+@requires("grant_allocation_series")
 @blp.arguments(AllocationSeriesInSchema)
 @blp.response(201, AllocationSeriesWrittenSchema)
 def grant_allocation_series(body, project_id: UUID):
     """Grant `count` consecutive allocations of `units` each, every month, quarter or
     year from `start_date`, in one atomic write: all or none. None may overlap the
     project's other allocations. Honours `Idempotency-Key`."""
-    result = ledger().grant_allocation_series(
-        project_id, **body, actor=principal().actor, request_id=request_id()
-    )
+    result = ledger().grant_allocation_series(project_id, **body, caller=caller())
     series = result.value
     on = today()
     departed_on = ledger().departure_of(series.allocations[0].provider)

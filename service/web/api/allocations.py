@@ -17,7 +17,7 @@ from service.web.http.boundary import Blueprint
 from service.web.http.reads import FreshReadSchema, read_fresh
 from service.web.http.receipts import allocation_receipt
 from service.web.http.runtime import ledger, today
-from service.web.http.writes import request_id, written
+from service.web.http.writes import caller, written
 from service.web.schemas.common import (
     DAY,
     NAME,
@@ -117,20 +117,18 @@ def visible_allocation_row(allocation_id: UUID, min_position: int | None) -> dic
 
 
 @blp.route("/projects/<uuid:project_id>/allocations", methods=["POST"])
-@requires("bd")
+@requires("grant_allocation")
 @blp.arguments(AllocationInSchema)
 @blp.response(201, AllocationWrittenSchema)
 def grant_allocation(body, project_id: UUID):
     """Grant units to a project for a period that overlaps none of its other
     allocations. Honours `Idempotency-Key`."""
-    result = ledger().grant_allocation(
-        project_id, **body, actor=principal().actor, request_id=request_id()
-    )
+    result = ledger().grant_allocation(project_id, **body, caller=caller())
     return written(result, _receipt(result.value))
 
 
 @blp.route("/allocations", methods=["GET"])
-@requires("bd", "manager", "member", "auditor", "viewer")
+@requires("list_allocations")
 @blp.arguments(AllocationListQuerySchema, location="query")
 @blp.response(200, AllocationPageSchema)
 def list_allocations(query):
@@ -156,7 +154,7 @@ def list_allocations(query):
 
 
 @blp.route("/allocations/<uuid:allocation_id>", methods=["GET"])
-@requires("bd", "manager", "member", "auditor", "viewer")
+@requires("show_allocation")
 @blp.arguments(AllocationQuerySchema, location="query")
 @blp.response(200, AllocationSchema)
 def get_allocation(query, allocation_id: UUID):
@@ -185,25 +183,23 @@ def visible_allocation_as_of(allocation_id: UUID, as_of: datetime) -> Allocation
 
 
 @blp.route("/allocations/<uuid:allocation_id>", methods=["PATCH"])
-@requires("bd")
+@requires("amend_allocation")
 @blp.arguments(AmendmentSchema)
 @blp.response(200, AllocationWrittenSchema)
 def amend_allocation(body, allocation_id: UUID):
     """Change units, end date, description or provider, giving a reason."""
-    result = ledger().amend_allocation(allocation_id, **body, actor=principal().actor)
+    result = ledger().amend_allocation(allocation_id, **body, caller=caller())
     return written(result, _receipt(result.value), status=200)
 
 
 @blp.route("/allocations/<uuid:allocation_id>/cancellation", methods=["POST"])
-@requires("bd")
+@requires("cancel_allocation")
 @blp.arguments(ReasonSchema)
 @blp.response(201, AllocationWrittenSchema)
 def cancel_allocation(body, allocation_id: UUID):
     """Cancel: no new activities are accepted; corrections and retractions of those
     recorded go on. Honours `Idempotency-Key`."""
-    result = ledger().cancel_allocation(
-        allocation_id, reason=body["reason"], actor=principal().actor, request_id=request_id()
-    )
+    result = ledger().cancel_allocation(allocation_id, reason=body["reason"], caller=caller())
     return written(result, _receipt(result.value))
 
 

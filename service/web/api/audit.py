@@ -38,7 +38,6 @@ from service.web.schemas.audit import (
 
 blp = Blueprint("audit", __name__, url_prefix="/api/audit", description="Audit trail")
 
-EVERY_ROLE = ("bd", "manager", "member", "auditor", "viewer")
 BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 
 
@@ -80,7 +79,7 @@ def _plain(value: Any) -> Any:
 
 
 @blp.route("/streams/<uuid:stream_id>", methods=["GET"])
-@requires("auditor")
+@requires("stream_history")
 @blp.response(200, StreamSchema)
 def stream(stream_id: UUID):
     """Every event of one aggregate (engagement, allocation, team member), oldest first."""
@@ -112,7 +111,7 @@ class AuditLogPageSchema(ma.Schema):
 
 
 @blp.route("/events", methods=["GET"])
-@requires("auditor")
+@requires("audit_events")
 @blp.arguments(AuditLogQuerySchema, location="query")
 @blp.response(200, AuditLogPageSchema)
 def events(query):
@@ -148,7 +147,7 @@ def make_checkpoint(min_position: int | None = None) -> dict[str, Any]:
 
 
 @blp.route("/checkpoint", methods=["GET"])
-@requires(*EVERY_ROLE)
+@requires("checkpoint")
 @blp.arguments(CheckpointQuerySchema, location="query")
 @blp.response(200, CheckpointSchema)
 def checkpoint(query):
@@ -158,7 +157,7 @@ def checkpoint(query):
 
 
 @blp.route("/checkpoints", methods=["GET"])
-@requires(*EVERY_ROLE)
+@requires("checkpoints")
 @blp.arguments(CheckpointListQuerySchema, location="query")
 @blp.response(200, CheckpointPageSchema)
 def checkpoints(query):
@@ -175,7 +174,7 @@ def checkpoints(query):
 
 
 @blp.route("/public-key", methods=["GET"])
-@requires(*EVERY_ROLE)
+@requires("public_key")
 @blp.response(200, PublicKeySchema)
 def public_key():
     """The Ed25519 key that signs the checkpoints (and statements), as PEM, with its id."""
@@ -183,7 +182,7 @@ def public_key():
 
 
 @blp.route("/proof/inclusion", methods=["GET"])
-@requires("auditor", "viewer")
+@requires("inclusion_proof")
 @blp.arguments(InclusionQuerySchema, location="query")
 @blp.response(200, InclusionProofSchema)
 @blp.doc(responses={"404": problem_response("The log holds fewer events than `size`")})
@@ -201,7 +200,7 @@ def inclusion_proof(query):
 
 
 @blp.route("/proof/consistency", methods=["GET"])
-@requires("auditor", "viewer")
+@requires("consistency_proof")
 @blp.arguments(ConsistencyQuerySchema, location="query")
 @blp.response(200, ConsistencyProofSchema)
 @blp.doc(responses={"404": problem_response("The log holds fewer events than `to`")})

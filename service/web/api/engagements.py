@@ -15,7 +15,7 @@ from service.web.http.boundary import Blueprint
 from service.web.http.reads import FreshReadSchema, read_fresh
 from service.web.http.receipts import engagement_receipt
 from service.web.http.runtime import ledger, today
-from service.web.http.writes import request_id, written
+from service.web.http.writes import caller, written
 from service.web.schemas.common import (
     DAY,
     NAME,
@@ -162,12 +162,12 @@ def visible(engagement_id: UUID) -> str:
 
 
 @blp.route("/engagements", methods=["POST"])
-@requires("bd")
+@requires("open_engagement")
 @blp.arguments(EngagementInSchema)
 @blp.response(201, EngagementWrittenSchema)
 def open_engagement(body):
     """Open an engagement by hand (no CRM deal). Honours `Idempotency-Key`."""
-    result = ledger().open_engagement(**body, actor=principal().actor, request_id=request_id())
+    result = ledger().open_engagement(**body, caller=caller())
     return engagement_written(result)
 
 
@@ -176,7 +176,7 @@ class EngagementListQuerySchema(PageQuerySchema, FreshReadSchema):
 
 
 @blp.route("/engagements", methods=["GET"])
-@requires("bd", "manager", "member", "auditor", "viewer")
+@requires("list_engagements")
 @blp.arguments(EngagementListQuerySchema, location="query")
 @blp.response(200, EngagementPageSchema)
 def list_engagements(query):
@@ -199,7 +199,7 @@ def list_engagements(query):
 
 
 @blp.route("/engagements/<uuid:engagement_id>", methods=["GET"])
-@requires("bd", "manager", "member", "auditor", "viewer")
+@requires("show_engagement")
 @blp.arguments(FreshReadSchema, location="query")
 @blp.response(200, EngagementSchema)
 def get_engagement(query, engagement_id: UUID):
@@ -213,39 +213,33 @@ def get_engagement(query, engagement_id: UUID):
 
 
 @blp.route("/engagements/<uuid:engagement_id>", methods=["PATCH"])
-@requires("bd")
+@requires("update_engagement_details")
 @blp.arguments(EngagementPatchSchema)
 @blp.response(200, EngagementWrittenSchema)
 def update_engagement(body, engagement_id: UUID):
     """Change name, community, description, dates or contacts (EngagementDetailsUpdated)."""
-    result = ledger().update_engagement_details(
-        engagement_id, changes=body, actor=principal().actor
-    )
+    result = ledger().update_engagement_details(engagement_id, changes=body, caller=caller())
     return written(result, engagement_receipt(result.value), status=200)
 
 
 @blp.route("/engagements/<uuid:engagement_id>/closure", methods=["POST"])
-@requires("bd")
+@requires("close_engagement")
 @blp.arguments(ReasonSchema)
 @blp.response(201, EngagementWrittenSchema)
 def close_engagement(body, engagement_id: UUID):
     """Close the engagement (EngagementClosed). Afterwards it takes no new projects,
     allocations or activities (409); corrections and reports still work."""
-    result = ledger().close_engagement(
-        engagement_id, reason=body["reason"], actor=principal().actor
-    )
+    result = ledger().close_engagement(engagement_id, reason=body["reason"], caller=caller())
     return engagement_written(result)
 
 
 @blp.route("/engagements/<uuid:engagement_id>/projects", methods=["POST"])
-@requires("bd")
+@requires("define_project")
 @blp.arguments(ProjectInSchema)
 @blp.response(201, ProjectSchema)
 def define_project(body, engagement_id: UUID):
     """Define a project of the engagement. Honours `Idempotency-Key`."""
-    result = ledger().define_project(
-        engagement_id, **body, actor=principal().actor, request_id=request_id()
-    )
+    result = ledger().define_project(engagement_id, **body, caller=caller())
     engagement, project_id = result.value
     project = engagement.projects[str(project_id)]
     return written(

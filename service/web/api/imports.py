@@ -75,7 +75,7 @@ class ImportOutcomeSchema(ma.Schema):
 
 
 @blp.route("/imports/activities", methods=["POST"])
-@requires()
+@requires("import_activities")
 @blp.arguments(ImportQuerySchema, location="query")
 @blp.response(200, ImportOutcomeSchema, description=NOTHING_WRITTEN)
 @blp.alt_response(201, schema=ImportOutcomeSchema, description=WRITTEN, success=True)
@@ -89,7 +89,7 @@ def import_activities(query):
 
 
 @blp.route("/imports/allocations", methods=["POST"])
-@requires()
+@requires("import_allocations")
 @blp.arguments(ImportQuerySchema, location="query")
 @blp.response(200, ImportOutcomeSchema, description=NOTHING_WRITTEN)
 @blp.alt_response(201, schema=ImportOutcomeSchema, description=WRITTEN, success=True)

@@ -23,8 +23,6 @@ from service.web.schemas.common import AllocationSchema
 
 blp = Blueprint("me", __name__, url_prefix="/api", description="The caller")
 
-EVERY_ROLE = ("bd", "manager", "member", "auditor", "viewer")
-
 
 class TeamMemberBriefSchema(ma.Schema):
     handle = ma.fields.String()
@@ -63,7 +61,7 @@ class MyAllocationsSchema(ma.Schema):
 
 
 @blp.route("/me", methods=["GET"])
-@requires(*EVERY_ROLE)
+@requires("me")
 @blp.arguments(FreshReadSchema, location="query")
 @blp.response(200, MeSchema)
 def me(query):
@@ -90,7 +88,7 @@ def me(query):
 
 
 @blp.route("/me/allocations", methods=["GET"])
-@requires("manager", "member")
+@requires("my_allocations")
 @blp.arguments(FreshReadSchema, location="query")
 @blp.response(200, MyAllocationsSchema)
 def my_allocations(query):

@@ -14,15 +14,13 @@ from typing import Any
 import marshmallow as ma
 
 from service.web.api.reports import supported_month
-from service.web.http.auth import principal, requires
+from service.web.http.auth import requires
 from service.web.http.boundary import Blueprint
 from service.web.http.runtime import ledger
-from service.web.http.writes import request_id, written
+from service.web.http.writes import caller, written
 from service.web.schemas.common import REASON, SUPPORTED_MONTH, WrittenSchema
 
 blp = Blueprint("periods", __name__, url_prefix="/api", description="Closed months")
-
-READERS = ("bd", "manager", "member", "auditor", "viewer")
 
 
 class MonthPathSchema(ma.Schema):
@@ -60,7 +58,7 @@ def period_item(closure: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/periods/<month>/closure", methods=["POST"])
-@requires()
+@requires("close_period")
 @blp.arguments(MonthPathSchema, location="path")
 @blp.arguments(ClosureInSchema, required=False)
 @blp.response(201, PeriodWrittenSchema)
@@ -68,14 +66,12 @@ def close_period(path, body, month: str):
     """Close a month (`PeriodClosed`). Afterwards only manager and admin tokens may
     record, correct or retract activities dated in it, and those events are flagged
     `after_close`. A month is closed once: again answers 409. Honours `Idempotency-Key`."""
-    result = ledger().close_period(
-        path["month"], reason=body.get("reason"), actor=principal().actor, request_id=request_id()
-    )
+    result = ledger().close_period(path["month"], reason=body.get("reason"), caller=caller())
     return written(result, period_item(result.value.closed[path["month"]]))
 
 
 @blp.route("/periods", methods=["GET"])
-@requires(*READERS)
+@requires("list_periods")
 @blp.response(200, PeriodListSchema)
 def list_periods():
     """The closed months, oldest first: when, by whom and why each was closed."""

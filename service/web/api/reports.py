@@ -64,7 +64,6 @@ blp = Blueprint(
 
 CSV = "text/csv"
 CSV_RESPONSE = {"schema": {"type": "string"}, "content_type": CSV, "success": True}
-TEAM_REPORT_ROLES = ("bd", "manager", "auditor", "viewer")
 
 
 # Requests
@@ -285,7 +284,7 @@ class LateReportSchema(ma.Schema):
 
 
 @blp.route("/monthly", methods=["GET"])
-@requires("bd", "manager", "member", "auditor", "viewer")
+@requires("monthly_report")
 @blp.arguments(MonthlyQuerySchema, location="query")
 @blp.response(200, MonthlyReportSchema)
 @blp.alt_response(200, **CSV_RESPONSE)
@@ -307,7 +306,7 @@ def monthly(query):
 
 
 @blp.route("/capacity", methods=["GET"])
-@requires(*TEAM_REPORT_ROLES)
+@requires("capacity_report")
 @blp.arguments(MonthQuerySchema, location="query")
 @blp.response(200, CapacityReportSchema)
 @blp.alt_response(200, **CSV_RESPONSE)
@@ -321,7 +320,7 @@ def capacity(query):
 
 
 @blp.route("/planning", methods=["GET"])
-@requires(*TEAM_REPORT_ROLES)
+@requires("planning_report")
 @blp.arguments(PlanningQuerySchema, location="query")
 @blp.response(200, PlanningReportSchema)
 @blp.alt_response(200, **CSV_RESPONSE)
@@ -340,7 +339,7 @@ def planning(query):
 
 
 @blp.route("/late-activities", methods=["GET"])
-@requires(*TEAM_REPORT_ROLES)
+@requires("late_activities_report")
 @blp.arguments(LateQuerySchema, location="query")
 @blp.response(200, LateReportSchema)
 @blp.alt_response(200, **CSV_RESPONSE)

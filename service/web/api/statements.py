@@ -37,12 +37,11 @@ from service.web.http.auth import principal, requires
 from service.web.http.boundary import Blueprint
 from service.web.http.reads import fresh
 from service.web.http.runtime import ledger, runtime, today
-from service.web.http.writes import request_id, written
+from service.web.http.writes import caller, request_id, written
 from service.web.schemas.common import SUPPORTED_MONTH, WrittenSchema
 
 blp = Blueprint("statements", __name__, url_prefix="/api", description="Statements")
 
-READERS = ("bd", "manager", "member", "auditor", "viewer")
 CSV = "text/csv"
 
 
@@ -88,7 +87,7 @@ class StatementListSchema(ma.Schema):
 
 
 @blp.route("/engagements/<uuid:engagement_id>/statements", methods=["POST"])
-@requires("bd")
+@requires("issue_statement")
 @blp.arguments(StatementInSchema)
 @blp.response(201, StatementWrittenSchema)
 def issue(body, engagement_id: UUID):
@@ -106,14 +105,13 @@ def issue(body, engagement_id: UUID):
         engagement_id,
         month=str(month),
         document=document,
-        actor=principal().actor,
-        request_id=statement_id,
+        caller=caller().for_request(statement_id),
     )
     return written(result, result.value)
 
 
 @blp.route("/engagements/<uuid:engagement_id>/statements", methods=["GET"])
-@requires(*READERS)
+@requires("list_statements")
 @blp.response(200, StatementListSchema)
 def list_statements(engagement_id: UUID):
     """The engagement's statements, in the order issued."""
@@ -123,7 +121,7 @@ def list_statements(engagement_id: UUID):
 
 
 @blp.route("/statements/<uuid:statement_id>", methods=["GET"])
-@requires(*READERS)
+@requires("show_statement")
 @blp.response(200, StatementSchema)
 @blp.alt_response(200, schema={"type": "string"}, content_type=CSV, success=True)
 @blp.alt_response(

@@ -11,12 +11,12 @@ from marshmallow import validate
 from projections.reports.queries import team_members
 from projections.reports.resources import member_item
 from service.infra.input_policy import MAX_NUMBER_LITERAL
-from service.web.http.auth import principal, requires
+from service.web.http.auth import requires
 from service.web.http.boundary import Blueprint
 from service.web.http.reads import FreshReadSchema, read_fresh
 from service.web.http.receipts import member_receipt
 from service.web.http.runtime import ledger
-from service.web.http.writes import written
+from service.web.http.writes import caller, written
 from service.web.schemas.common import DAY, NAME, NAME_LENGTH, PlainDay, WrittenSchema
 
 blp = Blueprint("team", __name__, url_prefix="/api", description="Team members and capacity")
@@ -107,17 +107,17 @@ class TeamListSchema(ma.Schema):
 
 
 @blp.route("/team-members", methods=["POST"])
-@requires("manager")
+@requires("register_team_member")
 @blp.arguments(TeamMemberInSchema)
 @blp.response(201, TeamMemberWrittenSchema)
 def register(body):
     """Register a team member with their FTE from an effective date."""
-    result = ledger().register_team_member(**body, actor=principal().actor)
+    result = ledger().register_team_member(**body, caller=caller())
     return written(result, member_receipt(result.value))
 
 
 @blp.route("/team-members", methods=["GET"])
-@requires("bd", "manager", "member", "auditor")
+@requires("list_team_members")
 @blp.arguments(FreshReadSchema, location="query")
 @blp.response(200, TeamListSchema)
 def list_members(query):
@@ -127,10 +127,10 @@ def list_members(query):
 
 
 @blp.route("/team-members/<handle>", methods=["PATCH"])
-@requires("manager")
+@requires("update_team_member")
 @blp.arguments(TeamMemberPatchSchema)
 @blp.response(200, TeamMemberWrittenSchema)
 def update(body, handle: str):
     """Change FTE from an effective date (earlier months keep theirs), or record a departure."""
-    result = ledger().update_team_member(handle, **body, actor=principal().actor)
+    result = ledger().update_team_member(handle, **body, caller=caller())
     return written(result, member_receipt(result.value), status=200)

@@ -1,4 +1,7 @@
-"""Bearer-token authentication and role checks for the `/api` routes."""
+"""Bearer-token authentication for the `/api` routes, and the request's `Caller`
+(service/application/caller.py), built once here and checked against the permission
+table (service/application/permissions.py) by the rules of
+service/application/access.py."""
 
 from __future__ import annotations
 
@@ -11,6 +14,10 @@ from uuid import UUID
 
 from flask import abort, current_app, g, request
 
+from service.application import access
+from service.application.caller import Caller
+from service.application.errors import Forbidden
+from service.application.permissions import roles_of
 from service.domain.tokens import ApiToken, token_id
 from service.web.http.runtime import ledger, today
 
@@ -35,8 +42,13 @@ class Principal:
         or the role and the start of the token's id, as then."""
         return self.name or self.member or f"{self.role}:{str(self.token_id)[:8]}"
 
+    @property
+    def caller(self) -> Caller:
+        """The token's person, role and scopes, as the commands and the rules take them."""
+        return Caller(self.actor, self.role, self.member, self.engagement_id)
+
     def may_see_engagement(self, engagement_id: UUID) -> bool:
-        return self.engagement_id is None or self.engagement_id == engagement_id
+        return access.may_see_engagement(self.caller, engagement_id)
 
 
 def principal_for_secret(secret: str) -> Principal | None:
@@ -67,9 +79,10 @@ def principal_by_id(
     return principal
 
 
-def requires(*roles: str) -> Callable:
-    """Let the request through only with a valid token of one of `roles` (admin always)."""
-    allowed = {"admin", *roles}
+def requires(key: str) -> Callable:
+    """Let the request through only with a valid token whose role the permission table
+    gives `key` (a command or read), and build the request's `Caller` (`g.caller`)."""
+    allowed = roles_of(key)
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -80,17 +93,14 @@ def requires(*roles: str) -> Callable:
             principal = principal_for_secret(secret.strip())
             if principal is None:
                 abort(401, description="the token is not valid")
-            if principal.role not in allowed:
-                abort(
-                    403,
-                    description=f"a {principal.role} token may not do this; "
-                    f"it needs one of: {', '.join(sorted(allowed))}",
-                )
-            refuse_departed_writer(principal)
-            g.principal = principal
+            caller = principal.caller
+            refuse(access.require_role, caller, key)
+            refuse_departed_writer(caller)
+            g.principal, g.caller = principal, caller
             return view(*args, **kwargs)
 
         wrapper.required_roles = sorted(allowed)  # type: ignore[attr-defined]
+        wrapper.permission = key  # type: ignore[attr-defined]
         return wrapper
 
     return decorator
@@ -100,19 +110,17 @@ def principal() -> Principal:
     return g.principal
 
 
-def refuse_departed_writer(principal: Principal) -> None:
-    """A token naming a member who has left writes nothing more (403), whatever its
-    role, on the API and the pages alike; its reads go on (revoke it to end those). Their
-    work dated before the departure is recorded or corrected by a manager. The departure
-    is read from the member's stream on each write, not cached with the token, so it
-    counts from its day at once."""
-    if principal.member is None or request.method not in WRITES:
+def refuse_departed_writer(caller: Caller) -> None:
+    """The departed-member rule (service/application/access.py) on every write, on the
+    API and the pages alike; the departure is read from the member's stream each time."""
+    if caller.member is None or request.method not in WRITES:
         return
-    left_on = ledger().departure_of(principal.member)
-    if left_on is not None and left_on <= today():
-        abort(
-            403,
-            description=f"{principal.member} left on {left_on.isoformat()}: their token can "
-            "no longer write (it still reads); a manager records or corrects their work "
-            "dated before that",
-        )
+    refuse(access.require_not_departed, caller, ledger().departure_of(caller.member), today())
+
+
+def refuse(rule: Callable[..., None], *args: Any) -> None:
+    """Apply an access rule before the view runs: its refusal is a 403 with its words."""
+    try:
+        rule(*args)
+    except Forbidden as refused:
+        abort(403, description=refused.message)

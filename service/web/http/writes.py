@@ -1,18 +1,26 @@
-"""What every write route shares: the Idempotency-Key of the request, and the
-response carrying the new event's log position."""
+"""What every write route shares: the caller of the write with the request's
+Idempotency-Key, and the response carrying the new event's log position."""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from flask import abort, request
+from flask import abort, g, request
 
 from service.application import Written
+from service.application.caller import Caller
 from service.web.http.auth import principal
 
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:community-enablement:idempotency-key")
 MAX_KEY_LENGTH = 255
+
+
+def caller() -> Caller:
+    """The request's caller (built once by `requires`), for this write. Its request id
+    is read here, after the body was checked, so a bad body is answered before a bad
+    key, as it always was."""
+    return g.caller.for_request(request_id())
 
 
 def request_id() -> UUID | None:

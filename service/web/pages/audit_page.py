@@ -50,7 +50,6 @@ from service.web.schemas.common import QueryInteger
 
 blp = page_blueprint("audit_page", __name__)
 
-AUDITORS = ("auditor",)
 VERIFY_SECONDS = 20.0
 STREAM_PAGE = 200
 MAX_PARAM = 100
@@ -66,7 +65,7 @@ def _given(names: tuple[str, ...]) -> dict[str, str]:
 
 
 @blp.route("/audit", methods=["GET"])
-@page(*AUDITORS)
+@page("page:audit")
 def audit():
     given = _given((*FILTERS, "before", "after"))
     query, errors = load(LogFilterSchema(), given)
@@ -94,7 +93,7 @@ class StreamPageQuerySchema(ma.Schema):
 
 
 @blp.route("/audit/streams/<stream_id>", methods=["GET"])
-@page(*AUDITORS)
+@page("page:audit")
 def stream(stream_id: str):
     """Every event of one stream, oldest first, STREAM_PAGE at a time."""
     try:
@@ -143,7 +142,7 @@ def _ceil_millisecond(moment: datetime) -> str:
 
 
 @blp.route("/audit/as-of", methods=["GET"])
-@page(*AUDITORS)
+@page("page:audit")
 def as_of():
     """An allocation's balance as it stood at a moment, rebuilt from its events."""
     values = {name: request.args.get(name, "")[:MAX_PARAM].strip() for name in AS_OF_FIELDS}
@@ -215,7 +214,7 @@ def _moment_text(moment: datetime | None) -> str | None:
 
 
 @blp.route("/audit/verify", methods=["POST"])
-@page(*AUDITORS)
+@page("page:audit")
 def verify():
     """Sign a checkpoint of the log as it stands (as `GET /api/audit/checkpoint`
     does), then recompute the tree from every stored event and hold it against the

@@ -1,9 +1,12 @@
 """What every page blueprint shares: forms are checked for their CSRF token before any
-view runs, and errors answer as pages (a person, not a program, is reading)."""
+view runs, errors answer as pages (a person, not a program, is reading), and the
+navigation between pages (who sees which link, and where each role lands, is the
+permission table's: service/application/permissions.py)."""
 
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 from flask import Blueprint, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -11,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from projections.engine.failures import ViewsFailing
 from projections.engine.freshness import PositionBeyondLog, ProjectionsBehind, WorkerDown
+from service.application.permissions import HOME_OF_ROLE, allows
 from service.domain import DomainError
 from service.infra.store_errors import DATABASE_UNAVAILABLE
 from service.web.http.problems import DOMAIN_STATUS
@@ -18,6 +22,40 @@ from service.web.http.problems import DOMAIN_STATUS
 log = logging.getLogger(__name__)
 
 csrf = CSRFProtect()
+
+
+class NavLink(NamedTuple):
+    endpoint: str
+    label: str
+    page: str
+    """The page's key in the permission table."""
+    not_for: tuple[str, ...] = ()
+    """Roles that may open the page but get no link to it."""
+
+
+NAV = (
+    NavLink("my_work.my_work", "My work", "page:my_work"),
+    NavLink("review.review", "Review", "page:review"),
+    NavLink("plan.plan", "Plan", "page:plan"),
+    # A member reaches an engagement from their own work, not from a list of all.
+    NavLink("engagement_pages.engagements", "Engagements", "page:engagements", ("member",)),
+    NavLink("audit_page.audit", "Audit", "page:audit"),
+)
+"""The pages a role may have a link to, in the order the links show."""
+
+
+def nav_links(role: str) -> list[tuple[str, str]]:
+    """(endpoint, label) of every page in NAV the role may open."""
+    return [
+        (link.endpoint, link.label)
+        for link in NAV
+        if allows(role, link.page) and role not in link.not_for
+    ]
+
+
+def home_endpoint(role: str) -> str:
+    """The endpoint of the role's home page (HOME_OF_ROLE names a page of NAV)."""
+    return next(link.endpoint for link in NAV if link.page == HOME_OF_ROLE[role])
 
 
 def page_blueprint(name: str, import_name: str) -> Blueprint:

@@ -29,12 +29,11 @@ from service.web.schemas.common import PageQuerySchema
 
 blp = page_blueprint("engagement_pages", __name__)
 
-READERS = ("bd", "manager", "member", "auditor", "viewer")
 PAGE_SIZE = 25
 
 
 @blp.route("/engagements", methods=["GET"])
-@page(*READERS)
+@page("page:engagements")
 def engagements():
     offset = read_query(PageQuerySchema(only=("offset",)))["offset"]
     only = g.principal.engagement_id
@@ -51,7 +50,7 @@ def engagements():
 
 
 @blp.route("/engagements/<uuid:engagement_id>", methods=["GET"])
-@page(*READERS)
+@page("page:engagements")
 def engagement(engagement_id: UUID):
     detail, activities = visible_engagement(engagement_id, today())
     on = today()

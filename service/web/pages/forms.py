@@ -12,8 +12,9 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import marshmallow as ma
-from flask import abort, request
+from flask import abort, g, request
 
+from service.application.caller import Caller
 from service.web.http.auth import Principal
 from service.web.schemas.common import plain_integer
 
@@ -32,6 +33,12 @@ def form_request_id(principal: Principal) -> UUID | None:
     if not key or len(key) > MAX_FORM_KEY:
         return None
     return uuid5(FORM_NAMESPACE, f"{principal.token_id}:{request.path}:{key}")
+
+
+def form_caller() -> Caller:
+    """The request's caller (built once by `page`), for the write this form asks for,
+    known by the form's key."""
+    return g.caller.for_request(form_request_id(g.principal))
 
 
 def read_form(schema: ma.Schema, names: Iterable[str]) -> tuple[dict[str, Any] | None, Errors]:

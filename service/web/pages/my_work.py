@@ -21,7 +21,7 @@ from service.web.http.runtime import ledger, today
 from service.web.pages.blueprints import page_blueprint, refusal, status_of
 from service.web.pages.forms import (
     Errors,
-    form_request_id,
+    form_caller,
     load,
     new_form_key,
     read_form,
@@ -33,7 +33,6 @@ from service.web.schemas.common import POSITION, QueryInteger, ReasonSchema
 
 blp = page_blueprint("my_work", __name__)
 
-RECORDERS = ("member", "manager")
 UNIT_SCALE = (1, 2, 3, 5, 8)
 ACTIVITY_FIELDS = ("team_member", "units", "description", "date_from", "date_to")
 FORM_FIELDS = ("allocation_id", "units", "description", "date_from", "date_to")
@@ -52,12 +51,8 @@ def me() -> Principal:
     return g.principal
 
 
-def only_member() -> str | None:
-    return me().member if me().role == "member" else None
-
-
 @blp.route("/my", methods=["GET"])
-@page(*RECORDERS)
+@page("page:my_work")
 def my_work():
     min_position = read_query(MyWorkQuerySchema()).get("after")
     work = worklist(me().member, today(), min_position)
@@ -65,7 +60,7 @@ def my_work():
 
 
 @blp.route("/my", methods=["POST"])
-@page(*RECORDERS)
+@page("page:my_work")
 def record():
     work = worklist(me().member, today())
     values = {name: request.form.get(name, "") for name in ("allocation_id", *ACTIVITY_FIELDS)}
@@ -86,10 +81,7 @@ def record():
         result = ledger().record_activity(
             UUID(values["allocation_id"]),
             **body,
-            actor=me().actor,
-            only_member=only_member(),
-            role=me().role,
-            request_id=form_request_id(me()),
+            caller=form_caller(),
         )
     except DomainError as refused:
         fields = ("allocation_id", *ACTIVITY_FIELDS) if work.members else FORM_FIELDS
@@ -104,7 +96,7 @@ def record():
 
 
 @blp.route("/my/activities/<uuid:activity_id>/correction", methods=["GET", "POST"])
-@page(*RECORDERS)
+@page("page:my_work")
 def correct(activity_id: UUID):
     activity = _my_activity(activity_id)
     if request.method == "GET":
@@ -121,10 +113,7 @@ def correct(activity_id: UUID):
             activity_id,
             changes=body,
             reason=reason,
-            actor=me().actor,
-            only_member=only_member(),
-            role=me().role,
-            request_id=form_request_id(me()),
+            caller=form_caller(),
         )
     except DomainError as refused:
         values = {**values, "form_key": request.form.get("form_key")}
@@ -135,7 +124,7 @@ def correct(activity_id: UUID):
 
 
 @blp.route("/my/activities/<uuid:activity_id>/retraction", methods=["POST"])
-@page(*RECORDERS)
+@page("page:my_work")
 def retract(activity_id: UUID):
     activity = _my_activity(activity_id)
     body, errors = read_form(ReasonSchema(), ("reason",))
@@ -146,17 +135,14 @@ def retract(activity_id: UUID):
     result = ledger().retract_activity(
         activity_id,
         reason=body["reason"],
-        actor=me().actor,
-        only_member=only_member(),
-        role=me().role,
-        request_id=form_request_id(me()),
+        caller=form_caller(),
     )
     flash("Retracted: it no longer counts. The original stays in the history.", "recorded")
     return redirect(url_for("my_work.my_work", after=result.position), code=303)
 
 
 @blp.route("/my/activities/<uuid:activity_id>/move", methods=["POST"])
-@page(*RECORDERS)
+@page("page:my_work")
 def move(activity_id: UUID):
     """Filed on the wrong allocation: moved to another of mine, keeping when it was
     recorded (a move never makes it late)."""
@@ -170,10 +156,7 @@ def move(activity_id: UUID):
         result = ledger().move_activity(
             activity_id,
             **body,
-            actor=me().actor,
-            only_member=only_member(),
-            role=me().role,
-            request_id=form_request_id(me()),
+            caller=form_caller(),
         )
     except DomainError as refused:
         errors = refusal(refused, ("allocation_id", "reason"))

@@ -14,25 +14,19 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 
+from service.application import access
+from service.application.permissions import roles_of
 from service.infra.browser_sessions import BrowserSessions
-from service.web.http.auth import Principal, principal_by_id, refuse_departed_writer
+from service.web.http.auth import Principal, principal_by_id, refuse, refuse_departed_writer
 from service.web.http.runtime import ledger, runtime
+from service.web.pages.blueprints import home_endpoint
 
 SESSION_ID = "sid"
 # A session's last_seen_at is written again only when a minute old: the idle limit is
 # counted in minutes, and a page's every request need not be a database write.
 SEEN_RESOLUTION = timedelta(minutes=1)
-
-HOME_OF_ROLE = {
-    "member": "my_work.my_work",
-    "manager": "review.review",
-    "bd": "plan.plan",
-    "auditor": "audit_page.audit",
-    "viewer": "engagement_pages.engagements",
-    "admin": "engagement_pages.engagements",
-}
 
 
 def browser_sessions() -> BrowserSessions:
@@ -107,10 +101,11 @@ def signed_in() -> Principal | None:
     return principal
 
 
-def page(*roles: str) -> Callable:
-    """A page for people signed in with one of `roles` (admin always): others are
-    sent to sign in, or told their role may not see it (403), as the API would."""
-    allowed = {"admin", *roles}
+def page(key: str) -> Callable:
+    """A page for people signed in with a role the permission table gives page `key`:
+    others are sent to sign in, or told their role may not see it (403), as the API
+    would. Builds the request's `Caller` (`g.caller`) once, as the API does."""
+    allowed = roles_of(key)
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -118,12 +113,14 @@ def page(*roles: str) -> Callable:
             principal = signed_in()
             if principal is None:
                 return redirect(url_for("session_pages.sign_in_form", next=request.full_path))
-            if principal.role not in allowed:
-                abort(403, description=f"a {principal.role} may not open this page")
-            refuse_departed_writer(principal)
+            caller = principal.caller
+            refuse(access.require_page, caller, key)
+            refuse_departed_writer(caller)
+            g.caller = caller
             return view(*args, **kwargs)
 
         wrapper.required_roles = sorted(allowed)  # type: ignore[attr-defined]
+        wrapper.permission = key  # type: ignore[attr-defined]
         return wrapper
 
     return decorator
@@ -132,7 +129,7 @@ def page(*roles: str) -> Callable:
 def home_url(principal: Principal) -> str:
     if principal.role in ("manager", "admin") and principal.member:
         return url_for("my_work.my_work")
-    return url_for(HOME_OF_ROLE[principal.role])
+    return url_for(home_endpoint(principal.role))
 
 
 def safe_next(target: str | None) -> str | None:

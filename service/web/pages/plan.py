@@ -35,7 +35,7 @@ from service.web.http.reads import fresh
 from service.web.http.receipts import allocation_receipt
 from service.web.http.runtime import ledger, today
 from service.web.pages.blueprints import page_blueprint, status_of
-from service.web.pages.forms import Errors, form_request_id, new_form_key, read_form
+from service.web.pages.forms import Errors, form_caller, new_form_key, read_form
 from service.web.pages.people import page
 from service.web.pages.planning import (
     MAX_PLAN_MONTHS,
@@ -76,14 +76,14 @@ class FormState:
 
 
 @blp.route("/plan", methods=["GET"])
-@page("bd")
+@page("page:plan")
 def plan():
     span = requested_span()
     return _render(span), 422 if span.errors else 200
 
 
 @blp.route("/plan", methods=["POST"])
-@page("bd")
+@page("page:plan")
 def change():
     span = requested_span()
     if span.errors:  # the forms do not depend on the months shown
@@ -135,9 +135,7 @@ def _grant(span: Span):
     if errors or body is None:
         return _render(span, read_models, grant=FormState(state.values, errors, state.key)), 422
     try:
-        result = ledger().grant_allocation(
-            UUID(project_id), **body, actor=me().actor, request_id=form_request_id(me())
-        )
+        result = ledger().grant_allocation(UUID(project_id), **body, caller=form_caller())
     except DomainError as refused:
         state.errors = _refusal(refused, GRANT_FIELDS)
         return _render(span, read_models, grant=state), status_of(refused)
@@ -164,9 +162,7 @@ def _amend(span: Span):
     if errors or body is None:
         return _render(span, read_models, amend=FormState(state.values, errors, state.key)), 422
     try:
-        result = ledger().amend_allocation(
-            UUID(allocation_id), **body, actor=me().actor, request_id=form_request_id(me())
-        )
+        result = ledger().amend_allocation(UUID(allocation_id), **body, caller=form_caller())
     except DomainError as refused:
         # The only date an amendment changes is the end: a clash of periods is its.
         state.errors = _refusal(refused, AMEND_FIELDS, {"start_date": "end_date"})

@@ -29,14 +29,14 @@ from service.web.http.reads import fresh, read_fresh
 from service.web.http.runtime import ledger, runtime, today
 from service.web.pages.blueprints import page_blueprint
 from service.web.pages.charts import burn_chart
-from service.web.pages.engagement_pages import READERS, usage_of
+from service.web.pages.engagement_pages import usage_of
 from service.web.pages.people import page
 
 blp = page_blueprint("report_pages", __name__)
 
 
 @blp.route("/engagements/<uuid:engagement_id>/reports/<month>", methods=["GET"])
-@page(*READERS)
+@page("page:reports")
 def monthly_report_page(engagement_id: UUID, month: str):
     if month.endswith(".pdf"):
         return monthly_report_pdf(engagement_id, month.removesuffix(".pdf"))
@@ -80,7 +80,7 @@ def report_pdf_html(read_models: Projections, engagement_id: UUID, month: Month,
 
 
 @blp.route("/statements/<uuid:statement_id>.pdf", methods=["GET"])
-@page(*READERS)
+@page("page:reports")
 def statement_file(statement_id: UUID):
     """An issued statement, printed from its document exactly as issued (by the worker,
     once)."""

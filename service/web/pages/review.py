@@ -46,7 +46,7 @@ ALL = ("", "all")
 
 
 @blp.route("/review", methods=["GET"])
-@page("manager")
+@page("page:review")
 def review():
     month, month_errors = parse_month(request.args.get("month"), Month.of(today()))
     line_manager = request.args.get("line_manager", "").strip()

@@ -26,24 +26,11 @@ from service.web.pages import (
     review,
     session,
 )
-from service.web.pages.blueprints import csrf, error_page
+from service.web.pages.blueprints import csrf, error_page, nav_links
 
 MACHINE_PATHS = ("/api", "/webhooks", "/healthz", "/readyz", "/metrics")
 
 PAGE_BLUEPRINTS = (session, my_work, review, plan, engagement_pages, report_pages, audit_page)
-
-NAV = (
-    ("my_work.my_work", "My work", ("member", "manager", "admin")),
-    ("review.review", "Review", ("manager", "admin")),
-    ("plan.plan", "Plan", ("bd", "admin")),
-    (
-        "engagement_pages.engagements",
-        "Engagements",
-        ("bd", "manager", "auditor", "viewer", "admin"),
-    ),
-    ("audit_page.audit", "Audit", ("auditor", "admin")),
-)
-"""(endpoint, label, roles that see the link): a link for every page the role may open."""
 
 
 class SessionOverHttps(SecureCookieSessionInterface):
@@ -72,13 +59,13 @@ def install_pages(app: Flask, web: WebSettings) -> None:
     csrf.init_app(app)
     for module in PAGE_BLUEPRINTS:
         app.register_blueprint(module.blp)
-    app.jinja_env.globals.update(nav_links=nav_links, pace_bar=charts.pace_bar)
+    app.jinja_env.globals.update(nav_links=_nav_links_of, pace_bar=charts.pace_bar)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _not_found)
 
 
-def nav_links(principal: Principal) -> list[tuple[str, str]]:
-    return [(endpoint, label) for endpoint, label, roles in NAV if principal.role in roles]
+def _nav_links_of(principal: Principal) -> list[tuple[str, str]]:
+    return nav_links(principal.role)
 
 
 def _not_found(error: HTTPException) -> Any:

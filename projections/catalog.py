@@ -1,6 +1,10 @@
-"""The read models there are: for each, its projection, its view classes (one per
-store) and what it holds. The engine (projections/engine/) binds them to an event store
-(`Projections`), follows and rebuilds them; this list is the one place that names them."""
+"""The read models there are, and what each holds. The engine (projections/engine/)
+binds them to an event store (`Projections`), follows and rebuilds them; this list is
+the one place that names them.
+
+A read model is one `ReadModel` class (projections/engine/readmodel.py), its dialect
+given when it is bound. Those not yet moved onto that base are still a `Projection`
+with a view class per store (`Kind.projection`, `sqlite_view`, `postgres_view`)."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 from eventsourcing.projection import Projection
 
 from projections.audit.merkle import MerkleTree, PostgresMerkleView, SQLiteMerkleView
+from projections.engine.readmodel import ReadModel
 from projections.engine.views import View
 from projections.readmodels.activities import (
     ActivityLedger,
@@ -19,48 +24,49 @@ from projections.readmodels.activities import (
 from projections.readmodels.balances import PostgresBalancesView, SQLiteBalancesView
 from projections.readmodels.balances_projection import Balances
 from projections.readmodels.team import PostgresTeamView, SQLiteTeamView, Team
-from projections.readmodels.usage import (
-    MonthlyUsage,
-    PostgresMonthlyUsageView,
-    SQLiteMonthlyUsageView,
-)
+from projections.readmodels.usage import MonthlyUsage
 
 
 @dataclass(frozen=True)
 class Kind:
-    projection: type[Projection[Any]]
-    sqlite_view: type[View]
-    postgres_view: type[View]
     description: str
+    model: type[ReadModel] | None = None
+    projection: type[Projection[Any]] | None = None
+    sqlite_view: type[View] | None = None
+    postgres_view: type[View] | None = None
+
+    @property
+    def version(self) -> int:
+        holder = self.model or self.sqlite_view
+        assert holder is not None
+        return holder.version
 
 
 CATALOG: dict[str, Kind] = {
     "balances": Kind(
-        Balances,
-        SQLiteBalancesView,
-        PostgresBalancesView,
         "engagements, projects and allocation balances",
+        projection=Balances,
+        sqlite_view=SQLiteBalancesView,
+        postgres_view=PostgresBalancesView,
     ),
     "activities": Kind(
-        ActivityLedger,
-        SQLiteActivityLedgerView,
-        PostgresActivityLedgerView,
         "each activity in its current state, with its late flag",
+        projection=ActivityLedger,
+        sqlite_view=SQLiteActivityLedgerView,
+        postgres_view=PostgresActivityLedgerView,
     ),
-    "usage": Kind(
-        MonthlyUsage,
-        SQLiteMonthlyUsageView,
-        PostgresMonthlyUsageView,
-        "units per allocation and per member, by month",
-    ),
+    "usage": Kind("units per allocation and per member, by month", model=MonthlyUsage),
     "team": Kind(
-        Team, SQLiteTeamView, PostgresTeamView, "team members, line managers and FTE history"
+        "team members, line managers and FTE history",
+        projection=Team,
+        sqlite_view=SQLiteTeamView,
+        postgres_view=PostgresTeamView,
     ),
     "merkle": Kind(
-        MerkleTree,
-        SQLiteMerkleView,
-        PostgresMerkleView,
         "the Merkle tree over the log (RFC 9162) beside its signed checkpoints",
+        projection=MerkleTree,
+        sqlite_view=SQLiteMerkleView,
+        postgres_view=PostgresMerkleView,
     ),
 }
 NAMES = tuple(CATALOG)

@@ -18,6 +18,7 @@ from projections.catalog import CATALOG, NAMES, Kind
 from projections.engine.failures import Failure, ViewFailures, current
 from projections.engine.generations import SERVING, Generation, Generations
 from projections.engine.locks import ViewLocks
+from projections.engine.readmodel import ReadModel
 from projections.engine.views import View, lock_name
 
 # A pooled connection broken by a database restart fails once and is discarded.
@@ -48,7 +49,7 @@ class Projections:
         of a new version, built while another release's processes serve theirs)"""
         for name in names:
             settled = self.generations.settle(
-                name, self._view_class(CATALOG[name]).version, self.make_view(name).relations()
+                name, CATALOG[name].version, self.make_view(name).relations()
             )
             self._serve(name, settled.generation, serving=settled.state == SERVING)
         self.failure_log = ViewFailures(self.datastore, namespace)
@@ -56,20 +57,33 @@ class Projections:
 
     def make_view(self, name: str, generation: int = 0) -> View:
         """A view object for one generation of read model `name` (no table made)."""
-        view_class = self._view_class(CATALOG[name])
+        kind = CATALOG[name]
+        if kind.model is not None:
+            return kind.model.bind(self.datastore, self.namespace, generation).view
+        view_class = self._view_class(kind)
         return view_class(self.datastore, namespace=self.namespace, generation=generation)
 
-    def make_projection(self, name: str, generation: int) -> Projection[Any]:
-        """The projection writing one generation of read model `name`, its tables made."""
+    def make_projection(self, name: str, generation: int) -> Any:
+        """The read model (or projection) writing one generation of read model `name`,
+        its tables made."""
+        kind = CATALOG[name]
+        if kind.model is not None:
+            model = kind.model.bind(self.datastore, self.namespace, generation)
+            model.view.create_table()
+            return model
         view = self.make_view(name, generation)
         view.create_table()
-        return CATALOG[name].projection(view=view)
+        return kind.projection(view=view)  # type: ignore[misc]
 
     def _serve(self, name: str, generation: int, serving: bool = True) -> None:
-        projection = self.make_projection(name, generation)
-        self.projections[name] = projection
-        self.views[name] = projection.view
+        self._read_from(name, self.make_projection(name, generation))
         self.serving[name] = serving
+
+    def _read_from(self, name: str, projection: Any) -> None:
+        """Writes go through `projections[name]`; reads through `views[name]`: the
+        read model itself, or a projection's view."""
+        self.projections[name] = projection
+        self.views[name] = projection if isinstance(projection, ReadModel) else projection.view
 
     # Blue/green
 
@@ -94,8 +108,7 @@ class Projections:
         """Serve the reads of `name` from the generation `projection` writes (caught up)."""
         view = projection.view
         self.generations.switch(name, view.version, view.generation)
-        self.projections[name] = projection
-        self.views[name] = view
+        self._read_from(name, projection)
         self.serving[name] = True
 
     def promote(self, name: str) -> None:
@@ -143,9 +156,9 @@ class Projections:
         return dropped
 
     def _view_class(self, kind: Kind) -> type[View]:
-        if isinstance(self.datastore, PostgresDatastore):
+        if isinstance(self.datastore, PostgresDatastore) and kind.postgres_view:
             return kind.postgres_view
-        if isinstance(self.datastore, SQLiteDatastore):
+        if isinstance(self.datastore, SQLiteDatastore) and kind.sqlite_view:
             return kind.sqlite_view
         raise TypeError(f"no views for a {type(self.datastore).__name__}")
 

@@ -1,10 +1,12 @@
-"""Rebuilding by folding: a read model's next generation is built from the log in a
-scratch database in memory, then written into its fresh tables at once.
+"""Rebuilding by folding: a read model's next generation is built from the log in
+memory, then written into its fresh tables at once.
 
-The log is read in large pages, each decoded through the application's mapper and
-applied by the read model's own projection, the same code the followers run, to a
-copy of its tables in an in-memory SQLite database (one transaction per page, no disk,
-no round trip). So every row, the as-of `_history` rows included, comes out as the live
+The log is read in large pages, filtered by the read models' topics and each decoded
+once through the application's mapper. A `ReadModel` (readmodel.py) folds each page
+with the same handlers the followers run, into its rows in memory (rows.py). A
+projection not moved onto that base yet applies it, the same code the followers run,
+to a copy of its tables in an in-memory SQLite database (one transaction per page, no
+disk, no round trip). So every row, the as-of `_history` rows included, comes out as the live
 follower writes it, and each row reaches the real tables once, in its final state,
 however many events changed it (a month's usage sum written once, not once per
 activity). The rows are then written in one transaction with the generation's tracking
@@ -27,6 +29,8 @@ from eventsourcing.sqlite import SQLiteDatastore
 from projections.catalog import CATALOG
 from projections.engine.catalog import Projections
 from projections.engine.failures import EventFailed
+from projections.engine.log_reads import LogReads, topics_of
+from projections.engine.readmodel import ReadModel
 
 PAGE_SIZE = 10_000
 """Events read, decoded and applied per scratch transaction."""
@@ -34,47 +38,80 @@ PAGE_SIZE = 10_000
 
 def fold(
     projections: Projections,
-    buildings: Sequence[Projection[Any]],
+    buildings: Sequence[Any],
     progress: Any = None,
     until: int | None = None,
     page_size: int = PAGE_SIZE,
 ) -> int:
-    """Apply the log (up to `until`) to the empty generations `buildings` write, by
-    folding, reading and decoding each page once for all of them; return the number
-    of events applied. Raises EventFailed naming the first event a read model fails
-    on (nothing is written then)."""
+    """Apply the log (up to `until`, or its head now) to the empty generations
+    `buildings` write, by folding, reading and decoding each page once for all of them
+    (filtered by their topics); return the number of log positions folded (events
+    read, whether or not these read models care for them). Raises EventFailed
+    naming the first event a read model fails on (nothing is written then)."""
+    app = projections.app
+    until = projections.head() if until is None else until
     # A private in-memory database (twice as fast as a shared-cache one), so ONE
     # connection: a second would open another, empty, database.
     scratch = SQLiteDatastore(":memory:", pool_size=1, max_overflow=0)
     try:
-        folded = []
-        for building in buildings:
-            scratch_view = CATALOG[building.name].sqlite_view(scratch)
-            scratch_view.create_table()
-            folded.append(CATALOG[building.name].projection(view=scratch_view))
-        app = projections.app
-        decode = not all(getattr(p, "reads_stored_records", False) for p in folded)
+        folds = [_Fold.of(building, scratch) for building in buildings]
+        decode = not all(f.stored for f in folds)
+        reads = LogReads(app.recorder, page_size)
+        topics = topics_of(buildings)
         position, applied = 0, 0
-        while until is None or position < until:
-            page = app.recorder.select_notifications(
-                start=position, limit=page_size, stop=until, inclusive_of_start=False
-            )
-            if not page:
-                break
+        while position < until:
+            page = reads.after(position, until, topics)
+            reached = reads.reached(position, until)
             events = [app.mapper.to_domain_event(n) for n in page] if decode else page
-            for projection in folded:
-                _apply_page(app, projection, page, events)
-            position, applied = page[-1].id, applied + len(page)
+            for folding in folds:
+                folding.page(app, page, events)
             if progress is not None:
-                progress(len(page))
-        if applied:
-            for projection, building in zip(folded, buildings, strict=True):
-                if projection.view.position(app.name) != position:
-                    raise RuntimeError(f"the scratch copy of {building.name} was lost")
-                _write(projection.view, building.view, Tracking(app.name, position))
+                progress(reached - position)
+            position, applied = reached, applied + reached - position
+        if position:
+            for folding in folds:
+                folding.write(app, position)
         return applied
     finally:
         scratch.close()
+
+
+class _Fold:
+    """One read model's fold: its rows in memory (a `ReadModel`), or, for a
+    projection not moved onto that base yet, a copy of its tables in the scratch
+    database that its own projection writes."""
+
+    def __init__(self, building: Any, folded: Any, rows: Any):
+        self.building = building
+        self.folded = folded
+        self.rows = rows
+        self.stored = getattr(folded, "reads_stored_records", False)
+
+    @classmethod
+    def of(cls, building: Any, scratch: SQLiteDatastore) -> _Fold:
+        if isinstance(building, ReadModel):
+            return cls(building, building, building.new_rows())
+        scratch_view = CATALOG[building.name].sqlite_view(scratch)  # type: ignore[misc]
+        scratch_view.create_table()
+        projection = CATALOG[building.name].projection(view=scratch_view)  # type: ignore[misc]
+        return cls(building, projection, None)
+
+    def page(self, app: Any, page: Sequence[Any], events: Sequence[Any]) -> None:
+        if self.rows is not None:
+            self.folded.fold(self.rows, [(e, n.id) for e, n in zip(events, page, strict=True)])
+        else:
+            _apply_page(app, self.folded, page, events)
+
+    def write(self, app: Any, position: int) -> None:
+        tracking = Tracking(app.name, position)
+        if self.rows is not None:
+            with self.building.view.datastore.transaction(commit=True) as cursor:
+                self.building.view._insert_tracking(cursor, tracking)
+                self.building.write_all(cursor, self.rows)
+            return
+        if self.folded.view.position(app.name) != position:
+            raise RuntimeError(f"the scratch copy of {self.building.name} was lost")
+        _write(self.folded.view, self.building.view, tracking)
 
 
 def _apply_page(

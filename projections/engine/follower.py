@@ -7,7 +7,9 @@ one application (with its own connection pool) per projection, and has no notion
 a lock shared with other processes. This loop keeps the library's contract (a
 `Projection` processes `(domain_event, Tracking)` pairs into a tracking recorder,
 so an event is applied exactly once) and adds batching, the per-view lock and a
-shared, cheap poll of the log's head.
+shared, cheap poll of the log's head. The log is read once per pass for all the views
+going together, filtered by their topics (log_reads.py), each event decoded once; a
+read model (readmodel.py) writes each batch in a fixed number of statements.
 
 Each view is caught up on its own: when applying an event to one view raises (other
 than the database being unreachable, which would fail every view alike and stops the
@@ -27,7 +29,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import ExitStack
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +46,8 @@ from projections.engine.failures import (
 )
 from projections.engine.listener import CommitListener
 from projections.engine.locks import ViewLocks
+from projections.engine.log_reads import LogReads, topics_of, writer
+from projections.engine.readmodel import ReadModel
 from service.infra.store_errors import DATABASE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
@@ -58,31 +61,6 @@ BATCH_SIZE = 500
 # the lag about 40 ms against polling's 90).
 MIN_PASS_SECONDS = 0.05
 Progress = Callable[[int], None]
-
-
-class LogReads:
-    """One pass's reads of the log. Its views are mostly at one position, so the batch
-    read for one is kept for the next (one read instead of one per view): the log up to
-    the pass's head never changes, as no later commit takes a lower position (each
-    insert holds the table's lock until it commits)."""
-
-    def __init__(self, recorder: Any, batch_size: int):
-        self.recorder = recorder
-        self.batch_size = batch_size
-        self.last: tuple[tuple[int, int | None], Sequence[Any]] | None = None
-
-    def after(self, position: int, until: int | None) -> Sequence[Any]:
-        """The next batch after `position`, up to `until` (None: the end as it is)."""
-        if until is None:
-            return self._select(position, until)
-        if self.last is None or self.last[0] != (position, until):
-            self.last = ((position, until), self._select(position, until))
-        return self.last[1]
-
-    def _select(self, position: int, until: int | None) -> Sequence[Any]:
-        return self.recorder.select_notifications(
-            start=position, limit=self.batch_size, stop=until, inclusive_of_start=False
-        )
 
 
 class Follower:
@@ -170,11 +148,12 @@ class Follower:
             # Read again under the locks: another process may have moved them on.
             if len(held) < 2 or set(self.projections.positions(held).values()) != {start}:
                 return set()
-            notifications = reads.after(start, head)
-            if not notifications or notifications[-1].id < head:
+            writers = [self.projections.projections[n] for n in held]
+            notifications = reads.after(start, head, topics_of(writers))
+            if reads.reached(start, head) < head:
                 return set()
             try:
-                self._apply_together([self.projections.projections[n] for n in held], notifications)
+                self._apply_together(writers, notifications, head)
             except DATABASE_UNAVAILABLE:
                 raise
             except Exception:
@@ -184,18 +163,34 @@ class Follower:
         return set(held)
 
     def _apply_together(
-        self, projections: list[Projection[Any]], notifications: Sequence[Any]
+        self, projections: list[Any], notifications: Sequence[Any], reached: int
     ) -> None:
         """One batch for several views in one transaction: each event decoded once."""
-        with projections[0].view.batch_transaction() as cursor, ExitStack() as batches:
+        events = [(self.app.mapper.to_domain_event(n), n.id) for n in notifications]
+        with writer(projections[0]).batch_transaction() as cursor:
             for projection in projections:
-                batches.enter_context(projection.view.batch(cursor))
-            for notification in notifications:
-                event = self.app.mapper.to_domain_event(notification)
-                tracking = Tracking(self.app.name, notification.id)
-                for projection in projections:
-                    stored = getattr(projection, "reads_stored_records", False)
-                    projection.process_event(notification if stored else event, tracking)
+                self._write(projection, cursor, notifications, events, reached)
+
+    def _write(
+        self,
+        projection: Any,
+        cursor: Any,
+        notifications: Sequence[Any],
+        events: Sequence[tuple[Any, int]],
+        reached: int,
+    ) -> None:
+        """Apply a batch read up to log position `reached` to one view, in the
+        transaction of `cursor`. A projection that declares `reads_stored_records`
+        (the Merkle tree, which hashes the stored bytes) is handed each stored record
+        as read, not decoded into a domain event."""
+        if isinstance(projection, ReadModel):
+            projection.apply(cursor, Tracking(self.app.name, reached), events)
+            return
+        stored = getattr(projection, "reads_stored_records", False)
+        with projection.view.batch(cursor):
+            for notification, (event, position) in zip(notifications, events, strict=True):
+                tracking = Tracking(self.app.name, position)
+                projection.process_event(notification if stored else event, tracking)
 
     def _waiting(self, failure: Failure | None, position: int) -> bool:
         return failure is not None and failure.stops(position) and not failure.due(self.clock())
@@ -247,7 +242,7 @@ class Follower:
 
     def apply_to(
         self,
-        projection: Projection[Any],
+        projection: Any,
         progress: Progress | None = None,
         until: int | None = None,
         after: int | None = None,
@@ -255,54 +250,62 @@ class Follower:
     ) -> int:
         """Apply the events after the position of the view `projection` writes (`after`,
         when the caller has just read it), up to `until` or the end of the log (the
-        caller holds the view's lock), reading the log through `reads` when given.
+        caller holds the view's lock), reading the log through `reads` when given;
+        return the number of log positions it moved on (`progress` is told them too).
         Raises EventFailed naming the event a batch failed on, the events before it
         applied; database errors as they are."""
         view = projection.view
         position = view.position(self.app.name) if after is None else after
+        until = self.projections.head() if until is None else until
         reads = reads or LogReads(self.app.recorder, self.batch_size)
+        topics = topics_of([projection])
         applied = 0
-        while (until is None or position < until) and not self.stopping.is_set():
-            notifications = reads.after(position, until)
-            if not notifications:
+        while position < until and not self.stopping.is_set():
+            notifications = reads.after(position, until, topics)
+            reached = reads.reached(position, until)
+            if not notifications and not isinstance(projection, ReadModel):
                 break
             try:
-                self._apply(projection, notifications)
+                self._apply(projection, notifications, reached)
             except DATABASE_UNAVAILABLE:
                 raise
             except Exception:
+                if not notifications:
+                    raise
                 # The batch rolled back whole: apply it one event at a time to find the
                 # event at fault, committing the ones before it.
-                self._apply_one_by_one(projection, notifications, progress)
-            else:
-                if progress is not None:
-                    progress(len(notifications))
-            position = notifications[-1].id
-            applied += len(notifications)
+                self._apply_one_by_one(projection, notifications, position, reached)
+            if progress is not None:
+                progress(reached - position)
+            applied += reached - position
+            position = reached
         return applied
 
-    def _apply(self, projection: Projection[Any], notifications: Sequence[Any]) -> None:
-        """One batch, one transaction. A projection that declares
-        `reads_stored_records` (the Merkle tree, which hashes the stored bytes) is
-        handed each stored record as read, not decoded into a domain event."""
+    def _apply(self, projection: Any, notifications: Sequence[Any], reached: int) -> None:
+        """One batch, one transaction."""
         stored = getattr(projection, "reads_stored_records", False)
-        with projection.view.batch():
-            for notification in notifications:
-                event = notification if stored else self.app.mapper.to_domain_event(notification)
-                projection.process_event(event, Tracking(self.app.name, notification.id))
+        events = [
+            (n if stored else self.app.mapper.to_domain_event(n), n.id) for n in notifications
+        ]
+        with writer(projection).batch_transaction() as cursor:
+            self._write(projection, cursor, notifications, events, reached)
 
     def _apply_one_by_one(
-        self, projection: Projection[Any], notifications: Sequence[Any], progress: Progress | None
+        self, projection: Any, notifications: Sequence[Any], position: int, reached: int
     ) -> None:
-        for notification in notifications:
+        """Apply a batch read from `position` to `reached` one event at a time, each
+        tracked up to the log position before the next one: when one fails, the view
+        stands just before it. Raises EventFailed naming it."""
+        if notifications[0].id - 1 > position:
+            self._apply(projection, [], notifications[0].id - 1)
+        ends = [notification.id - 1 for notification in notifications[1:]] + [reached]
+        for notification, end in zip(notifications, ends, strict=True):
             try:
-                self._apply(projection, [notification])
-            except DATABASE_UNAVAILABLE:
+                self._apply(projection, [notification], end)
+            except (*DATABASE_UNAVAILABLE, EventFailed):
                 raise
             except Exception as error:
                 raise EventFailed(projection.name, notification.id, error) from error
-            if progress is not None:
-                progress(1)
 
     def run(
         self, stop: threading.Event, idle_seconds: float = 0.25, busy_seconds: float = 0.02

@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from projections.engine.views import TABLE_CONSTRAINT
+from projections.engine.row_writes import TABLE_CONSTRAINT
 
 STAMP = "valid_from BIGINT NOT NULL"
 HISTORY_STAMPS = "valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL"

@@ -5,8 +5,10 @@ once whatever crashes, and a view can be dropped and rebuilt by replaying the lo
 
 A view's SQL is written once, portably: `:name` parameters, `{table}` names, TEXT,
 INTEGER and BIGINT columns, dates and times as ISO text (which sorts as they do).
-`SQLiteView` and `PostgresView` differ only in how they name tables, pass parameters
-and serialise DDL; each concrete view is the portable class mixed with one of them.
+`SQLiteView` and `PostgresView` are the two dialects: they differ only in how they name
+tables, pass parameters, write many rows and serialise DDL. A read model
+(readmodel.py) is handed one of them, made from its declared tables (`spec`): the
+dialect is chosen by composition, once, where the read model is bound to a store.
 
 The tracking row is written first in each transaction (an event's, or a batch's
 first event's, and again for its last): a second writer that somehow raced the first
@@ -29,11 +31,11 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
+from projections.engine.row_writes import RowWrites, column_names
 from service.infra.side_table import PARAMETER, lock_key
 
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 TABLE = re.compile(r"\{(\w+)\}")
-TABLE_CONSTRAINT = re.compile(r",\s*(PRIMARY KEY|UNIQUE)\s*\([^)]*\)", re.IGNORECASE)
 
 
 def lock_name(name: str, generation: int) -> str:
@@ -70,7 +72,7 @@ class _Batch:
         self.last: Tracking | None = None
 
 
-class View(TrackingRecorder):
+class View(RowWrites, TrackingRecorder):
     """A projection's tables and its tracking table, in the event store's database."""
 
     name: ClassVar[str]
@@ -90,7 +92,11 @@ class View(TrackingRecorder):
     the serving one (blue/green, generations.py). Past 0 it is part of the tables'
     names (`balances_v4_g1_allocations`); generation 0 keeps the names of old."""
 
-    def _init_view(self, namespace: str, generation: int = 0) -> None:
+    def _init_view(self, namespace: str, generation: int = 0, spec: Any = None) -> None:
+        if spec is not None:
+            # The tables of a read model class (readmodel.py), not of a View subclass.
+            self.name, self.version = spec.name, spec.version
+            self.tables, self.indexes = spec.tables, spec.indexes
         if not IDENTIFIER.match(namespace + self.name):
             raise ValueError(f"bad view name {namespace + self.name!r}")
         self.namespace = namespace
@@ -213,7 +219,7 @@ class View(TrackingRecorder):
         """Every row of every table, in a stable order: for comparing two views."""
         with self.reading() as tx:
             return {
-                logical: tx.rows(f"SELECT * FROM {{{logical}}} ORDER BY {_column_names(columns)}")
+                logical: tx.rows(f"SELECT * FROM {{{logical}}} ORDER BY {column_names(columns)}")
                 for logical, columns in self.tables.items()
             }
 
@@ -231,8 +237,15 @@ class SQLiteView(View, SQLiteTrackingRecorder):
     """A view in the SQLite file of the event store, with a tracking table of its own
     (the library's SQLite recorder shares one table named `tracking`)."""
 
-    def __init__(self, datastore: SQLiteDatastore, *, namespace: str = "", generation: int = 0):
-        self._init_view(namespace, generation)
+    def __init__(
+        self,
+        datastore: SQLiteDatastore,
+        *,
+        namespace: str = "",
+        generation: int = 0,
+        spec: Any = None,
+    ):
+        self._init_view(namespace, generation, spec)
         super().__init__(datastore)
         tracking = self.table("tracking")
         self.insert_tracking_statement = (
@@ -270,9 +283,14 @@ class PostgresView(View, PostgresTrackingRecorder):
     """A view in the event store's PostgreSQL schema."""
 
     def __init__(
-        self, datastore: PostgresDatastore, *, namespace: str = "", generation: int = 0, **_: Any
+        self,
+        datastore: PostgresDatastore,
+        *,
+        namespace: str = "",
+        generation: int = 0,
+        spec: Any = None,
     ):
-        self._init_view(namespace, generation)
+        self._init_view(namespace, generation, spec)
         super().__init__(datastore, tracking_table_name=self.raw_name("tracking"))
         self.sql_create_statements.extend(
             SQL(statement)
@@ -329,9 +347,3 @@ class PostgresView(View, PostgresTrackingRecorder):
 
 def _quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
-
-
-def _column_names(columns: str) -> str:
-    """The column names of a table definition, without its table constraints."""
-    columns = TABLE_CONSTRAINT.sub("", columns)
-    return ", ".join(definition.split()[0] for definition in columns.split(","))

@@ -12,15 +12,13 @@ archive row."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
-
-from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 
 from projections.engine.encoding import uid
 from projections.engine.history import STAMP, Versioned
-from projections.engine.views import PostgresView, SQLiteView, View
+from projections.engine.readmodel import Event, ReadModel, handles
+from projections.engine.rows import Rows
 from service.domain import Allocation
 from service.domain.calendar import Month, month_of
 
@@ -33,7 +31,7 @@ ALLOCATION_SUMS = Versioned(
 )
 
 
-class MonthlyUsageView(View):
+class MonthlyUsage(ReadModel):
     name = "usage"
     version = 2
     tables = {
@@ -53,6 +51,85 @@ class MonthlyUsageView(View):
         "by_allocation_month": ("by_allocation", "month"),
         "by_allocation_history_key": ("by_allocation_history", "allocation_id, month, valid_to"),
     }
+    keys = {
+        "by_allocation": ("allocation_id", "month"),
+        "by_member": ("team_member", "month"),
+        "activities": ("id",),
+    }
+    versioned = (ALLOCATION_SUMS,)
+
+    # Folding
+
+    def prefetch(self, rows: Rows, events: Sequence[Event]) -> None:
+        """The activities the events name, then the sums of their allocations and
+        members (before and after): three statements."""
+        rows.load("activities", "id", [uid(event.activity_id) for event, _ in events])
+        allocations, members = set(), set()
+        for event, _ in events:
+            allocations.add(uid(event.originator_id))
+            members.add(getattr(event, "team_member", None))
+            members.add(event.changes.get("team_member") if hasattr(event, "changes") else None)
+            held = rows.get("activities", uid(event.activity_id))
+            if held is not None:
+                allocations.add(held["allocation_id"])
+                members.add(held["team_member"])
+        rows.load("by_allocation", "allocation_id", allocations)
+        rows.load("by_member", "team_member", members)
+
+    @handles(Allocation.ActivityRecorded)
+    def _recorded(self, rows: Rows, event: Any, position: int) -> None:
+        entry = {
+            "id": uid(event.activity_id),
+            "allocation_id": uid(event.originator_id),
+            "team_member": event.team_member,
+            "units": event.units,
+            "month": month_of(event.date_to),
+        }
+        rows.put("activities", entry)
+        _count(rows, entry, +1, position)
+
+    @handles(Allocation.ActivityCorrected)
+    def _corrected(self, rows: Rows, event: Any, position: int) -> None:
+        before = rows.get("activities", uid(event.activity_id))
+        if before is None:
+            return
+        changes = event.changes
+        after = {
+            **before,
+            "units": changes.get("units", before["units"]),
+            "team_member": changes.get("team_member", before["team_member"]),
+            "month": month_of(changes["date_to"]) if "date_to" in changes else before["month"],
+        }
+        if all(after[k] == before[k] for k in ("units", "team_member", "month")):
+            return  # a description or a first day: no sum changes
+        _count(rows, before, -1, position)
+        _count(rows, after, +1, position)
+        rows.put("activities", after)
+
+    @handles(Allocation.ActivityRetracted)
+    def _retracted(self, rows: Rows, event: Any, position: int) -> None:
+        before = rows.get("activities", uid(event.activity_id))
+        if before is None:
+            return
+        _count(rows, before, -1, position)
+        rows.delete("activities", before["id"])
+
+    @handles(Allocation.ActivityMoved)
+    def _moved(self, rows: Rows, event: Any, position: int) -> None:
+        """The activity's units leave one allocation's sum for the other's. The same event
+        is on both allocations; the one it joins acts, in one step, so as of any position
+        the units count on exactly one of them."""
+        if event.originator_id != event.to_allocation_id:
+            return
+        before = rows.get("activities", uid(event.activity_id))
+        if before is None:
+            return
+        after = {**before, "allocation_id": uid(event.originator_id)}
+        _count(rows, before, -1, position)
+        _count(rows, after, +1, position)
+        rows.put("activities", after)
+
+    # Reads
 
     def by_allocation_until(
         self, month: Month, as_of: int | None = None
@@ -89,111 +166,26 @@ class MonthlyUsageView(View):
             }
 
 
-class SQLiteMonthlyUsageView(MonthlyUsageView, SQLiteView):
-    pass
-
-
-class PostgresMonthlyUsageView(MonthlyUsageView, PostgresView):
-    pass
-
-
-class MonthlyUsage(Projection[MonthlyUsageView]):
-    name = "usage"
-
-    @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.track(tracking)
-
-    @process_event.register(Allocation.ActivityRecorded)
-    def _recorded(self, event: Any, tracking: Tracking) -> None:
-        entry = {
-            "id": uid(event.activity_id),
-            "allocation_id": uid(event.originator_id),
-            "team_member": event.team_member,
-            "units": event.units,
-            "month": month_of(event.date_to),
-        }
-        with self.view.transaction(tracking) as tx:
-            tx.run(
-                "INSERT INTO {activities} "
-                "VALUES (:id, :allocation_id, :team_member, :units, :month)",
-                **entry,
-            )
-            _count(tx, entry, +1, tracking.notification_id)
-
-    @process_event.register(Allocation.ActivityCorrected)
-    def _corrected(self, event: Any, tracking: Tracking) -> None:
-        with self.view.transaction(tracking) as tx:
-            before = tx.row("SELECT * FROM {activities} WHERE id = :id", id=uid(event.activity_id))
-            if before is None:
-                return
-            changes = event.changes
-            after = {
-                **before,
-                "units": changes.get("units", before["units"]),
-                "team_member": changes.get("team_member", before["team_member"]),
-                "month": month_of(changes["date_to"]) if "date_to" in changes else before["month"],
-            }
-            if all(after[k] == before[k] for k in ("units", "team_member", "month")):
-                return  # a description or a first day: no sum changes
-            _count(tx, before, -1, tracking.notification_id)
-            _count(tx, after, +1, tracking.notification_id)
-            tx.run(
-                "UPDATE {activities} SET units = :units, team_member = :team_member, "
-                "month = :month WHERE id = :id",
-                **{k: after[k] for k in ("id", "units", "team_member", "month")},
-            )
-
-    @process_event.register(Allocation.ActivityRetracted)
-    def _retracted(self, event: Any, tracking: Tracking) -> None:
-        with self.view.transaction(tracking) as tx:
-            before = tx.row("SELECT * FROM {activities} WHERE id = :id", id=uid(event.activity_id))
-            if before is None:
-                return
-            _count(tx, before, -1, tracking.notification_id)
-            tx.run("DELETE FROM {activities} WHERE id = :id", id=before["id"])
-
-    @process_event.register(Allocation.ActivityMoved)
-    def _moved(self, event: Any, tracking: Tracking) -> None:
-        """The activity's units leave one allocation's sum for the other's. The same event
-        is on both allocations; the one it joins acts, in one step, so as of any position
-        the units count on exactly one of them."""
-        if event.originator_id != event.to_allocation_id:
-            self.view.track(tracking)
-            return
-        with self.view.transaction(tracking) as tx:
-            before = tx.row("SELECT * FROM {activities} WHERE id = :id", id=uid(event.activity_id))
-            if before is None:
-                return
-            after = {**before, "allocation_id": uid(event.originator_id)}
-            _count(tx, before, -1, tracking.notification_id)
-            _count(tx, after, +1, tracking.notification_id)
-            tx.run(
-                "UPDATE {activities} SET allocation_id = :allocation_id WHERE id = :id",
-                id=after["id"],
-                allocation_id=after["allocation_id"],
-            )
-
-
-def _count(tx: Any, entry: dict[str, Any], sign: int, position: int) -> None:
+def _count(rows: Rows, entry: dict[str, Any], sign: int, position: int) -> None:
     """Add the entry's units to its sums (or take them away), keeping the earlier
-    value of the allocation's sum: an archive and two upserts."""
+    value of the allocation's sum."""
     units = sign * entry["units"]
     allocation_id, team_member, month = entry["allocation_id"], entry["team_member"], entry["month"]
-    ALLOCATION_SUMS.archive(tx, position, allocation_id=allocation_id, month=month)
-    tx.run(
-        "INSERT INTO {by_allocation} VALUES (:allocation_id, :month, :units, :position) "
-        "ON CONFLICT (allocation_id, month) DO UPDATE "
-        "SET units = {by_allocation}.units + :units, valid_from = :position",
-        allocation_id=allocation_id,
-        month=month,
-        units=units,
-        position=position,
-    )
-    tx.run(
-        "INSERT INTO {by_member} VALUES (:team_member, :month, :units) "
-        "ON CONFLICT (team_member, month) DO UPDATE SET units = {by_member}.units + :units",
-        team_member=team_member,
-        month=month,
-        units=units,
-    )
+    current = rows.get("by_allocation", allocation_id, month)
+    if current is None:
+        rows.put(
+            "by_allocation",
+            {
+                "allocation_id": allocation_id,
+                "month": month,
+                "units": units,
+                "valid_from": position,
+            },
+        )
+    else:
+        rows.revise(
+            "by_allocation", (allocation_id, month), position, units=current["units"] + units
+        )
+    member = rows.get("by_member", team_member, month)
+    total = units if member is None else member["units"] + units
+    rows.put("by_member", {"team_member": team_member, "month": month, "units": total})

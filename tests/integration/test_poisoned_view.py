@@ -17,7 +17,7 @@ from projections.engine.failures import backoff_seconds
 from projections.engine.follower import Follower
 from projections.readmodels.usage import MonthlyUsage
 from service.application import Clock, Ledger
-from service.domain import Allocation
+from service.application.caller import Caller
 from service.infra.store import persistence_environment
 from service.web.http.runtime import runtime
 from tests.support.api import activity
@@ -35,27 +35,20 @@ class Poison:
     def __init__(self, monkeypatch: pytest.MonkeyPatch, error: Exception | None = None):
         self.attempts = 0
         self.monkeypatch = monkeypatch
-        original = MonthlyUsage.__dict__["process_event"]
+        original = MonthlyUsage._recorded
         poison = self
 
-        def process_event(projection, domain_event, tracking):
-            if isinstance(domain_event, Allocation.ActivityRecorded) and (
-                domain_event.description == POISON
-            ):
+        def recorded(model, rows, event, position):
+            if event.description == POISON:
                 poison.attempts += 1
                 if error is not None:
                     raise error
-                with projection.view.transaction(tracking) as tx:
-                    tx.run(
-                        "INSERT INTO {by_member} VALUES (:member, :month, :units)",
-                        member=POISON,
-                        month="2000-01",
-                        units=2**70,
-                    )
+                row = {"team_member": POISON, "month": "2000-01", "units": 2**70}
+                rows.put("by_member", row)
                 return
-            original.__get__(projection, type(projection))(domain_event, tracking)
+            original(model, rows, event, position)
 
-        monkeypatch.setattr(MonthlyUsage, "process_event", process_event)
+        monkeypatch.setattr(MonthlyUsage, "_recorded", recorded)
 
     def remove(self) -> None:
         self.monkeypatch.undo()
@@ -183,7 +176,7 @@ def store(database_url):
             description=description,
             date_from=today,
             date_to=today,
-            actor="t",
+            caller=Caller("t"),
         ).position
     yield ledger, positions
     ledger.close()

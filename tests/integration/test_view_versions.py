@@ -65,7 +65,7 @@ def earlier_version(database_url: str) -> None:
 def test_the_tables_of_an_earlier_version_are_left_alone_and_the_new_built_from_the_log(
     database_url, earlier_version, api, world
 ):
-    assert all(CATALOG[name].sqlite_view.version > 1 for name in NAMES)
+    assert all(CATALOG[name].version > 1 for name in NAMES)
     allocation = world["allocation"]
     recorded = api.post(f"/api/allocations/{allocation['id']}/activities", activity())
     assert recorded.status_code == 201, recorded.json

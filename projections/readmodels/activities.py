@@ -22,10 +22,10 @@ from projections.engine.encoding import day, moment, to_moment, uid
 from projections.engine.history import STAMP, Versioned
 from projections.engine.views import PostgresView, SQLiteView, View
 from service.domain import Allocation
+from service.domain.activity import CORRECTABLE_FIELDS as CORRECTABLE
 from service.domain.balance import is_late
 from service.domain.calendar import Month, days_late, month_of, utc_month_of
 
-CORRECTABLE = ("units", "description", "date_from", "date_to", "team_member")
 ACTIVITIES = (
     "id TEXT PRIMARY KEY, allocation_id TEXT NOT NULL, team_member TEXT NOT NULL, "
     "units INTEGER NOT NULL, description TEXT NOT NULL, date_from TEXT NOT NULL, "

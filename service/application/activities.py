@@ -93,19 +93,19 @@ class ActivityCommands(LedgerBase):
         if replay:
             return replay
         before = allocation.activity(activity_id)
-        access.require_own_work(caller, before["team_member"], "change")
+        access.require_own_work(caller, before.team_member, "change")
         access.require_kept_member(caller, changes.get("team_member"))
         after = (
-            changes.get("date_from") or before["date_from"],
-            changes.get("date_to") or before["date_to"],
+            changes.get("date_from") or before.date_from,
+            changes.get("date_to") or before.date_to,
         )
-        member = changes.get("team_member") or before["team_member"]
-        if (member, *after) != (before["team_member"], before["date_from"], before["date_to"]):
+        member = changes.get("team_member") or before.team_member
+        if (member, *after) != (before.team_member, before.date_from, before.date_to):
             # Whose work, or its days, change: the member must have been on the team
             # then. A correction of units or description alone fixes the record as is.
             self.registered_member(member, "team_member").require_on_the_team(*after)
         after_close = access.after_close(
-            caller, self.closed_months(), (before["date_from"], before["date_to"]), after
+            caller, self.closed_months(), (before.date_from, before.date_to), after
         )
         allocation.correct_activity(
             activity_id=activity_id,
@@ -132,14 +132,14 @@ class ActivityCommands(LedgerBase):
         if replay:
             return replay
         activity = allocation.activity(activity_id)
-        access.require_own_work(caller, activity["team_member"], "change")
+        access.require_own_work(caller, activity.team_member, "change")
         allocation.retract_activity(
             activity_id=activity_id,
             reason=reason,
             actor=caller.actor,
             request_id=request.key,
             after_close=access.after_close(
-                caller, self.closed_months(), (activity["date_from"], activity["date_to"])
+                caller, self.closed_months(), (activity.date_from, activity.date_to)
             ),
         )
         return self.save_all(allocation, value=(allocation, activity_id))

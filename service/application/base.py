@@ -27,7 +27,7 @@ from service.domain import (
 )
 from service.infra.metrics import EVENTS_APPENDED
 from service.infra.store import position_of
-from service.infra.transcodings import DateAsISO
+from service.infra.transcodings import TRANSCODINGS
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
@@ -46,7 +46,8 @@ class LedgerBase(Application[UUID]):
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        transcoder.register(DateAsISO())
+        for transcoding in TRANSCODINGS:
+            transcoder.register(transcoding)
 
     def get(self, cls: type[A], originator_id: UUID) -> A:
         """The aggregate, or NotFound naming what was asked for."""

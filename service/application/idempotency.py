@@ -79,7 +79,7 @@ def replay_of_recording(
         assert activity is not None, "an activity is saved with its locator"
     if activity is None:
         return None
-    version = activity["recorded_version"]
+    version = activity.recorded_version
     require_same_request(ledger.stored_fields(allocation.id, version, fields), fields)
     position = ledger.position_of(allocation.id, version)
     return Written((allocation, request.value), position, replayed=True)

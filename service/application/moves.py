@@ -53,14 +53,14 @@ class MoveCommands(LedgerBase):
         if replay:
             return replay
         activity = source.activity(activity_id)
-        access.require_own_work(caller, activity["team_member"], "move")
+        access.require_own_work(caller, activity.team_member, "move")
         try:
             target = self.get(Allocation, allocation_id)
         except NotFound as error:
             raise RuleViolation(error.message, "allocation_id") from None
         self.get(Engagement, target.engagement_id).require_open()
         after_close = access.after_close(
-            caller, self.closed_months(), (activity["date_from"], activity["date_to"])
+            caller, self.closed_months(), (activity.date_from, activity.date_to)
         )
         source.move_activity(
             activity_id, to=target, reason=reason, actor=caller.actor, after_close=after_close
@@ -79,7 +79,8 @@ class MoveCommands(LedgerBase):
         for _ in range(CONFLICT_RETRIES):
             locator = self.located(activity_id, "activity")
             source = self.get(Allocation, locator.owner_id)
-            if not source.activities.get(str(activity_id), {}).get("moved_to"):
+            entry = source.activities.get(str(activity_id))
+            if entry is None or entry.moved_to is None:
                 break
         return locator, source
 

@@ -13,27 +13,34 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from service.domain.allocation_rules import AllocationRules, moved_fields, no_provider_change
+from service.domain.activity import (
+    MOVED_FIELDS,
+    WORK_FIELDS,
+    Activity,
+    Change,
+    Work,
+    activities_as_values,
+    find,
+    find_live,
+    not_after_close,
+    not_imported,
+    require_all_within,
+    require_corrections,
+    require_dates,
+    require_within,
+    require_work,
+)
+from service.domain.amendment import AMENDABLE, no_provider_change, require_amendment
 from service.domain.errors import Conflict, RuleViolation
 from service.domain.rules import require_ordered, require_positive_units, require_reason
 
-CORRECTABLE_FIELDS = ("units", "description", "date_from", "date_to", "team_member")
 
+class Allocation(Aggregate):
+    """Units granted to a project for a period, consumed by recorded activities.
+    Its snapshots' shape: `class_version` 2 since its activities are values."""
 
-def _not_after_close(state: dict[str, Any]) -> None:
-    """Upcast an activity event stored before months could be closed (class version 1,
-    no `after_close`): nothing was closed then, so it was not changed after a close.
-    The library applies this on loading (`upcast_v1_v2`); the log is never rewritten."""
-    state["after_close"] = False
-
-
-def _not_imported(state: dict[str, Any]) -> None:
-    """Upcast a recording stored before imports (class version 2): not imported."""
-    state.update(imported=False, external_id=None)
-
-
-class Allocation(AllocationRules, Aggregate):
-    """Units granted to a project for a period, consumed by recorded activities."""
+    class_version = 2
+    upcast_v1_v2 = staticmethod(activities_as_values)
 
     class AllocationGranted(Aggregate.Created):
         engagement_id: UUID
@@ -67,71 +74,87 @@ class Allocation(AllocationRules, Aggregate):
         self.cancel_reason: str | None = None
         self.units_used = 0
         # Keyed by str(activity id): the state is snapshotted as JSON.
-        self.activities: dict[str, dict[str, Any]] = {}
+        self.activities: dict[str, Activity] = {}
         # Request ids (from Idempotency-Key) of commands already applied, and the
         # version each produced, so that a retried request changes nothing.
         self.handled_requests: dict[str, int] = {}
 
     @classmethod
-    def grant(
-        cls,
-        *,
-        id: UUID,
-        engagement_id: UUID,
-        project_id: UUID,
-        start_date: date,
-        end_date: date,
-        description: str,
-        units: int,
-        provider: str | None,
-        actor: str,
-        granted_at: datetime | None = None,
-    ) -> Allocation:
-        """`granted_at`: when, if not now (history written as it happened)."""
-        require_positive_units(units)
-        require_ordered(start_date, end_date)
-        return cls._create(
-            cls.AllocationGranted,
-            id=id,
-            engagement_id=engagement_id,
-            project_id=project_id,
-            start_date=start_date,
-            end_date=end_date,
-            description=description,
-            units=units,
-            provider=provider,
-            actor=actor,
-            timestamp=granted_at,
-        )
+    def grant(cls, *, id: UUID, granted_at: datetime | None = None, **terms: Any) -> Allocation:
+        """`terms`: those of `AllocationGranted` (which refuses any other, or one missing).
+        `granted_at`: when, if not now (history written as it happened)."""
+        require_positive_units(terms.get("units"))
+        require_ordered(terms["start_date"], terms["end_date"])
+        return cls._create(cls.AllocationGranted, id=id, timestamp=granted_at, **terms)
 
     def __deepcopy__(self, memo: dict) -> Allocation:
         """The aggregate cache gives every command its own deep copy. The generic one
         walks every value of every activity and came to dominate the cost of recording
-        on a busy allocation; activity entries hold only immutable values, so copying
-        each entry's dict is already a full deep copy, at a fraction of the cost."""
+        on a busy allocation; activities are immutable values, so copying the dict that
+        holds them is already a full deep copy, at a fraction of the cost."""
         copy = object.__new__(type(self))
         copy.__dict__.update(self.__dict__)
         copy._pending_events = list(self._pending_events)
-        copy.activities = {key: dict(entry) for key, entry in self.activities.items()}
+        copy.activities = dict(self.activities)
         copy.handled_requests = dict(self.handled_requests)
         return copy
 
+    # Queries
+
+    def activity(self, activity_id: UUID) -> Activity:
+        return find(self.activities, activity_id)
+
+    def live_activity(self, activity_id: UUID) -> Activity:
+        return find_live(self.activities, activity_id)
+
+    @property
+    def units_remaining(self) -> int:
+        return self.units - self.units_used
+
+    @property
+    def period(self) -> tuple[date, date]:
+        return self.start_date, self.end_date
+
+    def covers(self, day: date) -> bool:
+        return self.start_date <= day <= self.end_date
+
+    def remember_request(self, request_id: str | None, version: int) -> None:
+        """Note that the request was handled by the event at `version`, so a retry of
+        it is answered, not applied again."""
+        if request_id:
+            self.handled_requests[request_id] = version
+
+    # Rules
+
+    def _require_not_cancelled(self, doing: str) -> None:
+        if self.cancelled:
+            raise Conflict(f"cannot {doing} a cancelled allocation")
+
+    def require_may_take(self, source_id: UUID, activity: Activity) -> None:
+        """The rules for a live activity moved here from allocation `source_id`: this is
+        another allocation, not cancelled, and its period holds the activity's dates
+        (which were not in the future when recorded or corrected, so are not now). The
+        source may be cancelled: a move fixes the record of work done, as a correction."""
+        if source_id == self.id:
+            raise RuleViolation(
+                f"the activity is already on allocation {source_id}: name another one",
+                "allocation_id",
+            )
+        self._require_not_cancelled("move an activity to")
+        require_within(activity.date_from, activity.date_to, self.period)
+
     # Amending and cancelling
 
-    def amend(
-        self,
-        *,
-        reason: str,
-        actor: str,
-        units: int | None = None,
-        end_date: date | None = None,
-        description: str | None = None,
-        provider: str | None = None,
-    ) -> None:
-        """Change terms; `provider` hands the allocation to another member (never to
-        nobody: a departed provider's allocation stays flagged until someone takes it)."""
-        terms = dict(units=units, end_date=end_date, description=description, provider=provider)
-        self._require_amendment(reason, **terms)
+    def amend(self, *, reason: str, actor: str, **changes: Any) -> None:
+        """Change terms (`changes`: any of AMENDABLE, None for unchanged, which the event
+        checks); `provider` hands the allocation to another member (never to nobody: a
+        departed provider's allocation stays flagged until someone takes it)."""
+        terms = dict.fromkeys(AMENDABLE) | changes
+        self._require_not_cancelled("amend")
+        require_amendment(reason, terms)
+        if terms["end_date"] is not None:
+            require_ordered(self.start_date, terms["end_date"])
+            require_all_within(self.activities, self.start_date, terms["end_date"])
         self.trigger_event(self.AllocationAmended, **terms, reason=reason, actor=actor)
 
     class AllocationAmended(Aggregate.Event):
@@ -176,16 +199,12 @@ class Allocation(AllocationRules, Aggregate):
 
     # Activities
 
-    class ActivityRecorded(Aggregate.Event):
-        """Work done against the allocation. Its timestamp, when it was recorded (an
-        `imported` one's: the original moment), decides whether it was recorded late."""
+    class ActivityRecorded(Work, Aggregate.Event):
+        """Work done against the allocation (its attributes: `Work`'s and these). Its
+        timestamp, when it was recorded (an `imported` one's: the original moment),
+        decides whether it was recorded late."""
 
         activity_id: UUID
-        team_member: str
-        units: int
-        description: str
-        date_from: date
-        date_to: date
         recorded_by: str
         actor: str
         after_close: bool
@@ -193,42 +212,33 @@ class Allocation(AllocationRules, Aggregate):
         external_id: str | None
 
         class_version = 3
-        upcast_v1_v2 = staticmethod(_not_after_close)
-        upcast_v2_v3 = staticmethod(_not_imported)
+        upcast_v1_v2 = staticmethod(not_after_close)
+        upcast_v2_v3 = staticmethod(not_imported)
 
         def apply(self, allocation: Allocation) -> None:
-            allocation.activities[str(self.activity_id)] = {
-                "team_member": self.team_member,
-                "units": self.units,
-                "description": self.description,
-                "date_from": self.date_from,
-                "date_to": self.date_to,
-                "recorded_by": self.recorded_by,
-                "recorded_at": self.timestamp,
-                "recorded_version": self.originator_version,
-                "retracted": False,
-                "corrections": 0,
-                "imported": self.imported,
-            }
+            allocation.activities[str(self.activity_id)] = Activity(
+                **{name: getattr(self, name) for name in WORK_FIELDS},
+                recorded_by=self.recorded_by,
+                recorded_at=self.timestamp,
+                imported=self.imported,
+                recorded_version=self.originator_version,
+            )
             allocation.units_used += self.units
 
     def record_activity(
         self,
         *,
         activity_id: UUID,
-        team_member: str,
-        units: int,
-        description: str,
-        date_from: date,
-        date_to: date,
         actor: str,
         today: date,
         after_close: bool = False,
         recorded_at: datetime | None = None,
         external_id: str | None = None,
         recorded_by: str | None = None,
+        **work: Any,
     ) -> None:
-        """Record work done. Going past the balance is accepted: it shows as an
+        """Record work done: `work`, the activity's WORK_FIELDS (which the event checks, as
+        `grant` its terms). Going past the balance is accepted: it shows as an
         overrun, because work done is never refused. `after_close`: the work is dated
         in a closed month (the application checked the actor may do that).
         `recorded_at`: when, if not now (history written as it happened); the event's
@@ -237,16 +247,11 @@ class Allocation(AllocationRules, Aggregate):
         self._require_not_cancelled("record an activity on")
         if str(activity_id) in self.activities:
             raise Conflict(f"activity {activity_id} is already recorded")
-        require_positive_units(units)
-        self._require_dates(date_from, date_to, today)
+        require_work(work, self.period, today)
         self.trigger_event(
             self.ActivityRecorded,
             activity_id=activity_id,
-            team_member=team_member,
-            units=units,
-            description=description,
-            date_from=date_from,
-            date_to=date_to,
+            **work,
             recorded_by=recorded_by or actor,
             actor=actor,
             after_close=after_close,
@@ -271,17 +276,11 @@ class Allocation(AllocationRules, Aggregate):
         refuses only new recordings. The dates stay within the period, not in the future."""
         activity = self.live_activity(activity_id)
         require_reason(reason)
-        unknown = set(changes) - set(CORRECTABLE_FIELDS)
-        if unknown:
-            raise RuleViolation(f"cannot correct {', '.join(sorted(unknown))}")
-        changes = {k: v for k, v in changes.items() if v is not None}
-        if not changes:
-            raise RuleViolation(f"give at least one of {', '.join(CORRECTABLE_FIELDS)}")
-        if "units" in changes:
-            require_positive_units(changes["units"])
-        self._require_dates(
-            changes.get("date_from", activity["date_from"]),
-            changes.get("date_to", activity["date_to"]),
+        changes = require_corrections(changes)
+        require_dates(
+            changes.get("date_from", activity.date_from),
+            changes.get("date_to", activity.date_to),
+            self.period,
             today,
         )
         self.trigger_event(
@@ -294,24 +293,14 @@ class Allocation(AllocationRules, Aggregate):
             after_close=after_close,
         )
 
-    class ActivityCorrected(Aggregate.Event):
+    class ActivityCorrected(Change, Aggregate.Event):
         activity_id: UUID
         changes: dict[str, Any]
-        reason: str
-        actor: str
-        request_id: str | None
-        after_close: bool
-
-        class_version = 2
-        upcast_v1_v2 = staticmethod(_not_after_close)
 
         def apply(self, allocation: Allocation) -> None:
-            activity = allocation.activities[str(self.activity_id)]
-            allocation.units_used += (
-                self.changes.get("units", activity["units"]) - activity["units"]
-            )
-            activity.update(self.changes)
-            activity["corrections"] += 1
+            before = allocation.activities[str(self.activity_id)]
+            after = allocation.activities[str(self.activity_id)] = before.corrected(self.changes)
+            allocation.units_used += after.units - before.units
             allocation.remember_request(self.request_id, self.originator_version)
 
     def retract_activity(
@@ -334,20 +323,13 @@ class Allocation(AllocationRules, Aggregate):
             after_close=after_close,
         )
 
-    class ActivityRetracted(Aggregate.Event):
+    class ActivityRetracted(Change, Aggregate.Event):
         activity_id: UUID
-        reason: str
-        actor: str
-        request_id: str | None
-        after_close: bool
-
-        class_version = 2
-        upcast_v1_v2 = staticmethod(_not_after_close)
 
         def apply(self, allocation: Allocation) -> None:
             activity = allocation.activities[str(self.activity_id)]
-            activity["retracted"] = True
-            allocation.units_used -= activity["units"]
+            allocation.activities[str(self.activity_id)] = activity.retract()
+            allocation.units_used -= activity.units
             allocation.remember_request(self.request_id, self.originator_version)
 
     def move_activity(
@@ -358,25 +340,20 @@ class Allocation(AllocationRules, Aggregate):
         activity = self.live_activity(activity_id)
         require_reason(reason)
         to.require_may_take(self.id, activity)
-        fields = moved_fields(activity)
+        fields = activity.stated()
         fields.update(activity_id=activity_id, from_allocation_id=self.id, to_allocation_id=to.id)
         for allocation in (self, to):
             allocation.trigger_event(
                 self.ActivityMoved, reason=reason, actor=actor, after_close=after_close, **fields
             )
 
-    class ActivityMoved(Aggregate.Event):
+    class ActivityMoved(Work, Aggregate.Event):
         """On the allocation it leaves, where it no longer counts (its history stays), and on
         the one it joins as it stood, recorded when and by whom it was: never made late."""
 
         activity_id: UUID
         from_allocation_id: UUID
         to_allocation_id: UUID
-        team_member: str
-        units: int
-        description: str
-        date_from: date
-        date_to: date
         recorded_by: str
         recorded_at: datetime
         corrections: int
@@ -388,10 +365,12 @@ class Allocation(AllocationRules, Aggregate):
         def apply(self, allocation: Allocation) -> None:
             key = str(self.activity_id)
             if allocation.id == self.from_allocation_id:
-                allocation.activities[key]["moved_to"] = str(self.to_allocation_id)
+                left = allocation.activities[key].move_to(self.to_allocation_id)
+                allocation.activities[key] = left
                 allocation.units_used -= self.units
                 return
-            moved = moved_fields(vars(self))
-            moved.update(recorded_version=self.originator_version, retracted=False)
-            allocation.activities[key] = moved
+            allocation.activities[key] = Activity(
+                **{name: getattr(self, name) for name in MOVED_FIELDS},
+                recorded_version=self.originator_version,
+            )
             allocation.units_used += self.units

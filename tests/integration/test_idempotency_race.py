@@ -123,7 +123,7 @@ def test_a_retry_whose_original_commits_between_its_reads_gets_the_original_outc
         again = retry.record_activity(allocation_id, **work, actor="a", request_id=key)
         assert again.replayed and not first[0].replayed
         assert (again.value[1], again.position) == (key, first[0].position)
-        assert again.value[0].activity(key)["units"] == 1
+        assert again.value[0].activity(key).units == 1
         assert retry.allocation(allocation_id).units_used == 1
     finally:
         original.close()

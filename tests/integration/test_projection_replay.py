@@ -177,8 +177,8 @@ class Story:
             other
             for other in map(self.ledger.allocation, (a.id for a in self.allocations))
             if other.id != allocation.id
-            and other.covers(state["date_from"])
-            and other.covers(state["date_to"])
+            and other.covers(state.date_from)
+            and other.covers(state.date_to)
         ]
         if fits:
             to = fits[target % len(fits)]
@@ -302,7 +302,7 @@ def assert_views_agree_with_the_aggregates(story: Story, served: Projections) ->
             allocation.cancelled,
         )
         for activity_id, state in allocation.activities.items():
-            if state.get("moved_to"):
+            if state.moved_to:
                 continue  # counted on the allocation it moved to
             entry = activities[activity_id]
             assert entry["allocation_id"] == str(allocation.id)
@@ -314,19 +314,19 @@ def assert_views_agree_with_the_aggregates(story: Story, served: Projections) ->
                 entry["corrections"],
                 bool(entry["late"]),
             ) == (
-                state["units"],
-                state["team_member"],
-                state["date_to"].isoformat(),
-                state["retracted"],
-                state["corrections"],
-                is_late(state["date_to"], state["recorded_at"].date()),
+                state.units,
+                state.team_member,
+                state.date_to.isoformat(),
+                state.retracted,
+                state.corrections,
+                is_late(state.date_to, state.recorded_at.date()),
             )
-            if not state["retracted"]:
-                month = state["date_to"].isoformat()[:7]
+            if not state.retracted:
+                month = state.date_to.isoformat()[:7]
                 key = (str(allocation.id), month)
-                expected_by_allocation[key] = expected_by_allocation.get(key, 0) + state["units"]
-                key = (state["team_member"], month)
-                expected_by_member[key] = expected_by_member.get(key, 0) + state["units"]
+                expected_by_allocation[key] = expected_by_allocation.get(key, 0) + state.units
+                key = (state.team_member, month)
+                expected_by_member[key] = expected_by_member.get(key, 0) + state.units
     assert by_allocation == expected_by_allocation
     assert by_member == expected_by_member
     team = served.view("team").members()

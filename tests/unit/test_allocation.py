@@ -126,7 +126,7 @@ def test_corrections_change_the_activity_and_the_balance(allocation):
         activity_id=activity_id, changes={"units": 5}, reason="typo", actor="ana", today=TODAY
     )
     assert allocation.units_used == 5
-    assert allocation.activity(activity_id)["corrections"] == 1
+    assert allocation.activity(activity_id).corrections == 1
     assert event_names(allocation)[-1] == "ActivityCorrected"
 
 
@@ -182,6 +182,6 @@ def test_a_deep_copy_shares_no_mutable_state(allocation):
     allocation.collect_events()
     twin = copy.deepcopy(allocation)
     twin.retract_activity(activity_id=activity_id, reason="r", actor="ana", request_id="req")
-    assert allocation.activity(activity_id)["retracted"] is False
+    assert allocation.activity(activity_id).retracted is False
     assert allocation.units_used == 2 and allocation.handled_requests == {}
     assert allocation.collect_events() == [] and len(twin.collect_events()) == 1

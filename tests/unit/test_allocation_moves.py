@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from service.domain import Allocation, Conflict, NotFound, RuleViolation
+from service.domain.activity import activities_as_values
 from service.domain.locator import Locator
 
 TODAY = date(2026, 6, 15)
@@ -82,10 +83,10 @@ def test_the_activity_leaves_one_and_joins_the_other_as_it_stood(source, target)
         assert event.recorded_at == datetime(2026, 6, 2, 9, tzinfo=UTC)
         assert (event.reason, event.actor, event.after_close) == ("mis-filed", "lee", True)
     assert (source.units_used, target.units_used) == (0, 4)
-    assert source.activity(activity_id)["moved_to"] == str(target.id)
+    assert source.activity(activity_id).moved_to == target.id
     there = target.live_activity(activity_id)
-    assert (there["units"], there["corrections"], there["retracted"]) == (4, 1, False)
-    assert there["recorded_at"] == datetime(2026, 6, 2, 9, tzinfo=UTC)
+    assert (there.units, there.corrections, there.retracted) == (4, 1, False)
+    assert there.recorded_at == datetime(2026, 6, 2, 9, tzinfo=UTC)
 
 
 def test_it_is_changed_only_where_it_now_is(source, target):
@@ -108,8 +109,8 @@ def test_it_moves_back_and_counts_once(source, target):
     move(source, activity_id, target)
     move(target, activity_id, source)
     assert (source.units_used, target.units_used) == (3, 0)
-    assert "moved_to" not in source.live_activity(activity_id)
-    assert target.activity(activity_id)["moved_to"] == str(source.id)
+    assert source.live_activity(activity_id).moved_to is None
+    assert target.activity(activity_id).moved_to == source.id
 
 
 def test_an_imported_activity_stays_imported(source, target):
@@ -126,11 +127,15 @@ def test_an_imported_activity_stays_imported(source, target):
         external_id="row-7",
     )
     earlier = record(source)
-    del source.activities[str(earlier)]["imported"]  # as kept by a snapshot before imports
+    kept_before_imports = vars(source.activity(earlier)).copy()  # as a snapshot kept it then
+    del kept_before_imports["imported"], kept_before_imports["moved_to"]
+    snapshot = {"activities": {str(earlier): kept_before_imports}}
+    activities_as_values(snapshot)
+    source.activities[str(earlier)] = snapshot["activities"][str(earlier)]
     move(source, imported, target)
     move(source, earlier, target)
-    assert target.activity(imported)["imported"] is True
-    assert target.activity(earlier)["imported"] is False
+    assert target.activity(imported).imported is True
+    assert target.activity(earlier).imported is False
 
 
 def test_a_cancelled_source_lets_its_work_move(source, target):

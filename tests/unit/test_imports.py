@@ -54,7 +54,7 @@ def test_an_import_checks_writes_and_skips_on_the_library_store(ledger, grant_to
     again = ledger.import_activities(file, actor="Ada Admin")
     assert (again.imported, again.skipped, again.position) == (0, 5, done.position)
     imported = ledger.allocation(allocation.id).activity(imported_activity_id("m-3"))
-    assert imported["imported"] and imported["recorded_at"] == datetime(2026, 3, 4, 9, tzinfo=UTC)
+    assert imported.imported and imported.recorded_at == datetime(2026, 3, 4, 9, tzinfo=UTC)
 
 
 def test_a_wrong_row_anywhere_writes_nothing(ledger, grant_to_ana):

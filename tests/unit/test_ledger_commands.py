@@ -147,7 +147,7 @@ def test_a_retry_racing_its_original_gets_the_original_outcome(ledger, allocatio
     assert first and not first[0].replayed
     assert again.replayed and again.position == first[0].position
     assert again.value[1] == first[0].value[1] == key
-    assert again.value[0].activity(key)["units"] == 3
+    assert again.value[0].activity(key).units == 3
     assert ledger.allocation(allocation.id).units_used == 3
 
 

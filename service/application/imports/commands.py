@@ -63,6 +63,7 @@ from service.domain import (
     RuleViolation,
     TeamMember,
 )
+from service.domain.activity import WORK_FIELDS
 from service.domain.period import closed_among
 from service.infra.metrics import EVENTS_APPENDED
 from service.infra.store import existing_streams
@@ -277,11 +278,7 @@ class _Check:
         self.member(row.team_member).require_on_the_team(row.date_from, row.date_to)
         allocation.record_activity(
             activity_id=activity_id,
-            team_member=row.team_member,
-            units=row.units,
-            description=row.description,
-            date_from=row.date_from,
-            date_to=row.date_to,
+            **{name: getattr(row, name) for name in WORK_FIELDS},
             actor=self.actor,
             today=today,
             after_close=bool(closed_among(self.closed, (row.date_from, row.date_to))),

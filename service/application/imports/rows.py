@@ -15,6 +15,8 @@ from datetime import date, datetime
 from typing import Generic, Protocol, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from service.domain.activity import Work
+
 IMPORT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:community-enablement:import")
 
 
@@ -26,20 +28,15 @@ def imported_allocation_id(external_id: str) -> UUID:
     return uuid5(IMPORT_NAMESPACE, f"allocation:{external_id}")
 
 
-@dataclass(frozen=True)
-class ActivityRow:
-    """One activity of a file, as recorded then: `recorded_at` is when it was first
-    recorded (in the spreadsheet), `recorded_by` who recorded it, if the file says.
+@dataclass(frozen=True, kw_only=True)
+class ActivityRow(Work):
+    """One activity of a file, as recorded then: its `Work`; `recorded_at`, when it was
+    first recorded (in the spreadsheet); `recorded_by`, who recorded it, if the file says.
     `allocation_external_id`: how the file named its allocation, if not by its id."""
 
     line: int
     external_id: str
     allocation_id: UUID
-    team_member: str
-    units: int
-    description: str
-    date_from: date
-    date_to: date
     recorded_at: datetime
     recorded_by: str | None = None
     allocation_external_id: str | None = None

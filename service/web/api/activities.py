@@ -11,6 +11,7 @@ import marshmallow as ma
 
 from projections.reports.queries import activities_of_allocation
 from projections.reports.resources import activity_item
+from service.domain.activity import CORRECTABLE_FIELDS, WORK_FIELDS
 from service.web.api.allocations import visible_allocation_row
 from service.web.http.auth import requires
 from service.web.http.boundary import Blueprint
@@ -18,33 +19,13 @@ from service.web.http.reads import FreshReadSchema, read_fresh
 from service.web.http.receipts import activity_receipt
 from service.web.http.runtime import ledger
 from service.web.http.writes import caller, written
-from service.web.schemas.common import (
-    DAY,
-    NAME,
-    REASON,
-    TEXT,
-    PlainDay,
-    ReasonSchema,
-    WrittenSchema,
-    units_field,
-)
+from service.web.schemas.common import REASON, ReasonSchema, WrittenSchema, work_fields
 
 blp = Blueprint("activities", __name__, url_prefix="/api", description="Activities")
 
 
-class ActivityInSchema(ma.Schema):
-    team_member = ma.fields.String(required=True, validate=NAME)
-    units = units_field(
-        required=True,
-        metadata={
-            "description": "1 (<1 h), 2 (a meeting), 3 (up to 2 h), 5 (half a day), 8 (a day)"
-        },
-    )
-    description = ma.fields.String(required=True, validate=TEXT)
-    date_from = PlainDay(required=True, validate=DAY)
-    date_to = PlainDay(
-        required=True, validate=DAY, metadata={"description": "equal to date_from for one day"}
-    )
+class ActivityInSchema(ma.Schema.from_dict(work_fields(WORK_FIELDS, required=True))):
+    """An activity's work, as recorded: every field of `Work` (service/domain/activity.py)."""
 
     @ma.validates_schema
     def to_not_before_from(self, data, **kwargs):
@@ -52,20 +33,13 @@ class ActivityInSchema(ma.Schema):
             raise ma.ValidationError("must not be before date_from", "date_to")
 
 
-class CorrectionSchema(ma.Schema):
-    units = units_field()
-    description = ma.fields.String(validate=TEXT)
-    date_from = PlainDay(validate=DAY)
-    date_to = PlainDay(validate=DAY)
-    team_member = ma.fields.String(validate=NAME)
+class CorrectionSchema(ma.Schema.from_dict(work_fields(CORRECTABLE_FIELDS, required=False))):
     reason = ma.fields.String(required=True, validate=REASON)
 
     @ma.validates_schema
     def something_to_correct(self, data, **kwargs):
-        if not {"units", "description", "date_from", "date_to", "team_member"} & set(data):
-            raise ma.ValidationError(
-                "give at least one of units, description, date_from, date_to, team_member"
-            )
+        if not set(CORRECTABLE_FIELDS) & set(data):
+            raise ma.ValidationError(f"give at least one of {', '.join(CORRECTABLE_FIELDS)}")
 
 
 class ActivitySchema(ma.Schema):

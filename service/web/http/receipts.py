@@ -5,7 +5,7 @@ allocation as history rebuilt it). Every other read comes from the read models
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -45,22 +45,13 @@ def allocation_receipt(
 def activity_receipt(allocation: Allocation, activity_id: UUID | str) -> dict[str, Any]:
     """The activity as the write left it, with its allocation's `units_remaining` then
     (a member sees at once what is left, without a second read)."""
-    activity = allocation.activities[str(activity_id)]
-    recorded_at: datetime = activity["recorded_at"]
+    activity = allocation.activity(UUID(str(activity_id)))
     return {
         "id": UUID(str(activity_id)),
         "allocation_id": allocation.id,
-        "team_member": activity["team_member"],
-        "units": activity["units"],
-        "description": activity["description"],
-        "date_from": activity["date_from"],
-        "date_to": activity["date_to"],
-        "recorded_by": activity["recorded_by"],
-        "recorded_at": recorded_at,
-        "late": is_late(activity["date_to"], recorded_at.date()),
-        "retracted": activity["retracted"],
-        "corrections": activity["corrections"],
-        "imported": activity.get("imported", False),
+        **activity.stated(),
+        "late": is_late(activity.date_to, activity.recorded_at.date()),
+        "retracted": activity.retracted,
         "units_remaining": allocation.units_remaining,
     }
 

@@ -160,7 +160,7 @@ def as_of():
     activities = [  # an activity moved away since is on its new allocation's page
         activity_receipt(allocation, key)
         for key, entry in allocation.activities.items()
-        if not entry.get("moved_to")
+        if entry.moved_to is None
     ]
     return _render_as_of(values, {}, moment=moment, receipt=receipt, activities=activities)
 

@@ -15,6 +15,7 @@ import marshmallow as ma
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from service.domain import DomainError
+from service.domain.activity import CORRECTABLE_FIELDS, WORK_FIELDS
 from service.web.api.activities import ActivityInSchema, CorrectionSchema, MoveSchema
 from service.web.http.auth import Principal
 from service.web.http.runtime import ledger, today
@@ -34,10 +35,11 @@ from service.web.schemas.common import POSITION, QueryInteger, ReasonSchema
 blp = page_blueprint("my_work", __name__)
 
 UNIT_SCALE = (1, 2, 3, 5, 8)
-ACTIVITY_FIELDS = ("team_member", "units", "description", "date_from", "date_to")
-FORM_FIELDS = ("allocation_id", "units", "description", "date_from", "date_to")
-"""The record form's fields for a member (no team member to pick: it is theirs)."""
-CORRECTABLE = ("units", "description", "date_from", "date_to", "reason")
+OWN_WORK = tuple(name for name in WORK_FIELDS if name != "team_member")
+"""A person records and corrects their own work: the page has no member to pick (a
+manager recording for one of their members picks one)."""
+FORM_FIELDS = ("allocation_id", *OWN_WORK)
+CORRECTABLE = (*(name for name in CORRECTABLE_FIELDS if name in OWN_WORK), "reason")
 
 
 class MyWorkQuerySchema(ma.Schema):
@@ -63,12 +65,12 @@ def my_work():
 @page("page:my_work")
 def record():
     work = worklist(me().member, today())
-    values = {name: request.form.get(name, "") for name in ("allocation_id", *ACTIVITY_FIELDS)}
+    values = {name: request.form.get(name, "") for name in ("allocation_id", *WORK_FIELDS)}
     values["team_member"] = me().member or values["team_member"]
     if not values["date_to"].strip():
         values["date_to"] = values["date_from"]
     allocation = work.allocation(values["allocation_id"])
-    given = {name: values[name] for name in ACTIVITY_FIELDS if values[name].strip()}
+    given = {name: values[name] for name in WORK_FIELDS if values[name].strip()}
     body, errors = load(ActivityInSchema(), given)
     if allocation is None:
         errors.setdefault("allocation_id", []).append("Pick one of your allocations.")
@@ -84,7 +86,7 @@ def record():
             caller=form_caller(),
         )
     except DomainError as refused:
-        fields = ("allocation_id", *ACTIVITY_FIELDS) if work.members else FORM_FIELDS
+        fields = ("allocation_id", *WORK_FIELDS) if work.members else FORM_FIELDS
         return _render(work, values=values, errors=refusal(refused, fields)), status_of(refused)
     recorded, _ = result.value
     flash(
@@ -200,10 +202,8 @@ def _render(
     warnings: list[str] | None = None,
 ) -> str:
     values = {
+        **dict.fromkeys(OWN_WORK, ""),
         "date_from": today().isoformat(),
-        "units": "",
-        "description": "",
-        "date_to": "",
         **{k: v for k, v in values.items() if v is not None},
     }
     return render_template(

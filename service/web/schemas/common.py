@@ -134,6 +134,27 @@ def units_field(**kwargs) -> ma.fields.Integer:
     return ma.fields.Integer(strict=True, validate=UNITS, **kwargs)
 
 
+def work_fields(names: tuple[str, ...], *, required: bool) -> dict[str, ma.fields.Field]:
+    """How the API and the pages read the named fields of an activity's work (`Work`
+    in service/domain/activity.py says which there are): all required when recording,
+    any when correcting. A field of the work with no reader here fails at import."""
+    readers: dict[str, Callable[..., ma.fields.Field]] = {
+        "team_member": lambda **kw: ma.fields.String(validate=NAME, **kw),
+        "units": lambda **kw: units_field(
+            metadata={
+                "description": "1 (<1 h), 2 (a meeting), 3 (up to 2 h), 5 (half a day), 8 (a day)"
+            },
+            **kw,
+        ),
+        "description": lambda **kw: ma.fields.String(validate=TEXT, **kw),
+        "date_from": lambda **kw: PlainDay(validate=DAY, **kw),
+        "date_to": lambda **kw: PlainDay(
+            validate=DAY, metadata={"description": "equal to date_from for one day"}, **kw
+        ),
+    }
+    return {name: readers[name](required=required) for name in names}
+
+
 class WrittenSchema(ma.Schema):
     position = ma.fields.Integer(
         required=True,

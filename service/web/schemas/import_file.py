@@ -32,6 +32,7 @@ from service.application.imports.rows import (
     RowError,
     imported_allocation_id,
 )
+from service.domain.activity import WORK_FIELDS
 from service.web.api.activities import ActivityInSchema
 from service.web.api.allocations import AllocationInSchema
 from service.web.schemas.common import NAME, plain_integer, supported_moment
@@ -90,15 +91,12 @@ class FileKind:
 
 
 ACTIVITIES = FileKind(
-    required=(
-        "external_id", "team_member", "units", "description", "date_from", "date_to",
-        "recorded_at",
-    ),
+    required=("external_id", *WORK_FIELDS, "recorded_at"),
     either=("allocation_id", "allocation_external_id"),
     optional=("recorded_by",),
     schema=ActivityRowSchema(),
     make=ActivityRow,
-)  # fmt: skip
+)
 ALLOCATIONS = FileKind(
     required=(
         "external_id", "project_id", "start_date", "end_date", "units", "description",

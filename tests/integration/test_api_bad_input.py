@@ -64,6 +64,7 @@ def test_a_bad_activity_is_refused_and_records_nothing(api, world, case):
     assert api.log_size() == before
 
 
+@pytest.mark.boundary
 def test_a_body_over_one_mebibyte_is_refused_with_413(api, world):
     before = api.log_size()
     huge = json.dumps(activity(description="x" * (1024 * 1024 + 10)))
@@ -72,6 +73,7 @@ def test_a_body_over_one_mebibyte_is_refused_with_413(api, world):
     assert api.log_size() == before
 
 
+@pytest.mark.boundary
 def test_a_non_json_content_type_is_refused(api, world):
     before = api.log_size()
     response = api.post_raw(
@@ -175,6 +177,7 @@ def test_a_bad_allocation_is_refused(api, body, field):
     assert api.log_size() == before
 
 
+@pytest.mark.boundary
 def test_an_engagement_ending_before_it_starts_is_refused(api):
     before = api.log_size()
     response = api.post(
@@ -205,6 +208,7 @@ def test_shrinking_an_allocation_past_its_activities_is_refused(api, world):
     assert api.log_size() == before
 
 
+@pytest.mark.boundary
 @pytest.mark.parametrize(
     "body, field",
     [
@@ -250,6 +254,7 @@ def test_a_correction_moving_the_activity_outside_the_allocation_is_refused(api,
     assert api.log_size() == before
 
 
+@pytest.mark.boundary
 @pytest.mark.parametrize(
     "body, field",
     [
@@ -314,6 +319,7 @@ def test_registering_a_handle_twice_is_a_conflict(api, world):
     assert api.log_size() == before
 
 
+@pytest.mark.boundary
 def test_an_invalid_as_of_is_refused(api, world):
     assert_refused(
         api,
@@ -323,6 +329,7 @@ def test_an_invalid_as_of_is_refused(api, world):
     )
 
 
+@pytest.mark.boundary
 def test_a_wrong_method_is_405_problem(api):
     response = api.client.delete("/api/engagements", headers=api.headers())
     assert_refused(api, response, 405)

@@ -11,6 +11,7 @@ from tests.support.dates import days_ago
 from tests.support.routes import ANY, MONTH, ROUTES
 
 
+@pytest.mark.boundary
 @pytest.mark.parametrize("method, path", ROUTES)
 def test_every_api_route_needs_a_token(api, method, path):
     before = api.log_size()
@@ -22,6 +23,7 @@ def test_every_api_route_needs_a_token(api, method, path):
     assert api.log_size() == before
 
 
+@pytest.mark.boundary
 def test_every_api_route_in_the_app_is_in_the_checked_list(app):
     checked = {
         path.replace(ANY, "<id>").replace("/ana", "/<id>").replace(f"/{MONTH}/", "/<id>/")
@@ -67,6 +69,7 @@ WRONG_ROLE = [
 ]
 
 
+@pytest.mark.boundary
 @pytest.mark.parametrize("role, method, path", WRONG_ROLE)
 def test_the_wrong_role_is_403(api, make_token, world, role, method, path):
     token = make_token(role, member="ana" if role == "member" else None)
@@ -181,6 +184,7 @@ def documented_roles() -> dict[tuple[str, str], set[str]]:
     return documented
 
 
+@pytest.mark.boundary
 def test_the_readme_roles_table_is_what_the_code_enforces(app):
     enforced = {}
     for rule in app.url_map.iter_rules():

@@ -1,4 +1,5 @@
-"""The API's boundary policy, held everywhere (issue 18, point 6), on both stores:
+"""The API's boundary policy, held everywhere (issue 18, point 6), on both stores (the
+tests marked `boundary` on SQLite alone: tests/conftest.py says why):
 
 - the pages answer an out-of-range or malformed query value with a 4xx page (or re-render
   their form), as the API answers 4xx, never 500 (the `app` fixture fails a test on any);
@@ -67,6 +68,7 @@ def concrete(path: str, world: dict[str, Any]) -> str:
 # Integer query parameters of the API
 
 
+@pytest.mark.boundary
 def test_every_integer_query_parameter_refuses_numbers_not_plainly_written(api, app, world):
     parameters = integer_query_parameters(app)
     assert len(parameters) >= 20, parameters  # min_position, limit, offset, after, ...
@@ -98,6 +100,7 @@ def test_a_plainly_written_number_is_read_as_before(api, world):
     assert api.get("/api/allocations", limit="0").status_code == 422  # its range, as before
 
 
+@pytest.mark.boundary
 @pytest.mark.parametrize("literal", ["+5", "007", "５", '"5"', "5.0", "true"])
 def test_units_in_a_json_body_are_a_plain_json_integer(api, world, literal):
     before = api.log_size()
@@ -183,6 +186,7 @@ def page_queries(world: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]
 
 
+@pytest.mark.boundary
 def test_the_pages_answer_bad_integer_query_values_with_a_4xx_page(api, world, pages):
     before = api.log_size()
     answered = {}
@@ -204,6 +208,7 @@ def test_a_page_asked_to_wait_for_a_position_not_yet_written_says_so(api, pages)
     assert "Not in the log yet" in response.get_data(as_text=True)
 
 
+@pytest.mark.boundary
 def test_a_page_whose_views_no_process_advances_answers_503(pages, monkeypatch):
     """As the API does (service/web/http/reads.py): the worker is down, waiting would not help."""
 
@@ -226,6 +231,7 @@ def test_the_pages_read_good_integer_query_values(api, world, pages):
     assert pages["auditor"].get(stream, page="99").status_code == 200  # the last page
 
 
+@pytest.mark.boundary
 def test_the_pages_answer_bad_month_and_moment_values_with_a_4xx(world, pages):
     engagement = world["engagement"]["id"]
     for role, path, query in (
@@ -242,6 +248,7 @@ def test_the_pages_answer_bad_month_and_moment_values_with_a_4xx(world, pages):
         assert 400 <= response.status_code < 500, (path, query, response.status_code)
 
 
+@pytest.mark.boundary
 @pytest.mark.parametrize("units", ["007", "+5", "５", " 3", "3_0", "-0", "1e1"])
 def test_the_record_form_refuses_units_not_plainly_written(api, world, pages, units):
     member = pages["member"]
@@ -266,6 +273,7 @@ def test_the_record_form_refuses_units_not_plainly_written(api, world, pages, un
 # Methods a path does not take
 
 
+@pytest.mark.boundary
 @pytest.mark.parametrize("method", ["TRACE", "PUT", "DELETE", "CONNECT"])
 @pytest.mark.parametrize(
     "path, query",

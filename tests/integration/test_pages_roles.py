@@ -43,6 +43,7 @@ def page_endpoints(app: Flask) -> dict[str, set[str]]:
     }
 
 
+@pytest.mark.boundary
 def test_every_page_requires_the_roles_the_api_would(app: Flask):
     found = page_endpoints(app)
     assert set(found) == set(PAGE_ROLES), "pages and this table differ"

@@ -2,7 +2,7 @@
 events, and the log a slice at a time, whole or filtered. These are the only reads that
 go to the event log; everything else reads the projections.
 
-The log search (`log_search` forwards, `log_search_back` backwards), which the API's
+The log search (`log_search`, forwards or backwards), which the API's
 `GET /api/audit/events` and the audit page both use: the store keeps the log indexed by
 position only (and each stream by its id and version), so a filter by type, actor, time
 or stream is applied here, over windows of positions read in order. One call reads at
@@ -131,29 +131,21 @@ class History(LedgerBase):
     def log_search(
         self,
         wanted: LogQuery,
-        after: int,
         limit: int,
+        *,
+        after: int = 0,
+        before: int | None = None,
         budget: int | None = None,
         window: int | None = None,
     ) -> LogSlice:
-        """Up to `limit` events after position `after` that `wanted` selects, oldest
-        first, reading at most `budget` positions (module docstring)."""
+        """Up to `limit` events that `wanted` selects after position `after`, oldest
+        first; or, given `before`, before that position, newest first. At most `budget`
+        positions are read (module docstring)."""
+        budget = SCAN_LIMIT if budget is None else budget
+        if before is not None:
+            return self._scan(wanted, limit, window, -1, before, max(1, before - budget), 1)
         head = self.log_head()
-        stop_at = min(head, after + (SCAN_LIMIT if budget is None else budget))
-        return self._scan(wanted, limit, window, +1, after, stop_at, head)
-
-    def log_search_back(
-        self,
-        wanted: LogQuery,
-        before: int,
-        limit: int,
-        budget: int | None = None,
-        window: int | None = None,
-    ) -> LogSlice:
-        """Up to `limit` events before position `before` that `wanted` selects, newest
-        first, reading at most `budget` positions (module docstring)."""
-        stop_at = max(1, before - (SCAN_LIMIT if budget is None else budget))
-        return self._scan(wanted, limit, window, -1, before, stop_at, 1)
+        return self._scan(wanted, limit, window, +1, after, min(head, after + budget), head)
 
     def _scan(
         self,

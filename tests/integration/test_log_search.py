@@ -88,13 +88,13 @@ def test_the_search_reads_backwards_as_it_reads_forwards(ledger, logged):
     head = ledger.log_head()
     wanted = LogQuery(event_type="ActivityRecorded")
     forwards = ledger.log_search(wanted, after=0, limit=100)
-    backwards = ledger.log_search_back(wanted, before=head + 1, limit=100)
+    backwards = ledger.log_search(wanted, before=head + 1, limit=100)
     assert len(forwards.events) == 3 and forwards.at_end and backwards.at_end
     assert [p for p, _ in backwards.events] == [p for p, _ in reversed(forwards.events)]
     assert (forwards.reached, backwards.reached) == (head, 1)
 
-    newest = ledger.log_search_back(wanted, before=head + 1, limit=1)
-    older = ledger.log_search_back(wanted, before=newest.reached, limit=100)
+    newest = ledger.log_search(wanted, before=head + 1, limit=1)
+    older = ledger.log_search(wanted, before=newest.reached, limit=100)
     assert [p for p, _ in newest.events + older.events] == [p for p, _ in backwards.events]
     assert not newest.at_end and newest.reached == newest.events[0][0]
 
@@ -102,12 +102,12 @@ def test_the_search_reads_backwards_as_it_reads_forwards(ledger, logged):
 def test_a_budget_of_positions_bounds_each_direction(ledger, logged):
     head = ledger.log_head()
     wanted = LogQuery(event_type="TeamMemberRegistered")  # the world's first events
-    cut = ledger.log_search_back(wanted, before=head + 1, limit=10, budget=3, window=2)
+    cut = ledger.log_search(wanted, before=head + 1, limit=10, budget=3, window=2)
     assert cut.events == [] and not cut.at_end
     assert (cut.reached, cut.scanned) == (head + 1 - 3, 3)
     found, before = [], head + 1
     while True:
-        part = ledger.log_search_back(wanted, before=before, limit=10, budget=3, window=2)
+        part = ledger.log_search(wanted, before=before, limit=10, budget=3, window=2)
         found += part.events
         before = part.reached
         if part.at_end:
@@ -123,6 +123,6 @@ def test_the_actor_and_time_filters_of_each_reader(ledger, logged):
     part = ledger.log_search(LogQuery(actor_part="MIA"), after=0, limit=1000)
     assert exact.events == [] and len(part.events) == 2
     pivot = everything.events[len(everything.events) // 2][1].timestamp
-    before = ledger.log_search(LogQuery(include_internal=True, until=pivot), 0, 1000)
-    since = ledger.log_search(LogQuery(include_internal=True, since=pivot), 0, 1000)
+    before = ledger.log_search(LogQuery(include_internal=True, until=pivot), limit=1000)
+    since = ledger.log_search(LogQuery(include_internal=True, since=pivot), limit=1000)
     assert [p for p, _ in before.events + since.events] == [p for p, _ in everything.events]

@@ -30,7 +30,7 @@ from service.domain.calendar import (
 from service.domain.errors import RuleViolation
 from service.domain.period import require_month
 from service.domain.team_member import TeamMember
-from service.web.api.reports import supported_month
+from service.web.schemas.common import supported_month
 
 FEB_2024 = Month(2024, 2)
 

@@ -13,25 +13,17 @@ from typing import Any
 
 import marshmallow as ma
 
-from service.web.api.reports import supported_month
 from service.web.http.auth import requires
 from service.web.http.boundary import Blueprint
 from service.web.http.runtime import ledger
 from service.web.http.writes import caller, written
-from service.web.schemas.common import REASON, SUPPORTED_MONTH, WrittenSchema
+from service.web.schemas.common import REASON, WrittenSchema, month_field
 
 blp = Blueprint("periods", __name__, url_prefix="/api", description="Closed months")
 
 
 class MonthPathSchema(ma.Schema):
-    month = ma.fields.String(
-        required=True,
-        validate=[
-            ma.validate.Regexp(SUPPORTED_MONTH, error="give the month as YYYY-MM"),
-            supported_month,
-        ],
-        metadata={"example": "2024-03"},
-    )
+    month = month_field(metadata={"example": "2024-03"})
 
 
 class ClosureInSchema(ma.Schema):

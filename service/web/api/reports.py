@@ -39,7 +39,6 @@ from projections.reports.tables import (
     to_csv,
 )
 from service.domain.calendar import Month, month_count
-from service.infra.input_policy import date_problem
 from service.web.api.allocations import visible_engagement_id
 from service.web.http.auth import principal, requires
 from service.web.http.boundary import Blueprint
@@ -48,9 +47,8 @@ from service.web.http.runtime import runtime, today
 from service.web.schemas.common import (
     NAME,
     POSITION,
-    SUPPORTED_MONTH,
     QueryInteger,
-    supported_date,
+    month_field,
 )
 from service.web.schemas.departed import ProviderDepartedSchema
 from service.web.schemas.planning import PlanningReportSchema
@@ -69,41 +67,8 @@ CSV_RESPONSE = {"schema": {"type": "string"}, "content_type": CSV, "success": Tr
 # Requests
 
 
-def month_shaped(text: str) -> bool:
-    """`YYYY-MM` once any script's digits are read as ASCII and a trailing newline is
-    dropped, as Python's `\\d` and `$` read it: a month a client meant, in other digits."""
-    ascii_text = "".join(str(int(c)) if c.isdecimal() else c for c in text.removesuffix("\n"))
-    try:
-        Month.parse(ascii_text)
-    except ValueError:
-        return False
-    return True
-
-
-def supported_month(text: str) -> None:
-    """A month in ASCII digits (`Month.parse`) within the supported dates; a text not
-    even shaped like a month is left to the pattern checked beside it, with its own
-    message."""
-    try:
-        month = Month.parse(text)
-    except ValueError:
-        if month_shaped(text):
-            raise ma.ValidationError("give the month as YYYY-MM, in ASCII digits") from None
-        return
-    if month.year < 1:
-        raise ma.ValidationError(date_problem(date.min) or "")
-    supported_date(month.first_day)
-
-
 class MonthQuerySchema(FreshReadSchema):
-    month = ma.fields.String(
-        required=True,
-        validate=[
-            ma.validate.Regexp(SUPPORTED_MONTH, error="give the month as YYYY-MM"),
-            supported_month,
-        ],
-        metadata={"example": "2024-03"},
-    )
+    month = month_field(metadata={"example": "2024-03"})
     as_of_position = QueryInteger(
         validate=POSITION,
         metadata={
@@ -119,14 +84,8 @@ class MonthlyQuerySchema(MonthQuerySchema):
 
 
 def _month_field(data_key: str, description: str) -> ma.fields.String:
-    return ma.fields.String(
-        required=True,
-        data_key=data_key,
-        validate=[
-            ma.validate.Regexp(SUPPORTED_MONTH, error="give the month as YYYY-MM"),
-            supported_month,
-        ],
-        metadata={"example": "2026-01", "description": description},
+    return month_field(
+        data_key=data_key, metadata={"example": "2026-01", "description": description}
     )
 
 

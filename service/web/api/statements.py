@@ -30,7 +30,6 @@ from projections.reports.statement import (
 from projections.reports.tables import to_csv
 from service.domain.calendar import Month
 from service.web.api.audit import make_checkpoint
-from service.web.api.reports import supported_month
 from service.web.documents.pdf_files import PDF, PdfDocument, PdfPreparingSchema, pdf_response
 from service.web.documents.statement_files import STATEMENT_COLUMNS, statement_csv_rows
 from service.web.http.auth import principal, requires
@@ -38,7 +37,7 @@ from service.web.http.boundary import Blueprint
 from service.web.http.reads import fresh
 from service.web.http.runtime import ledger, runtime, today
 from service.web.http.writes import caller, request_id, written
-from service.web.schemas.common import SUPPORTED_MONTH, WrittenSchema
+from service.web.schemas.common import WrittenSchema, month_field
 
 blp = Blueprint("statements", __name__, url_prefix="/api", description="Statements")
 
@@ -46,14 +45,7 @@ CSV = "text/csv"
 
 
 class StatementInSchema(ma.Schema):
-    month = ma.fields.String(
-        required=True,
-        validate=[
-            ma.validate.Regexp(SUPPORTED_MONTH, error="give the month as YYYY-MM"),
-            supported_month,
-        ],
-        metadata={"example": "2026-10"},
-    )
+    month = month_field(metadata={"example": "2026-10"})
 
 
 class StatementSchema(ma.Schema):

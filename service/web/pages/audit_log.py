@@ -1,6 +1,6 @@
 """The audit page's reading of the event log: filters, newest first, a page at a time.
 
-The search is the application's (`Ledger.log_search_back` and `log_search`, the one
+The search is the application's (`Ledger.log_search`, the one
 `GET /api/audit/events` makes; service/application/history.py says how it reads the
 log); this module turns the page's query into its terms and its answer into a page.
 The page shows bookkeeping events too, matches the actor on any part of the name in
@@ -113,14 +113,14 @@ def read_log(
     head = ledger.log_head()
     if after is not None:
         after = min(after, head)
-        found = ledger.log_search(wanted, after, PAGE_SIZE, SCAN_LIMIT, WINDOW)
+        found = ledger.log_search(wanted, PAGE_SIZE, after=after, budget=SCAN_LIMIT, window=WINDOW)
         page = LogPage(head=head, low=after + 1, high=found.reached)
         page.rows = [log_row(position, event) for position, event in reversed(found.events)]
         page.older_before = after + 1 if after >= 1 else None
         page.newer_after = None if found.at_end else found.reached
     else:
         below = head + 1 if before is None else max(1, min(before, head + 1))
-        found = ledger.log_search_back(wanted, below, PAGE_SIZE, SCAN_LIMIT, WINDOW)
+        found = ledger.log_search(wanted, PAGE_SIZE, before=below, budget=SCAN_LIMIT, window=WINDOW)
         page = LogPage(head=head, low=found.reached, high=below - 1)
         page.rows = [log_row(position, event) for position, event in found.events]
         page.older_before = None if found.at_end else found.reached

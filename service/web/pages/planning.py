@@ -15,7 +15,7 @@ import marshmallow as ma
 # The Review page reads each provider's committed units from here: the planning report's.
 from projections.reports.planning import committed_by_provider as committed_by_provider
 from service.domain.calendar import Month
-from service.web.api.reports import month_shaped, supported_month
+from service.web.schemas.common import month_shaped, supported_month
 
 MAX_PLAN_MONTHS = 24
 UNASSIGNED = None

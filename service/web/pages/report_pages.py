@@ -23,7 +23,6 @@ from projections.reports.declared import reads
 from projections.reports.queries import engagement_row
 from service.domain.calendar import Month, report_day
 from service.infra.input_policy import INT64_MAX
-from service.web.api.reports import supported_month
 from service.web.documents.pdf_files import PdfDocument, pdf_response
 from service.web.http.reads import fresh, read_fresh
 from service.web.http.runtime import ledger, runtime, today
@@ -31,6 +30,7 @@ from service.web.pages.blueprints import page_blueprint
 from service.web.pages.charts import burn_chart
 from service.web.pages.engagement_pages import usage_of
 from service.web.pages.people import page
+from service.web.schemas.common import supported_month
 
 blp = page_blueprint("report_pages", __name__)
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
 
-from service.domain.calendar import MONTH_OF_YEAR
+from service.domain.calendar import MONTH_OF_YEAR, Month
 from service.infra.input_policy import (
     CONTROL_CHARACTERS,
     INT64_MAX,
@@ -82,6 +83,45 @@ class PlainMoment(ma.fields.AwareDateTime):
 
 SUPPORTED_MONTH = rf"^{SUPPORTED_YEAR}-{MONTH_OF_YEAR}$"
 """A month the reports and closures take, YYYY-MM, as the documents state it."""
+
+
+def month_shaped(text: str) -> bool:
+    """`YYYY-MM` once any script's digits are read as ASCII and a trailing newline is
+    dropped, as Python's `\\d` and `$` read it: a month a client meant, in other digits."""
+    ascii_text = "".join(str(int(c)) if c.isdecimal() else c for c in text.removesuffix("\n"))
+    try:
+        Month.parse(ascii_text)
+    except ValueError:
+        return False
+    return True
+
+
+def supported_month(text: str) -> None:
+    """A month in ASCII digits (`Month.parse`) within the supported dates; a text not
+    even shaped like a month is left to the pattern checked beside it, with its own
+    message."""
+    try:
+        month = Month.parse(text)
+    except ValueError:
+        if month_shaped(text):
+            raise ma.ValidationError("give the month as YYYY-MM, in ASCII digits") from None
+        return
+    if month.year < 1:
+        raise ma.ValidationError(date_problem(date.min) or "")
+    supported_date(month.first_day)
+
+
+def month_field(**options: Any) -> ma.fields.String:
+    """A month a client sends (a report's, a closure's, a statement's): the documented
+    pattern, then `supported_month`, each with its own message."""
+    return ma.fields.String(
+        required=True,
+        validate=[
+            validate.Regexp(SUPPORTED_MONTH, error="give the month as YYYY-MM"),
+            supported_month,
+        ],
+        **options,
+    )
 
 
 NAME_LENGTH = validate.Length(min=1, max=MAX_NAME_LENGTH)

@@ -44,6 +44,11 @@ VERSIONS = Versioned(
     ),
 )  # fmt: skip
 LIVE_IN_MONTH = "month = :month AND retracted = 0"
+MONTHLY_COLUMNS = (
+    "id, allocation_id, team_member, units, description, date_from, date_to, late, after_close"
+)
+"""What the monthly report lists of each activity (reports/resources.py `activity_entry`):
+a month holds thousands, whose other columns would be fetched only to be dropped."""
 AFTER_CLOSE = "CASE WHEN :after_close = 1 THEN 1 ELSE after_close END"
 """An activity changed in a closed month stays flagged, whatever changes it later."""
 LATE_IN_MONTH = "recorded_month = :month AND late = 1 AND retracted = 0"
@@ -101,7 +106,9 @@ class ActivityLedgerView(View):
     def live_in_month(self, month: Month, as_of: int | None = None) -> list[dict[str, Any]]:
         """The activities that count in the month, in date order; with `as_of`, as
         they stood at that log position."""
-        return self._select(LIVE_IN_MONTH, "date_from, date_to, recorded_at, id", month, as_of)
+        return self._select(
+            LIVE_IN_MONTH, "date_from, date_to, recorded_at, id", month, as_of, MONTHLY_COLUMNS
+        )
 
     def recorded_late_in(self, month: Month, as_of: int | None = None) -> list[dict[str, Any]]:
         """Live activities recorded late during the month (UTC); with `as_of`, as they
@@ -142,13 +149,15 @@ class ActivityLedgerView(View):
             }
 
     def _select(
-        self, condition: str, order: str, month: Month, as_of: int | None
+        self, condition: str, order: str, month: Month, as_of: int | None, columns: str = "*"
     ) -> list[dict[str, Any]]:
         source, params = "{activities}", {"month": str(month)}
         if as_of is not None:
             source, params["as_of"] = f"({VERSIONS.rows_as_of(condition)}) AS v", as_of
         with self.reading() as tx:
-            return tx.rows(f"SELECT * FROM {source} WHERE {condition} ORDER BY {order}", **params)
+            return tx.rows(
+                f"SELECT {columns} FROM {source} WHERE {condition} ORDER BY {order}", **params
+            )
 
 
 class SQLiteActivityLedgerView(ActivityLedgerView, SQLiteView):

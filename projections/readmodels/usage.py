@@ -136,23 +136,22 @@ class MonthlyUsage(ReadModel):
     ) -> dict[str, dict[str, int]]:
         """allocation id -> {"month": units in the month, "to_date": units up to its end};
         with `as_of`, as they stood at that log position."""
-        usage: dict[str, dict[str, int]] = {}
         units, params = "c.units", {"month": str(month)}
         if as_of is not None:
             units, params["as_of"] = ALLOCATION_SUMS.value_as_of("units"), as_of
+        # Summed by the database: one row per allocation, not one per allocation and month.
         with self.reading() as tx:
-            for row in tx.rows(
-                f"SELECT c.allocation_id, c.month, {units} AS units "
-                "FROM {by_allocation} c WHERE c.month <= :month",
+            rows = tx.rows(
+                f"SELECT c.allocation_id, SUM({units}) AS to_date, "
+                f"SUM(CASE WHEN c.month = :month THEN {units} ELSE 0 END) AS month "
+                "FROM {by_allocation} c WHERE c.month <= :month "
+                f"GROUP BY c.allocation_id HAVING COUNT({units}) > 0",  # none yet at as_of
                 **params,
-            ):
-                if row["units"] is None:  # no such sum yet at as_of
-                    continue
-                figures = usage.setdefault(row["allocation_id"], {"month": 0, "to_date": 0})
-                figures["to_date"] += row["units"]
-                if row["month"] == str(month):
-                    figures["month"] += row["units"]
-        return usage
+            )
+        return {
+            row["allocation_id"]: {"month": row["month"] or 0, "to_date": row["to_date"]}
+            for row in rows
+        }
 
     def by_member_in(self, month: Month) -> dict[str, int]:
         """team member -> units in the month (as of a position: activities.py)."""

@@ -42,6 +42,7 @@ from bench.projections import store
 from projections import NAMES, Projections
 from projections.engine.rebuild import rebuild
 from service.application import Ledger
+from service.application.caller import Caller
 from service.application.imports.commands import BATCH
 from service.web.schemas.import_file import read_activities
 
@@ -148,7 +149,7 @@ def activities_file(ledger: Ledger, rows: int, allocations: int) -> bytes:
             line_manager="lee",
             fte=Decimal("1"),
             effective_date=first,
-            actor="bench",
+            caller=Caller("bench"),
         )
     engagement = ledger.open_engagement(
         name="Imported",
@@ -157,12 +158,12 @@ def activities_file(ledger: Ledger, rows: int, allocations: int) -> bytes:
         start_date=first,
         end_date=today,
         contacts=[],
-        actor="bench",
+        caller=Caller("bench"),
     ).value
     ids = []
     for n in range(allocations):
         _, project_id = ledger.define_project(
-            engagement.id, name=f"P{n}", outcome="o", actor="bench"
+            engagement.id, name=f"P{n}", outcome="o", caller=Caller("bench")
         ).value
         granted = ledger.grant_allocation(
             project_id,
@@ -171,7 +172,7 @@ def activities_file(ledger: Ledger, rows: int, allocations: int) -> bytes:
             units=100_000,
             description=f"A{n}",
             provider=MEMBERS[n % 2],
-            actor="bench",
+            caller=Caller("bench"),
         )
         ids.append(granted.value.id)
     lines = [

@@ -55,6 +55,7 @@ from projections.engine.rebuild import rebuild, rebuild_many
 from projections.reports import monthly_report
 from projections.reports.planning import planning_report
 from service.application import FixedClock, Ledger
+from service.application.caller import Caller
 from service.domain import Allocation
 from service.domain.calendar import Month
 from service.infra.store import persistence_environment
@@ -83,7 +84,7 @@ class LogWriter:
                 line_manager="lee",
                 fte=Decimal("0.8"),
                 effective_date=FIRST_DAY,
-                actor="bench",
+                caller=Caller("bench"),
             )
 
     def grant(self, count: int) -> list[uuid.UUID]:
@@ -97,10 +98,10 @@ class LogWriter:
                     start_date=FIRST_DAY,
                     end_date=LAST_DAY,
                     contacts=[],
-                    actor="bench",
+                    caller=Caller("bench"),
                 ).value
             _, project_id = self.ledger.define_project(
-                engagement.id, name=f"P{n}", outcome="o", actor="bench"
+                engagement.id, name=f"P{n}", outcome="o", caller=Caller("bench")
             ).value
             made.append(
                 self.ledger.grant_allocation(
@@ -110,7 +111,7 @@ class LogWriter:
                     units=10_000,
                     description=f"A{n}",
                     provider=self.random.choice(MEMBERS),
-                    actor="bench",
+                    caller=Caller("bench"),
                 ).value.id
             )
         self.allocations += made

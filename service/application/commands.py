@@ -67,7 +67,7 @@ def command(method: Callable[..., Written[T]]) -> Callable[..., Written[T]]:
 
     @functools.wraps(method)
     def run(self: Any, *args: Any, **kwargs: Any) -> Written[T]:
-        caller = kwargs.get("caller") or _caller_of_loose_arguments(kwargs)
+        caller = kwargs.get("caller")
         request = RequestId.of(caller.request_id if caller is not None else None)
         for attempt in range(CONFLICT_RETRIES):
             try:
@@ -77,18 +77,3 @@ def command(method: Callable[..., Written[T]]) -> Callable[..., Written[T]]:
         raise ConcurrentChange("the resource was changed concurrently; please retry")
 
     return run
-
-
-def _caller_of_loose_arguments(kwargs: dict[str, Any]) -> Any:
-    """TRANSITIONAL, while call sites move to `caller=`: the four loose arguments
-    commands took before (`actor`, `only_member`, `role`, `request_id`) as one Caller."""
-    from service.application.caller import Caller
-
-    if "actor" not in kwargs and "request_id" not in kwargs:
-        return None
-    only_member = kwargs.pop("only_member", None)
-    role = kwargs.pop("role", None) or ("member" if only_member else None)
-    kwargs["caller"] = Caller(
-        kwargs.pop("actor", ""), role, only_member, None, kwargs.pop("request_id", None)
-    )
-    return kwargs["caller"]

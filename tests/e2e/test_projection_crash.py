@@ -21,6 +21,7 @@ from projections import NAMES, Projections
 from projections.engine.follower import Follower
 from projections.engine.freshness import ProjectionsBehind, await_position
 from service.application import Clock, Ledger
+from service.application.caller import Caller
 from service.domain import DomainError
 from service.infra.store import persistence_environment
 from tests.support.worlds import granted_on_ledger
@@ -62,19 +63,19 @@ class Writer(threading.Thread):
                     description="w",
                     date_from=TODAY - timedelta(back),
                     date_to=TODAY - timedelta(self.random.randint(0, back)),
-                    actor="t",
+                    caller=Caller("t"),
                 ).value
                 self.activities.append(activity_id)
             elif choice < 0.9:
                 self.ledger.correct_activity(
                     self.random.choice(self.activities),
                     reason="r",
-                    actor="t",
+                    caller=Caller("t"),
                     changes={"units": self.random.randint(1, 8)},
                 )
             else:
                 self.ledger.retract_activity(
-                    self.random.choice(self.activities), reason="r", actor="t"
+                    self.random.choice(self.activities), reason="r", caller=Caller("t")
                 )
         except DomainError:
             pass  # e.g. correcting an activity already retracted: nothing written

@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from service.application import Ledger
+from service.application.caller import Caller
 from tests.support.api import activity
 from tests.support.dates import days_ago
 
@@ -80,7 +81,7 @@ def test_a_retry_racing_its_original_on_another_process_gets_the_original_outcom
             outcomes = race(
                 *(
                     lambda ledger=ledger, w=work, k=key: ledger.record_activity(
-                        allocation_id, **w, actor="ana", request_id=k
+                        allocation_id, **w, caller=Caller("ana", request_id=k)
                     )
                     for ledger in ledgers
                 ),
@@ -115,12 +116,14 @@ def test_a_retry_whose_original_commits_between_its_reads_gets_the_original_outc
 
     def original_commits_first(originator_id: UUID) -> bool:
         if not first:
-            first.append(original.record_activity(allocation_id, **work, actor="a", request_id=key))
+            first.append(
+                original.record_activity(allocation_id, **work, caller=Caller("a", request_id=key))
+            )
         return exists(originator_id)
 
     monkeypatch.setattr(retry, "exists", original_commits_first)
     try:
-        again = retry.record_activity(allocation_id, **work, actor="a", request_id=key)
+        again = retry.record_activity(allocation_id, **work, caller=Caller("a", request_id=key))
         assert again.replayed and not first[0].replayed
         assert (again.value[1], again.position) == (key, first[0].position)
         assert again.value[0].activity(key).units == 1
@@ -142,43 +145,45 @@ def test_other_retried_commands_racing_their_originals_get_the_original_outcome(
                 round_,
                 ledgers,
                 lambda ledger, key: ledger.open_engagement(
-                    **_engagement(), actor="bd", request_id=key
+                    **_engagement(), caller=Caller("bd", request_id=key)
                 ),
             ).value
             _, project_id = _same_outcome(
                 round_,
                 ledgers,
                 lambda ledger, key, e=engagement: ledger.define_project(
-                    e.id, name="Docs", outcome="better docs", actor="bd", request_id=key
+                    e.id, name="Docs", outcome="better docs", caller=Caller("bd", request_id=key)
                 ),
             ).value
             allocation = _same_outcome(
                 round_,
                 ledgers,
                 lambda ledger, key, p=project_id: ledger.grant_allocation(
-                    p, **_grant(), actor="bd", request_id=key
+                    p, **_grant(), caller=Caller("bd", request_id=key)
                 ),
             ).value
-            _, activity_id = ledgers[0].record_activity(allocation.id, **_work(), actor="ana").value
+            _, activity_id = (
+                ledgers[0].record_activity(allocation.id, **_work(), caller=Caller("ana")).value
+            )
             _same_outcome(
                 round_,
                 ledgers,
                 lambda ledger, key, a=activity_id: ledger.correct_activity(
-                    a, changes={"units": 2}, reason="shorter", actor="lee", request_id=key
+                    a, changes={"units": 2}, reason="shorter", caller=Caller("lee", request_id=key)
                 ),
             )
             _same_outcome(
                 round_,
                 ledgers,
                 lambda ledger, key, a=activity_id: ledger.retract_activity(
-                    a, reason="duplicate", actor="lee", request_id=key
+                    a, reason="duplicate", caller=Caller("lee", request_id=key)
                 ),
             )
             _same_outcome(
                 round_,
                 ledgers,
                 lambda ledger, key, a=allocation: ledger.cancel_allocation(
-                    a.id, reason="moved", actor="bd", request_id=key
+                    a.id, reason="moved", caller=Caller("bd", request_id=key)
                 ),
             )
     finally:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from projections import Projections
 from projections.engine.follower import Follower
 from service.application import Clock, Ledger
+from service.application.caller import Caller
 from service.domain import DomainError
 from service.domain.balance import is_late
 from service.infra.store import persistence_environment
@@ -93,7 +94,7 @@ class Story:
                 line_manager="lee",
                 fte=Decimal("0.5"),
                 effective_date=TODAY - timedelta(500),
-                actor="t",
+                caller=Caller("t"),
             )
         engagement = ledger.open_engagement(
             name="E",
@@ -102,10 +103,12 @@ class Story:
             start_date=TODAY - timedelta(400),
             end_date=TODAY + timedelta(100),
             contacts=[],
-            actor="t",
+            caller=Caller("t"),
         ).value
         self.projects = [
-            ledger.define_project(engagement.id, name=f"P{n}", outcome="o", actor="t").value[1]
+            ledger.define_project(
+                engagement.id, name=f"P{n}", outcome="o", caller=Caller("t")
+            ).value[1]
             for n in range(2)
         ]
 
@@ -128,7 +131,7 @@ class Story:
                 units=units,
                 description="d",
                 provider=self.member("ana"),
-                actor="t",
+                caller=Caller("t"),
             ).value
         )
 
@@ -144,7 +147,7 @@ class Story:
             description="w",
             date_from=first,
             date_to=last,
-            actor="t",
+            caller=Caller("t"),
         ).value
         self.activities.append((activity_id, allocation))
 
@@ -159,12 +162,12 @@ class Story:
             changes["date_from"], changes["date_to"] = _days_within(
                 self.ledger.allocation(allocation.id), day, day % 3
             )
-        self.ledger.correct_activity(activity_id, changes=changes, reason="r", actor="t")
+        self.ledger.correct_activity(activity_id, changes=changes, reason="r", caller=Caller("t"))
 
     def retract(self, index: int, served) -> None:
         if self.activities:
             self.ledger.retract_activity(
-                self.activities[index % len(self.activities)][0], reason="r", actor="t"
+                self.activities[index % len(self.activities)][0], reason="r", caller=Caller("t")
             )
 
     def move(self, index: int, target: int, served) -> None:
@@ -182,7 +185,9 @@ class Story:
         ]
         if fits:
             to = fits[target % len(fits)]
-            self.ledger.move_activity(activity_id, allocation_id=to.id, reason="r", actor="t")
+            self.ledger.move_activity(
+                activity_id, allocation_id=to.id, reason="r", caller=Caller("t")
+            )
             self.activities[index % len(self.activities)] = (activity_id, to)
 
     def amend(self, index: int, units: int | None, extend: int | None, served) -> None:
@@ -190,23 +195,26 @@ class Story:
             allocation = self.allocations[index % len(self.allocations)]
             end = None if extend is None else allocation.end_date + timedelta(extend)
             self.ledger.amend_allocation(
-                allocation.id, reason="r", actor="t", units=units, end_date=end
+                allocation.id, reason="r", caller=Caller("t"), units=units, end_date=end
             )
 
     def cancel(self, index: int, served) -> None:
         if self.allocations:
             self.ledger.cancel_allocation(
-                self.allocations[index % len(self.allocations)].id, reason="r", actor="t"
+                self.allocations[index % len(self.allocations)].id, reason="r", caller=Caller("t")
             )
 
     def capacity(self, member: str, fte: str, back: int, served) -> None:
         self.ledger.update_team_member(
-            self.member(member), actor="t", fte=Decimal(fte), effective_date=TODAY - timedelta(back)
+            self.member(member),
+            caller=Caller("t"),
+            fte=Decimal(fte),
+            effective_date=TODAY - timedelta(back),
         )
 
     def depart(self, member: str, back: int, served) -> None:
         self.ledger.update_team_member(
-            self.member(member), actor="t", departed_on=TODAY - timedelta(back)
+            self.member(member), caller=Caller("t"), departed_on=TODAY - timedelta(back)
         )
 
     def follow(self, batch_size: int, served: Projections) -> None:

@@ -29,6 +29,7 @@ from projections.engine.rebuild import rebuild
 from projections.reports import capacity_report, late_report, monthly_report
 from projections.reports.as_of import day_at
 from service.application import Ledger
+from service.application.caller import Caller
 from service.domain.calendar import Month
 from service.infra.store import persistence_environment
 from tests.integration.test_projection_replay import COMMANDS, TODAY, Story
@@ -81,7 +82,7 @@ class AsOfStory(Story):
 
     def rename(self, n: int, served) -> None:
         self.ledger.update_engagement_details(
-            self.engagement_id, changes={"name": f"E{n}", "community": f"C{n}"}, actor="t"
+            self.engagement_id, changes={"name": f"E{n}", "community": f"C{n}"}, caller=Caller("t")
         )
 
     def months(self) -> list[Month]:

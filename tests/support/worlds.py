@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from service.application import Ledger
+from service.application.caller import Caller
 from tests.support.api import ApiClient, activity
 from tests.support.dates import days_ago
 
@@ -21,7 +22,7 @@ def granted_on_ledger(ledger: Ledger, *, members: tuple[str, ...], units: int, t
             line_manager="lee",
             fte=Decimal("1"),
             effective_date=today - timedelta(100),
-            actor="t",
+            caller=Caller("t"),
         )
     engagement = ledger.open_engagement(
         name="E",
@@ -30,9 +31,11 @@ def granted_on_ledger(ledger: Ledger, *, members: tuple[str, ...], units: int, t
         start_date=today - timedelta(60),
         end_date=today + timedelta(60),
         contacts=[],
-        actor="t",
+        caller=Caller("t"),
     ).value
-    _, project_id = ledger.define_project(engagement.id, name="P", outcome="o", actor="t").value
+    _, project_id = ledger.define_project(
+        engagement.id, name="P", outcome="o", caller=Caller("t")
+    ).value
     return ledger.grant_allocation(
         project_id,
         start_date=today - timedelta(30),
@@ -40,7 +43,7 @@ def granted_on_ledger(ledger: Ledger, *, members: tuple[str, ...], units: int, t
         units=units,
         description="d",
         provider=members[0],
-        actor="t",
+        caller=Caller("t"),
     ).value.id
 
 

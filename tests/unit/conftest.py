@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from service.application import FixedClock, Ledger
+from service.application.caller import Caller
 from service.domain import Allocation
 
 TODAY = date(2026, 3, 16)
@@ -31,7 +32,7 @@ def grant_to_ana(ledger: Ledger) -> Callable[[date, date], Allocation]:
             line_manager="lee",
             fte=Decimal("0.5"),
             effective_date=date(2026, 1, 1),
-            actor="lee",
+            caller=Caller("lee"),
         )
         engagement = ledger.open_engagement(
             name="Open Data Week",
@@ -40,10 +41,10 @@ def grant_to_ana(ledger: Ledger) -> Callable[[date, date], Allocation]:
             start_date=date(2026, 1, 1),
             end_date=date(2026, 12, 31),
             contacts=None,
-            actor="bd",
+            caller=Caller("bd"),
         ).value
         _, project_id = ledger.define_project(
-            engagement.id, name="Docs", outcome="better docs", actor="bd"
+            engagement.id, name="Docs", outcome="better docs", caller=Caller("bd")
         ).value
         return ledger.grant_allocation(
             project_id,
@@ -52,7 +53,7 @@ def grant_to_ana(ledger: Ledger) -> Callable[[date, date], Allocation]:
             units=20,
             description="Ana's hours",
             provider="ana",
-            actor="bd",
+            caller=Caller("bd"),
         ).value
 
     return grant

@@ -13,6 +13,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from service.application import Forbidden, Ledger
+from service.application.caller import Caller
 from service.domain import Allocation, Conflict, RuleViolation
 from service.domain.period import CALENDAR_ID, closed_among
 from service.domain.tokens import ApiToken
@@ -32,8 +33,7 @@ def record(ledger: Ledger, allocation: Allocation, day: date, **who):
         description="review",
         date_from=day,
         date_to=day,
-        actor="Ana Silva",
-        **who,
+        caller=Caller("Ana Silva", **who),
     )
 
 
@@ -43,22 +43,25 @@ def last_event(ledger: Ledger, allocation: Allocation):
 
 def test_a_members_change_in_a_closed_month_is_refused_naming_it(ledger, allocation):
     _, activity_id = record(ledger, allocation, date(2026, 2, 10), role="member").value
-    ledger.close_period("2026-02", reason="statement sent", actor="Alex Admin")
+    ledger.close_period("2026-02", reason="statement sent", caller=Caller("Alex Admin"))
     version = ledger.allocation(allocation.id).version
-    member = {"role": "member", "only_member": "ana"}
+    member = {"role": "member", "member": "ana"}
     with pytest.raises(Forbidden, match="2026-02 is closed"):
         record(ledger, allocation, date(2026, 2, 11), **member)
     with pytest.raises(Forbidden, match="2026-02"):
         ledger.correct_activity(
-            activity_id, changes={"units": 1}, reason="r", actor="Ana Silva", **member
+            activity_id, changes={"units": 1}, reason="r", caller=Caller("Ana Silva", **member)
         )
     with pytest.raises(Forbidden, match="2026-02"):
-        ledger.retract_activity(activity_id, reason="r", actor="Ana Silva", **member)
+        ledger.retract_activity(activity_id, reason="r", caller=Caller("Ana Silva", **member))
     # Moving work into a closed month is a change dated in it too.
     _, march = record(ledger, allocation, date(2026, 3, 2), **member).value
     with pytest.raises(Forbidden, match="2026-02"):
         ledger.correct_activity(
-            march, changes={"date_from": date(2026, 2, 27)}, reason="r", actor="A", **member
+            march,
+            changes={"date_from": date(2026, 2, 27)},
+            reason="r",
+            caller=Caller("A", **member),
         )
     assert ledger.allocation(allocation.id).version == version + 1  # only March's work
 
@@ -66,32 +69,37 @@ def test_a_members_change_in_a_closed_month_is_refused_naming_it(ledger, allocat
 def test_a_managers_change_in_a_closed_month_is_accepted_and_flagged(ledger, allocation):
     _, activity_id = record(ledger, allocation, date(2026, 2, 10), role="member").value
     assert last_event(ledger, allocation).after_close is False
-    ledger.close_period("2026-02", reason=None, actor="Alex Admin")
+    ledger.close_period("2026-02", reason=None, caller=Caller("Alex Admin"))
     record(ledger, allocation, date(2026, 2, 11), role="manager")
     assert last_event(ledger, allocation).after_close is True
     ledger.correct_activity(
-        activity_id, changes={"date_to": date(2026, 3, 1)}, reason="r", actor="L", role="manager"
+        activity_id,
+        changes={"date_to": date(2026, 3, 1)},
+        reason="r",
+        caller=Caller("L", role="manager"),
     )
     assert last_event(ledger, allocation).after_close is True
-    ledger.retract_activity(activity_id, reason="duplicate", actor="Alex Admin", role="admin")
+    ledger.retract_activity(
+        activity_id, reason="duplicate", caller=Caller("Alex Admin", role="admin")
+    )
     assert last_event(ledger, allocation).after_close is True
     record(ledger, allocation, date(2026, 3, 2), role="member")
     assert last_event(ledger, allocation).after_close is False
 
 
 def test_a_caller_naming_no_role_may_not_change_a_closed_month(ledger, allocation):
-    ledger.close_period("2026-01", reason=None, actor="Alex Admin")
+    ledger.close_period("2026-01", reason=None, caller=Caller("Alex Admin"))
     with pytest.raises(Forbidden, match="2026-01"):
         record(ledger, allocation, date(2026, 1, 5))
 
 
 def test_a_month_is_closed_once_and_listed(ledger):
-    ledger.close_period("2026-02", reason="sent", actor="Alex Admin")
-    ledger.close_period("2026-01", reason=None, actor="Alex Admin")
+    ledger.close_period("2026-02", reason="sent", caller=Caller("Alex Admin"))
+    ledger.close_period("2026-01", reason=None, caller=Caller("Alex Admin"))
     with pytest.raises(Conflict, match="2026-02 is already closed"):
-        ledger.close_period("2026-02", reason=None, actor="Alex Admin")
+        ledger.close_period("2026-02", reason=None, caller=Caller("Alex Admin"))
     with pytest.raises(RuleViolation, match="YYYY-MM"):
-        ledger.close_period("2026-13", reason=None, actor="Alex Admin")
+        ledger.close_period("2026-13", reason=None, caller=Caller("Alex Admin"))
     assert [p["month"] for p in ledger.closed_periods()] == ["2026-01", "2026-02"]
     assert ledger.closed_months() == {"2026-01", "2026-02"}
     types = [type(e).__name__ for e in ledger.events.get(CALENDAR_ID)]
@@ -100,8 +108,8 @@ def test_a_month_is_closed_once_and_listed(ledger):
 
 def test_a_retried_closure_answers_the_first(ledger):
     key = uuid4()
-    first = ledger.close_period("2026-02", reason=None, actor="A", request_id=key)
-    again = ledger.close_period("2026-02", reason=None, actor="A", request_id=key)
+    first = ledger.close_period("2026-02", reason=None, caller=Caller("A", request_id=key))
+    again = ledger.close_period("2026-02", reason=None, caller=Caller("A", request_id=key))
     assert again.replayed and again.position == first.position
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from eventsourcing.persistence import StoredEvent
 
+from service.application.caller import Caller
 from service.application.imports.rows import ImportFile, imported_activity_id
 from service.web.schemas.import_file import read_activities
 
@@ -23,7 +24,7 @@ def test_a_recording_stored_before_imports_loads_as_not_imported(ledger, grant_t
         description="call",
         date_from=date(2026, 3, 2),
         date_to=date(2026, 3, 2),
-        actor="Ana Silva",
+        caller=Caller("Ana Silva"),
     )
     stored = ledger.recorder.select_events(allocation.id)[-1]
     state = json.loads(stored.state)
@@ -95,7 +96,7 @@ def test_a_batch_that_clashes_with_a_live_recording_is_written_again(
                 description="live",
                 date_from=date(2026, 3, 9),
                 date_to=date(2026, 3, 9),
-                actor="Ana Silva",
+                caller=Caller("Ana Silva"),
             )
         return save(*objects, **kwargs)
 

@@ -14,6 +14,7 @@ from service.application import (
     IdempotencyKeyReused,
     Ledger,
 )
+from service.application.caller import Caller
 from service.domain import Allocation, Conflict, RuleViolation
 
 
@@ -31,8 +32,7 @@ def record(ledger: Ledger, allocation: Allocation, units: int = 3, **more):
         description="review",
         date_from=date(2026, 3, 10),
         date_to=date(2026, 3, 10),
-        actor="ana",
-        **more,
+        caller=Caller("ana", **more),
     )
 
 
@@ -66,27 +66,29 @@ def test_work_dated_after_the_services_today_is_refused(ledger, allocation):
             description="tomorrow",
             date_from=date(2026, 3, 17),
             date_to=date(2026, 3, 17),
-            actor="ana",
+            caller=Caller("ana"),
         )
 
 
 def test_a_member_records_only_their_own_work(ledger, allocation):
     with pytest.raises(Forbidden):
-        record(ledger, allocation, only_member="ben")
+        record(ledger, allocation, role="member", member="ben")
 
 
 def test_a_closed_engagement_takes_no_new_work_but_takes_corrections(ledger, allocation):
     recorded = record(ledger, allocation)
     _, activity_id = recorded.value
-    ledger.close_engagement(allocation.engagement_id, reason="contract ended", actor="bd")
+    ledger.close_engagement(allocation.engagement_id, reason="contract ended", caller=Caller("bd"))
     with pytest.raises(Conflict, match="closed"):
         record(ledger, allocation)
-    ledger.correct_activity(activity_id, changes={"units": 1}, reason="shorter", actor="lee")
+    ledger.correct_activity(
+        activity_id, changes={"units": 1}, reason="shorter", caller=Caller("lee")
+    )
     assert ledger.allocation(allocation.id).units_used == 1
 
 
 def test_a_cancelled_allocation_frees_its_period_for_another(ledger, allocation):
-    ledger.cancel_allocation(allocation.id, reason="moved", actor="bd")
+    ledger.cancel_allocation(allocation.id, reason="moved", caller=Caller("bd"))
     engagement = ledger.engagement(allocation.engagement_id)
     granted = ledger.grant_allocation(
         allocation.project_id,
@@ -95,7 +97,7 @@ def test_a_cancelled_allocation_frees_its_period_for_another(ledger, allocation)
         units=10,
         description="again",
         provider=None,
-        actor="bd",
+        caller=Caller("bd"),
     )
     assert (
         str(granted.value.id)
@@ -119,7 +121,7 @@ def test_a_command_that_keeps_clashing_gives_up_with_a_concurrent_change(ledger,
             start_date=date(2026, 1, 1),
             end_date=date(2026, 1, 2),
             contacts=None,
-            actor="bd",
+            caller=Caller("bd"),
         )
 
 
@@ -169,7 +171,7 @@ def test_a_key_used_on_another_allocation_is_refused(ledger, allocation):
         units=10,
         description="February hours",
         provider=None,
-        actor="bd",
+        caller=Caller("bd"),
     ).value
     key = uuid4()
     record(ledger, allocation, request_id=key)
@@ -181,7 +183,6 @@ def test_a_key_used_on_another_allocation_is_refused(ledger, allocation):
             description="review",
             date_from=date(2026, 2, 10),
             date_to=date(2026, 2, 10),
-            actor="ana",
-            request_id=key,
+            caller=Caller("ana", request_id=key),
         )
     assert ledger.allocation(february.id).units_used == 0

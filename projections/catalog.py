@@ -21,8 +21,7 @@ from projections.readmodels.activities import (
     PostgresActivityLedgerView,
     SQLiteActivityLedgerView,
 )
-from projections.readmodels.balances import PostgresBalancesView, SQLiteBalancesView
-from projections.readmodels.balances_projection import Balances
+from projections.readmodels.balances import Balances
 from projections.readmodels.team import PostgresTeamView, SQLiteTeamView, Team
 from projections.readmodels.usage import MonthlyUsage
 
@@ -43,12 +42,7 @@ class Kind:
 
 
 CATALOG: dict[str, Kind] = {
-    "balances": Kind(
-        "engagements, projects and allocation balances",
-        projection=Balances,
-        sqlite_view=SQLiteBalancesView,
-        postgres_view=PostgresBalancesView,
-    ),
+    "balances": Kind("engagements, projects and allocation balances", model=Balances),
     "activities": Kind(
         "each activity in its current state, with its late flag",
         projection=ActivityLedger,

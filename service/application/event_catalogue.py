@@ -1,6 +1,7 @@
 """The kinds of stream the log holds and the event types of each: the one catalogue
 the audit log's filters (the API's `event_type`, the page's list), its bookkeeping rule
-and the page's stream labels are read from.
+and the page's stream labels are read from; and an event as the audit trail shows it
+(`audit_entry`), the same in the API's answers and on the audit page.
 
 The event types are read from the domain's classes, so an event type added there is
 known here without a change; a new kind of aggregate is added to STREAM_KINDS."""
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 from eventsourcing.utils import resolve_topic
@@ -71,3 +73,32 @@ def type_of(topic: str) -> str:
         return resolve_topic(topic).__name__
     except Exception:  # noqa: BLE001 - any topic the code no longer knows
         return topic.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
+
+
+ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
+"""What every event carries: shown as the entry's own items, not among its fields."""
+
+
+def audit_entry(domain_event: Any) -> dict[str, Any]:
+    """The event as the audit trail shows it: its stream, version, type, moment and
+    actor, and its own fields as plain JSON values."""
+    state = domain_event.__dict__
+    return {
+        "stream_id": domain_event.originator_id,
+        "version": domain_event.originator_version,
+        "event_type": type(domain_event).__name__,
+        "timestamp": domain_event.timestamp,
+        "actor": state.get("actor"),
+        "fields": {k: _plain(v) for k, v in state.items() if k not in ENVELOPE},
+    }
+
+
+def _plain(value: Any) -> Any:
+    """Render dates, UUIDs and decimals inside free-form fields as JSON strings."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

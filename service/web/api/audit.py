@@ -12,10 +12,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import marshmallow as ma
-
 from projections.audit.checkpoints import CheckpointStore
 from projections.reports.queries import merkle_tree
+from service.application.event_catalogue import audit_entry
 from service.application.history import LogQuery
 from service.domain import NotFound, RuleViolation
 from service.web.http.auth import requires
@@ -24,6 +23,7 @@ from service.web.http.openapi import problem_response
 from service.web.http.reads import fresh, read_fresh
 from service.web.http.runtime import ledger, runtime
 from service.web.schemas.audit import (
+    AuditLogPageSchema,
     AuditLogQuerySchema,
     CheckpointListQuerySchema,
     CheckpointPageSchema,
@@ -34,48 +34,10 @@ from service.web.schemas.audit import (
     InclusionProofSchema,
     InclusionQuerySchema,
     PublicKeySchema,
+    StreamSchema,
 )
 
 blp = Blueprint("audit", __name__, url_prefix="/api/audit", description="Audit trail")
-
-BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
-
-
-class AuditEventSchema(ma.Schema):
-    stream_id = ma.fields.UUID()
-    version = ma.fields.Integer()
-    event_type = ma.fields.String()
-    timestamp = ma.fields.AwareDateTime()
-    actor = ma.fields.String(allow_none=True)
-    fields = ma.fields.Dict()
-
-
-class StreamSchema(ma.Schema):
-    stream_id = ma.fields.UUID()
-    events = ma.fields.List(ma.fields.Nested(AuditEventSchema))
-
-
-def audit_entry(domain_event: Any) -> dict[str, Any]:
-    state = domain_event.__dict__
-    return {
-        "stream_id": domain_event.originator_id,
-        "version": domain_event.originator_version,
-        "event_type": type(domain_event).__name__,
-        "timestamp": domain_event.timestamp,
-        "actor": state.get("actor"),
-        "fields": {k: _plain(v) for k, v in state.items() if k not in BOOKKEEPING},
-    }
-
-
-def _plain(value: Any) -> Any:
-    """Render dates, UUIDs and decimals inside free-form fields as JSON strings."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 @blp.route("/streams/<uuid:stream_id>", methods=["GET"])
@@ -84,30 +46,6 @@ def _plain(value: Any) -> Any:
 def stream(stream_id: UUID):
     """Every event of one aggregate (engagement, allocation, team member), oldest first."""
     return {"stream_id": stream_id, "events": [audit_entry(e) for e in ledger().stream(stream_id)]}
-
-
-class AuditLogEntrySchema(AuditEventSchema):
-    position = ma.fields.Integer(metadata={"description": "the event's position in the log"})
-    leaf_hash = ma.fields.String(
-        allow_none=True,
-        metadata={"description": "the event's leaf hash in the log's Merkle tree (hex)"},
-    )
-
-
-class AuditLogPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(AuditLogEntrySchema))
-    next_after = ma.fields.Integer(
-        metadata={
-            "description": "pass as `after` for the next page (the last position examined: "
-            "with filters, it may lie beyond the last item)"
-        }
-    )
-    at_end = ma.fields.Boolean(
-        metadata={
-            "description": "no event after this page yet; with filters a page may hold fewer "
-            "than `limit` items, or none, and not be the end"
-        }
-    )
 
 
 @blp.route("/events", methods=["GET"])

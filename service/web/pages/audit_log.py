@@ -26,9 +26,13 @@ from typing import Any
 import marshmallow as ma
 
 from service.application import Ledger
-from service.application.event_catalogue import EVENT_TYPES, STREAM_KINDS, stream_label
+from service.application.event_catalogue import (
+    EVENT_TYPES,
+    STREAM_KINDS,
+    audit_entry,
+    stream_label,
+)
 from service.application.history import LogQuery
-from service.web.api.audit import audit_entry
 from service.web.schemas.common import DAY, NAME, POSITION, PlainDay, QueryInteger
 
 PAGE_SIZE = 50

@@ -25,11 +25,11 @@ from projections.audit.checkpoints import CheckpointStore
 from projections.audit.verify import Verdict, verify_log
 from projections.engine.failures import ViewsFailing
 from projections.engine.freshness import ProjectionsBehind
-from service.application.event_catalogue import stream_label
+from service.application.event_catalogue import audit_entry, stream_label
 from service.domain import NotFound
 from service.infra.input_policy import INT64_MAX
 from service.web.api.allocations import AllocationQuerySchema
-from service.web.api.audit import audit_entry, make_checkpoint
+from service.web.api.audit import make_checkpoint
 from service.web.http.receipts import activity_receipt, allocation_receipt
 from service.web.http.runtime import ledger, runtime
 from service.web.pages.audit_log import (

@@ -1,4 +1,5 @@
-"""Schemas of the audit routes: the log's query (its filters), and the routes that prove
+"""Schemas of the audit routes: the log's query (its filters), its events and one
+stream's history, and the routes that prove
 the log (DESIGN §8): checkpoints, the public key, inclusion and consistency proofs.
 Hashes are lower-case hex; the signature is base64."""
 
@@ -60,6 +61,44 @@ class AuditLogQuerySchema(ma.Schema):
             "description": "also bookkeeping events: locators (`Located`, `Relocated`) and tokens "
             "(`TokenIssued`, `TokenRevoked`, sign-in links); hidden by default"
         },
+    )
+
+
+class AuditEventSchema(ma.Schema):
+    stream_id = ma.fields.UUID()
+    version = ma.fields.Integer()
+    event_type = ma.fields.String()
+    timestamp = ma.fields.AwareDateTime()
+    actor = ma.fields.String(allow_none=True)
+    fields = ma.fields.Dict()
+
+
+class StreamSchema(ma.Schema):
+    stream_id = ma.fields.UUID()
+    events = ma.fields.List(ma.fields.Nested(AuditEventSchema))
+
+
+class AuditLogEntrySchema(AuditEventSchema):
+    position = ma.fields.Integer(metadata={"description": "the event's position in the log"})
+    leaf_hash = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "the event's leaf hash in the log's Merkle tree (hex)"},
+    )
+
+
+class AuditLogPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(AuditLogEntrySchema))
+    next_after = ma.fields.Integer(
+        metadata={
+            "description": "pass as `after` for the next page (the last position examined: "
+            "with filters, it may lie beyond the last item)"
+        }
+    )
+    at_end = ma.fields.Boolean(
+        metadata={
+            "description": "no event after this page yet; with filters a page may hold fewer "
+            "than `limit` items, or none, and not be the end"
+        }
     )
 
 

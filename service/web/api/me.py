@@ -14,6 +14,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from projections.reports.queries import team_members
+from service.domain.tokens import ROLES
 from service.web.http.auth import principal, requires
 from service.web.http.boundary import Blueprint
 from service.web.http.reads import FreshReadSchema, fresh, read_fresh
@@ -35,9 +36,7 @@ class MeSchema(ma.Schema):
     name = ma.fields.String(
         metadata={"description": "the person the token names, as events attribute them"}
     )
-    role = ma.fields.String(
-        metadata={"enum": ["admin", "bd", "manager", "member", "auditor", "viewer"]}
-    )
+    role = ma.fields.String(metadata={"enum": list(ROLES)})
     member = ma.fields.String(
         allow_none=True, metadata={"description": "the team member's handle the token acts as"}
     )

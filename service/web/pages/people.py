@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, g, redirect, request, session, url_for
 
 from service.application import access
-from service.application.permissions import roles_of
+from service.application.permissions import allows, roles_of
 from service.infra.browser_sessions import BrowserSessions
 from service.web.http.auth import Principal, principal_by_id, refuse, refuse_departed_writer
 from service.web.http.runtime import ledger, runtime
@@ -127,7 +127,9 @@ def page(key: str) -> Callable:
 
 
 def home_url(principal: Principal) -> str:
-    if principal.role in ("manager", "admin") and principal.member:
+    """The role's home page; someone whose token names a member and who may record
+    work (a manager or admin who records their own) lands on My work instead."""
+    if principal.member and allows(principal.role, "page:my_work"):
         return url_for("my_work.my_work")
     return url_for(home_endpoint(principal.role))
 

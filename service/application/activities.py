@@ -25,34 +25,20 @@ Recorded = Written[tuple[Allocation, UUID]]
 class ActivityCommands(LedgerBase):
     @command
     def record_activity(
-        self,
-        allocation_id: UUID,
-        *,
-        team_member: str,
-        units: int,
-        description: str,
-        date_from: date,
-        date_to: date,
-        caller: Caller,
-        request: RequestId,
+        self, allocation_id: UUID, *, caller: Caller, request: RequestId, **work: Any
     ) -> Recorded:
-        """Record work done: by a member token only its own member's; work dated in a
-        closed month is accepted (flagged) or refused as the caller's role says."""
-        access.require_own_work(caller, team_member, "record")
-        work = dict(
-            team_member=team_member,
-            units=units,
-            description=description,
-            date_from=date_from,
-            date_to=date_to,
-        )
+        """Record work done: `work` is the activity's `Work` (service/domain/activity.py),
+        each of its fields by name. By a member token only its own member's; work dated
+        in a closed month is accepted (flagged) or refused as the caller's role says."""
+        access.require_own_work(caller, work["team_member"], "record")
         allocation = self.get(Allocation, allocation_id)
         replay = replay_of_recording(self, allocation, request, work)
         if replay:
             return replay
         self.get(Engagement, allocation.engagement_id).require_open()
-        self.registered_member(team_member, "team_member").require_on_the_team(date_from, date_to)
-        after_close = access.after_close(caller, self.closed_months(), (date_from, date_to))
+        days = (work["date_from"], work["date_to"])
+        self.registered_member(work["team_member"], "team_member").require_on_the_team(*days)
+        after_close = access.after_close(caller, self.closed_months(), days)
         allocation.record_activity(
             activity_id=request.value,
             actor=caller.actor,

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from service.domain.balance import percent_elapsed
+from service.domain.calendar import Month, add_months, is_working_day
 
 NAMESPACE = uuid5(NAMESPACE_URL, "urn:community-enablement:demo")
 
@@ -180,8 +181,8 @@ class Plan:
 
 
 def month_start(today: date, offset: int) -> date:
-    index = today.year * 12 + today.month - 1 + offset
-    return date(index // 12, index % 12 + 1, 1)
+    """The first day of the month `offset` months from today's."""
+    return add_months(Month.of(today), offset).first_day
 
 
 def plan_demo(now: datetime) -> Plan:
@@ -201,13 +202,15 @@ def plan_demo(now: datetime) -> Plan:
         last = min(end, today - timedelta(days=1))
         if grant.shape == "behind":  # and quiet this month: its provider shows as silent
             last = min(last, month_start(today, 0) - timedelta(days=1))
-        days = [d for d in _days(start, last) if d.weekday() < 5]
+        days = [d for d in _days(start, last) if is_working_day(d)]
         for _ in range(grant.activities):
             day = rng.choice(days)
             units = rng.choices(SCALE, WEIGHTS)[0]
             member = grant.team[0] if rng.random() < 0.6 else rng.choice(grant.team)
             first = day - timedelta(days=1)
-            two_days = units == 8 and first >= start and first.weekday() < 5 and rng.random() < 0.4
+            two_days = (
+                units == 8 and first >= start and is_working_day(first) and rng.random() < 0.4
+            )
             lag = rng.choices((0, 1, 2, 3, 4), (50, 25, 12, 8, 5))[0]
             activities.append(
                 Activity(

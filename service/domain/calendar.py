@@ -101,9 +101,13 @@ def utc_month_of(moment: datetime) -> str:
     return month_of(moment.astimezone(UTC).date())
 
 
-def working_days(month: Month) -> list[date]:
+def is_working_day(day: date) -> bool:
     """Monday to Friday; public holidays differ by country and are not subtracted."""
-    return [day for day in month.days() if day.weekday() < 5]
+    return day.weekday() < 5
+
+
+def working_days(month: Month) -> list[date]:
+    return [day for day in month.days() if is_working_day(day)]
 
 
 def fte_on(history: Sequence[tuple[date, Decimal]], departed_on: date | None, day: date) -> Decimal:

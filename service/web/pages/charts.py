@@ -24,6 +24,8 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
+from service.domain.calendar import Month
+
 # Contrast on white (WCAG AA asks 4.5:1 for text, 3:1 for graphics): #1f5fa8 is 6.6:1,
 # #555555 7.5:1, #333333 12.6:1. The grid is decoration and may be faint.
 USED_COLOUR = "#1f5fa8"
@@ -326,7 +328,7 @@ def _ticks(top: float) -> list[int]:
 def _month_starts(start: date, end: date) -> Iterator[date]:
     day = start
     while True:
-        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        day = Month.of(day).next().first_day
         if day >= end:
             return
         yield day

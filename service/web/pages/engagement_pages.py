@@ -19,6 +19,7 @@ from projections.engine.encoding import to_day
 from projections.reports.declared import reads
 from projections.reports.queries import engagements_page
 from projections.reports.resources import engagement_detail, engagement_summary
+from service.domain.calendar import month_of
 from service.web.http.reads import fresh, read_fresh
 from service.web.http.runtime import ledger, today
 from service.web.pages.blueprints import page_blueprint
@@ -76,8 +77,8 @@ def engagement(engagement_id: UUID):
             title=f"Units used per month: {detail['name']}", months=months, chart_id="months"
         ),
         months=months,
-        report_months=[month for month, _ in months] or [on.strftime("%Y-%m")],
-        this_month=on.strftime("%Y-%m"),
+        report_months=[month for month, _ in months] or [month_of(on)],
+        this_month=month_of(on),
         statements=ledger().statements_of(engagement_id),
         report_url=lambda month: url_for(
             "report_pages.monthly_report_page", engagement_id=engagement_id, month=month

@@ -24,6 +24,7 @@ from service.domain.activity import (
 from service.infra.transcodings import TRANSCODINGS
 from service.web.api.activities import ActivityInSchema, CorrectionSchema
 from service.web.pages.my_work import CORRECTABLE, FORM_FIELDS
+from tests.support.allocations import q2_allocation
 
 WORK = ("team_member", "units", "description", "date_from", "date_to")
 RECORDED_AT = datetime(2026, 6, 2, 9, tzinfo=UTC)
@@ -125,17 +126,7 @@ def test_the_transcoding_round_trips_every_field():
 
 
 def allocation_with_an_activity() -> tuple[Allocation, str]:
-    allocation = Allocation.grant(
-        id=uuid4(),
-        engagement_id=uuid4(),
-        project_id=uuid4(),
-        start_date=date(2026, 4, 1),
-        end_date=date(2026, 6, 30),
-        description="Q2",
-        units=8,
-        provider="ana",
-        actor="bd",
-    )
+    allocation = q2_allocation()
     activity_id = uuid4()
     allocation.record_activity(
         activity_id=activity_id,

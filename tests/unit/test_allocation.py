@@ -6,23 +6,14 @@ from uuid import uuid4
 import pytest
 
 from service.domain import Allocation, Conflict, NotFound, RuleViolation
+from tests.support.allocations import q2_allocation
 
 TODAY = date(2026, 6, 15)
 
 
 @pytest.fixture
 def allocation() -> Allocation:
-    return Allocation.grant(
-        id=uuid4(),
-        engagement_id=uuid4(),
-        project_id=uuid4(),
-        start_date=date(2026, 4, 1),
-        end_date=date(2026, 6, 30),
-        description="Q2",
-        units=8,
-        provider="ana",
-        actor="bd",
-    )
+    return q2_allocation()
 
 
 def record(allocation: Allocation, units: int = 2, day: date = date(2026, 6, 1), **kw):

@@ -10,22 +10,13 @@ import pytest
 from service.domain import Allocation, Conflict, NotFound, RuleViolation
 from service.domain.activity import activities_as_values
 from service.domain.locator import Locator
+from tests.support.allocations import q2_allocation
 
 TODAY = date(2026, 6, 15)
 
 
 def grant(start: date = date(2026, 4, 1), end: date = date(2026, 6, 30)) -> Allocation:
-    allocation = Allocation.grant(
-        id=uuid4(),
-        engagement_id=uuid4(),
-        project_id=uuid4(),
-        start_date=start,
-        end_date=end,
-        description="Q2",
-        units=8,
-        provider="ana",
-        actor="bd",
-    )
+    allocation = q2_allocation(start, end)
     allocation.collect_events()
     return allocation
 

@@ -22,7 +22,7 @@ from projections.readmodels.activities import (
     SQLiteActivityLedgerView,
 )
 from projections.readmodels.balances import Balances
-from projections.readmodels.team import PostgresTeamView, SQLiteTeamView, Team
+from projections.readmodels.team import Team
 from projections.readmodels.usage import MonthlyUsage
 
 
@@ -50,12 +50,7 @@ CATALOG: dict[str, Kind] = {
         postgres_view=PostgresActivityLedgerView,
     ),
     "usage": Kind("units per allocation and per member, by month", model=MonthlyUsage),
-    "team": Kind(
-        "team members, line managers and FTE history",
-        projection=Team,
-        sqlite_view=SQLiteTeamView,
-        postgres_view=PostgresTeamView,
-    ),
+    "team": Kind("team members, line managers and FTE history", model=Team),
     "merkle": Kind(
         "the Merkle tree over the log (RFC 9162) beside its signed checkpoints",
         projection=MerkleTree,

@@ -4,22 +4,23 @@ date, as on the write side; it never rewrites other dates).
 
 A departure, or an FTE change replacing one of the same date, keeps the row's earlier
 version (history.py), so the team reports can be read as of a log position. The team
-is small: reading it as of N costs about what reading it now does."""
+is small: reading it as of N costs about what reading it now does.
+
+Its handlers fold events into rows in memory (readmodel.py): the live follower and a
+rebuild run the same ones."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
-
 from projections.engine.encoding import day, decimal_text, to_day, uid
 from projections.engine.history import STAMP, Versioned
-from projections.engine.views import PostgresView, SQLiteView, View
+from projections.engine.readmodel import Event, ReadModel, handles
+from projections.engine.rows import Rows
 from service.domain import TeamMember
 
 
@@ -50,7 +51,7 @@ CAPACITY_VERSIONS = Versioned(
 )
 
 
-class TeamView(View):
+class Team(ReadModel):
     name = "team"
     version = 2
     tables = {
@@ -59,6 +60,47 @@ class TeamView(View):
         "capacity": CAPACITY,
         "capacity_history": CAPACITY_VERSIONS.history_definitions(CAPACITY),
     }
+    keys = {"members": ("member_id",), "capacity": ("member_id", "effective_date")}
+    versioned = (MEMBER_VERSIONS, CAPACITY_VERSIONS)
+
+    # Folding
+
+    def prefetch(self, rows: Rows, events: Sequence[Event]) -> None:
+        """The members the events name, and their FTE changes: two statements."""
+        members = [uid(event.originator_id) for event, _ in events]
+        rows.load("members", "member_id", members)
+        rows.load("capacity", "member_id", members)
+
+    @handles(TeamMember.TeamMemberRegistered)
+    def _registered(self, rows: Rows, event: Any, position: int) -> None:
+        rows.put(
+            "members",
+            {
+                "member_id": uid(event.originator_id),
+                "handle": event.handle,
+                "name": event.name,
+                "line_manager": event.line_manager,
+                "departed_on": None,
+                "position": position,
+                "valid_from": position,
+            },
+        )
+        _set_capacity(rows, event, position)
+
+    @handles(TeamMember.CapacityChanged)
+    def _capacity_changed(self, rows: Rows, event: Any, position: int) -> None:
+        _set_capacity(rows, event, position)
+
+    @handles(TeamMember.TeamMemberDeparted)
+    def _departed(self, rows: Rows, event: Any, position: int) -> None:
+        rows.revise(
+            "members",
+            (uid(event.originator_id),),
+            position,
+            departed_on=day(event.effective_date),
+        )
+
+    # Reads
 
     def members(self, as_of: int | None = None) -> dict[str, Member]:
         """handle -> member, with their capacity history in date order; with `as_of`,
@@ -90,62 +132,13 @@ class TeamView(View):
         }
 
 
-class SQLiteTeamView(TeamView, SQLiteView):
-    pass
-
-
-class PostgresTeamView(TeamView, PostgresView):
-    pass
-
-
-class Team(Projection[TeamView]):
-    name = "team"
-
-    @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.track(tracking)
-
-    @process_event.register(TeamMember.TeamMemberRegistered)
-    def _registered(self, event: Any, tracking: Tracking) -> None:
-        with self.view.transaction(tracking) as tx:
-            tx.run(
-                "INSERT INTO {members} "
-                "VALUES (:member_id, :handle, :name, :line_manager, NULL, :position, :position)",
-                member_id=uid(event.originator_id),
-                handle=event.handle,
-                name=event.name,
-                line_manager=event.line_manager,
-                position=tracking.notification_id,
-            )
-            _set_capacity(tx, event, tracking.notification_id)
-
-    @process_event.register(TeamMember.CapacityChanged)
-    def _capacity_changed(self, event: Any, tracking: Tracking) -> None:
-        with self.view.transaction(tracking) as tx:
-            _set_capacity(tx, event, tracking.notification_id)
-
-    @process_event.register(TeamMember.TeamMemberDeparted)
-    def _departed(self, event: Any, tracking: Tracking) -> None:
-        member_id, position = uid(event.originator_id), tracking.notification_id
-        with self.view.transaction(tracking) as tx:
-            MEMBER_VERSIONS.archive(tx, position, member_id=member_id)
-            tx.run(
-                "UPDATE {members} SET departed_on = :departed_on, valid_from = :position "
-                "WHERE member_id = :member_id",
-                member_id=member_id,
-                departed_on=day(event.effective_date),
-                position=position,
-            )
-
-
-def _set_capacity(tx: Any, event: Any, position: int) -> None:
-    member_id, effective_date = uid(event.originator_id), day(event.effective_date)
-    CAPACITY_VERSIONS.archive(tx, position, member_id=member_id, effective_date=effective_date)
-    tx.run(
-        "INSERT INTO {capacity} VALUES (:member_id, :effective_date, :fte, :position) "
-        "ON CONFLICT (member_id, effective_date) DO UPDATE SET fte = :fte, valid_from = :position",
-        member_id=member_id,
-        effective_date=effective_date,
-        fte=decimal_text(event.fte),
-        position=position,
-    )
+def _set_capacity(rows: Rows, event: Any, position: int) -> None:
+    """The FTE from the event's effective date, replacing one of the same date (whose
+    earlier version is kept)."""
+    key = (uid(event.originator_id), day(event.effective_date))
+    fte = decimal_text(event.fte)
+    if rows.revise("capacity", key, position, fte=fte) is None:
+        rows.put(
+            "capacity",
+            {"member_id": key[0], "effective_date": key[1], "fte": fte, "valid_from": position},
+        )

@@ -6,7 +6,6 @@ once the fault is gone it catches up and everything answers again."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,6 +21,7 @@ from service.infra.store import persistence_environment
 from service.web.http.runtime import runtime
 from tests.support.api import activity
 from tests.support.dates import days_ago
+from tests.support.waiting import wait_until
 from tests.support.worlds import granted_on_ledger
 
 POISON = "poison"
@@ -52,14 +52,6 @@ class Poison:
 
     def remove(self) -> None:
         self.monkeypatch.undo()
-
-
-def wait_until(condition, timeout: float = 60.0) -> None:
-    """A bound so a broken follower fails the test instead of hanging it."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not come true in time"
-        time.sleep(0.02)
 
 
 def test_backoff_doubles_from_one_second_to_five_minutes():

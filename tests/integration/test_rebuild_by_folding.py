@@ -14,7 +14,7 @@ import pytest
 from projections import NAMES, Projections
 from projections.engine.follower import Follower
 from projections.engine.rebuild import rebuild
-from tests.integration.test_projection_replay import MEMBERS, Story
+from tests.support.stories import MEMBERS, Story
 
 FTES = ("0.2", "0.5", "1")
 

@@ -32,9 +32,10 @@ from service.application import Ledger
 from service.application.caller import Caller
 from service.domain.calendar import Month
 from service.infra.store import persistence_environment
-from tests.integration.test_projection_replay import COMMANDS, TODAY, Story
 from tests.support.clocks import SetClock, installed
+from tests.support.dates import TODAY
 from tests.support.postgres import admin_connection, postgres_url
+from tests.support.stories import COMMANDS, Story
 
 REPORT_VIEWS = ("balances", "activities", "usage", "team")
 EXAMPLES = 40

@@ -28,11 +28,11 @@ from integrations.hubspot.follower import build_follower
 from service.domain import engagement_id_for_deal
 from service.infra.config import HubSpotSettings
 from service.web.http.runtime import runtime
-from tests.integration.test_poisoned_view import wait_until
 from tests.support.dates import TODAY
 from tests.support.hubspot_deal_stub import COMPANY_BODY, deal_body
 from tests.support.hubspot_follower import FakeClock, run_until_idle
 from tests.support.hubspot_webhooks import PORTAL, SECRET, closed_won, deliver
+from tests.support.waiting import wait_until
 
 EXAMPLES = settings(
     max_examples=25,

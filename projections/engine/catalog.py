@@ -170,13 +170,14 @@ class Projections:
     def head(self) -> int:
         """The position of the last event in the log (0 when empty). One plain query,
         tried twice at most, so that an outage shows at once."""
+        return self._read(f"SELECT ({self._head_sql()}) AS head")[0]["head"] or 0
+
+    def _head_sql(self) -> str:
         events = self.app.recorder.events_table_name  # type: ignore[attr-defined]
         if self.is_postgres:
             schema = self.datastore.schema.replace('"', '""')
-            sql = f'SELECT MAX(notification_id) AS head FROM "{schema}"."{events}"'
-        else:
-            sql = f"SELECT MAX(rowid) AS head FROM {events}"
-        return self._read(sql)[0]["head"] or 0
+            return f'SELECT MAX(notification_id) FROM "{schema}"."{events}"'
+        return f"SELECT MAX(rowid) FROM {events}"
 
     @_once_more
     def positions(self, names: Iterable[str] | None = None) -> dict[str, int]:
@@ -184,12 +185,23 @@ class Projections:
         generation that serves each read model (all of them, not only those named: a
         read may use one it does not wait for): when another one serves now (a rebuild
         has switched, generations.py), this process reads it from now on."""
+        return self._look(names, with_head=False)[1]
+
+    @_once_more
+    def head_and_positions(self, names: Iterable[str] | None) -> tuple[int, dict[str, int], bool]:
+        """What a follower's pass looks at first, in ONE query: the log's head, the
+        positions (as `positions`) and whether any view has a failure recorded."""
+        return self._look(names, with_head=True)
+
+    def _look(
+        self, names: Iterable[str] | None, with_head: bool
+    ) -> tuple[int, dict[str, int], bool]:
         chosen = list(names) if names is not None else list(self.views)
-        if not chosen:
-            return {}
+        if not chosen and not with_head:
+            return 0, {}, False
         app_name = self.application_name.replace("'", "''")
         views = dict(self.views)
-        sql = " UNION ALL ".join(
+        parts = [
             f"SELECT '{name}' AS name, "
             + (
                 f"(SELECT MAX(notification_id) FROM {view.table('tracking')} "
@@ -199,8 +211,15 @@ class Projections:
             )
             + f" AS position, {self.generations.serving_sql(name, view.version)} AS serving"
             for name, view in views.items()
-        )
-        rows = self._read(sql)
+        ]
+        if with_head:
+            parts += [
+                f"SELECT '#head', ({self._head_sql()}), NULL",
+                f"SELECT '#failed', (SELECT COUNT(*) FROM {self.failure_log.table}), NULL",
+            ]
+        rows = self._read(" UNION ALL ".join(parts))
+        looked = {row["name"]: row["position"] for row in rows if row["name"].startswith("#")}
+        rows = [row for row in rows if not row["name"].startswith("#")]
         switched = [
             row
             for row in rows
@@ -210,8 +229,9 @@ class Projections:
         if switched:
             for row in switched:
                 self._serve(row["name"], row["serving"])
-            return self.positions(chosen)
-        return {row["name"]: row["position"] or 0 for row in rows if row["name"] in chosen}
+            return self._look(chosen, with_head)
+        positions = {row["name"]: row["position"] or 0 for row in rows if row["name"] in chosen}
+        return looked.get("#head") or 0, positions, bool(looked.get("#failed"))
 
     def _read(self, sql: str) -> list[Any]:
         """The rows of one query. On PostgreSQL not in a transaction: one statement

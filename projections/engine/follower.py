@@ -99,14 +99,13 @@ class Follower:
         fails on an event is recorded as failed and left there until its next retry
         is due; the others go on. True when every view was reachable, False when
         another writer held one of them. Raises only when the database does."""
-        head = self.projections.head()
-        positions = self.projections.positions(names)
+        head, positions, failing = self.projections.head_and_positions(names)
         for name, position in positions.items():
             self._promote_if_caught_up(name, position, head)
         behind = [name for name, position in positions.items() if position < head]
         if not behind:
             return True
-        failed = self.failure_log.read(behind)
+        failed = self.failure_log.read(behind) if failing else {}
         reads = LogReads(self.app.recorder, self.batch_size)
         together = self._catch_up_together(behind, failed, positions, head, reads)
         complete = True

@@ -11,7 +11,8 @@ A read model (readmodels/) is a subclass of `ReadModel` that declares
   events it subscribes to: the log is read filtered by them, in the database
   (`select_notifications(..., topics=...)`), and other events never reach it;
 - `prefetch(rows, events)`: loads into `rows` (rows.py), in a few statements
-  (`rows.load(table, column, values)`), every row the batch's handlers will read;
+  (`rows.load(table, column, values)`; `rows.load_together` sends several in one
+  round trip), every row the batch's handlers will read;
 - its reads (what reports and the API ask of it), SQL run through `self.reading()`.
 
 The handlers hold no SQL: they fold each event into rows in memory (rows.py), so a
@@ -124,13 +125,11 @@ class ReadModel:
         the last position the batch read the log to) first, which also locks out any
         other writer until commit; the rows the batch reads, loaded; the events folded;
         the rows changed written."""
-        self.view._insert_tracking(cursor, tracking)
+        self.view.write_tracking(cursor, tracking)
         events = [(event, at) for event, at in events if type(event) in self.handlers]
         if not events:
             return
-        rows = self.new_rows(
-            lambda table, column, values: self.view.select_in(cursor, table, column, values)
-        )
+        rows = self.new_rows(lambda requests: self.view.select_in(cursor, requests))
         self.prefetch(rows, events)
         self.fold(rows, events)
         self.flush(cursor, rows)

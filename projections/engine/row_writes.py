@@ -60,15 +60,27 @@ class RowWrites:
         self._many(cursor, f"DELETE FROM {{{logical}}} WHERE {matches}", key, keys)
 
     def select_in(
-        self, cursor: Any, logical: str, column: str, values: Sequence[Any]
-    ) -> list[dict[str, Any]]:
-        """The rows whose `column` is one of `values`, in one statement."""
-        params = {f"v{n}": value for n, value in enumerate(values)}
-        marks = ", ".join(f":{name}" for name in params)
-        cursor.execute(
-            self.compile(f"SELECT * FROM {{{logical}}} WHERE {column} IN ({marks})"), params
-        )
-        return [dict(row) for row in cursor.fetchall()]
+        self, cursor: Any, requests: Sequence[tuple[str, str, Sequence[Any]]]
+    ) -> list[list[dict[str, Any]]]:
+        """For each (table, column, values), the rows whose `column` is one of
+        `values`."""
+        statements = []
+        for logical, column, values in requests:
+            params = {f"v{n}": value for n, value in enumerate(values)}
+            marks = ", ".join(f":{name}" for name in params)
+            sql = f"SELECT * FROM {{{logical}}} WHERE {column} IN ({marks})"
+            statements.append((self.compile(sql), params))
+        return self.select_all(cursor, statements)
+
+    def select_all(
+        self, cursor: Any, statements: list[tuple[str, dict[str, Any]]]
+    ) -> list[list[dict[str, Any]]]:
+        """The rows of each statement, run one after the other."""
+        found = []
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            found.append([dict(row) for row in cursor.fetchall()])
+        return found
 
     def _many(
         self, cursor: Any, sql: str, columns: Sequence[str], rows: list[tuple[Any, ...]]

@@ -22,8 +22,9 @@ from projections.engine.history import Versioned
 
 Key = tuple[Any, ...]
 Row = dict[str, Any]
-Loader = Callable[[str, str, Sequence[Any]], list[Row]]
-"""(table, column, values) -> the stored rows whose column holds one of the values"""
+Loader = Callable[[list[tuple[str, str, list[Any]]]], list[list[Row]]]
+"""[(table, column, values)] -> for each, the stored rows whose column holds one of
+the values (all asked at once)"""
 
 
 class Rows:
@@ -49,17 +50,25 @@ class Rows:
     def load(self, table: str, column: str, values: Iterable[Any]) -> None:
         """Hold every stored row of `table` whose `column` is one of `values`, in one
         statement (nothing in a rebuild, which holds every row already)."""
+        self.load_together([(table, column, values)])
+
+    def load_together(self, requests: Sequence[tuple[str, str, Iterable[Any]]]) -> None:
+        """`load` several (table, column, values) at once: one round trip for all."""
         if self.loader is None:
             return
-        done = self.loaded.setdefault((table, column), set())
-        wanted = sorted({v for v in values if v is not None} - done, key=str)
-        if not wanted:
+        asked = []
+        for table, column, values in requests:
+            done = self.loaded.setdefault((table, column), set())
+            wanted = sorted({v for v in values if v is not None} - done, key=str)
+            if wanted:
+                asked.append((table, column, wanted))
+                done.update(wanted)
+        if not asked:
             return
-        held = self.held[table]
-        key = self.keys[table]
-        for row in self.loader(table, column, wanted):
-            held.setdefault(tuple(row[k] for k in key), row)
-        done.update(wanted)
+        for (table, _, _), found in zip(asked, self.loader(asked), strict=True):
+            key = self.keys[table]
+            for row in found:
+                self.held[table].setdefault(tuple(row[k] for k in key), row)
 
     def _known_absent(self, table: str, key: Key) -> bool:
         return self.loader is None or any(

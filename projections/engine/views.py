@@ -160,7 +160,7 @@ class View(RowWrites, TrackingRecorder):
         if batch is not None:
             if batch.first is None:
                 # Tracking first: a writer that raced us would wait here, then fail.
-                self._insert_tracking(batch.cursor, tracking)
+                self.write_tracking(batch.cursor, tracking)
                 batch.first = tracking
             batch.last = tracking
             yield Tx(self, batch.cursor)
@@ -187,7 +187,7 @@ class View(RowWrites, TrackingRecorder):
             try:
                 yield
                 if batch.last is not None and batch.last is not batch.first:
-                    self._insert_tracking(cursor, batch.last)
+                    self.write_tracking(cursor, batch.last)
             finally:
                 self._local.batch = None
 
@@ -195,6 +195,10 @@ class View(RowWrites, TrackingRecorder):
     def batch_transaction(self) -> Iterator[Any]:
         with self.datastore.transaction(commit=True) as cursor:
             yield cursor
+
+    def write_tracking(self, cursor: Any, tracking: Tracking) -> None:
+        """Record a batch's position in its transaction; fails it unless it increases."""
+        self._insert_tracking(cursor, tracking)
 
     @contextmanager
     def reading(self) -> Iterator[Tx]:
@@ -309,6 +313,43 @@ class PostgresView(View, PostgresTrackingRecorder):
         with cursor.copy(f"COPY {self.table(logical)} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+
+    def select_all(
+        self, cursor: Any, statements: list[tuple[str, dict[str, Any]]]
+    ) -> list[list[dict[str, Any]]]:
+        """Every statement sent, each on a cursor of its own, before any answer is
+        read: one round trip for all in pipeline mode."""
+        sent = []
+        for sql, params in statements:
+            own = cursor.connection.cursor()
+            own.execute(sql, params)
+            sent.append(own)
+        found = []
+        for own in sent:
+            found.append([dict(row) for row in own.fetchall()])
+            own.close()
+        return found
+
+    def write_tracking(self, cursor: Any, tracking: Tracking) -> None:
+        """Record the position in a batch's transaction without waiting for the answer
+        (the library's statement is fetched, a round trip in pipeline mode): a position
+        that does not increase divides by zero, which fails the transaction as the
+        library's check would."""
+        if not self.datastore.single_row_tracking:
+            self._insert_tracking(cursor, tracking)
+            return
+        table = self.table("tracking")
+        cursor.execute(
+            f"INSERT INTO {table} VALUES (%(application_name)s, %(notification_id)s) "
+            "ON CONFLICT (application_name) DO UPDATE SET notification_id = "
+            f"EXCLUDED.notification_id / (CASE WHEN {table}.notification_id "
+            "< EXCLUDED.notification_id THEN 1 ELSE 0 END)",
+            {
+                "application_name": tracking.application_name,
+                "notification_id": tracking.notification_id,
+            },
+            prepare=True,
+        )
 
     def _create_table(self, curs: Any) -> None:
         self._serialise_ddl(curs)

@@ -41,8 +41,9 @@ class Balances(BalancesReads, ReadModel):
     versioned = (ENGAGEMENT_VERSIONS, ALLOCATION_TERMS)
 
     def prefetch(self, rows: Rows, events: Sequence[Event]) -> None:
-        """The rows the events name, by kind of stream; the members whose handles
-        the allocations name; then the allocations the departing members provide."""
+        """The rows the events name, by kind of stream, and the members whose
+        handles the allocations name (one round trip); then the allocations the
+        departing members provide (a second, only for a departure)."""
         streams: dict[str, set[Any]] = {
             "engagements": set(),
             "allocations": set(),
@@ -58,11 +59,15 @@ class Balances(BalancesReads, ReadModel):
                 streams["members"].add(uid(event.originator_id))
             else:
                 streams["engagements"].add(uid(event.originator_id))
-        rows.load("engagements", "id", streams["engagements"])
-        rows.load("allocations", "id", streams["allocations"])
-        rows.load("activity_units", "id", activities)
-        rows.load("members", "member_id", streams["members"])
-        rows.load("members", "handle", providers)
+        rows.load_together(
+            [
+                ("engagements", "id", streams["engagements"]),
+                ("allocations", "id", streams["allocations"]),
+                ("activity_units", "id", activities),
+                ("members", "member_id", streams["members"]),
+                ("members", "handle", providers),
+            ]
+        )
         departing = [
             rows.get("members", uid(event.originator_id))
             for event, _ in events

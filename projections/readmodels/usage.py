@@ -62,7 +62,7 @@ class MonthlyUsage(ReadModel):
 
     def prefetch(self, rows: Rows, events: Sequence[Event]) -> None:
         """The activities the events name, then the sums of their allocations and
-        members (before and after): three statements."""
+        members (before and after): two round trips."""
         rows.load("activities", "id", [uid(event.activity_id) for event, _ in events])
         allocations, members = set(), set()
         for event, _ in events:
@@ -73,8 +73,9 @@ class MonthlyUsage(ReadModel):
             if held is not None:
                 allocations.add(held["allocation_id"])
                 members.add(held["team_member"])
-        rows.load("by_allocation", "allocation_id", allocations)
-        rows.load("by_member", "team_member", members)
+        rows.load_together(
+            [("by_allocation", "allocation_id", allocations), ("by_member", "team_member", members)]
+        )
 
     @handles(Allocation.ActivityRecorded)
     def _recorded(self, rows: Rows, event: Any, position: int) -> None:

@@ -14,7 +14,7 @@ a snapshot taken while activities were dicts is upcast by `activities_as_values`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -29,9 +29,11 @@ PLACE = "place"
 """Where it stands on this allocation's stream."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Work:
-    """What an activity says of the work done, as whoever recorded it gave it."""
+    """What an activity says of the work done, as whoever recorded it gave it. Keyword
+    only, so that a field added later may have a default (`WORK_DEFAULTS`): clients and
+    files that do not give it keep working, and events stored before it load with it."""
 
     team_member: str
     units: int
@@ -102,6 +104,8 @@ class Activity(Work):
 
 WORK_FIELDS = tuple(f.name for f in fields(Work))
 """What a recorder gives: the API's body, the form's fields."""
+WORK_DEFAULTS = {f.name: f.default for f in fields(Work) if f.default is not MISSING}
+"""What a recorder may leave out (a field added since clients began recording)."""
 CORRECTABLE_FIELDS = WORK_FIELDS
 """Every fact of the work may be corrected; how it was recorded, never."""
 MOVED_FIELDS = WORK_FIELDS + tuple(

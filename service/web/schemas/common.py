@@ -16,6 +16,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from service.domain.activity import WORK_DEFAULTS
 from service.domain.calendar import MONTH_OF_YEAR, Month
 from service.infra.input_policy import (
     CONTROL_CHARACTERS,
@@ -192,7 +193,7 @@ def work_fields(names: tuple[str, ...], *, required: bool) -> dict[str, ma.field
             validate=DAY, metadata={"description": "equal to date_from for one day"}, **kw
         ),
     }
-    return {name: readers[name](required=required) for name in names}
+    return {name: readers[name](required=required and name not in WORK_DEFAULTS) for name in names}
 
 
 class WrittenSchema(ma.Schema):

@@ -32,7 +32,7 @@ from service.application.imports.rows import (
     RowError,
     imported_allocation_id,
 )
-from service.domain.activity import WORK_FIELDS
+from service.domain.activity import WORK_DEFAULTS, WORK_FIELDS
 from service.web.api.activities import ActivityInSchema
 from service.web.api.allocations import AllocationInSchema
 from service.web.schemas.common import NAME, plain_integer, supported_moment
@@ -91,9 +91,9 @@ class FileKind:
 
 
 ACTIVITIES = FileKind(
-    required=("external_id", *WORK_FIELDS, "recorded_at"),
+    required=("external_id", *(n for n in WORK_FIELDS if n not in WORK_DEFAULTS), "recorded_at"),
     either=("allocation_id", "allocation_external_id"),
-    optional=("recorded_by",),
+    optional=("recorded_by", *WORK_DEFAULTS),
     schema=ActivityRowSchema(),
     make=ActivityRow,
 )

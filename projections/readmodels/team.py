@@ -66,10 +66,9 @@ class Team(ReadModel):
     # Folding
 
     def prefetch(self, rows: Rows, events: Sequence[Event]) -> None:
-        """The members the events name, and their FTE changes: two statements."""
+        """The members the events name, and their FTE changes: one round trip."""
         members = [uid(event.originator_id) for event, _ in events]
-        rows.load("members", "member_id", members)
-        rows.load("capacity", "member_id", members)
+        rows.load_together([("members", "member_id", members), ("capacity", "member_id", members)])
 
     @handles(TeamMember.TeamMemberRegistered)
     def _registered(self, rows: Rows, event: Any, position: int) -> None:

@@ -31,8 +31,12 @@ class Stored:
         }
         self.archived: dict[str, list[tuple[Any, ...]]] = {}
 
-    def load(self, table: str, column: str, values: Any) -> list[dict[str, Any]]:
-        return [dict(row) for row in self.tables[table].values() if row[column] in values]
+    def load(self, requests: list[tuple[str, str, list[Any]]]) -> list[list[dict[str, Any]]]:
+        """For each (table, column, values), the stored rows whose column holds one."""
+        return [
+            [dict(row) for row in self.tables[table].values() if row[column] in values]
+            for table, column, values in requests
+        ]
 
     def follow(self, batch: list[tuple[Any, int]]) -> None:
         rows = self.model.new_rows(self.load)

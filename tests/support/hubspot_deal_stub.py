@@ -11,20 +11,10 @@ from service.domain import engagement_id_for_deal
 from tests.support.hubspot_webhooks import PORTAL
 
 DEAL = "19283746501"
-
-
 COMPANY = "5550001"
-
-
 DEAL_PATH = f"/crm/v3/objects/deals/{DEAL}"
-
-
 COMPANY_PATH = f"/crm/v3/objects/companies/{COMPANY}"
-
-
 ENGAGEMENT = engagement_id_for_deal(PORTAL, DEAL)
-
-
 STAMPS = {
     "createdAt": "2024-11-20T10:00:00.000Z",
     "updatedAt": "2024-11-27T13:52:31.737Z",

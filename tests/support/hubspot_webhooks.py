@@ -20,11 +20,7 @@ from service.infra.config import Settings
 from tests.support.apps import close_app
 
 SECRET = "test-client-secret-0000"
-
-
 PORTAL = 145106154
-
-
 CALLED_URL = "http://localhost/webhooks/hubspot"
 
 

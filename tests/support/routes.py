@@ -5,11 +5,7 @@ from __future__ import annotations
 
 # Fixed, not random: test ids name it, and pytest-xdist workers must collect alike.
 ANY = "1d948146-562e-4261-8e44-d92210d21aed"
-
-
 MONTH = "2024-01"
-
-
 ROUTES = [
     ("POST", "/api/engagements"),
     ("GET", "/api/engagements"),

@@ -20,8 +20,6 @@ from tests.support.dates import TODAY
 
 MEMBERS = ("ana", "ben", "cat")
 INDEX = st.integers(0, 30)
-
-
 RECORD = st.tuples(
     st.just("record"),
     INDEX,
@@ -42,8 +40,6 @@ CORRECT = st.tuples(
 
 
 MOVE = st.tuples(st.just("move"), INDEX, INDEX)
-
-
 COMMANDS = st.lists(
     st.one_of(
         st.tuples(

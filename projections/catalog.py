@@ -16,11 +16,7 @@ from eventsourcing.projection import Projection
 from projections.audit.merkle import MerkleTree, PostgresMerkleView, SQLiteMerkleView
 from projections.engine.readmodel import ReadModel
 from projections.engine.views import View
-from projections.readmodels.activities import (
-    ActivityLedger,
-    PostgresActivityLedgerView,
-    SQLiteActivityLedgerView,
-)
+from projections.readmodels.activities import ActivityLedger
 from projections.readmodels.balances import Balances
 from projections.readmodels.team import Team
 from projections.readmodels.usage import MonthlyUsage
@@ -44,10 +40,7 @@ class Kind:
 CATALOG: dict[str, Kind] = {
     "balances": Kind("engagements, projects and allocation balances", model=Balances),
     "activities": Kind(
-        "each activity in its current state, with its late flag",
-        projection=ActivityLedger,
-        sqlite_view=SQLiteActivityLedgerView,
-        postgres_view=PostgresActivityLedgerView,
+        "each activity in its current state, with its late flag", model=ActivityLedger
     ),
     "usage": Kind("units per allocation and per member, by month", model=MonthlyUsage),
     "team": Kind("team members, line managers and FTE history", model=Team),

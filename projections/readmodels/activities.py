@@ -8,20 +8,21 @@ in the spreadsheet it came from, so lateness is judged from then, never from the
 A correction or a retraction keeps the activity's earlier version (history.py), so the
 reports can list the activities of a month as they stood at a log position: the
 history of a month holds the earlier versions of its activities only, few next to the
-month's activities themselves."""
+month's activities themselves.
+
+Its handlers fold events into rows in memory (readmodel.py): the live follower and a
+rebuild run the same ones."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
-from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
-
 from projections.engine.encoding import day, moment, to_moment, uid
 from projections.engine.history import STAMP, Versioned
-from projections.engine.views import PostgresView, SQLiteView, View
+from projections.engine.readmodel import Event, ReadModel, handles
+from projections.engine.rows import Rows
 from service.domain import Allocation
 from service.domain.activity import CORRECTABLE_FIELDS as CORRECTABLE
 from service.domain.balance import is_late
@@ -51,12 +52,10 @@ MONTHLY_COLUMNS = (
 )
 """What the monthly report lists of each activity (reports/resources.py `activity_entry`):
 a month holds thousands, whose other columns would be fetched only to be dropped."""
-AFTER_CLOSE = "CASE WHEN :after_close = 1 THEN 1 ELSE after_close END"
-"""An activity changed in a closed month stays flagged, whatever changes it later."""
 LATE_IN_MONTH = "recorded_month = :month AND late = 1 AND retracted = 0"
 
 
-class ActivityLedgerView(View):
+class ActivityLedger(ReadModel):
     name = "activities"
     version = 4
     tables = {
@@ -71,6 +70,84 @@ class ActivityLedgerView(View):
         "history_by_month": ("activities_history", "month, retracted"),
         "history_by_recorded_month": ("activities_history", "recorded_month, late"),
     }
+    keys = {"activities": ("id",)}
+    versioned = (VERSIONS,)
+
+    # Folding
+
+    def prefetch(self, rows: Rows, events: Sequence[Event]) -> None:
+        """The activities the events change (a recording makes its own): one statement."""
+        rows.load(
+            "activities",
+            "id",
+            [
+                uid(event.activity_id)
+                for event, _ in events
+                if not isinstance(event, Allocation.ActivityRecorded)
+            ],
+        )
+
+    @handles(Allocation.ActivityRecorded)
+    def _recorded(self, rows: Rows, event: Any, position: int) -> None:
+        recorded_on = event.timestamp.date()
+        rows.put(
+            "activities",
+            {
+                "id": uid(event.activity_id),
+                "allocation_id": uid(event.originator_id),
+                "team_member": event.team_member,
+                "units": event.units,
+                "description": event.description,
+                "date_from": day(event.date_from),
+                "date_to": day(event.date_to),
+                "month": month_of(event.date_to),
+                "recorded_by": event.recorded_by,
+                "recorded_at": moment(event.timestamp),
+                "recorded_month": utc_month_of(event.timestamp),
+                "late": int(is_late(event.date_to, recorded_on)),
+                "days_late": days_late(event.date_to, recorded_on),
+                "retracted": 0,
+                "corrections": 0,
+                "after_close": int(event.after_close),
+                "imported": int(event.imported),
+                "position": position,
+                "valid_from": position,
+            },
+        )
+
+    @handles(Allocation.ActivityCorrected)
+    def _corrected(self, rows: Rows, event: Any, position: int) -> None:
+        current = rows.get("activities", uid(event.activity_id))
+        if current is None:
+            return
+        changes = {k: v for k, v in event.changes.items() if k in CORRECTABLE}
+        values = {k: day(v) if k.startswith("date_") else v for k, v in changes.items()}
+        if "date_to" in changes:
+            recorded_on = to_moment(current["recorded_at"]).date()
+            values["month"] = month_of(changes["date_to"])
+            values["late"] = int(is_late(changes["date_to"], recorded_on))
+            values["days_late"] = days_late(changes["date_to"], recorded_on)
+        values["corrections"] = current["corrections"] + 1
+        _change(rows, current, event, position, **values)
+
+    @handles(Allocation.ActivityRetracted)
+    def _retracted(self, rows: Rows, event: Any, position: int) -> None:
+        current = rows.get("activities", uid(event.activity_id))
+        if current is not None:
+            _change(rows, current, event, position, retracted=1)
+
+    @handles(Allocation.ActivityMoved)
+    def _moved(self, rows: Rows, event: Any, position: int) -> None:
+        """A move changes the activity's allocation, nothing else: its recording, and so
+        its `late`, stay. The same event is on both allocations; the one it joins acts,
+        and the row's earlier version keeps the allocation it left (reports as of then)."""
+        if event.originator_id != event.to_allocation_id:
+            return
+        current = rows.get("activities", uid(event.activity_id))
+        if current is not None:
+            _change(rows, current, event, position, allocation_id=uid(event.originator_id))
+
+    # Reads
 
     def of_allocation(self, allocation_id: str) -> list[dict[str, Any]]:
         """Every activity recorded on the allocation, in the order recorded."""
@@ -168,100 +245,8 @@ class ActivityLedgerView(View):
             return tx.rows(f"SELECT {columns} FROM {source} WHERE {condition}{ordered}", **params)
 
 
-class SQLiteActivityLedgerView(ActivityLedgerView, SQLiteView):
-    pass
-
-
-class PostgresActivityLedgerView(ActivityLedgerView, PostgresView):
-    pass
-
-
-class ActivityLedger(Projection[ActivityLedgerView]):
-    name = "activities"
-
-    @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.track(tracking)
-
-    @process_event.register(Allocation.ActivityRecorded)
-    def _recorded(self, event: Any, tracking: Tracking) -> None:
-        recorded_on = event.timestamp.date()
-        with self.view.transaction(tracking) as tx:
-            tx.run(
-                "INSERT INTO {activities} VALUES (:id, :allocation_id, :team_member, :units, "
-                ":description, :date_from, :date_to, :month, :recorded_by, :recorded_at, "
-                ":recorded_month, :late, :days_late, 0, 0, :after_close, :imported, :position, "
-                ":position)",
-                id=uid(event.activity_id),
-                allocation_id=uid(event.originator_id),
-                team_member=event.team_member,
-                units=event.units,
-                description=event.description,
-                date_from=day(event.date_from),
-                date_to=day(event.date_to),
-                month=month_of(event.date_to),
-                recorded_by=event.recorded_by,
-                recorded_at=moment(event.timestamp),
-                recorded_month=utc_month_of(event.timestamp),
-                late=int(is_late(event.date_to, recorded_on)),
-                days_late=days_late(event.date_to, recorded_on),
-                after_close=int(event.after_close),
-                imported=int(event.imported),
-                position=tracking.notification_id,
-            )
-
-    @process_event.register(Allocation.ActivityCorrected)
-    def _corrected(self, event: Any, tracking: Tracking) -> None:
-        changes = {k: v for k, v in event.changes.items() if k in CORRECTABLE}
-        with self.view.transaction(tracking) as tx:
-            values = {k: day(v) if k.startswith("date_") else v for k, v in changes.items()}
-            if "date_to" in changes:
-                current = tx.row(
-                    "SELECT recorded_at FROM {activities} WHERE id = :id", id=uid(event.activity_id)
-                )
-                if current is not None:
-                    recorded_on = to_moment(current["recorded_at"]).date()
-                    values["month"] = month_of(changes["date_to"])
-                    values["late"] = int(is_late(changes["date_to"], recorded_on))
-                    values["days_late"] = days_late(changes["date_to"], recorded_on)
-            assignments = "".join(f"{field} = :{field}, " for field in values)
-            VERSIONS.archive(tx, tracking.notification_id, id=uid(event.activity_id))
-            tx.run(
-                f"UPDATE {{activities}} SET {assignments}corrections = corrections + 1, "
-                f"after_close = {AFTER_CLOSE}, valid_from = :position WHERE id = :id",
-                id=uid(event.activity_id),
-                position=tracking.notification_id,
-                after_close=int(event.after_close),
-                **values,
-            )
-
-    @process_event.register(Allocation.ActivityRetracted)
-    def _retracted(self, event: Any, tracking: Tracking) -> None:
-        with self.view.transaction(tracking) as tx:
-            VERSIONS.archive(tx, tracking.notification_id, id=uid(event.activity_id))
-            tx.run(
-                "UPDATE {activities} SET retracted = 1, "
-                f"after_close = {AFTER_CLOSE}, valid_from = :position WHERE id = :id",
-                id=uid(event.activity_id),
-                position=tracking.notification_id,
-                after_close=int(event.after_close),
-            )
-
-    @process_event.register(Allocation.ActivityMoved)
-    def _moved(self, event: Any, tracking: Tracking) -> None:
-        """A move changes the activity's allocation, nothing else: its recording, and so
-        its `late`, stay. The same event is on both allocations; the one it joins acts,
-        and the row's earlier version keeps the allocation it left (reports as of then)."""
-        if event.originator_id != event.to_allocation_id:
-            self.view.track(tracking)
-            return
-        with self.view.transaction(tracking) as tx:
-            VERSIONS.archive(tx, tracking.notification_id, id=uid(event.activity_id))
-            tx.run(
-                "UPDATE {activities} SET allocation_id = :allocation_id, "
-                f"after_close = {AFTER_CLOSE}, valid_from = :position WHERE id = :id",
-                id=uid(event.activity_id),
-                allocation_id=uid(event.originator_id),
-                position=tracking.notification_id,
-                after_close=int(event.after_close),
-            )
+def _change(rows: Rows, current: dict[str, Any], event: Any, position: int, **values: Any) -> None:
+    """Change the activity at `position`, keeping its earlier version. An activity
+    changed in a closed month stays flagged, whatever changes it later."""
+    after_close = 1 if event.after_close else current["after_close"]
+    rows.revise("activities", (current["id"],), position, after_close=after_close, **values)

@@ -149,6 +149,7 @@ def test_a_scan_is_bounded_and_carries_on_from_next_after(api, logged, monkeypat
     assert last == {"items": [], "next_after": head, "at_end": True}
 
 
+@pytest.mark.boundary
 def test_bad_filter_values_are_refused_naming_the_field(api, logged):
     for name, value in (
         ("stream", "not-a-uuid"),

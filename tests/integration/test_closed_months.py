@@ -158,6 +158,7 @@ def test_a_retried_closure_answers_the_first(api):
     assert again.json["position"] == first.json["position"]
 
 
+@pytest.mark.boundary
 @pytest.mark.parametrize(
     "month", ["2024-13", "2024-00", "2024-1", "24-01", "abcd-ef", "1969-12", "2200-01"]
 )

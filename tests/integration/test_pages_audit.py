@@ -277,6 +277,7 @@ def test_bad_stream_ids_answer_404_with_a_message(auditor, recorded):
     assert "holds no stream" in page(auditor, unknown, status=404)
 
 
+@pytest.mark.boundary
 @pytest.mark.parametrize("role", ["member", "manager", "bd", "viewer"])
 def test_other_roles_may_not_open_the_audit_page(app, make_token, recorded, role):
     token = make_token(role, member="ana") if role == "member" else make_token(role)

@@ -178,6 +178,7 @@ def test_another_members_activity_cannot_be_changed_from_my_page(
     assert ana.get(f"/my/activities/{activity['id']}/correction").status_code == 404
 
 
+@pytest.mark.boundary
 def test_roles_that_do_not_record_are_refused(app: Flask, world, make_token):
     for role in ("viewer", "auditor", "bd"):
         page = signed_in_page(app, make_token(role))

@@ -180,6 +180,7 @@ def test_review_capacity_figures_are_the_capacity_reports(
     assert float(field(team, "capacity_units")) == report["totals"]["capacity_units"]
 
 
+@pytest.mark.boundary
 @pytest.mark.parametrize("month", ["2026-13", "x", "0000-01", "２０２４-03"])
 def test_a_bad_month_shows_the_form_with_its_message(manager: PageClient, month: str):
     response = manager.get("/review", month=month, unknown="ignored")
@@ -196,6 +197,7 @@ def test_an_unknown_line_manager_is_refused_with_a_message(manager: PageClient):
     assert "nobody is not the line manager of anyone" in response.get_data(as_text=True)
 
 
+@pytest.mark.boundary
 @pytest.mark.parametrize(
     ("role", "path"),
     [("member", "/review"), ("member", "/plan"), ("viewer", "/review"), ("viewer", "/plan"),
@@ -268,6 +270,7 @@ def test_plan_defaults_to_this_month_and_two_more(bd: PageClient):
     assert months == [str(start), str(start.next()), str(start.next().next())]
 
 
+@pytest.mark.boundary
 @pytest.mark.parametrize(
     ("query", "message"),
     [

@@ -224,6 +224,7 @@ def test_at_most_24_months(api, story):
     }
 
 
+@pytest.mark.boundary
 @pytest.mark.parametrize(
     "query, field",
     [
@@ -246,6 +247,7 @@ def test_a_range_ending_before_it_begins_names_the_first_month(api):
     assert response.json["errors"] == {"to": ["must not be before `from` (2025-04)"]}
 
 
+@pytest.mark.boundary
 def test_unknown_parameters_are_refused(api):
     response = api.get("/api/reports/planning", **{"from": "2025-03", "to": "2025-04", "x": "1"})
     assert response.status_code == 400 and "x" in response.json["errors"]

@@ -437,6 +437,7 @@ def test_a_month_without_allocations_is_an_empty_report(api, story):
     }
 
 
+@pytest.mark.boundary
 @pytest.mark.parametrize("month", ["2024-13", "2024-1", "March", ""])
 def test_a_bad_month_is_refused_with_a_message(api, month):
     response = api.get("/api/reports/monthly", month=month)

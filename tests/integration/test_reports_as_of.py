@@ -210,12 +210,14 @@ def test_a_position_beyond_the_log_is_refused_naming_it(api, world, report):
     )
 
 
+@pytest.mark.boundary
 @pytest.mark.parametrize("value", ["-1", str(INT64_MAX + 1), "soon", "1.5"])
 def test_a_position_that_is_no_position_is_refused(api, value):
     response = api.get("/api/reports/monthly", month="2024-01", as_of_position=value)
     assert response.status_code == 422 and "as_of_position" in response.json["errors"]
 
 
+@pytest.mark.boundary
 def test_unknown_parameters_are_still_refused(api, world):
     """`as_of` (a time) is not a report parameter, and the lists take no
     `as_of_position`: both are unknown parameters, refused by name."""

@@ -150,6 +150,7 @@ def test_filters_apply_to_the_csv_too(api, team):
     ]
 
 
+@pytest.mark.boundary
 def test_bad_filter_values_are_refused_naming_the_field(api, team):
     for name, value in (("line_manager", ""), ("member", "ana\u0007"), ("member", "x" * 201)):
         response = api.get("/api/reports/late-activities", month=MONTH, **{name: value})

@@ -188,6 +188,7 @@ def test_the_partners_script_accepts_the_statement_and_refuses_an_altered_one(
     assert refused.returncode == 1 and "altered" in refused.stderr
 
 
+@pytest.mark.boundary
 @pytest.mark.parametrize("month", ["0000-00", "2026-13", "1969-12", "２０２６-01", "26-01"])
 def test_a_bad_month_is_refused_and_nothing_is_issued(api, world, month):
     before = api.log_size()

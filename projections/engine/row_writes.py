@@ -8,6 +8,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+MAX_PARAMETERS = 30_000
+"""Per statement: PostgreSQL takes at most 65,535."""
 TABLE_CONSTRAINT = re.compile(r",\s*(PRIMARY KEY|UNIQUE)\s*\([^)]*\)", re.IGNORECASE)
 
 
@@ -26,14 +28,8 @@ class RowWrites:
     def insert_rows(
         self, cursor: Any, logical: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
     ) -> None:
-        """Insert many rows in one statement run many times (inside a pipeline on
-        PostgreSQL, where COPY cannot run)."""
-        self._many(
-            cursor,
-            f"INSERT INTO {{{logical}}} ({', '.join(columns)}) VALUES ({_marks(columns)})",
-            columns,
-            rows,
-        )
+        """Insert many rows (inside a pipeline on PostgreSQL, where COPY cannot run)."""
+        self.write_values(cursor, f"INSERT INTO {{{logical}}} ({', '.join(columns)})", rows)
 
     def upsert_rows(
         self,
@@ -45,19 +41,26 @@ class RowWrites:
     ) -> None:
         """Write many rows whole, each replacing the row of its key if there is one."""
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
-        self._many(
+        self.write_values(
             cursor,
-            f"INSERT INTO {{{logical}}} ({', '.join(columns)}) VALUES ({_marks(columns)}) "
-            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}",
-            columns,
+            f"INSERT INTO {{{logical}}} ({', '.join(columns)})",
             rows,
+            f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}",
         )
+
+    def write_values(
+        self, cursor: Any, head: str, rows: list[tuple[Any, ...]], tail: str = ""
+    ) -> None:
+        """`head VALUES (...) tail` for each row: one statement run many times
+        (SQLite's executemany loops in C, with no round trip)."""
+        marks = ", ".join("?" for _ in rows[0])
+        cursor.executemany(self.compile(f"{head} VALUES ({marks}){tail}"), rows)
 
     def delete_rows(
         self, cursor: Any, logical: str, key: Sequence[str], keys: list[tuple[Any, ...]]
     ) -> None:
-        matches = " AND ".join(f"{k} = :{k}" for k in key)
-        self._many(cursor, f"DELETE FROM {{{logical}}} WHERE {matches}", key, keys)
+        matches = " AND ".join(f"{k} = ?" for k in key)
+        cursor.executemany(self.compile(f"DELETE FROM {{{logical}}} WHERE {matches}"), keys)
 
     def select_in(
         self, cursor: Any, requests: Sequence[tuple[str, str, Sequence[Any]]]
@@ -82,16 +85,59 @@ class RowWrites:
             found.append([dict(row) for row in cursor.fetchall()])
         return found
 
-    def _many(
-        self, cursor: Any, sql: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+
+class PostgresRowWrites(RowWrites):
+    """PostgreSQL's way: many rows in one statement, loads answered together."""
+
+    def table(self, logical: str) -> str:
+        raise NotImplementedError
+
+    def write_values(
+        self, cursor: Any, head: str, rows: list[tuple[Any, ...]], tail: str = ""
     ) -> None:
-        cursor.executemany(
-            self.compile(sql), [dict(zip(columns, row, strict=True)) for row in rows]
-        )
+        """`head VALUES (...), (...) tail`: many rows in ONE statement (executemany in
+        pipeline mode sends one per row, each costing the client a statement's work)."""
+        head, tail = self.compile(head), self.compile(tail)
+        for chunk in _chunks(rows):
+            marks = "(" + ", ".join(["%s"] * len(chunk[0])) + ")"
+            values = ", ".join([marks] * len(chunk))
+            params = [value for row in chunk for value in row]
+            cursor.execute(f"{head} VALUES {values}{tail}", params, prepare=False)
+
+    def delete_rows(
+        self, cursor: Any, logical: str, key: Sequence[str], keys: list[tuple[Any, ...]]
+    ) -> None:
+        for chunk in _chunks(keys):
+            marks = "(" + ", ".join(["%s"] * len(key)) + ")"
+            params = [value for row in chunk for value in row]
+            cursor.execute(
+                f"DELETE FROM {self.table(logical)} WHERE ({', '.join(key)}) "
+                f"IN ({', '.join([marks] * len(chunk))})",
+                params,
+                prepare=False,
+            )
+
+    def select_all(
+        self, cursor: Any, statements: list[tuple[str, dict[str, Any]]]
+    ) -> list[list[dict[str, Any]]]:
+        """Every statement sent, each on a cursor of its own, before any answer is
+        read: one round trip for all in pipeline mode."""
+        sent = []
+        for sql, params in statements:
+            own = cursor.connection.cursor()
+            own.execute(sql, params)
+            sent.append(own)
+        found = []
+        for own in sent:
+            found.append([dict(row) for row in own.fetchall()])
+            own.close()
+        return found
 
 
-def _marks(columns: Sequence[str]) -> str:
-    return ", ".join(f":{c}" for c in columns)
+def _chunks(rows: list[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
+    """Rows in statements of at most MAX_PARAMETERS parameters."""
+    per = max(1, MAX_PARAMETERS // len(rows[0]))
+    return [rows[start : start + per] for start in range(0, len(rows), per)]
 
 
 def column_names(columns: str) -> str:

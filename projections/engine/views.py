@@ -31,7 +31,7 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
-from projections.engine.row_writes import RowWrites, column_names
+from projections.engine.row_writes import PostgresRowWrites, RowWrites, column_names
 from service.infra.side_table import PARAMETER, lock_key
 
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -283,7 +283,7 @@ class SQLiteView(View, SQLiteTrackingRecorder):
         return sql
 
 
-class PostgresView(View, PostgresTrackingRecorder):
+class PostgresView(PostgresRowWrites, View, PostgresTrackingRecorder):
     """A view in the event store's PostgreSQL schema."""
 
     def __init__(
@@ -313,22 +313,6 @@ class PostgresView(View, PostgresTrackingRecorder):
         with cursor.copy(f"COPY {self.table(logical)} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-
-    def select_all(
-        self, cursor: Any, statements: list[tuple[str, dict[str, Any]]]
-    ) -> list[list[dict[str, Any]]]:
-        """Every statement sent, each on a cursor of its own, before any answer is
-        read: one round trip for all in pipeline mode."""
-        sent = []
-        for sql, params in statements:
-            own = cursor.connection.cursor()
-            own.execute(sql, params)
-            sent.append(own)
-        found = []
-        for own in sent:
-            found.append([dict(row) for row in own.fetchall()])
-            own.close()
-        return found
 
     def write_tracking(self, cursor: Any, tracking: Tracking) -> None:
         """Record the position in a batch's transaction without waiting for the answer

@@ -10,6 +10,7 @@ goes through `flask --app wsgi import`, which has no limit and shows its progres
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
@@ -74,12 +75,23 @@ class ImportOutcomeSchema(ma.Schema):
     )
 
 
-@blp.route("/imports/activities", methods=["POST"])
-@requires("import_activities")
-@blp.arguments(ImportQuerySchema, location="query")
-@blp.response(200, ImportOutcomeSchema, description=NOTHING_WRITTEN)
-@blp.alt_response(201, schema=ImportOutcomeSchema, description=WRITTEN, success=True)
-@blp.doc(requestBody=CSV_BODY, responses=RESPONSES)
+def import_route(path: str, permission: str) -> Callable[[Callable], Callable]:
+    """The contract both imports share: a CSV body, `?dry_run=`, 200 when nothing was
+    written and 201 when rows were, 415 and 422 refusals; guarded by `permission`."""
+
+    def decorator(view: Callable) -> Callable:
+        view = blp.doc(requestBody=CSV_BODY, responses=RESPONSES)(view)
+        view = blp.alt_response(201, schema=ImportOutcomeSchema, description=WRITTEN, success=True)(
+            view
+        )
+        view = blp.response(200, ImportOutcomeSchema, description=NOTHING_WRITTEN)(view)
+        view = blp.arguments(ImportQuerySchema, location="query")(view)
+        return blp.route(path, methods=["POST"])(requires(permission)(view))
+
+    return decorator
+
+
+@import_route("/imports/activities", "import_activities")
 def import_activities(query):
     """Import activities, each stamped with its original `recorded_at`."""
     file = read_activities(_csv_body())
@@ -88,12 +100,7 @@ def import_activities(query):
     )
 
 
-@blp.route("/imports/allocations", methods=["POST"])
-@requires("import_allocations")
-@blp.arguments(ImportQuerySchema, location="query")
-@blp.response(200, ImportOutcomeSchema, description=NOTHING_WRITTEN)
-@blp.alt_response(201, schema=ImportOutcomeSchema, description=WRITTEN, success=True)
-@blp.doc(requestBody=CSV_BODY, responses=RESPONSES)
+@import_route("/imports/allocations", "import_allocations")
 def import_allocations(query):
     """Import allocations, each stamped with its `granted_at` when the file gives one."""
     file = read_allocations(_csv_body())

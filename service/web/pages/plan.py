@@ -27,7 +27,7 @@ from projections.reports import capacity_report
 from projections.reports.declared import reads
 from projections.reports.planning import committed_by_provider
 from projections.reports.resources import allocation_balance
-from service.domain import DomainError
+from service.domain import Allocation, DomainError
 from service.domain.calendar import Month, add_months, month_count, months_between, ratio
 from service.web.api.allocations import AllocationInSchema, AmendmentSchema
 from service.web.http.auth import Principal
@@ -139,14 +139,7 @@ def _grant(span: Span):
     except DomainError as refused:
         state.errors = _refusal(refused, GRANT_FIELDS)
         return _render(span, read_models, grant=state), status_of(refused)
-    receipt = allocation_receipt(result.value, today())
-    flash(
-        f"Granted allocation “{receipt['description']}” to {projects[project_id]}, "
-        f"{receipt['start_date']} to {receipt['end_date']}: balance "
-        f"{receipt['units_remaining']} of {receipt['units_granted']} units remaining.",
-        "recorded",
-    )
-    return redirect(url_for("plan.plan", **span.query), code=303)
+    return _written(span, "Granted", result.value, f"to {projects[project_id]}")
 
 
 def _amend(span: Span):
@@ -167,9 +160,15 @@ def _amend(span: Span):
         # The only date an amendment changes is the end: a clash of periods is its.
         state.errors = _refusal(refused, AMEND_FIELDS, {"start_date": "end_date"})
         return _render(span, read_models, amend=state), status_of(refused)
-    receipt = allocation_receipt(result.value, today())
+    return _written(span, "Amended", result.value, f"({allocations[allocation_id]['label']})")
+
+
+def _written(span: Span, verb: str, allocation: Allocation, which: str):
+    """Back to the plan (303), telling what the grant or amendment left: the
+    allocation's period and its balance."""
+    receipt = allocation_receipt(allocation, today())
     flash(
-        f"Amended allocation “{receipt['description']}” ({allocations[allocation_id]['label']}), "
+        f"{verb} allocation “{receipt['description']}” {which}, "
         f"{receipt['start_date']} to {receipt['end_date']}: balance "
         f"{receipt['units_remaining']} of {receipt['units_granted']} units remaining.",
         "recorded",

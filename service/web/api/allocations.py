@@ -25,10 +25,12 @@ from service.web.schemas.common import (
     TEXT,
     AllocationSchema,
     PageQuerySchema,
+    PageSchema,
     PlainDay,
     PlainMoment,
     ReasonSchema,
     WrittenSchema,
+    page_of,
     supported_moment,
     units_field,
 )
@@ -91,11 +93,8 @@ class AllocationListQuerySchema(PageQuerySchema, FreshReadSchema):
     engagement_id = ma.fields.UUID()
 
 
-class AllocationPageSchema(ma.Schema):
+class AllocationPageSchema(PageSchema):
     items = ma.fields.List(ma.fields.Nested(AllocationSchema))
-    total = ma.fields.Integer()
-    limit = ma.fields.Integer()
-    offset = ma.fields.Integer()
 
 
 def visible_engagement_id(requested: UUID | None) -> UUID | None:
@@ -145,12 +144,7 @@ def list_allocations(query):
         status=query.get("status"),
         engagement_id=str(engagement_id) if engagement_id else None,
     )
-    return {
-        "items": [allocation_balance(row, on) for row in rows],
-        "total": total,
-        "limit": query["limit"],
-        "offset": query["offset"],
-    }
+    return page_of([allocation_balance(row, on) for row in rows], total, query)
 
 
 @blp.route("/allocations/<uuid:allocation_id>", methods=["GET"])

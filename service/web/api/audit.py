@@ -36,6 +36,7 @@ from service.web.schemas.audit import (
     PublicKeySchema,
     StreamSchema,
 )
+from service.web.schemas.common import page_of
 
 blp = Blueprint("audit", __name__, url_prefix="/api/audit", description="Audit trail")
 
@@ -103,12 +104,7 @@ def checkpoints(query):
     one with every statement."""
     store = CheckpointStore(runtime().projections().view("merkle"))
     found, total = store.page(query["offset"], query["limit"])
-    return {
-        "items": [each.as_json() for each in found],
-        "total": total,
-        "limit": query["limit"],
-        "offset": query["offset"],
-    }
+    return page_of([each.as_json() for each in found], total, query)
 
 
 @blp.route("/public-key", methods=["GET"])

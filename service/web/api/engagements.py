@@ -22,9 +22,11 @@ from service.web.schemas.common import (
     TEXT,
     AllocationSchema,
     PageQuerySchema,
+    PageSchema,
     PlainDay,
     ReasonSchema,
     WrittenSchema,
+    page_of,
 )
 
 blp = Blueprint("engagements", __name__, url_prefix="/api", description="Engagements and projects")
@@ -130,11 +132,8 @@ class EngagementPatchSchema(ma.Schema):
             )
 
 
-class EngagementPageSchema(ma.Schema):
+class EngagementPageSchema(PageSchema):
     items = ma.fields.List(ma.fields.Nested(EngagementSummarySchema))
-    total = ma.fields.Integer()
-    limit = ma.fields.Integer()
-    offset = ma.fields.Integer()
 
 
 class ProjectInSchema(ma.Schema):
@@ -190,12 +189,7 @@ def list_engagements(query):
         offset=query["offset"],
         only=str(only) if only else None,
     )
-    return {
-        "items": [engagement_summary(row) for row in rows],
-        "total": total,
-        "limit": query["limit"],
-        "offset": query["offset"],
-    }
+    return page_of([engagement_summary(row) for row in rows], total, query)
 
 
 @blp.route("/engagements/<uuid:engagement_id>", methods=["GET"])

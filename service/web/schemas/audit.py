@@ -16,6 +16,7 @@ from service.web.schemas.common import (
     NAME,
     POSITION,
     PageQuerySchema,
+    PageSchema,
     PlainMoment,
     QueryInteger,
     supported_moment,
@@ -130,11 +131,8 @@ class CheckpointListQuerySchema(PageQuerySchema):
     pass
 
 
-class CheckpointPageSchema(ma.Schema):
+class CheckpointPageSchema(PageSchema):
     items = ma.fields.List(ma.fields.Nested(CheckpointSchema))
-    total = ma.fields.Integer()
-    limit = ma.fields.Integer()
-    offset = ma.fields.Integer()
 
 
 class PublicKeySchema(ma.Schema):

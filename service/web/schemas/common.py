@@ -240,3 +240,18 @@ class ReasonSchema(ma.Schema):
 class PageQuerySchema(ma.Schema):
     limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=500))
     offset = QueryInteger(load_default=0, validate=POSITION)
+
+
+class PageSchema(ma.Schema):
+    """A page of a list asked for with PageQuerySchema's `limit` and `offset`: the
+    list's own `items` (each list's schema adds them), how many the whole list holds,
+    and the limit and offset the page was asked with."""
+
+    total = ma.fields.Integer()
+    limit = ma.fields.Integer()
+    offset = ma.fields.Integer()
+
+
+def page_of(items: list[Any], total: int, query: dict[str, Any]) -> dict[str, Any]:
+    """The answer a PageSchema describes, for `query` (read with PageQuerySchema)."""
+    return {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"]}

@@ -19,6 +19,7 @@ from service.web.http.reads import FreshReadSchema, read_fresh
 from service.web.http.receipts import activity_receipt
 from service.web.http.runtime import ledger
 from service.web.http.writes import caller, written
+from service.web.schemas.activities import ActivitySchema
 from service.web.schemas.common import REASON, ReasonSchema, WrittenSchema, work_fields
 
 blp = Blueprint("activities", __name__, url_prefix="/api", description="Activities")
@@ -40,27 +41,6 @@ class CorrectionSchema(ma.Schema.from_dict(work_fields(CORRECTABLE_FIELDS, requi
     def something_to_correct(self, data, **kwargs):
         if not set(CORRECTABLE_FIELDS) & set(data):
             raise ma.ValidationError(f"give at least one of {', '.join(CORRECTABLE_FIELDS)}")
-
-
-class ActivitySchema(ma.Schema):
-    id = ma.fields.UUID()
-    allocation_id = ma.fields.UUID()
-    team_member = ma.fields.String()
-    units = ma.fields.Integer()
-    description = ma.fields.String()
-    date_from = ma.fields.Date()
-    date_to = ma.fields.Date()
-    recorded_by = ma.fields.String()
-    recorded_at = ma.fields.AwareDateTime()
-    late = ma.fields.Boolean(metadata={"description": "recorded more than 14 days after date_to"})
-    retracted = ma.fields.Boolean()
-    corrections = ma.fields.Integer()
-    after_close = ma.fields.Boolean(
-        metadata={"description": "recorded, corrected or retracted after its month was closed"}
-    )
-    imported = ma.fields.Boolean(
-        metadata={"description": "imported from a file, with its original recorded_at"}
-    )
 
 
 class ActivityWrittenSchema(ActivitySchema, WrittenSchema):

@@ -44,6 +44,7 @@ from service.web.http.auth import principal, requires
 from service.web.http.boundary import Blueprint
 from service.web.http.reads import FreshReadSchema, fresh
 from service.web.http.runtime import runtime, today
+from service.web.schemas.activities import ReportActivitySchema
 from service.web.schemas.common import (
     NAME,
     POSITION,
@@ -67,9 +68,9 @@ CSV_RESPONSE = {"schema": {"type": "string"}, "content_type": CSV, "success": Tr
 # Requests
 
 
-class MonthQuerySchema(FreshReadSchema):
-    month = month_field(metadata={"example": "2024-03"})
-    as_of_position = QueryInteger(
+def as_of_position_field() -> QueryInteger:
+    """Every report's `as_of_position` (the module docstring)."""
+    return QueryInteger(
         validate=POSITION,
         metadata={
             "description": "answer as the report stood when the log ended at this position "
@@ -77,6 +78,11 @@ class MonthQuerySchema(FreshReadSchema):
             "event there; waits for the read models to reach it"
         },
     )
+
+
+class MonthQuerySchema(FreshReadSchema):
+    month = month_field(metadata={"example": "2024-03"})
+    as_of_position = as_of_position_field()
 
 
 class MonthlyQuerySchema(MonthQuerySchema):
@@ -92,14 +98,7 @@ def _month_field(data_key: str, description: str) -> ma.fields.String:
 class PlanningQuerySchema(FreshReadSchema):
     first = _month_field("from", "the first month of the range, YYYY-MM")
     last = _month_field("to", f"the last month, YYYY-MM: at most {MAX_MONTHS} months in all")
-    as_of_position = QueryInteger(
-        validate=POSITION,
-        metadata={
-            "description": "answer as the report stood when the log ended at this position "
-            "(e.g. the `position` a write returned), its today being the UTC date of the "
-            "event there; waits for the read models to reach it"
-        },
-    )
+    as_of_position = as_of_position_field()
 
     @ma.validates_schema
     def _a_range(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -131,19 +130,6 @@ class LateQuerySchema(MonthQuerySchema):
 
 
 # Responses
-
-
-class ReportActivitySchema(ma.Schema):
-    id = ma.fields.UUID()
-    date_from = ma.fields.Date()
-    date_to = ma.fields.Date()
-    team_member = ma.fields.String()
-    units = ma.fields.Integer()
-    description = ma.fields.String()
-    late = ma.fields.Boolean()
-    after_close = ma.fields.Boolean(
-        metadata={"description": "recorded, corrected or retracted after its month was closed"}
-    )
 
 
 class MonthlyAllocationSchema(ma.Schema):

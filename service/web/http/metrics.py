@@ -7,7 +7,7 @@ reports the same figures, whichever process runs the projections."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from flask import Flask
 from prometheus_client.core import GaugeMetricFamily
@@ -33,13 +33,22 @@ def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily
     )
 
 
-class ProjectionLagCollector:
+class _ScrapeTimeCollector:
+    """A collector that reads the app's database at each scrape; `families` makes its
+    gauges, empty."""
+
+    families: Callable[[], tuple[GaugeMetricFamily, ...]]
+
     def __init__(self, app: Flask):
         self.app = app
 
     def describe(self) -> Iterator[GaugeMetricFamily]:
         """Names only, so registering the collector does not query the database."""
-        yield from _families()
+        yield from self.families()
+
+
+class ProjectionLagCollector(_ScrapeTimeCollector):
+    families = staticmethod(_families)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with self.app.app_context():
@@ -70,12 +79,8 @@ def _worker_families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
     )
 
 
-class WorkerHeartbeatCollector:
-    def __init__(self, app: Flask):
-        self.app = app
-
-    def describe(self) -> Iterator[GaugeMetricFamily]:
-        yield from _worker_families()
+class WorkerHeartbeatCollector(_ScrapeTimeCollector):
+    families = staticmethod(_worker_families)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with self.app.app_context():

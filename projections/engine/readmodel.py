@@ -18,8 +18,9 @@ A read model (readmodels/) is a subclass of `ReadModel` that declares
 The handlers hold no SQL: they fold each event into rows in memory (rows.py), so a
 row many events change (a month's sum) changes in memory, and one write per batch
 (`apply`) stores the rows changed, the archived versions and the tracking record, in
-one transaction: a fixed number of statements per batch, whatever its size
-(executemany; in PostgreSQL's pipeline mode). A rebuild (fold.py) runs the SAME
+one transaction: a fixed number of statements per batch, whatever its size (on
+SQLite executemany per table; on PostgreSQL one multi-row statement per table, in
+pipeline mode: row_writes.py). A rebuild (fold.py) runs the SAME
 handlers over the whole log into rows that start empty and then writes every row
 once (`write_all`: COPY on PostgreSQL, executemany on SQLite); so the live follower
 and a rebuild write the same rows, `_history` included.
@@ -27,6 +28,15 @@ and a rebuild write the same rows, `_history` included.
 The SQL dialect is not a subclass: `bind()` hands the read model the view of its
 tables in the store's dialect (`SQLiteView` or `PostgresView`, views.py), which also
 keeps its tracking record, its lock name and its generation (blue/green).
+
+How a read model is moved onto this base: declare the tables, keys and versioned
+tables as class attributes; turn each handler into `@handles(...)` taking
+`(rows, event, position)` and reading/changing rows through `rows.get/put/update/
+revise/delete` (history.py's `Versioned.archive` becomes `rows.revise`); write
+`prefetch` so every `rows.get` of a batch is answered from memory; move the view's
+reads onto the class; register it in projections/catalog.py as `Kind(..., model=X)`.
+tests/integration/test_rebuild_by_folding.py then holds the live and rebuilt rows
+equal, and test_follower_pass.py the statements of a pass fixed.
 """
 
 from __future__ import annotations

@@ -54,10 +54,10 @@ test: lint docs postgres test-tools
 	$(BIN)/python -m pytest tests/e2e tests/browser
 
 # The edit loop: lint, the unit tests and the integration tests on SQLite alone (-m "not
-# postgres": no server needed).
-# About 3.5 minutes of CPU in all, most of it one app built per test, so under 3 minutes
-# on 2 otherwise idle cores; longer on a machine shared with other work. `make test` runs
-# the rest: PostgreSQL, the end-to-end and browser tests, the docs.
+# postgres": no server needed). About 4 minutes of CPU in all, most of it one app built
+# per test, shared by TEST_WORKERS processes: its wall time is half that on 2 idle cores
+# at best, and longer on a machine busy with other work. `make test` runs the rest:
+# PostgreSQL, the end-to-end and browser tests, the docs.
 check: lint
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m "not postgres" tests/unit tests/integration
 

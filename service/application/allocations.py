@@ -5,6 +5,7 @@ atomic write, and two overlapping grants cannot both get through."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from service.application.base import LedgerBase
@@ -17,32 +18,19 @@ from service.domain import Allocation, Engagement
 class AllocationCommands(LedgerBase):
     @command
     def grant_allocation(
-        self,
-        project_id: UUID,
-        *,
-        start_date: date,
-        end_date: date,
-        units: int,
-        description: str,
-        provider: str | None,
-        caller: Caller,
-        request: RequestId,
+        self, project_id: UUID, *, caller: Caller, request: RequestId, **terms: Any
     ) -> Written[Allocation]:
-        terms = dict(
-            start_date=start_date,
-            end_date=end_date,
-            units=units,
-            description=description,
-            provider=provider,
-        )
+        """`terms`: the allocation's by name, as `AllocationGranted` declares them
+        (service/domain/allocation.py: dates, units, description, provider)."""
         engagement = self.engagement_of_project(project_id)
         replay = replay_of_creation(
             self, Allocation, request.value, terms | {"project_id": project_id}
         )
         if replay:
             return replay
-        if provider is not None:
-            self.registered_member(provider, "provider").require_stays_until(end_date)
+        if terms.get("provider") is not None:
+            provider = self.registered_member(terms["provider"], "provider")
+            provider.require_stays_until(terms["end_date"])
         allocation = Allocation.grant(
             id=request.value,
             engagement_id=engagement.id,
@@ -54,8 +42,8 @@ class AllocationCommands(LedgerBase):
         engagement.book_allocation(
             project_id=project_id,
             allocation_id=allocation.id,
-            start_date=start_date,
-            end_date=end_date,
+            start_date=allocation.start_date,
+            end_date=allocation.end_date,
             actor=caller.actor,
         )
         return self.save_all(engagement, allocation, value=allocation)

@@ -4,8 +4,7 @@ define projects."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -19,25 +18,11 @@ from service.domain import Engagement, Locator, NotFound, engagement_id_for_deal
 class EngagementCommands(LedgerBase):
     @command
     def open_engagement(
-        self,
-        *,
-        name: str,
-        community: str,
-        description: str,
-        start_date: date,
-        end_date: date,
-        contacts: list[str] | None,
-        caller: Caller,
-        request: RequestId,
+        self, *, caller: Caller, request: RequestId, **details: Any
     ) -> Written[Engagement]:
-        terms = dict(
-            name=name,
-            community=community,
-            description=description,
-            start_date=start_date,
-            end_date=end_date,
-            contacts=list(contacts or []),
-        )
+        """`details`: the engagement's by name, as `Engagement.open` declares them
+        (service/domain/engagement.py: name, community, description, dates, contacts)."""
+        terms = {**details, "contacts": list(details["contacts"] or [])}
         replay = replay_of_creation(self, Engagement, request.value, terms)
         if replay:
             return replay
@@ -45,31 +30,12 @@ class EngagementCommands(LedgerBase):
         return self.save_all(engagement, value=engagement)
 
     @command
-    def record_closed_won_deal(
-        self,
-        *,
-        portal_id: int,
-        deal_id: str,
-        name: str,
-        amount: Decimal | None,
-        close_time: datetime | None,
-        pipeline: str | None,
-        stage: str,
-        webhook_event_id: int,
-        request: RequestId,
-    ) -> Written[Engagement]:
+    def record_closed_won_deal(self, *, request: RequestId, **deal: Any) -> Written[Engagement]:
         """Create the deal's engagement unless it exists: HubSpot delivers at least
-        once, and the deal's derived id makes every delivery after the first a no-op."""
-        engagement = Engagement.from_closed_won_deal(
-            portal_id=portal_id,
-            deal_id=deal_id,
-            name=name,
-            amount=amount,
-            close_time=close_time,
-            pipeline=pipeline,
-            stage=stage,
-            webhook_event_id=webhook_event_id,
-        )
+        once, and the deal's derived id makes every delivery after the first a no-op.
+        `deal`: the won deal's facts by name, as `Engagement.from_closed_won_deal`
+        (service/domain/engagement.py) declares them."""
+        engagement = Engagement.from_closed_won_deal(**deal)
         if self.exists(engagement.id):
             existing = self.get(Engagement, engagement.id)
             return Written(existing, self.position_of(existing.id, 1), replayed=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from service.application.base import LedgerBase
 from service.application.caller import Caller
@@ -15,26 +16,13 @@ from service.domain import Conflict, NotFound, RuleViolation, TeamMember, team_m
 class TeamCommands(LedgerBase):
     @command
     def register_team_member(
-        self,
-        *,
-        handle: str,
-        name: str,
-        line_manager: str,
-        fte: Decimal,
-        effective_date: date,
-        caller: Caller,
-        request: RequestId,
+        self, *, handle: str, caller: Caller, request: RequestId, **details: Any
     ) -> Written[TeamMember]:
+        """Register `handle` once. `details`: the rest of the registration by name, as
+        `TeamMember.register` (service/domain/team_member.py) declares it."""
         if self.exists(team_member_id(handle)):
             raise Conflict(f"team member {handle} is already registered")
-        member = TeamMember.register(
-            handle=handle,
-            name=name,
-            line_manager=line_manager,
-            fte=fte,
-            effective_date=effective_date,
-            actor=caller.actor,
-        )
+        member = TeamMember.register(handle=handle, actor=caller.actor, **details)
         return self.save_all(member, value=member)
 
     @command

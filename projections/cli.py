@@ -31,7 +31,8 @@ def projections_cli(ledger: Callable[[], Ledger], run_worker: Callable[[float], 
     """The `projections` command group, on the ledger the composition root gives; `run`
     is its `run_worker` (the worker process: the projection follower, woken by each
     commit on PostgreSQL, beside the other background workers), kept under this name
-    because deployments and the README start the worker process as `projections run`."""
+    because existing deployments start the worker process as `projections run`
+    (docs/reference/cli.md)."""
     group = AppGroup("projections", help="Run, rebuild and inspect the read models.")
 
     @group.command("run")

@@ -1,5 +1,5 @@
 """Versions of a view's rows, so that a report can be read as it stood when the log
-ended at position N (DESIGN §7) without replaying anything.
+ended at position N (docs/explanation/projections.md) without replaying anything.
 
 A versioned table keeps its current rows as before, each stamped `valid_from`: the log
 position of the event that last changed it (for a table versioned on some of its

@@ -1,6 +1,6 @@
 """The monthly, capacity and late-activity reports, built from the views alone:
 their cost follows the number of allocations, members and the month's activities,
-never the length of the event log. Shapes as in DESIGN §3 "Report shapes"."""
+never the length of the event log. Shapes as in docs/reference/api.md, "Report shapes"."""
 
 from projections.reports.capacity import capacity_report
 from projections.reports.late import late_report

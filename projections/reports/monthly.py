@@ -3,7 +3,7 @@ month, the units granted, used in the month and up to its end, the balance and p
 as they stood at the end of the month (or today, for the month under way), and the
 month's activities.
 
-Decisions (README, "Reports"):
+Decisions (docs/reference/reports.md):
 - An allocation appears when its period overlaps the month.
 - Figures use the allocation's current terms (amendments apply to every month) and
   every activity's current state (corrections and retractions apply to the month

@@ -25,7 +25,7 @@ Units = dict[str, int]
 
 def canonical_json(document: dict[str, Any]) -> bytes:
     """The bytes a statement's signature covers: sorted keys, no spaces, UTF-8, the
-    `signature` field left out (DESIGN §7)."""
+    `signature` field left out (docs/explanation/statements.md)."""
     unsigned = {key: value for key, value in document.items() if key != "signature"}
     return json.dumps(
         unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False

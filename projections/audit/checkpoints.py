@@ -1,4 +1,5 @@
-"""Signed checkpoints of the Merkle tree (DESIGN §8): the C2SP `tlog-checkpoint` body
+"""Signed checkpoints of the Merkle tree (docs/explanation/audit.md): the C2SP
+`tlog-checkpoint` body
 (origin line, tree size, base64 root, each ending in a newline) signed with Ed25519.
 
 A checkpoint is stored (table `checkpoints`, beside the tree's nodes) whenever one is

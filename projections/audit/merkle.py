@@ -1,4 +1,5 @@
-"""The Merkle tree over the event log (DESIGN §8), kept as a view like the read models:
+"""The Merkle tree over the event log (docs/explanation/audit.md), kept as a view like
+the read models:
 leaf i is the event at log position i + 1, and its nodes commit in one transaction with
 the view's tracking record, so every event is added exactly once, in log order.
 

@@ -1,4 +1,5 @@
-"""Reports as of a log position (DESIGN §7): every report, given `as_of=N`, answers
+"""Reports as of a log position (docs/explanation/projections.md): every report, given
+`as_of=N`, answers
 what it answered when the log ended at N.
 
 The views keep every version of the rows the reports read, each stamped with the log

@@ -1,6 +1,5 @@
 """Reports as of a log position (docs/explanation/projections.md): every report, given
-`as_of=N`, answers
-what it answered when the log ended at N.
+`as_of=N`, answers what it answered when the log ended at N.
 
 The views keep every version of the rows the reports read, each stamped with the log
 positions it is valid between (engine/history.py), so a report as of N is the same

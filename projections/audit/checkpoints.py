@@ -1,6 +1,6 @@
 """Signed checkpoints of the Merkle tree (docs/explanation/audit.md): the C2SP
-`tlog-checkpoint` body
-(origin line, tree size, base64 root, each ending in a newline) signed with Ed25519.
+`tlog-checkpoint` body (origin line, tree size, base64 root, each ending in a newline)
+signed with Ed25519.
 
 A checkpoint is stored (table `checkpoints`, beside the tree's nodes) whenever one is
 made: by `make_checkpoint()` (with every statement, and for `GET /api/audit/checkpoint`)

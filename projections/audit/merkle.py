@@ -1,7 +1,7 @@
-"""The Merkle tree over the event log (docs/explanation/audit.md), kept as a view like
-the read models:
-leaf i is the event at log position i + 1, and its nodes commit in one transaction with
-the view's tracking record, so every event is added exactly once, in log order.
+"""The Merkle tree over the event log (docs/explanation/audit.md), kept as a view like the
+read models: leaf i is the event at log position i + 1, and its nodes commit in one
+transaction with the view's tracking record, so every event is added exactly once, in
+log order.
 
 Leaf data is the event's stored record, exactly as the recorder holds it: originator id
 (16 bytes) ‖ originator version (8 bytes, big-endian) ‖ length of the topic (2 bytes,

@@ -1,5 +1,5 @@
 """The audit trail: any aggregate's full history, event by event; the log in order with
-each event's Merkle leaf hash; and the routes that prove the log (DESIGN §8): signed
+each event's Merkle leaf hash; and the routes that prove the log (docs/explanation/audit.md): signed
 checkpoints, the public key, inclusion and consistency proofs.
 
 Who reads what: the checkpoint, the checkpoints and the public key are for everyone

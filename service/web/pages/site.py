@@ -1,4 +1,4 @@
-"""The people's pages (DESIGN §9) on the API's Flask app: the session cookie, CSRF
+"""The people's pages (docs/explanation/web-app.md) on the API's Flask app: the session cookie, CSRF
 protection of every form, the page blueprints, and what every template may use.
 
 The API keeps bearer tokens only: a session cookie never authorises an `/api` call, so

@@ -1,6 +1,6 @@
 """Schemas of the audit routes: the log's query (its filters), its events and one
 stream's history, and the routes that prove
-the log (DESIGN §8): checkpoints, the public key, inclusion and consistency proofs.
+the log (docs/explanation/audit.md): checkpoints, the public key, inclusion and consistency proofs.
 Hashes are lower-case hex; the signature is base64."""
 
 from __future__ import annotations

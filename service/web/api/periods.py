@@ -1,4 +1,5 @@
-"""Closed months (DESIGN §7): an admin closes a month; afterwards activities dated in
+"""Closed months (docs/explanation/statements.md): an admin closes a month; afterwards activities
+dated in
 it are recorded, corrected or retracted only with a manager or admin token, and each
 such event is flagged `after_close` (the rule lives in the ledger:
 service/application/periods.py; this blueprint only parses and renders).

@@ -1,1 +1,2 @@
-"""The people's pages (DESIGN §9): server-rendered views and the pieces they share."""
+"""The people's pages (docs/explanation/web-app.md): server-rendered views and the pieces they
+share."""

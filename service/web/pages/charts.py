@@ -1,7 +1,8 @@
 """Charts for the engagement pages and the monthly report PDF, drawn on the server as SVG.
 
 Why on the server: the same markup has to appear in the PDF (WeasyPrint runs no scripts), the
-pages must work without JavaScript, and nothing may come from a CDN (DESIGN §9). Why so plain:
+pages must work without JavaScript, and nothing may come from a CDN (docs/explanation/web-app.md).
+Why so plain:
 WeasyPrint 70 draws SVG 1.1 shapes and text but not CSS variables or foreignObject, so colours
 are presentation attributes and the only elements are rect, line, polyline, text, g, title, desc.
 

@@ -1,7 +1,6 @@
-"""Closed months (docs/explanation/statements.md): an admin closes a month; afterwards activities
-dated in
-it are recorded, corrected or retracted only with a manager or admin token, and each
-such event is flagged `after_close` (the rule lives in the ledger:
+"""Closed months (docs/explanation/statements.md): an admin closes a month; afterwards
+activities dated in it are recorded, corrected or retracted only with a manager or admin
+token, and each such event is flagged `after_close` (the rule lives in the ledger:
 service/application/periods.py; this blueprint only parses and renders).
 
 Who reads the list: every role. A member needs to know which months it can no longer

@@ -1,10 +1,10 @@
 """Charts for the engagement pages and the monthly report PDF, drawn on the server as SVG.
 
 Why on the server: the same markup has to appear in the PDF (WeasyPrint runs no scripts), the
-pages must work without JavaScript, and nothing may come from a CDN (docs/explanation/web-app.md).
-Why so plain:
-WeasyPrint 70 draws SVG 1.1 shapes and text but not CSS variables or foreignObject, so colours
-are presentation attributes and the only elements are rect, line, polyline, text, g, title, desc.
+pages must work without JavaScript, and nothing may come from a CDN
+(docs/explanation/web-app.md). Why so plain: WeasyPrint 70 draws SVG 1.1 shapes and text but
+not CSS variables or foreignObject, so colours are presentation attributes and the only
+elements are rect, line, polyline, text, g, title, desc.
 
 Every chart has a viewBox, width="100%" and no fixed height, so it shrinks with its column down
 to a phone's width instead of forcing a horizontal scroll. A screen reader announces its title

@@ -28,7 +28,9 @@ blp = Blueprint("imports", __name__, url_prefix="/api", description="Importing h
 
 CSV_BODY = {
     "required": True,
-    "description": "the file, UTF-8, a header line naming its columns (README, Importing history)",
+    "description": (
+        "the file, UTF-8, a header line naming its columns (docs/how-to/import-history.md)"
+    ),
     "content": {"text/csv": {"schema": {"type": "string"}}},
 }
 

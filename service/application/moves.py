@@ -1,4 +1,4 @@
-"""Moving a mis-filed activity to another allocation (DESIGN §10).
+"""Moving a mis-filed activity to another allocation (docs/how-to/move-activity.md).
 
 Retracting an activity and recording it again would stamp it with a new `recorded_at`,
 and so often make it late; a move keeps its recording. The same `ActivityMoved` goes on

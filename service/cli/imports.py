@@ -1,6 +1,6 @@
 """`flask --app wsgi import activities FILE.csv [--dry-run] [--actor NAME]` and
 `import allocations FILE.csv …`: history from a spreadsheet, written as it happened
-(README, "Importing history"; the rules: service/application/imports/commands.py).
+(docs/how-to/import-history.md; the rules: service/application/imports/commands.py).
 
 The file is read as the API reads it (service/web/schemas/import_file.py). Every row is checked
 before anything is written; a wrong row is listed on stderr with its line and why, and

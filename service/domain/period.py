@@ -25,7 +25,7 @@ from service.domain.calendar import Month, month_of
 from service.domain.errors import Conflict, RuleViolation
 
 CALENDAR_ID = uuid5(NAMESPACE_URL, "urn:community-enablement:period-calendar")
-# The roles that may change activities dated in a closed month (DESIGN §7).
+# The roles that may change activities dated in a closed month (docs/explanation/statements.md).
 MAY_CHANGE_CLOSED = frozenset({"admin", "manager"})
 
 

@@ -25,7 +25,7 @@ HUBSPOT_PROPERTY_NAME = re.compile(r"^[a-z0-9_]{1,100}$")
 
 @dataclass(frozen=True)
 class HubSpotSettings:
-    """How the service meets HubSpot (README, "HubSpot"). The webhook needs the app's
+    """How the service meets HubSpot (docs/explanation/hubspot.md). The webhook needs the app's
     client secret; fetching deal details needs an access token, and is off without one."""
 
     client_secret: str | None = field(default=None, repr=False)
@@ -137,7 +137,7 @@ def _poll_settings(env: Mapping[str, str], problems: list[str]) -> tuple[int | N
 
 @dataclass(frozen=True)
 class CheckpointSettings:
-    """How the log's checkpoints are signed (README, "Proving the history"): the key
+    """How the log's checkpoints are signed (docs/explanation/audit.md): the key
     file (None: a development key under var/), the origin line naming the log, and how
     often a checkpoint is stored while the log grows."""
 
@@ -167,7 +167,7 @@ class CheckpointSettings:
 
 @dataclass(frozen=True)
 class WebSettings:
-    """The people's pages (README, "Using the web app"): the address the service is
+    """The people's pages (docs/explanation/web-app.md): the address the service is
     reached at (for one-time sign-in links; https turns on HSTS), how long a browser
     session may stay idle and how long it may last however busy, and how long a sign-in
     link stays valid."""
@@ -218,7 +218,7 @@ class Settings:
     checkpoints: CheckpointSettings = field(default_factory=CheckpointSettings)
     web: WebSettings = field(default_factory=WebSettings)
     pdf_renders: int = 1
-    """PDF_RENDERS: how many PDFs the worker renders at a time (README, "PDFs")"""
+    """PDF_RENDERS: how many PDFs the worker renders at a time (docs/explanation/pdfs.md)"""
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -1,4 +1,4 @@
-"""The key that signs the log's checkpoints (DESIGN §8): Ed25519, from the PEM file
+"""The key that signs the log's checkpoints (docs/explanation/audit.md): Ed25519, from the PEM file
 named by CHECKPOINT_SIGNING_KEY_FILE, or else a development key made on first use under
 var/ (a warning in the log says so; `make run` uses it).
 

@@ -81,9 +81,9 @@ PROJECTS = {
     "guide": ("open-data", "Data publishing guide", "Volunteers publish a data set alone"),
 }
 
-# What each size of the suggested scale is, per project (docs/explanation/domain.md: 1 an email or
-# short
-# call, 2 a meeting with preparation, 3 a review or a document, 5 half a day, 8 a day).
+# What each size of the suggested scale is, per project (docs/explanation/domain.md: 1 an
+# email or short call, 2 a meeting with preparation, 3 a review or a document, 5 half a
+# day, 8 a day).
 TEXTS = {
     "docs": {
         1: ("Answered a docs question on Discourse", "Short call about the docs build"),

@@ -1,6 +1,5 @@
-"""Importing history (docs/how-to/import-history.md): the activities and allocations a team kept in
-a
-spreadsheet before the service, written as they happened. The file is read, and each
+"""Importing history (docs/how-to/import-history.md): the activities and allocations a
+team kept in a spreadsheet before the service, written as they happened. The file is read, and each
 row's fields checked, at the boundary (service/web/schemas/import_file.py, with the API's own
 schemas); here every row is checked against the ledger, then written.
 

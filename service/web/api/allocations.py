@@ -12,7 +12,7 @@ from flask import abort
 from projections.reports.queries import allocation_row, allocations_page
 from projections.reports.resources import allocation_balance
 from service.domain import Allocation, NotFound
-from service.web.http.auth import principal, requires
+from service.web.http.auth import principal, require_visible, requires
 from service.web.http.boundary import Blueprint
 from service.web.http.reads import FreshReadSchema, read_fresh
 from service.web.http.receipts import allocation_receipt
@@ -110,8 +110,8 @@ def visible_engagement_id(requested: UUID | None) -> UUID | None:
 def visible_allocation_row(allocation_id: UUID, min_position: int | None) -> dict:
     """The allocation's row in the balances view, if the caller may see it."""
     row = read_fresh(allocation_row, min_position, str(allocation_id))
-    if row is None or not principal().may_see_engagement(UUID(row["engagement_id"])):
-        abort(404, description=f"no allocation {allocation_id}")
+    engagement_id = None if row is None else UUID(row["engagement_id"])
+    require_visible(engagement_id, f"no allocation {allocation_id}")
     return row
 
 
@@ -171,8 +171,8 @@ def visible_allocation_as_of(allocation_id: UUID, as_of: datetime) -> Allocation
         allocation = ledger().allocation(allocation_id, as_of=as_of)
     except NotFound:
         allocation = None
-    if allocation is None or not principal().may_see_engagement(allocation.engagement_id):
-        abort(404, description=f"no allocation {allocation_id} as of {as_of.isoformat()}")
+    engagement_id = None if allocation is None else allocation.engagement_id
+    require_visible(engagement_id, f"no allocation {allocation_id} as of {as_of.isoformat()}")
     return allocation
 
 

@@ -10,7 +10,7 @@ from flask import abort
 
 from projections.reports.queries import engagement_with_allocations, engagements_page
 from projections.reports.resources import engagement_detail, engagement_summary
-from service.web.http.auth import principal, requires
+from service.web.http.auth import principal, require_visible, requires
 from service.web.http.boundary import Blueprint
 from service.web.http.reads import FreshReadSchema, read_fresh
 from service.web.http.receipts import engagement_receipt
@@ -155,8 +155,7 @@ def engagement_written(result):
 
 
 def visible(engagement_id: UUID) -> str:
-    if not principal().may_see_engagement(engagement_id):
-        abort(404, description=f"no engagement {engagement_id}")
+    require_visible(engagement_id, f"no engagement {engagement_id}")
     return str(engagement_id)
 
 

@@ -32,7 +32,7 @@ from service.domain.calendar import Month
 from service.web.api.audit import make_checkpoint
 from service.web.documents.pdf_files import PDF, PdfDocument, PdfPreparingSchema, pdf_response
 from service.web.documents.statement_files import STATEMENT_COLUMNS, statement_csv_rows
-from service.web.http.auth import principal, requires
+from service.web.http.auth import principal, require_visible, requires
 from service.web.http.boundary import Blueprint
 from service.web.http.reads import fresh
 from service.web.http.runtime import ledger, runtime, today
@@ -107,8 +107,7 @@ def issue(body, engagement_id: UUID):
 @blp.response(200, StatementListSchema)
 def list_statements(engagement_id: UUID):
     """The engagement's statements, in the order issued."""
-    if not principal().may_see_engagement(engagement_id):
-        abort(404, description=f"no engagement {engagement_id}")
+    require_visible(engagement_id, f"no engagement {engagement_id}")
     return {"items": ledger().statements_of(engagement_id)}
 
 
@@ -136,8 +135,7 @@ def read(statement_id: UUID):
     (`Accept: application/pdf`, with the checkpoint printed). The PDF is printed by the
     worker once: until it is, 202 with `Retry-After` (ask again then)."""
     document = ledger().statement(statement_id)
-    if not principal().may_see_engagement(UUID(document["engagement"]["id"])):
-        abort(404, description=f"no statement {statement_id}")
+    require_visible(UUID(document["engagement"]["id"]), f"no statement {statement_id}")
     name = f"statement-{document['month']}-{statement_id}"
     wanted = request.accept_mimetypes.best_match(["application/json", CSV, PDF])
     if wanted == CSV:

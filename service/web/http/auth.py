@@ -110,6 +110,15 @@ def principal() -> Principal:
     return g.principal
 
 
+def require_visible(engagement_id: UUID | None, missing: str) -> None:
+    """404 (`missing`) unless the thing asked for exists (`engagement_id`: the
+    engagement it belongs to; None: nothing found) and the caller may see that
+    engagement. One answer for both, so a viewer limited to one engagement cannot learn
+    that another engagement's things exist."""
+    if engagement_id is None or not principal().may_see_engagement(engagement_id):
+        abort(404, description=missing)
+
+
 def refuse_departed_writer(caller: Caller) -> None:
     """The departed-member rule (service/application/access.py) on every write, on the
     API and the pages alike; the departure is read from the member's stream each time."""

@@ -9,7 +9,7 @@ so that the backoff lives in one place.
 Every HubSpot API call of the service is made here. hubspot-api-client 12.0.0 only knows
 the numbered paths (`/crm/v3/objects/deals/{id}`), not the date-versioned ones
 (`/crm/objects/2026-03/deals/{id}`) HubSpot recommends since 2026-03-30; when a release has them,
-this module is the one to change (README, "API versions and rate limits").
+this module is the one to change (docs/how-to/hubspot-app.md, "API versions and rate limits").
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ records each one as the webhook does (intake.record_closed_won): the engagement 
 derived from portal and deal, so a deal the webhook recorded, or an earlier poll, is a
 no-op, and a webhook arriving after the poll finds the engagement there. Without a
 client secret (a portal with a service key and no webhook app) the poll is the only
-intake: "poll-only mode" (README, "Reconciliation poll and poll-only mode").
+intake: "poll-only mode" (docs/explanation/hubspot.md).
 
 Searching. The search answers at most 200 deals a page and 10,000 per query, is sorted
 by one property, and pages with an offset (`after`). The poll sorts by

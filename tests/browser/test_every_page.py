@@ -1,4 +1,4 @@
-"""Every page (DESIGN §9), opened by the role it is meant for, on a 1280-px screen and
+"""Every page (docs/reference/pages.md), opened by the role it is meant for, on a 1280-px screen and
 on a 375-px phone: it answers as it should, under a Content-Security-Policy it does not
 break (no inline style or script), axe-core finds no critical or serious violation,
 nothing scrolls sideways, and a screenshot is left in var/screenshots/ for a person to

@@ -1,4 +1,4 @@
-"""The people who read (DESIGN §9) in a real browser: a manager finds a late entry on
+"""The people who read (docs/reference/pages.md) in a real browser: a manager finds a late entry on
 `/review`; a viewer limited to one engagement reads it, its burn charts and its monthly
 report, downloads the PDF, and cannot open another engagement; each role is refused
 the pages that are not for it."""

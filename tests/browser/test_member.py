@@ -1,4 +1,4 @@
-"""A team member at work on `/my` (DESIGN §9) in a real browser: recording on the unit
+"""A team member at work on `/my` (docs/reference/pages.md) in a real browser: recording on the unit
 scale, a late entry confirmed with "Record anyway", recording by keyboard alone,
 correcting and retracting, and a form sent without units. Every figure the page shows
 is held against what the JSON API answers."""

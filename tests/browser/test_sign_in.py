@@ -1,4 +1,4 @@
-"""Signing in to the pages (DESIGN §9) in a real browser: the token form, one-time
+"""Signing in to the pages (docs/explanation/web-app.md) in a real browser: the token form, one-time
 links, the session cookie, signing out and revoking (ended on the server, for every
 gunicorn worker), CSRF, and the page's accessibility."""
 

@@ -1,4 +1,5 @@
-"""Every wrong request of DESIGN §6 gets a 4xx problem+json and changes nothing."""
+"""Every wrong request of docs/reference/input-policy.md gets a 4xx problem+json and changes
+nothing."""
 
 import json
 

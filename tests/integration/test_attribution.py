@@ -1,4 +1,4 @@
-"""Attribution (DESIGN §8), on both stores: every token names its person, and the
+"""Attribution (docs/explanation/audit.md), on both stores: every token names its person, and the
 events a request causes carry that person's name as `actor`, as the audit log shows.
 A token naming nobody is refused; tokens issued before names were kept still work,
 attributed as before."""

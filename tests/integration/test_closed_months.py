@@ -1,4 +1,5 @@
-"""Closed months over the API, on both stores (DESIGN §7): an admin closes a month;
+"""Closed months over the API, on both stores (docs/explanation/statements.md): an admin closes a
+month;
 afterwards a member's recording, correction or retraction dated in it is refused
 (403 naming the month, nothing written), a manager's is accepted and flagged
 `after_close` in the audit log; months still open are unaffected."""

@@ -1,4 +1,4 @@
-"""The proofs of the log (DESIGN §8), on both stores, checked by a verifier written
+"""The proofs of the log (docs/explanation/audit.md), on both stores, checked by a verifier written
 here from RFC 9162's verification algorithms (§2.1.3.2, §2.1.4.2) with `hashlib`
 alone, never the service's tree code: leaf hashes recomputed from the stored records,
 inclusion proofs for random tree sizes up to 5,000 and for every leaf of small trees,
@@ -58,7 +58,7 @@ def h_node(left: bytes, right: bytes) -> bytes:
 
 
 def stored_leaf(record) -> bytes:
-    """DESIGN §8's leaf data, from the stored record."""
+    """The leaf data of docs/explanation/audit.md, from the stored record."""
     topic = record.topic.encode("utf-8")
     return h_leaf(
         record.originator_id.bytes

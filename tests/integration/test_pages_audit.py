@@ -1,4 +1,4 @@
-"""The audit page (`/audit`, DESIGN §9): the log with its filters and pages, one
+"""The audit page (`/audit`, docs/reference/pages.md): the log with its filters and pages, one
 stream's history, an allocation as of a moment, the latest checkpoint and the verify
 result; bad input answered with a message, other roles refused. On both stores."""
 

@@ -1,4 +1,5 @@
-"""Reports as of a log position (DESIGN §7), through the API: a report asked for with
+"""Reports as of a log position (docs/explanation/projections.md), through the API: a report asked
+for with
 `as_of_position` = the position a write returned equals the report read right after
 that write, however many writes came later — corrections, retractions, amendments,
 cancellations, FTE changes, departures, renames, new grants — and whatever day it is

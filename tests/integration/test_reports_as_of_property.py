@@ -1,4 +1,5 @@
-"""Property (DESIGN §7): for random histories, every report as of a random position N
+"""Property (docs/explanation/projections.md): for random histories, every report as of a random
+position N
 equals the same report computed by a fresh set of views built from the log truncated
 at N (`rebuild(..., until=N)`), with the same today: the UTC date of the event at N.
 

@@ -1,4 +1,4 @@
-"""Statements (DESIGN §7): issued once, never changed, signed; later work for a
+"""Statements (docs/explanation/statements.md): issued once, never changed, signed; later work for a
 stated month shows as an adjustment in the next statement; a partner can check one
 offline with scripts/verify_statement.py."""
 

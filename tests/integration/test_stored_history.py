@@ -117,7 +117,7 @@ def test_engagements_and_team_are_as_the_earlier_code_answered(admin):
     assert as_answered_then(served, EXPECTED["team"]) == EXPECTED["team"]
 
 
-# Figures a later rule changed on purpose (README "Report rules", issue 12). Each is left
+# Figures a later rule changed on purpose (docs/reference/reports.md, issue 12). Each is left
 # out of the comparison with the earlier answer and checked against its new rule instead:
 # - capacity `units_committed` and `committed_fraction`: an allocation's units are spread
 #   over its working days (they were over its calendar days), and a cancelled one counts
@@ -200,7 +200,7 @@ def test_figures_changed_by_a_later_rule_follow_it(admin):
 
 
 def test_silent_providers_now_include_those_whose_colleagues_recorded(admin):
-    """The silent rule widened (README, "Report rules"): a provider who recorded
+    """The silent rule widened (docs/reference/reports.md): a provider who recorded
     nothing on their allocation is silent even when colleagues recorded on it. Every
     provider silent by the earlier rule (nobody recorded at all) is silent still, and
     each one added recorded nothing there that month."""

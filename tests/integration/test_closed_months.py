@@ -1,8 +1,7 @@
-"""Closed months over the API, on both stores (docs/explanation/statements.md): an admin closes a
-month;
-afterwards a member's recording, correction or retraction dated in it is refused
-(403 naming the month, nothing written), a manager's is accepted and flagged
-`after_close` in the audit log; months still open are unaffected."""
+"""Closed months over the API, on both stores (docs/explanation/statements.md): an admin closes
+a month; afterwards a member's recording, correction or retraction dated in it is refused
+(403 naming the month, nothing written), a manager's is accepted and flagged `after_close`
+in the audit log; months still open are unaffected."""
 
 from __future__ import annotations
 

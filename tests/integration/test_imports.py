@@ -1,8 +1,7 @@
 """Importing history (docs/how-to/import-history.md): over HTTP and the command line, on both
-stores. A
-file imports with its original `recorded_at` and is never late because of the import;
-a file with a wrong row writes nothing and lists every wrong row; the same file twice
-imports once; a dry run writes nothing; 10,000 rows in one request on PostgreSQL."""
+stores. A file imports with its original `recorded_at` and is never late because of the
+import; a file with a wrong row writes nothing and lists every wrong row; the same file
+twice imports once; a dry run writes nothing; 10,000 rows in one request on PostgreSQL."""
 
 from __future__ import annotations
 

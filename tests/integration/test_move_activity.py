@@ -1,9 +1,9 @@
 """Moving a mis-filed activity to another allocation (issue 12, point 1;
-docs/how-to/move-activity.md), over
-HTTP on both stores: the same `ActivityMoved` on both streams and the locator's
-`Relocated`, in one write; the activity keeps its `recorded_at` (so its `late`), both
-balances, the activity lists, the monthly usage and the reports follow, and reports as of
-a position before the move still show it where it was. Every refusal changes nothing."""
+docs/how-to/move-activity.md), over HTTP on both stores: the same `ActivityMoved` on both
+streams and the locator's `Relocated`, in one write; the activity keeps its `recorded_at`
+(so its `late`), both balances, the activity lists, the monthly usage and the reports
+follow, and reports as of a position before the move still show it where it was. Every
+refusal changes nothing."""
 
 from __future__ import annotations
 

@@ -1,11 +1,9 @@
-"""Reports as of a log position (docs/explanation/projections.md), through the API: a report asked
-for with
-`as_of_position` = the position a write returned equals the report read right after
-that write, however many writes came later — corrections, retractions, amendments,
-cancellations, FTE changes, departures, renames, new grants — and whatever day it is
-asked on. The clock moves between writes (and over a month's end), so that the
-status and pace of the month under way, lateness and cancellation days all depend on
-the day of the position."""
+"""Reports as of a log position (docs/explanation/projections.md), through the API: a report
+asked for with `as_of_position` = the position a write returned equals the report read right
+after that write, however many writes came later — corrections, retractions, amendments,
+cancellations, FTE changes, departures, renames, new grants — and whatever day it is asked
+on. The clock moves between writes (and over a month's end), so that the status and pace of
+the month under way, lateness and cancellation days all depend on the day of the position."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Property (docs/explanation/projections.md): for random histories, every report as of a random
-position N
-equals the same report computed by a fresh set of views built from the log truncated
-at N (`rebuild(..., until=N)`), with the same today: the UTC date of the event at N.
+"""Property (docs/explanation/projections.md): for random histories, every report as of a
+random position N equals the same report computed by a fresh set of views built from the log
+truncated at N (`rebuild(..., until=N)`), with the same today: the UTC date of the event at
+N.
 
 The histories are the replay test's commands (grants, recordings, corrections,
 retractions, amendments, cancellations, FTE changes, departures, the follower catching

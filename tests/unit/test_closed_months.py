@@ -1,8 +1,7 @@
 """The rule of closed months (docs/explanation/statements.md) in the domain's language, on the
-library's
-in-memory store: once a month is closed, changes to activities dated in it are a
-manager's or admin's, flagged `after_close`; a member's are refused, naming the month.
-And events stored before the rule (no `after_close`, tokens without a name) load."""
+library's in-memory store: once a month is closed, changes to activities dated in it are a
+manager's or admin's, flagged `after_close`; a member's are refused, naming the month. And
+events stored before the rule (no `after_close`, tokens without a name) load."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ class EngagementCommands(LedgerBase):
     def record_closed_won_deal(self, *, request: RequestId, **deal: Any) -> Written[Engagement]:
         """Create the deal's engagement unless it exists: HubSpot delivers at least
         once, and the deal's derived id makes every delivery after the first a no-op.
-        `deal`: the won deal's facts by name, as `Engagement.from_closed_won_deal`
+        `deal`: the won deal's facts by name, as the `DealClosedWon` event
         (service/domain/engagement.py) declares them."""
         engagement = Engagement.from_closed_won_deal(**deal)
         if self.exists(engagement.id):

@@ -19,7 +19,7 @@ class TeamCommands(LedgerBase):
         self, *, handle: str, caller: Caller, request: RequestId, **details: Any
     ) -> Written[TeamMember]:
         """Register `handle` once. `details`: the rest of the registration by name, as
-        `TeamMember.register` (service/domain/team_member.py) declares it."""
+        the `TeamMemberRegistered` event (service/domain/team_member.py) declares it."""
         if self.exists(team_member_id(handle)):
             raise Conflict(f"team member {handle} is already registered")
         member = TeamMember.register(handle=handle, actor=caller.actor, **details)

@@ -94,55 +94,30 @@ class Engagement(Aggregate):
 
     @classmethod
     def open(
-        cls,
-        *,
-        id: UUID,
-        name: str,
-        community: str,
-        description: str,
-        start_date: date,
-        end_date: date,
-        contacts: list[str] | None,
-        actor: str,
+        cls, *, start_date: date, end_date: date, contacts: list[str] | None, **details: Any
     ) -> Engagement:
+        """`details`: the rest of `EngagementOpened` by name (id, name, community,
+        description, actor), which refuses any other, or one missing."""
         require_ordered(start_date, end_date)
         return cls._create(
             cls.EngagementOpened,
-            id=id,
-            name=name,
-            community=community,
-            description=description,
             start_date=start_date,
             end_date=end_date,
             contacts=list(contacts or []),
-            actor=actor,
+            **details,
         )
 
     @classmethod
-    def from_closed_won_deal(
-        cls,
-        *,
-        portal_id: int,
-        deal_id: str,
-        name: str,
-        amount: Decimal | None,
-        close_time: datetime | None,
-        pipeline: str | None,
-        stage: str,
-        webhook_event_id: int,
-    ) -> Engagement:
+    def from_closed_won_deal(cls, *, portal_id: int, deal_id: str, **deal: Any) -> Engagement:
+        """`deal`: the rest of `DealClosedWon` by name (name, amount, close time,
+        pipeline, stage, webhook event id), which refuses any other, or one missing."""
         return cls._create(
             cls.DealClosedWon,
             id=engagement_id_for_deal(portal_id, deal_id),
             portal_id=portal_id,
             deal_id=deal_id,
-            name=name,
-            amount=amount,
-            close_time=close_time,
-            pipeline=pipeline,
-            stage=stage,
-            webhook_event_id=webhook_event_id,
             actor="hubspot",
+            **deal,
         )
 
     # Details

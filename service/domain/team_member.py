@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -51,28 +52,14 @@ class TeamMember(Aggregate):
         self.departed_on: date | None = None
 
     @classmethod
-    def register(
-        cls,
-        *,
-        handle: str,
-        name: str,
-        line_manager: str,
-        fte: Decimal,
-        effective_date: date,
-        actor: str,
-    ) -> TeamMember:
+    def register(cls, *, handle: str, fte: Decimal, **details: Any) -> TeamMember:
+        """`details`: the rest of `TeamMemberRegistered` by name (name, line manager,
+        effective date, actor), which refuses any other, or one missing."""
         if not handle.strip():
             raise RuleViolation("a handle is required", "handle")
         require_fte(fte)
         return cls._create(
-            cls.TeamMemberRegistered,
-            id=team_member_id(handle),
-            handle=handle,
-            name=name,
-            line_manager=line_manager,
-            fte=fte,
-            effective_date=effective_date,
-            actor=actor,
+            cls.TeamMemberRegistered, id=team_member_id(handle), handle=handle, fte=fte, **details
         )
 
     def change_capacity(self, *, fte: Decimal, effective_date: date, actor: str) -> None:

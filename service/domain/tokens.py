@@ -63,31 +63,16 @@ class ApiToken(Aggregate):
         self.used_sign_in_links: set[str] = set()
 
     @classmethod
-    def issue(
-        cls,
-        *,
-        secret: str,
-        role: str,
-        member: str | None,
-        engagement_id: UUID | None,
-        name: str,
-        actor: str,
-    ) -> ApiToken:
-        """`name`: the person holding the token, the actor of what it does."""
+    def issue(cls, *, secret: str, name: str, **grant: Any) -> ApiToken:
+        """`name`: the person holding the token, the actor of what it does. `grant`: the
+        rest of `TokenIssued` by name (role, member, engagement id, actor), which refuses
+        any other, or one missing."""
         name = " ".join(name.split())
         if not name:
             raise RuleViolation("a token needs the name of the person who holds it", "name")
         if len(name) > MAX_NAME:
             raise RuleViolation(f"a name has at most {MAX_NAME} characters", "name")
-        return cls._create(
-            cls.TokenIssued,
-            id=token_id(secret),
-            role=role,
-            member=member,
-            engagement_id=engagement_id,
-            name=name,
-            actor=actor,
-        )
+        return cls._create(cls.TokenIssued, id=token_id(secret), name=name, **grant)
 
     def revoke(self, actor: str) -> None:
         self.trigger_event(self.TokenRevoked, actor=actor)

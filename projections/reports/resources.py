@@ -115,21 +115,16 @@ def _all(by_project: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
 
 
 def activity_item(row: dict[str, Any]) -> dict[str, Any]:
-    """An activity as `GET /api/allocations/{id}/activities` lists it (ActivitySchema)."""
+    """An activity as `GET /api/allocations/{id}/activities` lists it (ActivitySchema):
+    the monthly report's entry, and who recorded it, when and how."""
     return {
+        **activity_entry(row),
         "id": to_uuid(row["id"]),
         "allocation_id": to_uuid(row["allocation_id"]),
-        "team_member": row["team_member"],
-        "units": row["units"],
-        "description": row["description"],
-        "date_from": to_day(row["date_from"]),
-        "date_to": to_day(row["date_to"]),
         "recorded_by": row["recorded_by"],
         "recorded_at": to_moment(row["recorded_at"]),
-        "late": bool(row["late"]),
         "retracted": bool(row["retracted"]),
         "corrections": row["corrections"],
-        "after_close": bool(row["after_close"]),
         "imported": bool(row["imported"]),
     }
 

@@ -20,6 +20,17 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+ALLOCATION_MONTH_FIGURES = (
+    "description",
+    "start_date",
+    "end_date",
+    "units_granted",
+    "units_used_month",
+    "units_used_to_date",
+    "units_remaining",
+)
+"""An allocation's figures for a month as the monthly report gives them, which a
+statement's spreadsheet (service/web/documents/statement_files.py) names alike."""
 MONTHLY_COLUMNS = (
     "month",
     "engagement_id",
@@ -28,13 +39,7 @@ MONTHLY_COLUMNS = (
     "project_id",
     "project_name",
     "id",
-    "description",
-    "start_date",
-    "end_date",
-    "units_granted",
-    "units_used_month",
-    "units_used_to_date",
-    "units_remaining",
+    *ALLOCATION_MONTH_FIGURES,
     "percent_used",
     "percent_elapsed",
     "status",

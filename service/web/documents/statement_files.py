@@ -7,16 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from projections.reports.tables import ALLOCATION_MONTH_FIGURES
+
 ALLOCATION_COLUMNS = (
     "project_name",
     "allocation_id",
-    "description",
-    "start_date",
-    "end_date",
-    "units_granted",
-    "units_used_month",
-    "units_used_to_date",
-    "units_remaining",
+    *ALLOCATION_MONTH_FIGURES,
     "status",
     "pace",
 )

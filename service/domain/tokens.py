@@ -4,7 +4,7 @@ A token is an aggregate whose id is derived from the hash of its secret, so look
 one up is a read of one small stream, and the issue of every token is in the audit log
 (without the secret).
 
-Every token names the person who holds it (DESIGN §8, attribution): the events a
+Every token names the person who holds it (docs/explanation/audit.md, Attribution): the events a
 request causes carry that name as their `actor`, not a token id. Tokens issued before
 names were kept have none (their `TokenIssued` is upcast with `name: None`) and keep
 working, attributed as before."""

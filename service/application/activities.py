@@ -74,12 +74,10 @@ class ActivityCommands(LedgerBase):
     ) -> Recorded:
         """Correct an activity; its dates before and after the correction both
         count for the rule of closed months."""
-        allocation = self.allocation_of_activity(activity_id)
-        replay = replay_of_activity_change(self, allocation, activity_id, request)
+        allocation, replay = self._activity_to_change(activity_id, caller, request)
         if replay:
             return replay
         before = allocation.activity(activity_id)
-        access.require_own_work(caller, before.team_member, "change")
         access.require_kept_member(caller, changes.get("team_member"))
         after = (
             changes.get("date_from") or before.date_from,
@@ -113,12 +111,10 @@ class ActivityCommands(LedgerBase):
         caller: Caller,
         request: RequestId,
     ) -> Recorded:
-        allocation = self.allocation_of_activity(activity_id)
-        replay = replay_of_activity_change(self, allocation, activity_id, request)
+        allocation, replay = self._activity_to_change(activity_id, caller, request)
         if replay:
             return replay
         activity = allocation.activity(activity_id)
-        access.require_own_work(caller, activity.team_member, "change")
         allocation.retract_activity(
             activity_id=activity_id,
             reason=reason,
@@ -129,3 +125,16 @@ class ActivityCommands(LedgerBase):
             ),
         )
         return self.save_all(allocation, value=(allocation, activity_id))
+
+    def _activity_to_change(
+        self, activity_id: UUID, caller: Caller, request: RequestId
+    ) -> tuple[Allocation, Recorded | None]:
+        """What a correction and a retraction begin with: the activity's allocation, and
+        the earlier answer if the request is a retry; if it is not, the caller must be
+        one who may change this work."""
+        allocation = self.allocation_of_activity(activity_id)
+        replay = replay_of_activity_change(self, allocation, activity_id, request)
+        if not replay:
+            member = allocation.activity(activity_id).team_member
+            access.require_own_work(caller, member, "change")
+        return allocation, replay

@@ -266,14 +266,13 @@ class Allocation(Aggregate):
         activity_id: UUID,
         changes: dict[str, Any],
         reason: str,
-        actor: str,
         today: date,
-        request_id: str | None = None,
-        after_close: bool = False,
+        **change: Any,
     ) -> None:
         """Correct work already recorded. Allowed on a cancelled allocation too, as is a
         retraction: it fixes the record of work done before the cancellation, which
-        refuses only new recordings. The dates stay within the period, not in the future."""
+        refuses only new recordings. The dates stay within the period, not in the future.
+        `change`: the rest of the `Change` (see `_trigger_change`)."""
         activity = self.live_activity(activity_id)
         require_reason(reason)
         changes = require_corrections(changes)
@@ -283,14 +282,12 @@ class Allocation(Aggregate):
             self.period,
             today,
         )
-        self.trigger_event(
+        self._trigger_change(
             self.ActivityCorrected,
             activity_id=activity_id,
             changes=changes,
             reason=reason,
-            actor=actor,
-            request_id=request_id,
-            after_close=after_close,
+            **change,
         )
 
     class ActivityCorrected(Change, Aggregate.Event):
@@ -308,20 +305,27 @@ class Allocation(Aggregate):
         *,
         activity_id: UUID,
         reason: str,
-        actor: str,
-        request_id: str | None = None,
-        after_close: bool = False,
+        **change: Any,
     ) -> None:
+        """`change`: the rest of the `Change` (see `_trigger_change`)."""
         self.live_activity(activity_id)
         require_reason(reason)
-        self.trigger_event(
-            self.ActivityRetracted,
-            activity_id=activity_id,
-            reason=reason,
-            actor=actor,
-            request_id=request_id,
-            after_close=after_close,
+        self._trigger_change(
+            self.ActivityRetracted, activity_id=activity_id, reason=reason, **change
         )
+
+    def _trigger_change(
+        self,
+        event: type[Change],
+        *,
+        request_id: str | None = None,
+        after_close: bool = False,
+        **fields: Any,
+    ) -> None:
+        """Trigger a correction or retraction: the fields of its `Change` and of the event
+        pass on by name (the event refuses a missing or unknown one), except what a caller
+        need not say: no request id (not from a client) and not after a month's close."""
+        self.trigger_event(event, request_id=request_id, after_close=after_close, **fields)
 
     class ActivityRetracted(Change, Aggregate.Event):
         activity_id: UUID

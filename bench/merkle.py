@@ -36,7 +36,7 @@ from typing import Any
 
 from bench.projections import FIRST_DAY, LAST_DAY, MEMBERS, TODAY, LogWriter, store
 from projections import Projections
-from projections.audit.merkle import MerkleView
+from projections.audit.merkle import MerkleTree
 from projections.audit.merkle_tree import (
     Frontier,
     consistency_path,
@@ -216,10 +216,10 @@ def proofs(ledger: Ledger, count: int, large: int) -> None:
     )
 
 
-def filled(ledger: Ledger, namespace: str, size: int) -> MerkleView:
+def filled(ledger: Ledger, namespace: str, size: int) -> MerkleTree:
     """A tree view of `size` leaves (hashes of their numbers), its nodes stored by bulk
     insert as the projection would have stored them one by one."""
-    view: MerkleView = Projections(ledger, namespace=namespace, names=["merkle"]).views["merkle"]
+    view: MerkleTree = Projections(ledger, namespace=namespace, names=["merkle"]).views["merkle"]
     frontier = Frontier()
     nodes: list[tuple[int, int, bytes]] = []
     for n in range(size):
@@ -232,8 +232,8 @@ def filled(ledger: Ledger, namespace: str, size: int) -> MerkleView:
     return view
 
 
-def bulk_store(view: MerkleView, nodes: list[tuple[int, int, bytes]]) -> None:
-    with view.datastore.transaction(commit=True) as cursor:
+def bulk_store(view: MerkleTree, nodes: list[tuple[int, int, bytes]]) -> None:
+    with view.view.datastore.transaction(commit=True) as cursor:
         table = view.table("nodes")
         if hasattr(cursor, "copy"):  # psycopg: COPY is the fast path for many rows
             with cursor.copy(f"COPY {table} (level, idx, hash) FROM STDIN") as copy:

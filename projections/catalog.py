@@ -3,19 +3,14 @@ binds them to an event store (`Projections`), follows and rebuilds them; this li
 the one place that names them.
 
 A read model is one `ReadModel` class (projections/engine/readmodel.py), its dialect
-given when it is bound. Those not yet moved onto that base are still a `Projection`
-with a view class per store (`Kind.projection`, `sqlite_view`, `postgres_view`)."""
+given when it is bound."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from eventsourcing.projection import Projection
-
-from projections.audit.merkle import MerkleTree, PostgresMerkleView, SQLiteMerkleView
+from projections.audit.merkle import MerkleTree
 from projections.engine.readmodel import ReadModel
-from projections.engine.views import View
 from projections.readmodels.activities import ActivityLedger
 from projections.readmodels.balances import Balances
 from projections.readmodels.team import Team
@@ -25,16 +20,11 @@ from projections.readmodels.usage import MonthlyUsage
 @dataclass(frozen=True)
 class Kind:
     description: str
-    model: type[ReadModel] | None = None
-    projection: type[Projection[Any]] | None = None
-    sqlite_view: type[View] | None = None
-    postgres_view: type[View] | None = None
+    model: type[ReadModel]
 
     @property
     def version(self) -> int:
-        holder = self.model or self.sqlite_view
-        assert holder is not None
-        return holder.version
+        return self.model.version
 
 
 CATALOG: dict[str, Kind] = {
@@ -45,10 +35,7 @@ CATALOG: dict[str, Kind] = {
     "usage": Kind("units per allocation and per member, by month", model=MonthlyUsage),
     "team": Kind("team members, line managers and FTE history", model=Team),
     "merkle": Kind(
-        "the Merkle tree over the log (RFC 9162) beside its signed checkpoints",
-        projection=MerkleTree,
-        sqlite_view=SQLiteMerkleView,
-        postgres_view=PostgresMerkleView,
+        "the Merkle tree over the log (RFC 9162) beside its signed checkpoints", model=MerkleTree
     ),
 }
 NAMES = tuple(CATALOG)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.audit.merkle import MerkleView
+from projections.audit.merkle import MerkleTree
 from projections.engine.catalog import Projections
 from projections.engine.encoding import moment
 from projections.engine.follower import Follower
@@ -63,10 +63,10 @@ class Checkpoint:
 
 
 class CheckpointStore:
-    """The `checkpoints` table of the Merkle view."""
+    """The `checkpoints` table of the Merkle tree."""
 
-    def __init__(self, view: MerkleView):
-        self.view = view
+    def __init__(self, tree: MerkleTree):
+        self.view = tree.view
 
     def add(self, checkpoint: Checkpoint) -> Checkpoint:
         """Store it unless one of that size and key is there; return the stored one."""
@@ -145,7 +145,7 @@ class Checkpointer:
         self.clock = clock
 
     @property
-    def view(self) -> MerkleView:
+    def view(self) -> MerkleTree:
         """The tree's serving generation (a rebuild switches it: generations.py); the
         checkpoints' table is one whatever the generation."""
         return self.projections.views["merkle"]  # type: ignore[return-value]

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from projections.audit.checkpoints import Checkpoint, CheckpointStore
-from projections.audit.merkle import MerkleView, record_leaf_hash
+from projections.audit.merkle import MerkleTree, record_leaf_hash
 from projections.audit.merkle_tree import EMPTY_LEAF, Frontier, Node
 from service.infra.store_errors import DATABASE_UNAVAILABLE
 
@@ -57,7 +57,7 @@ class Verdict:
 
 def verify_log(
     recorder: ApplicationRecorder,
-    view: MerkleView,
+    view: MerkleTree,
     public_keys: dict[str, Ed25519PublicKey],
     progress: Callable[[int], None] | None = None,
     batch_size: int = BATCH_SIZE,
@@ -78,7 +78,7 @@ def verify_log(
 
 def _recompute(
     recorder: ApplicationRecorder,
-    view: MerkleView,
+    view: MerkleTree,
     checkpoints: list[Checkpoint],
     verdict: Verdict,
     end: int,
@@ -181,7 +181,7 @@ def _compare_leaf(
     )
 
 
-def _compare_nodes(view: MerkleView, made: Sequence[Node], tree_size: int) -> None:
+def _compare_nodes(view: MerkleTree, made: Sequence[Node], tree_size: int) -> None:
     """Each recomputed interior node within the stored tree against the stored one."""
     inner = [node for node in made if node[0] > 0 and (node[1] + 1) << node[0] <= tree_size]
     ranges: dict[int, tuple[int, int]] = {}

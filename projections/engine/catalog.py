@@ -10,11 +10,9 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.projection import Projection
-from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.utils import retry
 
-from projections.catalog import CATALOG, NAMES, Kind
+from projections.catalog import CATALOG, NAMES
 from projections.engine.failures import Failure, ViewFailures, current
 from projections.engine.generations import SERVING, Generation, Generations
 from projections.engine.locks import ViewLocks
@@ -42,8 +40,8 @@ class Projections:
         self.namespace = namespace
         self.generations = Generations(self.datastore, namespace)
         self.generations.create_table()
-        self.views: dict[str, View] = {}
-        self.projections: dict[str, Projection[Any]] = {}
+        self.views: dict[str, ReadModel] = {}
+        self.projections: dict[str, ReadModel] = {}
         self.serving: dict[str, bool] = {}
         """whether `views[name]` is registered as serving (False: the first generation
         of a new version, built while another release's processes serve theirs)"""
@@ -57,37 +55,27 @@ class Projections:
 
     def make_view(self, name: str, generation: int = 0) -> View:
         """A view object for one generation of read model `name` (no table made)."""
-        kind = CATALOG[name]
-        if kind.model is not None:
-            return kind.model.bind(self.datastore, self.namespace, generation).view
-        view_class = self._view_class(kind)
-        return view_class(self.datastore, namespace=self.namespace, generation=generation)
+        return CATALOG[name].model.bind(self.datastore, self.namespace, generation).view
 
-    def make_projection(self, name: str, generation: int) -> Any:
-        """The read model (or projection) writing one generation of read model `name`,
-        its tables made."""
-        kind = CATALOG[name]
-        if kind.model is not None:
-            model = kind.model.bind(self.datastore, self.namespace, generation)
-            model.view.create_table()
-            return model
-        view = self.make_view(name, generation)
-        view.create_table()
-        return kind.projection(view=view)  # type: ignore[misc]
+    def make_projection(self, name: str, generation: int) -> ReadModel:
+        """The read model writing one generation of read model `name`, its tables made."""
+        model = CATALOG[name].model.bind(self.datastore, self.namespace, generation)
+        model.view.create_table()
+        return model
 
     def _serve(self, name: str, generation: int, serving: bool = True) -> None:
         self._read_from(name, self.make_projection(name, generation))
         self.serving[name] = serving
 
-    def _read_from(self, name: str, projection: Any) -> None:
-        """Writes go through `projections[name]`; reads through `views[name]`: the
-        read model itself, or a projection's view."""
-        self.projections[name] = projection
-        self.views[name] = projection if isinstance(projection, ReadModel) else projection.view
+    def _read_from(self, name: str, model: ReadModel) -> None:
+        """Writes go through `projections[name]`; reads through `views[name]`: the same
+        read model."""
+        self.projections[name] = model
+        self.views[name] = model
 
     # Blue/green
 
-    def begin_generation(self, name: str) -> Projection[Any]:
+    def begin_generation(self, name: str) -> ReadModel:
         """Register and make the next generation of read model `name`, to be built
         beside the serving one, after dropping the generations a rebuild retired before
         (or left half-built, their lock free: generations.py)."""
@@ -104,7 +92,7 @@ class Projections:
         )
         return self.make_projection(name, begun.generation)
 
-    def switch(self, name: str, projection: Projection[Any]) -> None:
+    def switch(self, name: str, projection: ReadModel) -> None:
         """Serve the reads of `name` from the generation `projection` writes (caught up)."""
         view = projection.view
         self.generations.switch(name, view.version, view.generation)
@@ -154,13 +142,6 @@ class Projections:
                     self.generations.drop(g)
                     dropped.append(g)
         return dropped
-
-    def _view_class(self, kind: Kind) -> type[View]:
-        if isinstance(self.datastore, PostgresDatastore) and kind.postgres_view:
-            return kind.postgres_view
-        if isinstance(self.datastore, SQLiteDatastore) and kind.sqlite_view:
-            return kind.sqlite_view
-        raise TypeError(f"no views for a {type(self.datastore).__name__}")
 
     @property
     def is_postgres(self) -> bool:

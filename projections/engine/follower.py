@@ -5,8 +5,8 @@ Why not the library's `ProjectionRunner`? It applies one event per transaction, 
 a recorder that can `subscribe()` (the SQLite one cannot), runs one subscription and
 one application (with its own connection pool) per projection, and has no notion of
 a lock shared with other processes. This loop keeps the library's contract (a
-`Projection` processes `(domain_event, Tracking)` pairs into a tracking recorder,
-so an event is applied exactly once) and adds batching, the per-view lock and a
+read model applies each event with its tracking record in one transaction, so an
+event is applied exactly once) and adds batching, the per-view lock and a
 shared, cheap poll of the log's head. The log is read once per pass for all the views
 going together, filtered by their topics (log_reads.py), each event decoded once; a
 read model (readmodel.py) writes each batch in a fixed number of statements.
@@ -33,7 +33,6 @@ from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 
 from projections.engine.catalog import Projections
 from projections.engine.failures import (
@@ -46,7 +45,7 @@ from projections.engine.failures import (
 )
 from projections.engine.listener import CommitListener
 from projections.engine.locks import ViewLocks
-from projections.engine.log_reads import LogReads, topics_of, writer
+from projections.engine.log_reads import LogReads, topics_of
 from projections.engine.readmodel import ReadModel
 from service.infra.store_errors import DATABASE_UNAVAILABLE
 
@@ -117,7 +116,7 @@ class Follower:
             if self._waiting(failed.get(name), positions[name]):
                 continue  # not on every poll: its backoff has not run out
             projection = self.projections.projections[name]
-            with self.locks.hold(projection.view.lock_name) as held:
+            with self.locks.hold(projection.lock_name) as held:
                 if not held:
                     complete = False
                     continue
@@ -141,7 +140,7 @@ class Follower:
         group = [name for name in behind if name not in failed and positions[name] == start]
         if len(group) < 2 or head - start > self.batch_size:
             return set()
-        lock_names = {self.projections.projections[name].view.lock_name: name for name in group}
+        lock_names = {self.projections.projections[name].lock_name: name for name in group}
         with self.locks.hold_free(list(lock_names)) as free:
             held = [lock_names[lock_name] for lock_name in free]
             # Read again under the locks: another process may have moved them on.
@@ -162,46 +161,33 @@ class Follower:
         return set(held)
 
     def _apply_together(
-        self, projections: list[Any], notifications: Sequence[Any], reached: int
+        self, models: list[ReadModel], notifications: Sequence[Any], reached: int
     ) -> None:
         """One batch for several views in one transaction: each event decoded once."""
-        events = [(self.app.mapper.to_domain_event(n), n.id) for n in notifications]
-        with writer(projections[0]).batch_transaction() as cursor:
-            for projection in projections:
-                self._write(projection, cursor, notifications, events, reached)
+        events = self._decoded(models, notifications)
+        tracking = Tracking(self.app.name, reached)
+        with models[0].batch_transaction() as cursor:
+            for model in models:
+                stored = model.reads_stored_records
+                model.apply(
+                    cursor, tracking, [(n, n.id) for n in notifications] if stored else events
+                )
 
-    def _write(
-        self,
-        projection: Any,
-        cursor: Any,
-        notifications: Sequence[Any],
-        events: Sequence[tuple[Any, int]],
-        reached: int,
-    ) -> None:
-        """Apply a batch read up to log position `reached` to one view, in the
-        transaction of `cursor`. A projection that declares `reads_stored_records`
-        (the Merkle tree, which hashes the stored bytes) is handed each stored record
-        as read, not decoded into a domain event."""
-        if isinstance(projection, ReadModel):
-            projection.apply(cursor, Tracking(self.app.name, reached), events)
-            return
-        stored = getattr(projection, "reads_stored_records", False)
-        with projection.view.batch(cursor):
-            for notification, (event, position) in zip(notifications, events, strict=True):
-                tracking = Tracking(self.app.name, position)
-                projection.process_event(notification if stored else event, tracking)
+    def _decoded(self, models: list[ReadModel], notifications: Sequence[Any]) -> list[Any]:
+        """The batch's events decoded once, if any of `models` reads domain events
+        (the Merkle tree reads the stored records as they are)."""
+        if all(model.reads_stored_records for model in models):
+            return []
+        return [(self.app.mapper.to_domain_event(n), n.id) for n in notifications]
 
     def _waiting(self, failure: Failure | None, position: int) -> bool:
         return failure is not None and failure.stops(position) and not failure.due(self.clock())
 
-    def _catch_up_view(
-        self, name: str, projection: Projection[Any], head: int, reads: LogReads
-    ) -> None:
+    def _catch_up_view(self, name: str, projection: ReadModel, head: int, reads: LogReads) -> None:
         """Catch one view up, holding its lock; record its failure or clear it."""
-        view = projection.view
         # Read again under the lock: another process may have just failed on it.
         failure = self.failure_log.get(name)
-        position = view.position(self.app.name)
+        position = projection.position(self.app.name)
         if self._waiting(failure, position):
             return
         try:
@@ -218,7 +204,7 @@ class Follower:
                 exc_info=error.error,
             )
             return
-        position = view.position(self.app.name)
+        position = projection.position(self.app.name)
         self._promote_if_caught_up(name, position, head)
         if failure is not None and not failure.stops(position):
             self.failure_log.clear(name)
@@ -241,7 +227,7 @@ class Follower:
 
     def apply_to(
         self,
-        projection: Any,
+        projection: ReadModel,
         progress: Progress | None = None,
         until: int | None = None,
         after: int | None = None,
@@ -253,8 +239,7 @@ class Follower:
         return the number of log positions it moved on (`progress` is told them too).
         Raises EventFailed naming the event a batch failed on, the events before it
         applied; database errors as they are."""
-        view = projection.view
-        position = view.position(self.app.name) if after is None else after
+        position = projection.position(self.app.name) if after is None else after
         until = self.projections.head() if until is None else until
         reads = reads or LogReads(self.app.recorder, self.batch_size)
         topics = topics_of([projection])
@@ -262,8 +247,6 @@ class Follower:
         while position < until and not self.stopping.is_set():
             notifications = reads.after(position, until, topics)
             reached = reads.reached(position, until)
-            if not notifications and not isinstance(projection, ReadModel):
-                break
             try:
                 self._apply(projection, notifications, reached)
             except DATABASE_UNAVAILABLE:
@@ -280,17 +263,12 @@ class Follower:
             position = reached
         return applied
 
-    def _apply(self, projection: Any, notifications: Sequence[Any], reached: int) -> None:
+    def _apply(self, projection: ReadModel, notifications: Sequence[Any], reached: int) -> None:
         """One batch, one transaction."""
-        stored = getattr(projection, "reads_stored_records", False)
-        events = [
-            (n if stored else self.app.mapper.to_domain_event(n), n.id) for n in notifications
-        ]
-        with writer(projection).batch_transaction() as cursor:
-            self._write(projection, cursor, notifications, events, reached)
+        self._apply_together([projection], notifications, reached)
 
     def _apply_one_by_one(
-        self, projection: Any, notifications: Sequence[Any], position: int, reached: int
+        self, projection: ReadModel, notifications: Sequence[Any], position: int, reached: int
     ) -> None:
         """Apply a batch read from `position` to `reached` one event at a time, each
         tracked up to the log position before the next one: when one fails, the view

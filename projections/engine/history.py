@@ -29,7 +29,6 @@ Two ways to read as of N, each through an index, never through the whole history
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from projections.engine.row_writes import TABLE_CONSTRAINT
 
@@ -59,20 +58,6 @@ class Versioned:
             kept = " ".join(rest).replace("PRIMARY KEY", "").replace("UNIQUE", "").strip()
             definitions[name] = kept
         return ", ".join(f"{c} {definitions[c]}" for c in self.columns) + ", " + HISTORY_STAMPS
-
-    def archive(self, tx: Any, position: int, **key: Any) -> None:
-        """Keep the current row of `key` as it was before the event at `position`
-        changes it; the caller then sets its `valid_from` to `position`. Nothing when
-        the row does not exist yet, or this event changed it already."""
-        columns = ", ".join(self.columns)
-        matches = " AND ".join(f"{k} = :{k}" for k in self.key)
-        tx.run(
-            f"INSERT INTO {{{self.history}}} ({columns}, valid_from, valid_to) "
-            f"SELECT {columns}, valid_from, :position FROM {{{self.table}}} "
-            f"WHERE {matches} AND valid_from < :position",
-            position=position,
-            **key,
-        )
 
     def rows_as_of(self, condition: str = "1 = 1") -> str:
         """SQL for the versions valid at `:as_of` that meet `condition` (in terms of

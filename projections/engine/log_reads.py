@@ -45,18 +45,12 @@ class LogReads:
         )
 
 
-def writer(projection: Any) -> Any:
-    """What opens a projection's transactions: a read model, or a projection's view."""
-    return projection if isinstance(projection, ReadModel) else projection.view
-
-
-def topics_of(projections: Iterable[Any]) -> tuple[str, ...]:
-    """The topics that `projections` read, to read the log once for all of them:
-    none (every event) if any reads every event (one not moved onto the read-model
-    base yet, or the Merkle tree)."""
+def topics_of(models: Iterable[ReadModel]) -> tuple[str, ...]:
+    """The topics that `models` read, to read the log once for all of them: none
+    (every event) if any reads every event (the Merkle tree)."""
     topics: set[str] = set()
-    for projection in projections:
-        if not isinstance(projection, ReadModel):
+    for model in models:
+        if not model.topics:
             return ()
-        topics.update(projection.topics)
+        topics.update(model.topics)
     return tuple(sorted(topics))

@@ -32,7 +32,7 @@ keeps its tracking record, its lock name and its generation (blue/green).
 How a read model is moved onto this base: declare the tables, keys and versioned
 tables as class attributes; turn each handler into `@handles(...)` taking
 `(rows, event, position)` and reading/changing rows through `rows.get/put/update/
-revise/delete` (history.py's `Versioned.archive` becomes `rows.revise`); write
+revise/delete` (history.py's versioned tables kept through `rows.revise`); write
 `prefetch` so every `rows.get` of a batch is answered from memory; move the view's
 reads onto the class; register it in projections/catalog.py as `Kind(..., model=X)`.
 tests/integration/test_rebuild_by_folding.py then holds the live and rebuilt rows
@@ -81,7 +81,14 @@ class ReadModel:
     """event class -> the name of the method handling it (from `@handles`)"""
     topics: ClassVar[tuple[str, ...]]
     """the stored topics of the events handled: what the log is read for"""
+    clustered: ClassVar[tuple[str, ...]] = ()
+    """tables stored in key order where the store can (SQLite: WITHOUT ROWID)"""
+    kept_tables: ClassVar[dict[str, str]] = {}
+    """tables named without version or generation, made with the read model and never
+    dropped by a rebuild, nor folded (the Merkle tree's signed checkpoints)"""
     reads_stored_records: ClassVar[bool] = False
+    """Handed each stored record as read (a `Notification`), every one: the log read
+    for it is not filtered by topic (the Merkle tree, which hashes the stored bytes)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -91,7 +98,11 @@ class ReadModel:
                 for event_class in getattr(value, "handles", ()):
                     handlers[event_class] = attribute
         cls.handlers = handlers
-        cls.topics = tuple(sorted(get_topic(event_class) for event_class in handlers))
+        cls.topics = (
+            ()
+            if cls.reads_stored_records
+            else tuple(sorted(get_topic(event_class) for event_class in handlers))
+        )
 
     def __init__(self, view: View):
         self.view = view
@@ -113,8 +124,8 @@ class ReadModel:
     def prefetch(self, rows: Rows, events: Sequence[Event]) -> None:
         """Load the rows the handlers of `events` will read (none by default)."""
 
-    def new_rows(self, loader: Any = None) -> Rows:
-        return Rows(self.keys, self.versioned, loader)
+    def new_rows(self, loader: Any = None, select: Any = None) -> Rows:
+        return Rows(self.keys, self.versioned, loader, select)
 
     def fold(self, rows: Rows, events: Sequence[Event]) -> None:
         """Apply each event's handler to `rows`, in order. Raises EventFailed naming
@@ -139,7 +150,10 @@ class ReadModel:
         events = [(event, at) for event, at in events if type(event) in self.handlers]
         if not events:
             return
-        rows = self.new_rows(lambda requests: self.view.select_in(cursor, requests))
+        rows = self.new_rows(
+            lambda requests: self.view.select_in(cursor, requests),
+            lambda sql: Tx(self.view, cursor).row(sql),
+        )
         self.prefetch(rows, events)
         self.fold(rows, events)
         self.flush(cursor, rows)

@@ -7,10 +7,9 @@ not held is a row that does not exist. The handlers cannot tell the two apart: t
 read and change rows here, never in the database, and `changed()` / `archived` say what
 one write (readmodel.py's flush) must store.
 
-A versioned table (history.py) keeps its earlier versions the way `Versioned.archive`
-does in SQL: `revise` at log position P copies the row as it stood into the archive,
-stamped `valid_to` = P, unless the row was already changed at P (then it is changed
-again in place), and stamps it `valid_from` = P.
+A versioned table (history.py) keeps its earlier versions: `revise` at log position P
+copies the row as it stood into the archive, stamped `valid_to` = P, unless the row was
+already changed at P (then it is changed again in place), and stamps it `valid_from` = P.
 """
 
 from __future__ import annotations
@@ -25,6 +24,8 @@ Row = dict[str, Any]
 Loader = Callable[[list[tuple[str, str, list[Any]]]], list[list[Row]]]
 """[(table, column, values)] -> for each, the stored rows whose column holds one of
 the values (all asked at once)"""
+Select = Callable[[str], Row | None]
+"""portable SQL (views.py) -> its first row, read in the batch's transaction"""
 
 
 class Rows:
@@ -33,6 +34,7 @@ class Rows:
         keys: dict[str, tuple[str, ...]],
         versioned: Iterable[Versioned] = (),
         loader: Loader | None = None,
+        select: Select | None = None,
     ):
         self.keys = keys
         self.versioned = {v.table: v for v in versioned}
@@ -44,6 +46,10 @@ class Rows:
             v.history: [] for v in self.versioned.values()
         }
         self.loaded: dict[tuple[str, str], set[Any]] = {}
+        self.select = select
+        self.memo: dict[str, Any] = {}
+        """What a read model carries from one event to the next besides rows, held
+        as long as the rows (the Merkle tree's right edge)."""
 
     # Loading (a follower's batch)
 
@@ -69,6 +75,11 @@ class Rows:
             key = self.keys[table]
             for row in found:
                 self.held[table].setdefault(tuple(row[k] for k in key), row)
+
+    def select_one(self, sql: str) -> Row | None:
+        """The first row of a query that loads no rows by key (the Merkle tree's size);
+        None in a rebuild, whose rows start empty."""
+        return None if self.select is None else self.select(sql)
 
     def _known_absent(self, table: str, key: Key) -> bool:
         return self.loader is None or any(

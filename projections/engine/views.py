@@ -86,6 +86,14 @@ class View(RowWrites, TrackingRecorder):
     builds its tables beside the earlier version's, which stay untouched for processes
     still running the earlier code (generations.py)."""
 
+    clustered: tuple[str, ...] = ()
+    """tables stored in key order where the store can (`clustering`)"""
+    kept_tables: ClassVar[dict[str, str]] = {}
+    """tables named without version or generation, never dropped (readmodel.py)"""
+    binary: ClassVar[str]
+    """the store's column type for bytes, for `{binary}` in a table's definition"""
+    clustering: ClassVar[str] = ""
+
     namespace: str
     generation: int
     """Which build of this version the tables hold: a rebuild makes the next one beside
@@ -96,7 +104,9 @@ class View(RowWrites, TrackingRecorder):
         if spec is not None:
             # The tables of a read model class (readmodel.py), not of a View subclass.
             self.name, self.version = spec.name, spec.version
-            self.tables, self.indexes = spec.tables, spec.indexes
+            self.tables = {t: c.replace("{binary}", self.binary) for t, c in spec.tables.items()}
+            self.indexes, self.clustered = spec.indexes, spec.clustered
+            self.kept_tables = spec.kept_tables
         if not IDENTIFIER.match(namespace + self.name):
             raise ValueError(f"bad view name {namespace + self.name!r}")
         self.namespace = namespace
@@ -107,6 +117,8 @@ class View(RowWrites, TrackingRecorder):
     # Naming and SQL
 
     def raw_name(self, logical: str) -> str:
+        if logical in self.kept_tables:
+            return f"{self.namespace}{self.name}_{logical}"
         version = f"_v{self.version}" if self.version > 1 else ""
         generation = f"_g{self.generation}" if self.generation else ""
         return f"{self.namespace}{self.name}{version}{generation}_{logical}"
@@ -137,7 +149,12 @@ class View(RowWrites, TrackingRecorder):
     def view_ddl(self) -> list[str]:
         statements = [
             f"CREATE TABLE IF NOT EXISTS {self.table(logical)} ({columns})"
+            + (self.clustering if logical in self.clustered else "")
             for logical, columns in self.tables.items()
+        ]
+        statements += [
+            f"CREATE TABLE IF NOT EXISTS {self.table(logical)} ({columns})"
+            for logical, columns in self.kept_tables.items()
         ]
         statements += [
             f"CREATE INDEX IF NOT EXISTS {self.raw_name(index)} "
@@ -148,7 +165,7 @@ class View(RowWrites, TrackingRecorder):
 
     def logical_relations(self) -> list[str]:
         """Every table and index `view_ddl()` and the tracking table make."""
-        return [*self.tables, *self.indexes, "tracking"]
+        return [*self.tables, *self.kept_tables, *self.indexes, "tracking"]
 
     # Transactions
 
@@ -241,6 +258,9 @@ class SQLiteView(View, SQLiteTrackingRecorder):
     """A view in the SQLite file of the event store, with a tracking table of its own
     (the library's SQLite recorder shares one table named `tracking`)."""
 
+    binary = "BLOB"
+    clustering = " WITHOUT ROWID"
+
     def __init__(
         self,
         datastore: SQLiteDatastore,
@@ -285,6 +305,8 @@ class SQLiteView(View, SQLiteTrackingRecorder):
 
 class PostgresView(PostgresRowWrites, View, PostgresTrackingRecorder):
     """A view in the event store's PostgreSQL schema."""
+
+    binary = "BYTEA"
 
     def __init__(
         self,

@@ -30,16 +30,7 @@ class BalancesReads:
         self, *, limit: int, offset: int, only: str | None = None
     ) -> tuple[list[dict[str, Any]], int]:
         where, params = ("WHERE id = :only", {"only": only}) if only else ("", {})
-        with self.reading() as tx:
-            rows = tx.rows(
-                f"SELECT * FROM {{engagements}} {where} "
-                "ORDER BY position LIMIT :limit OFFSET :offset",
-                limit=limit,
-                offset=offset,
-                **params,
-            )
-            count = tx.row(f"SELECT COUNT(*) AS n FROM {{engagements}} {where}", **params)
-        return rows, count["n"] if count else 0
+        return self._page("engagements", where, params, limit=limit, offset=offset)
 
     def allocations_page(
         self,
@@ -58,15 +49,21 @@ class BalancesReads:
             conditions.append("engagement_id = :engagement_id")
             params["engagement_id"] = engagement_id
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        return self._page("allocations", where, params, limit=limit, offset=offset)
+
+    def _page(
+        self, table: str, where: str, params: dict[str, Any], *, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of `table`'s rows that match `where`, in the order they came, and how
+        many match in all (for the page's total)."""
         with self.reading() as tx:
             rows = tx.rows(
-                f"SELECT * FROM {{allocations}} {where} "
-                "ORDER BY position LIMIT :limit OFFSET :offset",
+                f"SELECT * FROM {{{table}}} {where} ORDER BY position LIMIT :limit OFFSET :offset",
                 limit=limit,
                 offset=offset,
                 **params,
             )
-            count = tx.row(f"SELECT COUNT(*) AS n FROM {{allocations}} {where}", **params)
+            count = tx.row(f"SELECT COUNT(*) AS n FROM {{{table}}} {where}", **params)
         return rows, count["n"] if count else 0
 
     def allocations_with_status(

@@ -5,7 +5,7 @@ batch (readmodel.py) writes, a fixed number of statements whatever its size."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 MAX_PARAMETERS = 30_000
@@ -17,9 +17,7 @@ class RowWrites:
     """Mixed into `View`, whose `tables` and `compile` it uses."""
 
     tables: dict[str, str]
-
-    def compile(self, sql: str) -> str:
-        raise NotImplementedError
+    compile: Callable[[str], str]
 
     def columns(self, logical: str) -> list[str]:
         """The column names of a table, in their order in its definition."""
@@ -89,8 +87,7 @@ class RowWrites:
 class PostgresRowWrites(RowWrites):
     """PostgreSQL's way: many rows in one statement, loads answered together."""
 
-    def table(self, logical: str) -> str:
-        raise NotImplementedError
+    table: Callable[[str], str]  # the view's (views.py)
 
     def write_values(
         self, cursor: Any, head: str, rows: list[tuple[Any, ...]], tail: str = ""

@@ -102,7 +102,7 @@ class MerkleTree(ReadModel):
             return
         size = 0 if size["last"] is None else int(size["last"]) + 1
         coordinates = Frontier.coordinates(size)
-        rows.load("nodes", "idx", [index for _, index in coordinates])
+        rows.load("nodes", ("level", "idx"), coordinates)  # by key: idx alone scans
         nodes = {}
         for level, index in coordinates:
             node = rows.get("nodes", level, index)

@@ -61,15 +61,27 @@ class RowWrites:
         cursor.executemany(self.compile(f"DELETE FROM {{{logical}}} WHERE {matches}"), keys)
 
     def select_in(
-        self, cursor: Any, requests: Sequence[tuple[str, str, Sequence[Any]]]
+        self, cursor: Any, requests: Sequence[tuple[str, str | tuple[str, ...], Sequence[Any]]]
     ) -> list[list[dict[str, Any]]]:
         """For each (table, column, values), the rows whose `column` is one of
-        `values`."""
+        `values`; with a tuple of columns (a whole key), each value is a tuple of theirs,
+        matched key by key (`a = .. AND b = ..` OR ...), which both stores answer
+        through the key's index (a row-value IN list makes SQLite scan the table)."""
         statements = []
         for logical, column, values in requests:
-            params = {f"v{n}": value for n, value in enumerate(values)}
-            marks = ", ".join(f":{name}" for name in params)
-            sql = f"SELECT * FROM {{{logical}}} WHERE {column} IN ({marks})"
+            if isinstance(column, tuple):
+                params = {
+                    f"v{n}_{i}": part for n, v in enumerate(values) for i, part in enumerate(v)
+                }
+                keys = " OR ".join(
+                    "(" + " AND ".join(f"{c} = :v{n}_{i}" for i, c in enumerate(column)) + ")"
+                    for n in range(len(values))
+                )
+                sql = f"SELECT * FROM {{{logical}}} WHERE {keys}"
+            else:
+                params = {f"v{n}": value for n, value in enumerate(values)}
+                marks = ", ".join(f":{name}" for name in params)
+                sql = f"SELECT * FROM {{{logical}}} WHERE {column} IN ({marks})"
             statements.append((self.compile(sql), params))
         return self.select_all(cursor, statements)
 

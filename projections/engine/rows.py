@@ -53,12 +53,15 @@ class Rows:
 
     # Loading (a follower's batch)
 
-    def load(self, table: str, column: str, values: Iterable[Any]) -> None:
+    def load(self, table: str, column: str | tuple[str, ...], values: Iterable[Any]) -> None:
         """Hold every stored row of `table` whose `column` is one of `values`, in one
-        statement (nothing in a rebuild, which holds every row already)."""
+        statement (nothing in a rebuild, which holds every row already). `column` may be
+        the table's whole key, each value then a tuple: a lookup its index answers."""
         self.load_together([(table, column, values)])
 
-    def load_together(self, requests: Sequence[tuple[str, str, Iterable[Any]]]) -> None:
+    def load_together(
+        self, requests: Sequence[tuple[str, str | tuple[str, ...], Iterable[Any]]]
+    ) -> None:
         """`load` several (table, column, values) at once: one round trip for all."""
         if self.loader is None:
             return
@@ -82,9 +85,13 @@ class Rows:
         return None if self.select is None else self.select(sql)
 
     def _known_absent(self, table: str, key: Key) -> bool:
-        return self.loader is None or any(
-            value in self.loaded.get((table, column), ())
-            for column, value in zip(self.keys[table], key, strict=True)
+        return (
+            self.loader is None
+            or key in self.loaded.get((table, self.keys[table]), ())
+            or any(
+                value in self.loaded.get((table, column), ())
+                for column, value in zip(self.keys[table], key, strict=True)
+            )
         )
 
     # Reading and changing

@@ -1,6 +1,7 @@
-"""Browser fixtures: one PostgreSQL database and one gunicorn (3 workers) for the whole
-session, Debian's Chromium driven by Playwright (never a downloaded browser), and a new
-browser context per test, at 1280 px (`page`) or at a phone's 375 px (`phone_page`).
+"""Browser fixtures: for each store (PostgreSQL, then SQLite) one database and one
+gunicorn (3 workers) shared by the tests, Debian's Chromium driven by Playwright (never a
+downloaded browser), and a new browser context per test, at 1280 px (`page`) or at a
+phone's 375 px (`phone_page`).
 
 The browser tests are never skipped: without /usr/bin/chromium they fail and say how to
 install it (`make test` does, through scripts/ensure-test-tools)."""
@@ -28,13 +29,19 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+STORES = ("postgresql", "sqlite")
 SHARED_ROLES = ("admin", "bd", "manager", "auditor", "viewer")
 # Generous for a page of this app, short enough that a missing element fails quickly.
 TIMEOUT_MS = 10_000
 
 
-@pytest.fixture(scope="session")
-def browser_database_url() -> Iterator[str]:
+@pytest.fixture(scope="session", params=STORES)
+def browser_database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
+    """The ledger the browser tests run on: every browser test runs once on PostgreSQL
+    and once on SQLite (the store `make run` serves), one fresh database for each."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('browser-ledger') / 'ledger.sqlite3'}"
+        return
     name = new_database()
     yield f"postgresql://postgres@127.0.0.1:5432/{name}"
     drop_database(name)
@@ -42,7 +49,7 @@ def browser_database_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def service(browser_database_url: str) -> Iterator[Service]:
-    """gunicorn with 3 workers on the session's database; sign-in links point at it."""
+    """gunicorn with 3 workers on the store's database; sign-in links point at it."""
     service = Service(
         env={"DATABASE_URL": browser_database_url, "SECRET_KEY": secrets.token_urlsafe(32)},
         workers=3,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from service.infra.env_reader import EnvReader
+from service.infra.notify_settings import NotifySettings
 from service.infra.session_secret import development_secret_key
 from service.infra.signing import SigningKeyError, load_private_key
 from service.infra.store import DEFAULT_DATABASE_URL, DatabaseURLError, persistence_environment
@@ -219,6 +220,8 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     pdf_renders: int = 1
     """PDF_RENDERS: how many PDFs the worker renders at a time (docs/explanation/pdfs.md)"""
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    """NOTIFY_*, MAIL_*, SLACK_WEBHOOK_URL (docs/explanation/notifications.md)"""
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -241,6 +244,7 @@ class Settings:
         read = EnvReader(env, problems)
         checkpoints = CheckpointSettings.from_environment(env, problems)
         web = WebSettings.from_environment(env, problems)
+        notify = NotifySettings.from_environment(env, problems)
         values = dict(
             # PROJECTIONS_IN_PROCESS: true, the web server runs the background work itself
             # (gunicorn's master in one `worker run` child); false, a `worker run` process
@@ -269,5 +273,6 @@ class Settings:
             hubspot=hubspot,
             checkpoints=checkpoints,
             web=web,
+            notify=notify,
             **values,
         )

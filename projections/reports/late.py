@@ -7,7 +7,9 @@
 - `silent_members`: the provider of each allocation active in the month who recorded
   nothing on it that counts in that month (no live activity of theirs whose last day
   falls in it), whether or not colleagues recorded on it: a provider who leaves the
-  work to others is what a line manager wants to see. Only for months that have begun.
+  work to others is what a line manager wants to see. Only over the days of the
+  allocation's period in the month that have passed (calendar.py `has_passed_days_in`):
+  an allocation that has not begun, or began today, lists no one.
 
 - `provider_departed`: the allocations active in the month whose provider has left
   (departed.py), for BD to hand to someone else.
@@ -30,7 +32,7 @@ from projections.engine.catalog import Projections
 from projections.engine.encoding import to_day, to_moment
 from projections.reports.declared import reads
 from projections.reports.departed import departed_providers
-from service.domain.calendar import Month, active_in
+from service.domain.calendar import Month, has_passed_days_in
 
 
 @reads("team", "activities", "balances", "usage")
@@ -72,26 +74,25 @@ def late_report(
     )
 
     silent = []
-    if month.first_day <= today:
-        recorded = projections.view("activities").units_by_allocation_and_member(month, as_of)
-        balances = projections.view("balances")
-        for allocation in balances.allocations_overlapping(month, as_of=as_of):
-            provider = allocation["provider"]
-            start, end = to_day(allocation["start_date"]), to_day(allocation["end_date"])
-            if (
-                provider
-                and kept(provider, manager_of(provider))
-                and active_in(start, end, to_day(allocation["cancelled_on"]), month)
-                and recorded.get((allocation["id"], provider), 0) <= 0
-            ):
-                silent.append(
-                    {
-                        "handle": provider,
-                        "line_manager": manager_of(provider),
-                        "allocation_id": allocation["id"],
-                    }
-                )
-        silent.sort(key=lambda e: (e["line_manager"] or "", e["handle"]))
+    recorded = projections.view("activities").units_by_allocation_and_member(month, as_of)
+    balances = projections.view("balances")
+    for allocation in balances.allocations_overlapping(month, as_of=as_of):
+        provider = allocation["provider"]
+        start, end = to_day(allocation["start_date"]), to_day(allocation["end_date"])
+        if (
+            provider
+            and kept(provider, manager_of(provider))
+            and has_passed_days_in(start, end, to_day(allocation["cancelled_on"]), month, today)
+            and recorded.get((allocation["id"], provider), 0) <= 0
+        ):
+            silent.append(
+                {
+                    "handle": provider,
+                    "line_manager": manager_of(provider),
+                    "allocation_id": allocation["id"],
+                }
+            )
+    silent.sort(key=lambda e: (e["line_manager"] or "", e["handle"]))
     return {
         "month": str(month),
         "late": late,

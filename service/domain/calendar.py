@@ -16,6 +16,8 @@ I/O), so each rule is stated once and tested on its own.
   days, to see whether a new commitment fits.
 - A report is judged on its day: the month's last day, or today when that is earlier
   (the month under way, or one not begun): a report never looks at a day to come.
+- A provider is silent in a month only over days of their allocation's period in it that
+  have passed (before today, before its cancellation); no grace beyond that.
 """
 
 from __future__ import annotations
@@ -150,6 +152,21 @@ def active_in(start: date, end: date, cancelled_on: date | None, month: Month) -
     """An allocation is active in a month when its period overlaps the month and it
     was not cancelled before the month began."""
     return overlaps(start, end, month) and (cancelled_on is None or cancelled_on > month.first_day)
+
+
+def has_passed_days_in(
+    start: date, end: date, cancelled_on: date | None, month: Month, today: date
+) -> bool:
+    """Whether a day of the allocation's period in `month` has passed by `today`: a day
+    before today, before the day it was cancelled. Its provider can be silent in the
+    month only over such days (the late report's rule): a day to come, today included
+    (it is not over), never makes anyone silent, so an allocation starting later in the
+    month lists no one until its first day is over."""
+    first = max(start, month.first_day)
+    last = min(end, month.last_day, today - timedelta(days=1))
+    if cancelled_on is not None:
+        last = min(last, cancelled_on - timedelta(days=1))
+    return first <= last
 
 
 def working_day_count(first: date, last: date) -> int:

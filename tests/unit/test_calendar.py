@@ -11,6 +11,7 @@ import pytest
 from service.domain.calendar import (
     Month,
     active_in,
+    has_passed_days_in,
     add_months,
     average_fte,
     capacity_units,
@@ -199,6 +200,16 @@ def test_activity_in_a_month_needs_an_overlap_and_no_earlier_cancellation():
     assert active_in(start, end, date(2024, 2, 2), FEB_2024)  # cancelled during February
     assert not active_in(start, end, date(2024, 2, 1), FEB_2024)  # cancelled as it began
     assert not active_in(start, end, date(2024, 1, 20), FEB_2024)
+
+
+def test_a_provider_is_judged_only_on_days_of_the_period_that_have_passed():
+    start, end = date(2024, 2, 15), date(2024, 3, 14)
+    assert not has_passed_days_in(start, end, None, FEB_2024, date(2024, 2, 10))  # to come
+    assert not has_passed_days_in(start, end, None, FEB_2024, date(2024, 2, 15))  # not over
+    assert has_passed_days_in(start, end, None, FEB_2024, date(2024, 2, 16))
+    assert has_passed_days_in(start, end, None, FEB_2024, date(2024, 6, 1))  # a past month
+    assert not has_passed_days_in(start, end, date(2024, 2, 15), FEB_2024, date(2024, 6, 1))
+    assert not has_passed_days_in(start, end, None, Month(2024, 3), date(2024, 3, 1))
 
 
 @pytest.mark.parametrize(

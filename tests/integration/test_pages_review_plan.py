@@ -270,6 +270,14 @@ def test_plan_defaults_to_this_month_and_two_more(bd: PageClient):
     assert months == [str(start), str(start.next()), str(start.next().next())]
 
 
+def test_plan_says_committed_units_are_shared_by_working_days_as_computed(bd: PageClient):
+    """The figures spread an allocation's units over the working days of its period
+    (calendar.committed_units); the page said "calendar days" (issue 21)."""
+    hint = re.sub(r"\s+", " ", section(bd.text("/plan"), "team-heading"))
+    assert "working days (Monday to Friday) of its period" in hint
+    assert "calendar days" not in hint
+
+
 @pytest.mark.boundary
 @pytest.mark.parametrize(
     ("query", "message"),

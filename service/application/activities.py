@@ -35,20 +35,27 @@ class ActivityCommands(LedgerBase):
         replay = replay_of_recording(self, allocation, request, work)
         if replay:
             return replay
+        locator = self._record_on(allocation, request.value, caller, work)
+        return self.save_all(locator, allocation, value=(allocation, request.value))
+
+    def _record_on(
+        self, allocation: Allocation, activity_id: UUID, caller: Caller, work: dict[str, Any]
+    ) -> Locator:
+        """Record on the allocation (in memory): the rules of a recording beyond the
+        member scope, held against the ledger as it is; the locator to save with it."""
         self.get(Engagement, allocation.engagement_id).require_open()
         days = (work["date_from"], work["date_to"])
         self.registered_member(work["team_member"], "team_member").require_on_the_team(*days)
         after_close = access.after_close(caller, self.closed_months(), days)
         allocation.record_activity(
-            activity_id=request.value,
+            activity_id=activity_id,
             actor=caller.actor,
             today=self.clock.latest_today(),
             after_close=after_close,
             recorded_at=self.clock.moment(),
             **work,
         )
-        locator = Locator.place(id=request.value, kind="activity", owner_id=allocation.id)
-        return self.save_all(locator, allocation, value=(allocation, request.value))
+        return Locator.place(id=activity_id, kind="activity", owner_id=allocation.id)
 
     def record_project_activity(
         self, project_id: UUID, *, date_to: date, **activity: Any
@@ -77,6 +84,35 @@ class ActivityCommands(LedgerBase):
         allocation, replay = self._activity_to_change(activity_id, caller, request)
         if replay:
             return replay
+        self._correct_on(allocation, activity_id, caller, changes, reason, request.key)
+        return self.save_all(allocation, value=(allocation, activity_id))
+
+    @command
+    def retract_activity(
+        self,
+        activity_id: UUID,
+        *,
+        reason: str,
+        caller: Caller,
+        request: RequestId,
+    ) -> Recorded:
+        allocation, replay = self._activity_to_change(activity_id, caller, request)
+        if replay:
+            return replay
+        self._retract_on(allocation, activity_id, caller, reason, request.key)
+        return self.save_all(allocation, value=(allocation, activity_id))
+
+    def _correct_on(
+        self,
+        allocation: Allocation,
+        activity_id: UUID,
+        caller: Caller,
+        changes: dict[str, Any],
+        reason: str,
+        request_key: str,
+    ) -> None:
+        """Correct the activity on its allocation (in memory), by the rules of a
+        correction; the caller may change this work (`_activity_to_change`)."""
         before = allocation.activity(activity_id)
         access.require_kept_member(caller, changes.get("team_member"))
         after = (
@@ -97,34 +133,30 @@ class ActivityCommands(LedgerBase):
             reason=reason,
             actor=caller.actor,
             today=self.clock.latest_today(),
-            request_id=request.key,
+            request_id=request_key,
             after_close=after_close,
         )
-        return self.save_all(allocation, value=(allocation, activity_id))
 
-    @command
-    def retract_activity(
+    def _retract_on(
         self,
+        allocation: Allocation,
         activity_id: UUID,
-        *,
-        reason: str,
         caller: Caller,
-        request: RequestId,
-    ) -> Recorded:
-        allocation, replay = self._activity_to_change(activity_id, caller, request)
-        if replay:
-            return replay
+        reason: str,
+        request_key: str,
+    ) -> None:
+        """Retract the activity on its allocation (in memory), by the rules of a
+        retraction; the caller may change this work (`_activity_to_change`)."""
         activity = allocation.activity(activity_id)
         allocation.retract_activity(
             activity_id=activity_id,
             reason=reason,
             actor=caller.actor,
-            request_id=request.key,
+            request_id=request_key,
             after_close=access.after_close(
                 caller, self.closed_months(), (activity.date_from, activity.date_to)
             ),
         )
-        return self.save_all(allocation, value=(allocation, activity_id))
 
     def _activity_to_change(
         self, activity_id: UUID, caller: Caller, request: RequestId

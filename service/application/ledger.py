@@ -22,10 +22,12 @@ from service.application.series import SeriesCommands
 from service.application.statements import StatementCommands
 from service.application.team import TeamCommands
 from service.application.tokens import TokenCommands
+from service.application.weeks import WeekCommands
 
 
 class Ledger(
     ImportCommands,
+    WeekCommands,
     ActivityCommands,
     AllocationCommands,
     EngagementCommands,

@@ -92,6 +92,7 @@ _PAGES = {
     "page:engagements": _COMMANDS["list_engagements"],
     "page:reports": _COMMANDS["monthly_report"],
     "page:audit": _COMMANDS["audit_events"],
+    "page:team": _COMMANDS["register_team_member"],
 }
 
 PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType(_COMMANDS | _PAGES)

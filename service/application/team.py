@@ -19,8 +19,19 @@ class TeamCommands(LedgerBase):
         self, *, handle: str, caller: Caller, request: RequestId, **details: Any
     ) -> Written[TeamMember]:
         """Register `handle` once. `details`: the rest of the registration by name, as
-        the `TeamMemberRegistered` event (service/domain/team_member.py) declares it."""
-        if self.exists(team_member_id(handle)):
+        the `TeamMemberRegistered` event (service/domain/team_member.py) declares it.
+
+        A request with its own key (an API client's Idempotency-Key, a page's form key)
+        that repeats the stored registration word for word, from the same person, is
+        answered with it: the handle, not the key, names the member, so a retry is
+        recognised by what it says."""
+        member_id = team_member_id(handle)
+        if self.exists(member_id):
+            asked = {"handle": handle, "actor": caller.actor, **details}
+            if request.from_client and self.stored_fields(member_id, 1, asked) == asked:
+                return Written(
+                    self.get(TeamMember, member_id), self.position_of(member_id, 1), True
+                )
             raise Conflict(f"team member {handle} is already registered")
         member = TeamMember.register(handle=handle, actor=caller.actor, **details)
         return self.save_all(member, value=member)

@@ -97,6 +97,9 @@ PAGES: list[tuple[str, str, Callable[[Scene], str], int]] = [
     ("audit-stream", "auditor", lambda s: f"/audit/streams/{s.member.allocation_id}", 200),
     ("audit-as-of-form", "auditor", lambda s: "/audit/as-of", 200),
     ("audit-as-of", "auditor", as_of_now, 200),
+    ("team", "manager", lambda s: "/team", 200),
+    ("team-new", "manager", lambda s: "/team/new", 200),
+    ("team-member", "manager", lambda s: f"/team/{s.member.handle}", 200),
     ("not-found", "bd", lambda s: f"/engagements/{uuid.uuid4()}", 404),
     ("forbidden", "member", lambda s: "/audit", 403),
 ]

@@ -30,6 +30,11 @@ PAGE_ROLES = {
     "audit_page.stream": {"admin", "auditor"},
     "audit_page.as_of": {"admin", "auditor"},
     "audit_page.verify": {"admin", "auditor"},
+    "team_pages.team": {"admin", "manager"},  # POST /api/team-members, PATCH team-members
+    "team_pages.new_member": {"admin", "manager"},
+    "team_pages.register": {"admin", "manager"},
+    "team_pages.member": {"admin", "manager"},
+    "team_pages.change": {"admin", "manager"},
 }
 OPEN_TO_ALL = {"session_pages"}  # signing in and out
 
@@ -57,6 +62,7 @@ SOME_PAGES = {
     "/plan": "plan.plan",
     "/engagements": "engagement_pages.engagements",
     "/audit": "audit_page.audit",
+    "/team": "team_pages.team",
 }
 
 

@@ -40,6 +40,7 @@ NAV = (
     # A member reaches an engagement from their own work, not from a list of all.
     NavLink("engagement_pages.engagements", "Engagements", "page:engagements", ("member",)),
     NavLink("audit_page.audit", "Audit", "page:audit"),
+    NavLink("team_pages.team", "Team", "page:team"),
 )
 """The pages a role may have a link to, in the order the links show."""
 

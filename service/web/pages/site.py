@@ -25,12 +25,22 @@ from service.web.pages import (
     report_pages,
     review,
     session,
+    team_pages,
 )
 from service.web.pages.blueprints import csrf, error_page, nav_links
 
 MACHINE_PATHS = ("/api", "/webhooks", "/healthz", "/readyz", "/metrics")
 
-PAGE_BLUEPRINTS = (session, my_work, review, plan, engagement_pages, report_pages, audit_page)
+PAGE_BLUEPRINTS = (
+    session,
+    my_work,
+    review,
+    plan,
+    engagement_pages,
+    report_pages,
+    audit_page,
+    team_pages,
+)
 
 
 class SessionOverHttps(SecureCookieSessionInterface):

@@ -1,0 +1,70 @@
+"""A form as the admin pages show it: each field with its label, the required ones
+marked, and what was sent, refused field by field in the label's words.
+
+The fields still go through the API's schemas (`read_form`); what this adds is what a
+person reads: a required field left empty is asked for by its label ("Fill in Name")
+before the schema would answer in its own terms ("Missing data for required field"),
+and the summary above the form names each field by its label, never by its key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import marshmallow as ma
+from flask import request
+
+from service.domain import DomainError
+from service.web.pages.forms import Errors, new_form_key, read_form
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    """The API's field name, the input's name."""
+    label: str
+    required: bool = True
+    hint: str | None = None
+
+
+@dataclass
+class Form:
+    """One form of a page: its fields, what was sent (`values`), its `errors` by field,
+    and its `key` (the write's idempotency key, kept when the form is shown again)."""
+
+    fields: tuple[Field, ...]
+    values: dict[str, str] = field(default_factory=dict)
+    errors: Errors = field(default_factory=dict)
+    key: str = field(default_factory=new_form_key)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Field name -> label, and "_form" (the form as a whole) -> no label."""
+        return {f.name: f.label for f in self.fields}
+
+    def posted(self) -> Form:
+        """The same form as the browser sent it (its values and key)."""
+        values = {name: request.form.get(name, "") for name in self.names}
+        return Form(self.fields, values, {}, request.form.get("form_key") or new_form_key())
+
+    def read(self, schema: ma.Schema) -> dict[str, Any] | None:
+        """The sent fields through the API's `schema`; None, with `errors` set, when a
+        required field is empty or the schema refuses one."""
+        missing = {
+            f.name: [f"Fill in {f.label.lower()}."]
+            for f in self.fields
+            if f.required and not request.form.get(f.name, "").strip()
+        }
+        body, errors = read_form(schema, self.names)
+        self.errors = missing | {k: v for k, v in errors.items() if k not in missing}
+        return None if self.errors else body
+
+    def refused(self, error: DomainError, moved: dict[str, str] | None = None) -> None:
+        """The ledger's refusal under its field (`moved`: a field of the command shown
+        by another of the form's), else above the form."""
+        name = (moved or {}).get(error.field or "", error.field)
+        self.errors = {name if name in self.names else "_form": [error.message]}

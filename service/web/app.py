@@ -82,6 +82,10 @@ def build_web_app(runtime: Any) -> Flask:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
+        # Swagger UI at /api/docs, from the files vendored in static/ (no CDN); its
+        # template, templates/swagger_ui.html, replaces flask-smorest's inline script.
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL=f"{app.static_url_path}/vendor/swagger-ui/",
         API_SPEC_OPTIONS={
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}
         },

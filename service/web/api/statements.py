@@ -10,7 +10,6 @@ written since.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -27,16 +26,21 @@ from projections.reports.statement import (
     stated_so_far,
     units_by_activity,
 )
-from projections.reports.tables import to_csv
+from service.application.caller import Caller
+from service.application.commands import Written
 from service.domain.calendar import Month
 from service.web.api.audit import make_checkpoint
 from service.web.documents.pdf_files import PDF, PdfDocument, PdfPreparingSchema, pdf_response
-from service.web.documents.statement_files import STATEMENT_COLUMNS, statement_csv_rows
+from service.web.documents.statement_files import (
+    statement_csv,
+    statement_file_name,
+    statement_json,
+)
 from service.web.http.auth import principal, require_visible, requires
 from service.web.http.boundary import Blueprint
 from service.web.http.reads import fresh
 from service.web.http.runtime import ledger, runtime, today
-from service.web.http.writes import caller, request_id, written
+from service.web.http.writes import caller, written
 from service.web.schemas.common import WrittenSchema, month_field
 
 blp = Blueprint("statements", __name__, url_prefix="/api", description="Statements")
@@ -87,18 +91,10 @@ def issue(body, engagement_id: UUID):
     adjustments to months stated before, a signed checkpoint of the log. A month is
     stated once (409 after). Honours `Idempotency-Key`."""
     month = Month.parse(body["month"])
-    if month > Month.of(today()):
-        abort(
-            422, description=f"{month} has not begun; a statement is of a month under way or past"
-        )
-    statement_id = request_id() or uuid4()
-    document = statement_document(engagement_id, month, statement_id)
-    result = ledger().issue_statement(
-        engagement_id,
-        month=str(month),
-        document=document,
-        caller=caller().for_request(statement_id),
-    )
+    not_yet = not_begun(month)
+    if not_yet:
+        abort(422, description=not_yet)
+    result = issue_of_month(engagement_id, month, caller())
     return written(result, result.value)
 
 
@@ -136,15 +132,30 @@ def read(statement_id: UUID):
     worker once: until it is, 202 with `Retry-After` (ask again then)."""
     document = ledger().statement(statement_id)
     require_visible(UUID(document["engagement"]["id"]), f"no statement {statement_id}")
-    name = f"statement-{document['month']}-{statement_id}"
+    name = statement_file_name(document)
     wanted = request.accept_mimetypes.best_match(["application/json", CSV, PDF])
     if wanted == CSV:
-        body = to_csv(STATEMENT_COLUMNS, statement_csv_rows(document))
-        return Response(body, mimetype=CSV, headers=_attachment(f"{name}.csv"))
+        return Response(statement_csv(document), mimetype=CSV, headers=_attachment(f"{name}.csv"))
     if wanted == PDF:  # rendered by the worker: 202 with Retry-After until it is
         return pdf_response(PdfDocument.statement(statement_id), filename=f"{name}.pdf")
-    return Response(
-        json.dumps(document, sort_keys=True, ensure_ascii=False), mimetype="application/json"
+    return Response(statement_json(document), mimetype="application/json")
+
+
+def not_begun(month: Month) -> str | None:
+    """Why `month` cannot be stated yet (it has not begun), or None: a statement is of
+    a month under way or past."""
+    if month > Month.of(today()):
+        return f"{month} has not begun; a statement is of a month under way or past"
+    return None
+
+
+def issue_of_month(engagement_id: UUID, month: Month, caller: Caller) -> Written[dict[str, Any]]:
+    """Issue the month's statement for `caller` (the API's request or a page's form):
+    its request id, when it has one, is the statement's id, so a retry finds the first."""
+    statement_id = caller.request_id or uuid4()
+    document = statement_document(engagement_id, month, statement_id)
+    return ledger().issue_statement(
+        engagement_id, month=str(month), document=document, caller=caller.for_request(statement_id)
     )
 
 

@@ -4,10 +4,11 @@ and signature on every row, so a row copied elsewhere still says where it came f
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
-from projections.reports.tables import ALLOCATION_MONTH_FIGURES
+from projections.reports.tables import ALLOCATION_MONTH_FIGURES, to_csv
 
 ALLOCATION_COLUMNS = (
     "project_name",
@@ -28,6 +29,20 @@ STATEMENT_COLUMNS = (
     "checkpoint_root",
     "key_id",
 )
+
+
+def statement_json(document: dict[str, Any]) -> str:
+    """The statement as issued, as JSON (the API's and the pages' download alike)."""
+    return json.dumps(document, sort_keys=True, ensure_ascii=False)
+
+
+def statement_csv(document: dict[str, Any]) -> str:
+    return to_csv(STATEMENT_COLUMNS, statement_csv_rows(document))
+
+
+def statement_file_name(document: dict[str, Any]) -> str:
+    """A download's name without its extension: `statement-<YYYY-MM>-<id>`."""
+    return f"statement-{document['month']}-{document['id']}"
 
 
 def statement_csv_rows(document: dict[str, Any]) -> Iterable[dict[str, Any]]:

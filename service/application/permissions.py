@@ -93,6 +93,11 @@ _PAGES = {
     "page:reports": _COMMANDS["monthly_report"],
     "page:audit": _COMMANDS["audit_events"],
     "page:team": _COMMANDS["register_team_member"],
+    "page:months": _COMMANDS["list_periods"],
+    "page:close_month": _COMMANDS["close_period"],
+    "page:statements": _COMMANDS["list_statements"],
+    "page:issue_statement": _COMMANDS["issue_statement"],
+    "page:imports": _COMMANDS["import_activities"] | _COMMANDS["import_allocations"],
 }
 
 PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType(_COMMANDS | _PAGES)

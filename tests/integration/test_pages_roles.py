@@ -35,6 +35,13 @@ PAGE_ROLES = {
     "team_pages.register": {"admin", "manager"},
     "team_pages.member": {"admin", "manager"},
     "team_pages.change": {"admin", "manager"},
+    "month_pages.months": READERS,  # GET /api/periods
+    "month_pages.close_form": {"admin"},  # POST /api/periods/{month}/closure
+    "month_pages.close": {"admin"},
+    "statement_pages.statements": READERS,  # GET /api/engagements/{id}/statements
+    "statement_pages.download": READERS,  # GET /api/statements/{id}
+    "statement_pages.preview": {"admin", "bd"},  # POST /api/engagements/{id}/statements
+    "statement_pages.issue": {"admin", "bd"},
 }
 OPEN_TO_ALL = {"session_pages"}  # signing in and out
 

@@ -41,6 +41,8 @@ NAV = (
     NavLink("engagement_pages.engagements", "Engagements", "page:engagements", ("member",)),
     NavLink("audit_page.audit", "Audit", "page:audit"),
     NavLink("team_pages.team", "Team", "page:team"),
+    # Closed months matter to who closes them, states them and records after a close.
+    NavLink("month_pages.months", "Months", "page:months", ("member", "auditor", "viewer")),
 )
 """The pages a role may have a link to, in the order the links show."""
 

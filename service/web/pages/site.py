@@ -20,11 +20,13 @@ from service.web.pages import (
     audit_page,
     charts,
     engagement_pages,
+    months,
     my_work,
     plan,
     report_pages,
     review,
     session,
+    statement_pages,
     team_pages,
 )
 from service.web.pages.blueprints import csrf, error_page, nav_links
@@ -40,6 +42,8 @@ PAGE_BLUEPRINTS = (
     report_pages,
     audit_page,
     team_pages,
+    months,
+    statement_pages,
 )
 
 

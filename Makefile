@@ -15,9 +15,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# `make run DEMO=1` seeds a demo ledger first (once; its tokens in var/demo-tokens.txt).
+# `make run DEMO=1` seeds a demo ledger first (once; its tokens in var/demo-tokens.txt) and
+# prints a one-time sign-in link for each of its people. PORT is exported: unless PUBLIC_URL
+# is set, sign-in links point at http://127.0.0.1:$(PORT), where gunicorn serves.
 # One command serves everything: with PROJECTIONS_IN_PROCESS=true (the default) gunicorn's
 # master starts the one worker process (`flask --app wsgi worker run`) beside its web workers.
+run: export PORT := $(PORT)
 run: $(STAMP)
 	mkdir -p var
 ifeq ($(DEMO),1)

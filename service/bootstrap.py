@@ -51,6 +51,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.cli.add_command(tokens_cli(runtime.ledger, runtime.settings.web))
     app.cli.add_command(projections_cli(runtime.ledger, partial(run_worker_process, runtime)))
     app.cli.add_command(audit_cli(runtime))
-    app.cli.add_command(demo_cli(runtime.ledger))
+    app.cli.add_command(demo_cli(runtime.ledger, runtime.settings.web))
     app.cli.add_command(imports_cli(runtime.ledger))
     return app

@@ -19,16 +19,19 @@ from service.domain.tokens import ROLES
 from service.infra.config import WebSettings
 
 
+def sign_in_link(ledger: Ledger, web: WebSettings, secret: str, *, actor: str) -> str:
+    """A new one-time sign-in link for the token `secret`, valid for SIGN_IN_LINK_MINUTES,
+    at PUBLIC_URL (the demo's seed prints them too)."""
+    code = ledger.issue_sign_in_link(
+        secret, valid_for=timedelta(minutes=web.sign_in_link_minutes), actor=actor
+    )
+    return web.sign_in_url(code)
+
+
 def tokens_cli(ledger: Callable[[], Ledger], web: WebSettings) -> AppGroup:
     """The `tokens` command group, on the ledger the composition root gives; `web`
     says where one-time sign-in links point and how long they last."""
     tokens = AppGroup("tokens", help="Issue and revoke API tokens and sign-in links.")
-
-    def sign_in_link(secret: str) -> str:
-        code = ledger().issue_sign_in_link(
-            secret, valid_for=timedelta(minutes=web.sign_in_link_minutes), actor="cli"
-        )
-        return f"{web.public_url}/sign-in/link/{code}"
 
     @tokens.command("create")
     @click.argument("role", type=click.Choice(ROLES))
@@ -62,14 +65,14 @@ def tokens_cli(ledger: Callable[[], Ledger], web: WebSettings) -> AppGroup:
             click.echo(
                 f"# one-time sign-in link, valid {web.sign_in_link_minutes} minutes:", err=True
             )
-            click.echo(sign_in_link(secret))
+            click.echo(sign_in_link(ledger(), web, secret, actor="cli"))
 
     @tokens.command("link")
     @click.argument("secret")
     def link_token(secret: str) -> None:
         """Print a new one-time sign-in link for an existing token (give its secret)."""
         try:
-            click.echo(sign_in_link(secret))
+            click.echo(sign_in_link(ledger(), web, secret, actor="cli"))
         except DomainError as error:
             raise click.ClickException(error.message) from None
 

@@ -45,6 +45,7 @@ MEMBERS = (
     ("tomas", "Tomás Ortega", "amara", "0.6"),
 )
 MANAGER = MEMBERS[0][1]  # registers the team
+ADMIN = "Lena Fischer"  # runs the service: every page and command
 BD = "Sofia Marchetti"  # opens the engagements, defines the projects, grants
 AUDITOR = "Kwame Mensah"
 VIEWER = "Noor Haddad (Project Jupyter)"

@@ -24,7 +24,7 @@ to a file readable only by its owner.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +37,7 @@ from service.application import Ledger
 from service.application.caller import Caller
 from service.application.clock import ReplayClock
 from service.demo.plan import (
+    ADMIN,
     AUDITOR,
     BD,
     ENGAGEMENTS,
@@ -211,6 +212,7 @@ def _correct_and_retract(ledger: Ledger, plan: Plan) -> None:
 def _issue_tokens(ledger: Ledger) -> list[DemoToken]:
     """A token for each kind of person; the viewer sees only the Jupyter engagement."""
     wanted: list[tuple[str, str | None, UUID | None, str | None]] = [
+        ("admin", None, None, ADMIN),
         ("bd", None, None, BD),
         ("manager", MEMBERS[0][0], None, None),
         *(("member", handle, None, None) for handle, _, _, _ in MEMBERS),
@@ -228,10 +230,7 @@ def _issue_tokens(ledger: Ledger) -> list[DemoToken]:
 
 def _show_tokens(tokens: list[DemoToken], out: TextIO, tokens_file: Path | None) -> None:
     """The tokens as a table "role  name  token", on `out` and in `tokens_file`."""
-    width = max(len(t.name) for t in tokens)
-    rows = [f"{'role':<8}  {'name':<{width}}  token"]
-    rows += [f"{t.role:<8}  {t.name:<{width}}  {t.secret}" for t in tokens]
-    table = "\n".join(rows) + "\n"
+    table = _table(tokens, "token", [t.secret for t in tokens])
     out.write("\nSign in to the web app with one of these tokens (shown once):\n\n" + table)
     if tokens_file is not None:
         tokens_file.parent.mkdir(parents=True, exist_ok=True)
@@ -240,3 +239,33 @@ def _show_tokens(tokens: list[DemoToken], out: TextIO, tokens_file: Path | None)
         with os.fdopen(descriptor, "w") as file:
             file.write(table)
         out.write(f"\n(also in {tokens_file}, readable only by you)\n")
+
+
+def kept_tokens(tokens_file: Path) -> list[DemoToken]:
+    """The tokens `_show_tokens` kept in `tokens_file` (none if it is not there): a
+    demo seeded before can still be signed in to, with new links."""
+    if not tokens_file.exists():
+        return []
+    rows = [line.split() for line in tokens_file.read_text().splitlines()[1:] if line.strip()]
+    return [DemoToken(row[0], " ".join(row[1:-1]), row[-1]) for row in rows]
+
+
+def show_sign_in_links(
+    tokens: list[DemoToken], link: Callable[[str], str], minutes: int, out: TextIO
+) -> None:
+    """A one-time sign-in link for each token, as a table "role  name  link" on `out`;
+    `link` makes one, valid `minutes`, from a token's secret. Links are not kept: each
+    works once."""
+    out.write(
+        f"\nOr open one of these links: each signs its person in once, "
+        f"within {minutes} minutes:\n\n"
+    )
+    out.write(_table(tokens, "sign-in link", [link(t.secret) for t in tokens]))
+
+
+def _table(tokens: list[DemoToken], heading: str, values: list[str]) -> str:
+    """One row per token: its role, its person's name and `values`' item, in columns."""
+    width = max(len(t.name) for t in tokens)
+    rows = [f"{'role':<8}  {'name':<{width}}  {heading}"]
+    rows += [f"{t.role:<8}  {t.name:<{width}}  {v}" for t, v in zip(tokens, values, strict=True)]
+    return "\n".join(rows) + "\n"

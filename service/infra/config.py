@@ -179,8 +179,12 @@ class WebSettings:
     sign_in_link_minutes: int = 60
 
     @classmethod
-    def from_environment(cls, env: Mapping[str, str], problems: list[str]) -> WebSettings:
-        public_url = (env.get("PUBLIC_URL") or cls.public_url).rstrip("/")
+    def from_environment(
+        cls, env: Mapping[str, str], problems: list[str], *, port: int
+    ) -> WebSettings:
+        """PUBLIC_URL, or else the address `make run` serves on, this host's `port`: a
+        link printed by `make run PORT=8300` must lead to that server, not to 8000."""
+        public_url = (env.get("PUBLIC_URL") or f"http://127.0.0.1:{port}").rstrip("/")
         parts = urlparse(public_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             problems.append(
@@ -200,6 +204,11 @@ class WebSettings:
             ),
             sign_in_link_minutes=minutes("SIGN_IN_LINK_MINUTES", cls.sign_in_link_minutes),
         )
+
+    def sign_in_url(self, code: str) -> str:
+        """Where the one-time sign-in link of `code` (`Ledger.issue_sign_in_link`) is
+        opened: the page service/web/pages/session.py serves, at PUBLIC_URL."""
+        return f"{self.public_url}/sign-in/link/{code}"
 
 
 @dataclass(frozen=True)
@@ -243,7 +252,7 @@ class Settings:
         hubspot = HubSpotSettings.from_environment(env, problems)
         read = EnvReader(env, problems)
         checkpoints = CheckpointSettings.from_environment(env, problems)
-        web = WebSettings.from_environment(env, problems)
+        web = WebSettings.from_environment(env, problems, port=port)
         notify = NotifySettings.from_environment(env, problems)
         values = dict(
             # PROJECTIONS_IN_PROCESS: true, the web server runs the background work itself

@@ -13,13 +13,20 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from service.demo.plan import FIRST_ENGAGEMENT, SCALE, plan_demo, smaller
+from service.demo.plan import ADMIN, FIRST_ENGAGEMENT, SCALE, plan_demo, smaller
 from service.demo.seed import Demo, seed_demo
 from service.domain.balance import balance
 from service.web.http.runtime import ledger as app_ledger
 from tests.support.api import ApiClient
 
 ROOT = Path(__file__).resolve().parents[2]
+SERVED_ON = "http://127.0.0.1:8123"  # `make run DEMO=1 PORT=8123`
+
+
+@pytest.fixture
+def app_env() -> dict[str, str]:
+    """As `make run DEMO=1 PORT=8123` runs the seed: PORT set, PUBLIC_URL not."""
+    return {"PORT": "8123"}
 
 
 @pytest.fixture
@@ -114,7 +121,7 @@ def test_the_viewer_sees_its_one_engagement(app, demo):
 
 def test_there_is_a_token_for_each_kind_of_person(demo):
     roles = [t.role for t in demo.tokens]
-    assert sorted(set(roles)) == ["auditor", "bd", "manager", "member", "viewer"]
+    assert sorted(set(roles)) == ["admin", "auditor", "bd", "manager", "member", "viewer"]
     members = [t.name for t in demo.tokens if t.role == "member"]
     assert len(members) == len(set(members)) == 4
 
@@ -144,6 +151,34 @@ def test_the_cli_seeds_once_and_keeps_the_tokens_private(app, tmp_path):
     assert again.exit_code == 0, again.output
     assert "demo already seeded" in again.output
     assert tokens_file.read_text() == kept
+
+
+def sign_in_links(output: str) -> dict[tuple[str, str], str]:
+    """The links `demo seed` printed, by the role and name of the token each is for."""
+    table = output.split("sign-in link\n", 1)[1]
+    rows = [line.split() for line in table.splitlines() if "/sign-in/link/" in line]
+    return {(row[0], " ".join(row[1:-1])): row[-1] for row in rows}
+
+
+def test_the_cli_prints_a_sign_in_link_for_everyone_on_the_address_served(app, tmp_path):
+    """Admin first, then every person with a token; each opens the sign-in page of the
+    server `make run` started, and a second seed prints new links for the kept tokens."""
+    tokens_file = tmp_path / "demo-tokens.txt"
+    runner = app.test_cli_runner()
+    seeded = runner.invoke(args=["demo", "seed", "--tokens-file", str(tokens_file)])
+    assert seeded.exit_code == 0, seeded.output
+    links = sign_in_links(seeded.output)
+    kept = [line.split() for line in tokens_file.read_text().splitlines()[1:]]
+    assert list(links) == [(row[0], " ".join(row[1:-1])) for row in kept]
+    assert next(iter(links)) == ("admin", ADMIN)
+    assert all(link.startswith(f"{SERVED_ON}/sign-in/link/") for link in links.values())
+    admin_link = links["admin", ADMIN].removeprefix(SERVED_ON)
+    assert b"Sign in" in app.test_client().get(admin_link).data
+    again = runner.invoke(args=["demo", "seed", "--tokens-file", str(tokens_file)])
+    assert "demo already seeded" in again.output
+    renewed = sign_in_links(again.output)
+    assert list(renewed) == list(links)
+    assert set(renewed.values()).isdisjoint(links.values())
 
 
 SHAPES = {

@@ -56,3 +56,12 @@ def test_a_browser_session_lasts_at_most_twelve_hours_unless_set():
 def test_the_worker_renders_one_pdf_at_a_time_unless_set():
     assert Settings.from_environment({}).pdf_renders == 1
     assert Settings.from_environment({"PDF_RENDERS": "2"}).pdf_renders == 2
+
+
+def test_sign_in_links_point_where_the_service_serves_unless_public_url_is_set():
+    """`make run PORT=8300` exports PORT: its links must lead to port 8300, not 8000."""
+    assert Settings.from_environment({}).web.public_url == "http://127.0.0.1:8000"
+    served = Settings.from_environment({"PORT": "8300"}).web
+    assert served.sign_in_url("abc.def") == "http://127.0.0.1:8300/sign-in/link/abc.def"
+    public = {"PORT": "8300", "PUBLIC_URL": "https://ces.example.org/"}
+    assert Settings.from_environment(public).web.public_url == "https://ces.example.org"

@@ -13,6 +13,7 @@ from projections.audit.merkle import MerkleTree
 from projections.engine.readmodel import ReadModel
 from projections.readmodels.activities import ActivityLedger
 from projections.readmodels.balances import Balances
+from projections.readmodels.notifications import Notifications
 from projections.readmodels.team import Team
 from projections.readmodels.usage import MonthlyUsage
 
@@ -34,6 +35,9 @@ CATALOG: dict[str, Kind] = {
     ),
     "usage": Kind("units per allocation and per member, by month", model=MonthlyUsage),
     "team": Kind("team members, line managers and FTE history", model=Team),
+    "notifications": Kind(
+        "each notification's state and the kinds each person switched off", model=Notifications
+    ),
     "merkle": Kind(
         "the Merkle tree over the log (RFC 9162) beside its signed checkpoints", model=MerkleTree
     ),

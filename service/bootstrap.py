@@ -14,13 +14,14 @@ from service.application.clock import Clock
 from service.cli.audit import audit_cli
 from service.cli.demo import demo_cli
 from service.cli.imports import imports_cli
+from service.cli.notify import notify_cli
 from service.cli.tokens import tokens_cli
 from service.cli.worker import worker_cli
 from service.infra.config import Settings
 from service.runtime import Runtime
 from service.web.app import build_web_app
 from service.web.documents.pdf_renderer import PdfRenderer
-from service.workers import Worker, run_worker_process
+from service.workers import Worker, notifier, notify_worker, run_worker_process
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
@@ -47,10 +48,17 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             return hubspot.poll_worker()
 
         runtime.background_factories.append(hubspot_poll)
+    if runtime.settings.notify.channels:
+        runtime.background_factories.append(notify_worker)
     app.cli.add_command(worker_cli(runtime))
     app.cli.add_command(tokens_cli(runtime.ledger, runtime.settings.web))
     app.cli.add_command(projections_cli(runtime.ledger, partial(run_worker_process, runtime)))
     app.cli.add_command(audit_cli(runtime))
     app.cli.add_command(demo_cli(runtime.ledger, runtime.settings.web))
     app.cli.add_command(imports_cli(runtime.ledger))
+    app.cli.add_command(
+        notify_cli(
+            lambda: notifier(runtime, runtime.ledger()), runtime.settings.notify.interval_seconds
+        )
+    )
     return app

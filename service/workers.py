@@ -17,6 +17,9 @@ from projections.audit.checkpoints import Checkpointer, CheckpointWorker
 from projections.cli import RUN_POLL_SECONDS
 from projections.engine.follower import Follower
 from projections.engine.heartbeat import Heartbeat, HeartbeatWorker
+from service.application import Ledger
+from service.notify.outbox import Notifier
+from service.notify.worker import NotifyWorker
 
 if TYPE_CHECKING:
     from service.runtime import Runtime
@@ -89,6 +92,31 @@ def heartbeat_worker(runtime: Runtime) -> HeartbeatWorker:
 
     return HeartbeatWorker(
         open_heartbeat, runtime.settings.worker_down_after_seconds, runtime.ledger().closing
+    )
+
+
+def notifier(runtime: Runtime, ledger: Ledger) -> Notifier:
+    """The notifier on `ledger` (service/notify/outbox.py), as the settings configure it."""
+    settings = runtime.settings
+    return Notifier(
+        ledger,
+        Projections(ledger),
+        settings.notify,
+        public_url=settings.web.public_url,
+        secret_key=settings.secret_key,
+    )
+
+
+def notify_worker(runtime: Runtime) -> NotifyWorker:
+    """Plans, records and sends notifications every NOTIFY_INTERVAL_SECONDS, on
+    connections of its own, stopping with the process's Ledger."""
+
+    def open_notifier() -> tuple[Notifier, Callable[[], None]]:
+        own = runtime.new_ledger(**FOLLOWER_POOL)
+        return notifier(runtime, own), own.close
+
+    return NotifyWorker(
+        open_notifier, runtime.settings.notify.interval_seconds, runtime.ledger().closing
     )
 
 

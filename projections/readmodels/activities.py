@@ -16,6 +16,7 @@ rebuild run the same ones."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -228,6 +229,30 @@ class ActivityLedger(ReadModel):
                     **params,
                 )
             }
+
+    def last_days_worked(self) -> dict[tuple[str, str], str]:
+        """(allocation id, team member) -> the latest last day of their live activities
+        on it: how long a provider has been quiet (notice planning)."""
+        with self.reading() as tx:
+            return {
+                (row["allocation_id"], row["team_member"]): row["last_day"]
+                for row in tx.rows(
+                    "SELECT allocation_id, team_member, MAX(date_to) AS last_day "
+                    "FROM {activities} WHERE retracted = 0 GROUP BY allocation_id, team_member"
+                )
+            }
+
+    def live_since(self, first_day: date, recorded_from: datetime) -> list[dict[str, Any]]:
+        """The live activities whose last day is `first_day` or later, or recorded from
+        `recorded_from` on: the recent work notice planning reads."""
+        with self.reading() as tx:
+            return tx.rows(
+                "SELECT allocation_id, team_member, date_from, date_to, recorded_at, late "
+                "FROM {activities} WHERE retracted = 0 "
+                "AND (date_to >= :first_day OR recorded_at >= :recorded_from)",
+                first_day=day(first_day),
+                recorded_from=moment(recorded_from),
+            )
 
     def _select(
         self,

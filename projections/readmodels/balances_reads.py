@@ -84,6 +84,14 @@ class BalancesReads:
                 f"SELECT * FROM {{allocations}} WHERE {condition} ORDER BY position", **params
             )
 
+    def allocations_ending_from(self, first_day: date) -> list[dict[str, Any]]:
+        """Allocations whose period ends on `first_day` or later, in the order granted."""
+        with self.reading() as tx:
+            return tx.rows(
+                "SELECT * FROM {allocations} WHERE end_date >= :first ORDER BY position",
+                first=day(first_day),
+            )
+
     def allocation_ids_of_provider(self, member: str) -> list[str]:
         with self.reading() as tx:
             return [

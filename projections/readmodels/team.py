@@ -31,12 +31,15 @@ class Member:
     line_manager: str
     departed_on: date | None
     capacity_history: tuple[tuple[date, Decimal], ...]
+    email: str | None = None
 
 
 MEMBERS = (
     "member_id TEXT PRIMARY KEY, handle TEXT NOT NULL, name TEXT NOT NULL, "
-    "line_manager TEXT NOT NULL, departed_on TEXT, position BIGINT NOT NULL, " + STAMP
+    "line_manager TEXT NOT NULL, departed_on TEXT, position BIGINT NOT NULL, email TEXT, " + STAMP
 )
+"""`email`: where the member's notifications go (version 3 added it); the current one
+only, not versioned: no report reads it as of a position."""
 CAPACITY = (
     "member_id TEXT NOT NULL, effective_date TEXT NOT NULL, fte TEXT NOT NULL, "
     f"{STAMP}, PRIMARY KEY (member_id, effective_date)"
@@ -53,7 +56,7 @@ CAPACITY_VERSIONS = Versioned(
 
 class Team(ReadModel):
     name = "team"
-    version = 2
+    version = 3
     tables = {
         "members": MEMBERS,
         "members_history": MEMBER_VERSIONS.history_definitions(MEMBERS),
@@ -81,6 +84,7 @@ class Team(ReadModel):
                 "line_manager": event.line_manager,
                 "departed_on": None,
                 "position": position,
+                "email": event.email,
                 "valid_from": position,
             },
         )
@@ -89,6 +93,10 @@ class Team(ReadModel):
     @handles(TeamMember.CapacityChanged)
     def _capacity_changed(self, rows: Rows, event: Any, position: int) -> None:
         _set_capacity(rows, event, position)
+
+    @handles(TeamMember.EmailChanged)
+    def _email_changed(self, rows: Rows, event: Any, position: int) -> None:
+        rows.update("members", (uid(event.originator_id),), email=event.email)
 
     @handles(TeamMember.TeamMemberDeparted)
     def _departed(self, rows: Rows, event: Any, position: int) -> None:
@@ -126,6 +134,7 @@ class Team(ReadModel):
                 line_manager=row["line_manager"],
                 departed_on=to_day(row["departed_on"]),
                 capacity_history=tuple(history.get(row["member_id"], ())),
+                email=row.get("email"),
             )
             for row in rows
         }

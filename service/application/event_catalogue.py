@@ -17,6 +17,7 @@ from eventsourcing.utils import resolve_topic
 
 from service.domain import Allocation, Engagement, Locator, TeamMember
 from service.domain.deal_poll import DealPollCheckpoint
+from service.domain.notification import Notification, NotificationChoices
 from service.domain.period import PeriodCalendar
 from service.domain.tokens import ApiToken
 
@@ -47,6 +48,9 @@ STREAM_KINDS: tuple[StreamKind, ...] = (
     StreamKind("Allocation", Allocation),
     StreamKind("Team member", TeamMember),
     StreamKind("Period calendar", PeriodCalendar),
+    # What was sent to whom and when, and who switched which kind off.
+    StreamKind("Notification", Notification),
+    StreamKind("Notification choices", NotificationChoices),
     # Bookkeeping: tokens (issued, revoked, sign-in links), locators (where an activity
     # or a project lives) and the HubSpot poll's checkpoint.
     StreamKind("Token", ApiToken, bookkeeping=True),

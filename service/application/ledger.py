@@ -17,6 +17,7 @@ from service.application.engagements import EngagementCommands
 from service.application.history import History
 from service.application.imports.commands import ImportCommands
 from service.application.moves import MoveCommands
+from service.application.notifications import NotificationCommands
 from service.application.periods import PeriodCommands
 from service.application.series import SeriesCommands
 from service.application.statements import StatementCommands
@@ -32,6 +33,7 @@ class Ledger(
     AllocationCommands,
     EngagementCommands,
     MoveCommands,
+    NotificationCommands,
     SeriesCommands,
     StatementCommands,
     PeriodCommands,

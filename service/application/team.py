@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from types import EllipsisType
 from typing import Any
 
 from service.application.base import LedgerBase
@@ -46,12 +47,17 @@ class TeamCommands(LedgerBase):
         fte: Decimal | None = None,
         effective_date: date | None = None,
         departed_on: date | None = None,
+        email: str | None | EllipsisType = ...,
     ) -> Written[TeamMember]:
-        if fte is None and departed_on is None:
-            raise RuleViolation("give fte (with effective_date) or departed_on")
+        """`email`: where the member's notifications go from now on (None: nowhere;
+        left out, `...`: unchanged)."""
+        if fte is None and departed_on is None and email is ...:
+            raise RuleViolation("give fte (with effective_date), departed_on or email")
         if fte is not None and effective_date is None:
             raise RuleViolation("a new fte needs its effective_date", "effective_date")
         member = self.team_member(handle)
+        if email is not ...:
+            member.change_email(email=email, actor=caller.actor)
         if fte is not None and effective_date is not None:
             member.change_capacity(fte=fte, effective_date=effective_date, actor=caller.actor)
         if departed_on is not None:

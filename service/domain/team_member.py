@@ -20,6 +20,11 @@ def team_member_id(handle: str) -> UUID:
     return uuid5(TEAM_NAMESPACE, handle)
 
 
+def _without_email(state: dict[str, Any]) -> None:
+    """Upcast a `TeamMemberRegistered` stored before members had an email (version 1)."""
+    state["email"] = None
+
+
 def require_fte(fte: Decimal) -> None:
     if not (Decimal(0) < fte <= Decimal(1)):
         raise RuleViolation("fte must be more than 0 and at most 1", "fte")
@@ -32,7 +37,12 @@ class TeamMember(Aggregate):
         line_manager: str
         fte: Decimal
         effective_date: date
+        email: str | None
+        """where the member's notifications go (docs/explanation/notifications.md)"""
         actor: str
+
+        class_version = 2
+        upcast_v1_v2 = staticmethod(_without_email)
 
     def __init__(
         self,
@@ -41,25 +51,35 @@ class TeamMember(Aggregate):
         line_manager: str,
         fte: Decimal,
         effective_date: date,
+        email: str | None,
         actor: str,
     ):
         self.handle = handle
         self.name = name
         self.line_manager = line_manager
+        self.email = email
         # [[effective date, fte], ...] in date order; earlier months keep their FTE.
         self.capacity_history: list[list] = [[effective_date, fte]]
         self.started_on = effective_date
         self.departed_on: date | None = None
 
     @classmethod
-    def register(cls, *, handle: str, fte: Decimal, **details: Any) -> TeamMember:
+    def register(
+        cls, *, handle: str, fte: Decimal, email: str | None = None, **details: Any
+    ) -> TeamMember:
         """`details`: the rest of `TeamMemberRegistered` by name (name, line manager,
-        effective date, actor), which refuses any other, or one missing."""
+        effective date, actor), which refuses any other, or one missing; `email`, if
+        known."""
         if not handle.strip():
             raise RuleViolation("a handle is required", "handle")
         require_fte(fte)
         return cls._create(
-            cls.TeamMemberRegistered, id=team_member_id(handle), handle=handle, fte=fte, **details
+            cls.TeamMemberRegistered,
+            id=team_member_id(handle),
+            handle=handle,
+            fte=fte,
+            email=email,
+            **details,
         )
 
     def change_capacity(self, *, fte: Decimal, effective_date: date, actor: str) -> None:
@@ -80,6 +100,18 @@ class TeamMember(Aggregate):
             history = [e for e in member.capacity_history if e[0] != self.effective_date]
             history.append([self.effective_date, self.fte])
             member.capacity_history = sorted(history, key=lambda entry: entry[0])
+
+    def change_email(self, *, email: str | None, actor: str) -> None:
+        """Where the member's notifications go from now on (None: nowhere)."""
+        self._require_present()
+        self.trigger_event(self.EmailChanged, email=email, actor=actor)
+
+    class EmailChanged(Aggregate.Event):
+        email: str | None
+        actor: str
+
+        def apply(self, member: TeamMember) -> None:
+            member.email = self.email
 
     def depart(self, *, effective_date: date, actor: str) -> None:
         self._require_present()

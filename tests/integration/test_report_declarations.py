@@ -5,6 +5,7 @@ through `fresh` that uses one its query does not declare fails instead of servin
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,6 +14,12 @@ from projections import Projections
 from projections.catalog import NAMES
 from projections.reports import capacity_report, late_report, monthly_report
 from projections.reports.declared import DECLARED, read_models_of
+from projections.reports.notices import (
+    due_notification_ids,
+    notification_outcomes,
+    planning_facts,
+    switched_off,
+)
 from projections.reports.planning import planning_report
 from projections.reports.queries import (
     activities_of_allocation,
@@ -47,6 +54,7 @@ class Recording:
 
 
 MONTH = Month.of(TODAY)
+NOW = datetime.now(UTC)
 REPORTS = {
     monthly_report: lambda models, as_of: monthly_report(models, MONTH, TODAY, None, as_of),
     capacity_report: lambda models, as_of: capacity_report(models, MONTH, as_of),
@@ -83,6 +91,10 @@ QUERIES = {
         models, world["allocation"]["id"]
     ),
     merkle_tree: lambda models, world: merkle_tree(models).size(),
+    planning_facts: lambda models, world: planning_facts(models, NOW, UTC),
+    due_notification_ids: lambda models, world: due_notification_ids(models, NOW),
+    switched_off: lambda models, world: switched_off(models),
+    notification_outcomes: lambda models, world: notification_outcomes(models),
 }
 
 

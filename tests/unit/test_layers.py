@@ -37,6 +37,14 @@ FORBIDDEN = {
         "service.cli",
         "integrations",
     ),
+    "service/notify": (
+        "flask",
+        "service.web",
+        "service.bootstrap",
+        "service.runtime",
+        "service.cli",
+        "integrations",
+    ),
     "projections": ("flask_smorest", "service.web", "service.bootstrap", "integrations"),
     "integrations": ("service.web", "service.bootstrap", "projections"),
 }

@@ -32,6 +32,7 @@ def registered(member: UUID = ANA, handle: str = "ana") -> Any:
         line_manager="lee",
         fte=Decimal("0.5"),
         effective_date=date(2026, 1, 1),
+        email=None,
         actor="lee",
     )
 
@@ -75,6 +76,7 @@ def test_the_team_keeps_each_fte_by_date_and_the_versions_it_replaces():
             "line_manager": "lee",
             "departed_on": "2026-06-30",
             "position": 1,
+            "email": None,
             "valid_from": 4,
         }
     ]

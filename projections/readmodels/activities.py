@@ -169,6 +169,18 @@ class ActivityLedger(ReadModel):
                 limit=limit,
             )
 
+    def of_member_between(self, member: str, first: date, last: date) -> list[dict[str, Any]]:
+        """The member's activities that count and touch the days `first` to `last`, in
+        the order recorded: a week of their work (My week)."""
+        with self.reading() as tx:
+            return tx.rows(
+                "SELECT * FROM {activities} WHERE team_member = :m AND retracted = 0 "
+                "AND date_to >= :first AND date_from <= :last ORDER BY position",
+                m=member,
+                first=day(first),
+                last=day(last),
+            )
+
     def allocation_ids_of_member(self, member: str) -> list[str]:
         """The allocations the member has recorded work on (retracted entries too: the
         member once recorded there), each once, in the order first recorded: with the

@@ -19,6 +19,8 @@ PAGE_ROLES = {
     "my_work.correct": {"admin", "manager", "member"},  # POST /api/activities/{id}/corrections
     "my_work.retract": {"admin", "manager", "member"},  # POST /api/activities/{id}/retraction
     "my_work.move": {"admin", "manager", "member"},  # POST /api/activities/{id}/move
+    "my_week.my_week": {"admin", "manager", "member"},  # as recording, correcting, retracting
+    "my_week.save": {"admin", "manager", "member"},
     "review.review": {"admin", "manager"},  # a subset of the team reports' readers
     "plan.plan": {"admin", "bd"},  # POST /api/projects/{id}/allocations, PATCH allocations
     "plan.change": {"admin", "bd"},
@@ -65,6 +67,7 @@ def test_every_page_requires_the_roles_the_api_would(app: Flask):
 
 SOME_PAGES = {
     "/my": "my_work.my_work",
+    "/my/week": "my_week.my_week",
     "/review": "review.review",
     "/plan": "plan.plan",
     "/engagements": "engagement_pages.engagements",

@@ -35,6 +35,7 @@ class NavLink(NamedTuple):
 
 NAV = (
     NavLink("my_work.my_work", "My work", "page:my_work"),
+    NavLink("my_week.my_week", "My week", "page:my_work"),
     NavLink("review.review", "Review", "page:review"),
     NavLink("plan.plan", "Plan", "page:plan"),
     # A member reaches an engagement from their own work, not from a list of all.

@@ -21,6 +21,7 @@ from service.web.pages import (
     charts,
     engagement_pages,
     months,
+    my_week,
     my_work,
     plan,
     report_pages,
@@ -36,6 +37,7 @@ MACHINE_PATHS = ("/api", "/webhooks", "/healthz", "/readyz", "/metrics")
 PAGE_BLUEPRINTS = (
     session,
     my_work,
+    my_week,
     review,
     plan,
     engagement_pages,

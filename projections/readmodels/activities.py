@@ -54,6 +54,15 @@ MONTHLY_COLUMNS = (
 """What the monthly report lists of each activity (reports/resources.py `activity_entry`):
 a month holds thousands, whose other columns would be fetched only to be dropped."""
 LATE_IN_MONTH = "recorded_month = :month AND late = 1 AND retracted = 0"
+MEMBER_FILTERS = {
+    "allocation_id": "allocation_id = :allocation_id",
+    "month": "month = :month",
+    "late": "late = :late",
+    "corrected": "(CASE WHEN corrections > 0 THEN 1 ELSE 0 END) = :corrected",
+}
+"""What a member's list of activities may be narrowed by (`page_of_member`): the
+allocation, the month the activity counts in, recorded late or not, corrected or not
+(the two flags as 1 or 0, as the table holds them)."""
 
 
 class ActivityLedger(ReadModel):
@@ -158,15 +167,44 @@ class ActivityLedger(ReadModel):
                 a=allocation_id,
             )
 
-    def latest_of_member(self, member: str, limit: int) -> list[dict[str, Any]]:
-        """The member's most recently recorded activities (retracted ones too), newest
-        first: what the member's own page lists to correct or retract."""
+    def page_of_member(
+        self,
+        member: str,
+        *,
+        limit: int | None,
+        offset: int = 0,
+        **only: Any,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """The member's activities (retracted ones too) by the date of the work, newest
+        first, that match `only` (MEMBER_FILTERS: each given one narrows them), `limit`
+        of them from `offset` (every one from there without a limit), and how many
+        match in all."""
+        conditions, params = ["team_member = :m"], {"m": member}
+        for name, value in only.items():
+            if value is not None:
+                conditions.append(MEMBER_FILTERS[name])
+                params[name] = int(value) if isinstance(value, bool) else str(value)
+        where = " AND ".join(conditions)
+        page, paging = "", {}
+        if limit is not None:
+            page, paging = " LIMIT :limit OFFSET :offset", {"limit": limit, "offset": offset}
         with self.reading() as tx:
-            return tx.rows(
-                "SELECT * FROM {activities} WHERE team_member = :m "
-                "ORDER BY position DESC LIMIT :limit",
+            rows = tx.rows(
+                f"SELECT * FROM {{activities}} WHERE {where} "
+                f"ORDER BY date_from DESC, date_to DESC, position DESC{page}",
+                **params,
+                **paging,
+            )
+            count = tx.row(f"SELECT COUNT(*) AS n FROM {{activities}} WHERE {where}", **params)
+        return rows, count["n"] if count else 0
+
+    def of_member(self, member: str, activity_id: str) -> dict[str, Any] | None:
+        """One of the member's activities; None when it is not theirs (or none)."""
+        with self.reading() as tx:
+            return tx.row(
+                "SELECT * FROM {activities} WHERE id = :id AND team_member = :m",
+                id=activity_id,
                 m=member,
-                limit=limit,
             )
 
     def of_member_between(self, member: str, first: date, last: date) -> list[dict[str, Any]]:

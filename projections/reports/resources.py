@@ -48,6 +48,14 @@ def _departed_by(departed_on: str | None, on: date) -> bool:
     return departure is not None and departure <= on
 
 
+def allocation_label(row: dict[str, Any], engagements: dict, projects: dict) -> str:
+    """engagement · project · description: how the pages and `GET /api/me/...` name an
+    allocation (`engagements` and `projects` by id, as the balances view gives them)."""
+    engagement = engagements.get(row["engagement_id"], {}).get("name", "?")
+    project = projects.get(row["project_id"], {}).get("name", "?")
+    return f"{engagement} · {project} · {row['description']}"
+
+
 def engagement_summary(row: dict[str, Any]) -> dict[str, Any]:
     """An engagement row as `GET /api/engagements` lists it (EngagementSummarySchema)."""
     hubspot = None

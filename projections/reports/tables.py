@@ -1,9 +1,10 @@
 """Reports as CSV: one row per allocation (monthly), per member (capacity), per member
 and month (planning, with `kind` telling a member from the allocations without a
-provider), or per entry (late activities, with `kind` telling a late activity from a
+provider), per entry (late activities, with `kind` telling a late activity from a
 silent member or an allocation whose provider has left, the provider in `team_member`),
-the columns named as the JSON fields. Totals stay in the JSON form, so
-every CSV row is of one kind and sums cleanly in a spreadsheet.
+or per activity (a member's own list), the columns named as the JSON fields. Totals
+stay in the JSON form, so every CSV row is of one kind and sums cleanly in a
+spreadsheet.
 
 Partners open these files in spreadsheets, and names and descriptions come from
 clients and HubSpot. So no text cell may start a formula (OWASP "CSV Injection"): a
@@ -71,6 +72,30 @@ LATE_COLUMNS = (
     "departed_on",
     "units_remaining",
 )
+MEMBER_ACTIVITY_COLUMNS = (
+    "date_from",
+    "date_to",
+    "units",
+    "description",
+    "allocation_id",
+    "allocation_label",
+    "late",
+    "corrections",
+    "retracted",
+    "after_close",
+    "imported",
+    "recorded_by",
+    "recorded_at",
+    "id",
+)
+"""A member's own activities (`GET /api/me/activities`, the `/my/activities` export):
+one row per activity, as the JSON lists it; `retracted` ones are there, marked, so a
+sum in a spreadsheet leaves them out by that column."""
+
+
+def member_activity_rows(items: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    for item in items:
+        yield {column: item[column] for column in MEMBER_ACTIVITY_COLUMNS}
 
 
 def monthly_rows(report: dict[str, Any]) -> Iterable[dict[str, Any]]:

@@ -62,6 +62,7 @@ _COMMANDS = {
     "list_periods": READERS,
     "me": READERS,
     "my_allocations": RECORDERS,
+    "my_activities": RECORDERS,
     # Colleagues' workload and timeliness: not members.
     "list_team_members": TEAM,
     "capacity_report": TEAM_REPORT_READERS,

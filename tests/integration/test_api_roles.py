@@ -63,6 +63,8 @@ WRONG_ROLE = [
     ("member", "GET", "/api/reports/late-activities"),
     ("viewer", "GET", "/api/me/allocations"),
     ("bd", "GET", "/api/me/allocations"),
+    ("viewer", "GET", "/api/me/activities"),
+    ("auditor", "GET", "/api/me/activities"),
     ("manager", "POST", f"/api/periods/{MONTH}/closure"),
     ("bd", "POST", f"/api/periods/{MONTH}/closure"),
     ("manager", "POST", "/api/imports/activities"),

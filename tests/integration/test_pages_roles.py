@@ -21,6 +21,8 @@ PAGE_ROLES = {
     "my_work.move": {"admin", "manager", "member"},  # POST /api/activities/{id}/move
     "my_week.my_week": {"admin", "manager", "member"},  # as recording, correcting, retracting
     "my_week.save": {"admin", "manager", "member"},
+    "my_activities.activities": {"admin", "manager", "member"},  # GET /api/me/activities
+    "my_activities.export": {"admin", "manager", "member"},
     "review.review": {"admin", "manager"},  # a subset of the team reports' readers
     "plan.plan": {"admin", "bd"},  # POST /api/projects/{id}/allocations, PATCH allocations
     "plan.change": {"admin", "bd"},
@@ -68,6 +70,7 @@ def test_every_page_requires_the_roles_the_api_would(app: Flask):
 SOME_PAGES = {
     "/my": "my_work.my_work",
     "/my/week": "my_week.my_week",
+    "/my/activities": "my_activities.activities",
     "/review": "review.review",
     "/plan": "plan.plan",
     "/engagements": "engagement_pages.engagements",

@@ -14,6 +14,11 @@ from projections import Projections
 from projections.catalog import NAMES
 from projections.reports import capacity_report, late_report, monthly_report
 from projections.reports.declared import DECLARED, read_models_of
+from projections.reports.member_activities import (
+    member_activities,
+    member_activity,
+    member_allocations,
+)
 from projections.reports.notices import (
     due_notification_ids,
     notification_outcomes,
@@ -95,6 +100,9 @@ QUERIES = {
     due_notification_ids: lambda models, world: due_notification_ids(models, NOW),
     switched_off: lambda models, world: switched_off(models),
     notification_outcomes: lambda models, world: notification_outcomes(models),
+    member_activities: lambda models, world: member_activities(models, "ana", limit=5),
+    member_activity: lambda models, world: member_activity(models, "ana", "no-such-id"),
+    member_allocations: lambda models, world: member_allocations(models, "ana"),
 }
 
 

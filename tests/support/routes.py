@@ -46,6 +46,7 @@ ROUTES = [
     ("GET", "/api/periods"),
     ("GET", "/api/me"),
     ("GET", "/api/me/allocations"),
+    ("GET", "/api/me/activities"),
     ("POST", "/api/imports/activities"),
     ("POST", "/api/imports/allocations"),
 ]

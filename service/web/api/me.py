@@ -1,26 +1,38 @@
-"""The caller: who the token names (`GET /api/me`) and the allocations that person
+"""The caller: who the token names (`GET /api/me`), the allocations that person
 records on (`GET /api/me/allocations`), so a member can find the ids to record
-against without asking anyone.
+against without asking anyone, and their own activities (`GET /api/me/activities`),
+by the date of the work, filtered and paged, or as one CSV file of all that match.
 
 Both read the read models, honouring `min_position`. The allocations are the ones
 the `/my` page offers, from the same function (`recordable_allocations`): those the
 member provides or has recorded on, active or exhausted today, with balances as
 `GET /api/allocations/{id}` shows them. A token that names no member (a manager or an
 admin recording for others) has no allocations of its own: it gets an empty list, not
-an error, and finds every allocation at `GET /api/allocations?status=active`."""
+an error, and finds every allocation at `GET /api/allocations?status=active`; nor
+activities of its own (an empty page)."""
 
 from __future__ import annotations
 
 import marshmallow as ma
 
+from projections.reports.member_activities import member_activities
 from projections.reports.queries import team_members
+from projections.reports.tables import MEMBER_ACTIVITY_COLUMNS, member_activity_rows
 from service.domain.tokens import ROLES
 from service.web.http.auth import principal, requires
 from service.web.http.boundary import Blueprint
+from service.web.http.csv_files import CSV_RESPONSE, csv_file, wants_csv
 from service.web.http.reads import FreshReadSchema, fresh, read_fresh
 from service.web.http.runtime import today
 from service.web.pages.worklist import recordable_allocations
-from service.web.schemas.common import AllocationSchema
+from service.web.schemas.activities import ActivitySchema
+from service.web.schemas.common import (
+    AllocationSchema,
+    PageQuerySchema,
+    PageSchema,
+    month_field,
+    page_of,
+)
 
 blp = Blueprint("me", __name__, url_prefix="/api", description="The caller")
 
@@ -57,6 +69,38 @@ class MyAllocationSchema(AllocationSchema):
 class MyAllocationsSchema(ma.Schema):
     member = ma.fields.String(allow_none=True)
     items = ma.fields.List(ma.fields.Nested(MyAllocationSchema))
+
+
+class MyActivitiesFilterSchema(ma.Schema):
+    """What a member's list of activities is narrowed by; each one given narrows it."""
+
+    allocation_id = ma.fields.UUID(metadata={"description": "only those on this allocation"})
+    month = month_field(
+        required=False,
+        metadata={"example": "2026-11", "description": "only those counting in this month "
+                  "(that of their last day, `date_to`), YYYY-MM"},
+    )  # fmt: skip
+    late = ma.fields.Boolean(
+        metadata={"description": "true: only those recorded late; false: only those on time"}
+    )
+    corrected = ma.fields.Boolean(
+        metadata={"description": "true: only those corrected at least once; false: never"}
+    )
+
+
+class MyActivitiesQuerySchema(FreshReadSchema, PageQuerySchema, MyActivitiesFilterSchema):
+    pass
+
+
+class MyActivitySchema(ActivitySchema):
+    allocation_label = ma.fields.String(
+        metadata={"description": "engagement · project · description"}
+    )
+
+
+class MyActivitiesSchema(PageSchema):
+    member = ma.fields.String(allow_none=True)
+    items = ma.fields.List(ma.fields.Nested(MyActivitySchema))
 
 
 @blp.route("/me", methods=["GET"])
@@ -99,3 +143,28 @@ def my_allocations(query):
     if member is None:
         return {"member": None, "items": []}
     return {"member": member, "items": recordable_allocations(read_models, member, today())}
+
+
+@blp.route("/me/activities", methods=["GET"])
+@requires("my_activities")
+@blp.arguments(MyActivitiesQuerySchema, location="query")
+@blp.response(200, MyActivitiesSchema)
+@blp.alt_response(200, **CSV_RESPONSE)
+def my_activities(query):
+    """The token's member's activities (retracted ones too, marked) by the date of the
+    work, newest first, narrowed by `allocation_id`, `month`, `late` and `corrected`;
+    `limit` of them from `offset`, and the `total` that match. With `Accept: text/csv`,
+    every one that matches (`limit` and `offset` do not apply), one row each. Empty for
+    a token without a member handle."""
+    member = principal().member
+    only = {name: query.get(name) for name in MyActivitiesFilterSchema().fields}
+    read_models = fresh(member_activities, query.get("min_position"))
+    if wants_csv():
+        items = member_activities(read_models, member, limit=None, **only)[0] if member else []
+        return csv_file(MEMBER_ACTIVITY_COLUMNS, member_activity_rows(items), "my-activities.csv")
+    if member is None:
+        return {"member": None, **page_of([], 0, query)}
+    items, total = member_activities(
+        read_models, member, limit=query["limit"], offset=query["offset"], **only
+    )
+    return {"member": member, **page_of(items, total, query)}

@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, abort, request
+from flask import abort
 
 from projections import Projections
 from projections.reports import capacity_report, late_report, monthly_report
@@ -36,12 +36,12 @@ from projections.reports.tables import (
     late_rows,
     monthly_rows,
     planning_rows,
-    to_csv,
 )
 from service.domain.calendar import Month, month_count
 from service.web.api.allocations import visible_engagement_id
 from service.web.http.auth import principal, requires
 from service.web.http.boundary import Blueprint
+from service.web.http.csv_files import CSV_RESPONSE, csv_file, wants_csv
 from service.web.http.reads import FreshReadSchema, fresh
 from service.web.http.runtime import runtime, today
 from service.web.schemas.activities import ReportActivitySchema
@@ -60,10 +60,6 @@ blp = Blueprint(
     url_prefix="/api/reports",
     description="Reports: JSON, or CSV with `Accept: text/csv`",
 )
-
-CSV = "text/csv"
-CSV_RESPONSE = {"schema": {"type": "string"}, "content_type": CSV, "success": True}
-
 
 # Requests
 
@@ -333,11 +329,6 @@ def _negotiated(
     rows: Callable[[dict[str, Any]], Iterable[dict[str, Any]]],
     period: str | None = None,
 ) -> Any:
-    if request.accept_mimetypes.best_match(["application/json", CSV]) != CSV:
+    if not wants_csv():
         return report
-    period = period or report["month"]
-    return Response(
-        to_csv(columns, rows(report)),
-        mimetype=CSV,
-        headers={"Content-Disposition": f'attachment; filename="{name}-{period}.csv"'},
-    )
+    return csv_file(columns, rows(report), f"{name}-{period or report['month']}.csv")

@@ -14,10 +14,12 @@ from uuid import UUID
 import marshmallow as ma
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
+from projections.reports.member_activities import member_activity
 from service.domain import DomainError
 from service.domain.activity import CORRECTABLE_FIELDS, WORK_FIELDS
 from service.web.api.activities import ActivityInSchema, CorrectionSchema, MoveSchema
 from service.web.http.auth import Principal
+from service.web.http.reads import read_fresh
 from service.web.http.runtime import ledger, today
 from service.web.pages.blueprints import page_blueprint, refusal, status_of
 from service.web.pages.forms import (
@@ -186,11 +188,13 @@ def _changes(values: dict[str, str], activity: dict[str, Any]) -> tuple[dict | N
 
 
 def _my_activity(activity_id: UUID) -> dict[str, Any]:
-    """One of the person's latest activities (the ones the page offers to change)."""
-    work = worklist(me().member, today())
-    found = next((a for a in work.recent if a["id"] == activity_id), None)
+    """One of the person's own activities (the ones their pages offer to change)."""
+    member = me().member
+    found = None
+    if member is not None:
+        found = read_fresh(member_activity, None, member, str(activity_id))
     if found is None:
-        abort(404, description="no such activity among your latest ones")
+        abort(404, description="no such activity among yours")
     return found
 
 

@@ -8,12 +8,14 @@ units each provider's allocations commit to a month are the planning report's
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import marshmallow as ma
 
 # The Review page reads each provider's committed units from here: the planning report's.
 from projections.reports.planning import committed_by_provider as committed_by_provider
+
+# ...and labels an allocation as every page does.
+from projections.reports.resources import allocation_label as allocation_label
 from service.domain.calendar import Month
 from service.web.schemas.common import month_shaped, supported_month
 
@@ -51,10 +53,3 @@ def parse_month(text: str | None, default: Month) -> tuple[Month, list[str]]:
 def rounded(value: Decimal | float, places: int = 2) -> float:
     """As the capacity report rounds its figures."""
     return round(float(value), places)
-
-
-def allocation_label(row: dict[str, Any], engagements: dict, projects: dict) -> str:
-    """engagement · project · description, as My work labels an allocation."""
-    engagement = engagements.get(row["engagement_id"], {}).get("name", "?")
-    project = projects.get(row["project_id"], {}).get("name", "?")
-    return f"{engagement} · {project} · {row['description']}"

@@ -21,6 +21,7 @@ from service.web.pages import (
     charts,
     engagement_pages,
     months,
+    my_activities,
     my_week,
     my_work,
     plan,
@@ -31,6 +32,7 @@ from service.web.pages import (
     team_pages,
 )
 from service.web.pages.blueprints import csrf, error_page, nav_links
+from service.web.pages.wording import labelled_cells, plural
 
 MACHINE_PATHS = ("/api", "/webhooks", "/healthz", "/readyz", "/metrics")
 
@@ -38,6 +40,7 @@ PAGE_BLUEPRINTS = (
     session,
     my_work,
     my_week,
+    my_activities,
     review,
     plan,
     engagement_pages,
@@ -76,6 +79,7 @@ def install_pages(app: Flask, web: WebSettings) -> None:
     for module in PAGE_BLUEPRINTS:
         app.register_blueprint(module.blp)
     app.jinja_env.globals.update(nav_links=_nav_links_of, pace_bar=charts.pace_bar)
+    app.jinja_env.filters.update(plural=plural, labelled_cells=labelled_cells)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _not_found)
 

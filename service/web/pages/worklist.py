@@ -1,7 +1,7 @@
 """What "My work" shows: the allocations a person records on (theirs as provider and
 those they have recorded on, active or exhausted), each balanced today by the API's
-own mapper, and their latest activities. Read from the read models, after the
-caller's own writes (`fresh`). `GET /api/me/allocations` answers the same
+own mapper, and their latest activities by the date of the work. Read from the read
+models, after the caller's own writes (`fresh`). `GET /api/me/allocations` answers the same
 `recordable_allocations`, so the page and the API follow one rule."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from uuid import UUID
 
 from projections import Projections
 from projections.reports.declared import reads
-from projections.reports.resources import activity_item, allocation_balance
+from projections.reports.member_activities import member_activities
+from projections.reports.resources import allocation_balance, allocation_label
 from service.domain.balance import is_late
 from service.web.http.reads import fresh
 
@@ -26,7 +26,8 @@ class Worklist:
     allocations: list[dict[str, Any]]
     """AllocationSchema dicts, plus `label` (engagement · project · description)."""
     recent: list[dict[str, Any]]
-    """ActivitySchema dicts, newest first, plus `allocation_label`."""
+    """The latest of the member's activities by the date of the work, newest first
+    (member_activities: ActivitySchema dicts plus `allocation_label`)."""
     members: list[tuple[str, str]]
     """(handle, name) of members to record for, when the person is not one of them."""
 
@@ -64,41 +65,27 @@ def recordable_allocations(
     rows = balances.allocations_with_status(today=on, statuses=RECORDABLE, ids=ids)
     engagements, projects = balances.engagements_and_projects()
     return [
-        {**allocation_balance(row, on), "label": _label(row, engagements, projects)} for row in rows
+        {**allocation_balance(row, on), "label": allocation_label(row, engagements, projects)}
+        for row in rows
     ]
 
 
-@reads("activities", "team", through=(recordable_allocations,))
+@reads("team", through=(recordable_allocations, member_activities))
 def worklist(member: str | None, on: date, min_position: int | None = None) -> Worklist:
     """`member`: the person's handle; None for a manager or admin who is none, who
     then sees every recordable allocation and records for a member they pick."""
     read_models = fresh(worklist, min_position)
-    recent_rows: list[dict[str, Any]] = []
+    recent: list[dict[str, Any]] = []
     members: list[tuple[str, str]] = []
     if member is not None:
-        recent_rows = read_models.view("activities").latest_of_member(member, RECENT_ACTIVITIES)
+        recent, _ = member_activities(read_models, member, limit=RECENT_ACTIVITIES)
     else:
         members = [
             (handle, person.name)
             for handle, person in read_models.view("team").members().items()
             if person.departed_on is None
         ]
-    allocations = recordable_allocations(read_models, member, on)
-    labels = {allocation["id"]: allocation["label"] for allocation in allocations}
-    recent = [
-        {
-            **activity_item(row),
-            "allocation_label": labels.get(UUID(row["allocation_id"]), "an allocation now closed"),
-        }
-        for row in recent_rows
-    ]
-    return Worklist(allocations, recent, members)
-
-
-def _label(row: dict[str, Any], engagements: dict, projects: dict) -> str:
-    engagement = engagements.get(row["engagement_id"], {}).get("name", "?")
-    project = projects.get(row["project_id"], {}).get("name", "?")
-    return f"{engagement} · {project} · {row['description']}"
+    return Worklist(recordable_allocations(read_models, member, on), recent, members)
 
 
 def warnings_before_recording(

@@ -114,14 +114,13 @@ def supported_month(text: str) -> None:
 
 def month_field(**options: Any) -> ma.fields.String:
     """A month a client sends (a report's, a closure's, a statement's): the documented
-    pattern, then `supported_month`, each with its own message."""
+    pattern, then `supported_month`, each with its own message; required unless said."""
     return ma.fields.String(
-        required=True,
         validate=[
             validate.Regexp(SUPPORTED_MONTH, error="give the month as YYYY-MM"),
             supported_month,
         ],
-        **options,
+        **{"required": True, **options},
     )
 
 

@@ -1,0 +1,32 @@
+"""How the pages word and mark up what they show, in one place: a count with its noun
+("1 unit", "3 units"), and the column heading of each cell of a table, which the
+stylesheet shows beside the cell when a narrow screen lays the rows out as cards."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from markupsafe import Markup, escape
+
+CELL = re.compile(r"<(td|th)\b")
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`count` and the noun that goes with it: "1 unit", "−1 unit", "0 units", "3 units"
+    (`nouns`: the plural when it is not the noun and an s)."""
+    return f"{count} {noun if abs(count) == 1 else nouns or noun + 's'}"
+
+
+def labelled_cells(row: str, headings: Sequence[str]) -> Markup:
+    """The table row `row` (markup a template made), its n-th cell given the n-th
+    heading as `data-label`. A row of fewer cells keeps the rest of the headings unused."""
+    labels = iter(headings)
+
+    def label(cell: re.Match[str]) -> str:
+        heading = next(labels, None)
+        if heading is None:
+            return cell[0]
+        return f'{cell[0]} data-label="{escape(heading)}"'
+
+    return Markup(CELL.sub(label, str(row)))

@@ -18,7 +18,7 @@ from tests.support.api import ApiClient, activity, grant_on_own_project
 from tests.support.dates import days_ago
 from tests.support.pages import PageClient, signed_in_page
 
-FORMULA = "=HYPERLINK(\"http://evil\",\"x\")"
+FORMULA = '=HYPERLINK("http://evil","x")'
 ROW_ID = re.compile(r'data-activity-id="([^"]+)"')
 
 

@@ -99,6 +99,8 @@ _PAGES = {
     "page:statements": _COMMANDS["list_statements"],
     "page:issue_statement": _COMMANDS["issue_statement"],
     "page:imports": _COMMANDS["import_activities"] | _COMMANDS["import_allocations"],
+    # Who is sent notices: providers, line managers and BD (no API route does this).
+    "page:notifications": RECORDERS | BD,
 }
 
 PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType(_COMMANDS | _PAGES)

@@ -20,6 +20,7 @@ from service.workers import notifier
 from tests.support.api import activity
 from tests.support.dates import days_ago
 from tests.support.mail_and_slack import SlackStub, SmtpSink
+from tests.support.pages import signed_in_page
 from tests.support.projections import served_and_caught_up
 
 BD_EMAIL = "bd@example.org"
@@ -193,3 +194,60 @@ def test_a_kind_switched_off_is_not_planned_for_that_person(app, burning, ledger
         p for p in planned if p.notice.kind == Kind.MISSING_TIME and p.notice.recipient == "ana"
     ]
     assert [p for p in planned if p.notice.kind == Kind.BUDGET_THRESHOLD]
+
+
+def unsubscribe_path(mail) -> str:
+    url = mail["List-Unsubscribe"].strip("<>")
+    return url.removeprefix("https://ces.example.org")
+
+
+def test_unsubscribe_works_from_the_link_alone_and_opening_it_switches_nothing(app, burning, smtp):
+    make_notifier(app).run_once()
+    mail = next(m for m in smtp.messages if "Nothing recorded" in m["Subject"])
+    path = unsubscribe_path(mail)
+    stranger = app.test_client()  # no session, no token, no CSRF token: the link alone
+
+    opened = stranger.get(path)
+    assert opened.status_code == 200 and "Stop these notices" in opened.text
+    served_and_caught_up(app)
+    assert "missing_time" not in runtime_off(app).get("ana", ())
+
+    posted = stranger.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert posted.status_code == 200, posted.text
+    served_and_caught_up(app)
+    assert runtime_off(app)["ana"] == frozenset({"missing_time"})
+    planned = make_notifier(app).plan(datetime.now(UTC))
+    assert not [p for p in planned if p.notice.kind == Kind.MISSING_TIME]
+
+
+def test_a_forged_or_altered_unsubscribe_link_is_refused_and_switches_nothing(app, burning, smtp):
+    make_notifier(app).run_once()
+    path = unsubscribe_path(smtp.messages[0])
+    before = app.test_client()
+    for forged in (path[:-3] + "abc", "/notifications/unsubscribe/WyJhbmEiXQ.x"):
+        refused = before.post(forged, data={"List-Unsubscribe": "One-Click"})
+        assert refused.status_code == 404, forged
+    served_and_caught_up(app)
+    assert runtime_off(app) == {}
+
+
+def runtime_off(app) -> dict[str, frozenset[str]]:
+    with app.app_context():
+        return runtime().projections().view("notifications").switched_off()
+
+
+def test_a_member_switches_kinds_off_and_on_on_their_settings_page(app, burning, make_token):
+    page = signed_in_page(app, make_token("member", member="ana"))
+    shown = page.text("/settings/notifications")
+    assert shown.count('type="checkbox"') == len(Kind) and shown.count(" checked") == len(Kind)
+    kept_on = [str(kind) for kind in Kind if kind != Kind.LATE_SOON]
+    saved = page.post("/settings/notifications", {"on": kept_on})
+    assert saved.status_code == 303
+    served_and_caught_up(app)
+    assert runtime_off(app)["ana"] == frozenset({"late_soon"})
+    assert page.text("/settings/notifications").count(" checked") == len(Kind) - 1
+
+    without_csrf = page.post("/settings/notifications", {"on": []}, with_csrf=False)
+    assert without_csrf.status_code == 400
+    served_and_caught_up(app)
+    assert runtime_off(app)["ana"] == frozenset({"late_soon"})

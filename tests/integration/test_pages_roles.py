@@ -46,8 +46,11 @@ PAGE_ROLES = {
     "statement_pages.download": READERS,  # GET /api/statements/{id}
     "statement_pages.preview": {"admin", "bd"},  # POST /api/engagements/{id}/statements
     "statement_pages.issue": {"admin", "bd"},
+    # Whoever is sent notices; no API route does this work.
+    "notification_settings.settings": {"admin", "bd", "manager", "member"},
+    "notification_settings.save": {"admin", "bd", "manager", "member"},
 }
-OPEN_TO_ALL = {"session_pages"}  # signing in and out
+OPEN_TO_ALL = {"session_pages", "unsubscribe"}  # signing in and out; a signed link
 
 
 def page_endpoints(app: Flask) -> dict[str, set[str]]:

@@ -44,6 +44,7 @@ NAV = (
     NavLink("team_pages.team", "Team", "page:team"),
     # Closed months matter to who closes them, states them and records after a close.
     NavLink("month_pages.months", "Months", "page:months", ("member", "auditor", "viewer")),
+    NavLink("notification_settings.settings", "Notifications", "page:notifications"),
 )
 """The pages a role may have a link to, in the order the links show."""
 

@@ -24,12 +24,14 @@ from service.web.pages import (
     my_activities,
     my_week,
     my_work,
+    notification_settings,
     plan,
     report_pages,
     review,
     session,
     statement_pages,
     team_pages,
+    unsubscribe,
 )
 from service.web.pages.blueprints import csrf, error_page, nav_links
 from service.web.pages.wording import labelled_cells, plural
@@ -49,6 +51,8 @@ PAGE_BLUEPRINTS = (
     team_pages,
     months,
     statement_pages,
+    notification_settings,
+    unsubscribe,
 )
 
 

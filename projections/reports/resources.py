@@ -162,4 +162,5 @@ def member_item(member: Member) -> dict[str, Any]:
             {"effective_date": day, "fte": fte} for day, fte in member.capacity_history
         ],
         "departed_on": member.departed_on,
+        "email": member.email,
     }

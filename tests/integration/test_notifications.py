@@ -251,3 +251,33 @@ def test_a_member_switches_kinds_off_and_on_on_their_settings_page(app, burning,
     assert without_csrf.status_code == 400
     served_and_caught_up(app)
     assert runtime_off(app)["ana"] == frozenset({"late_soon"})
+
+
+def test_a_members_email_is_registered_changed_and_cleared_through_the_api(api, make_token):
+    registered = api.post(
+        "/api/team-members",
+        {
+            "handle": "cleo",
+            "name": "Cleo",
+            "fte": "1",
+            "line_manager": "lee",
+            "effective_date": days_ago(10),
+            "email": "cleo@example.org",
+        },
+    )
+    assert registered.status_code == 201 and registered.json["email"] == "cleo@example.org"
+    changed = api.patch("/api/team-members/cleo", {"email": "c.l@example.org"})
+    assert changed.status_code == 200 and changed.json["email"] == "c.l@example.org"
+    listed = api.get("/api/team-members", min_position=changed.json["position"]).json["items"]
+    assert [m["email"] for m in listed if m["handle"] == "cleo"] == ["c.l@example.org"]
+    cleared = api.patch("/api/team-members/cleo", {"email": None})
+    assert cleared.status_code == 200 and cleared.json["email"] is None
+
+
+@pytest.mark.boundary
+@pytest.mark.parametrize("email", ["not an address", "a@b@c", "x" * 250 + "@example.org", 42])
+def test_an_email_that_is_not_one_is_refused_and_changes_nothing(api, email):
+    before = api.log_size()
+    refused = api.patch("/api/team-members/ana", {"email": email})
+    assert refused.status_code == 422, refused.json
+    assert api.log_size() == before

@@ -57,6 +57,16 @@ class FteField(ma.fields.Decimal):
         return super()._validated(value)
 
 
+def EmailField() -> ma.fields.Email:  # noqa: N802 - a field, named like the others
+    """Where the member's notifications go (docs/explanation/notifications.md): optional;
+    null, in a change, sends them nowhere."""
+    return ma.fields.Email(
+        allow_none=True,
+        validate=validate.Length(max=254),
+        metadata={"description": "where the member's notifications go; null: nowhere"},
+    )
+
+
 class TeamMemberInSchema(ma.Schema):
     handle = ma.fields.String(
         required=True,
@@ -69,19 +79,21 @@ class TeamMemberInSchema(ma.Schema):
     fte = FteField(required=True)
     line_manager = ma.fields.String(required=True, validate=NAME)
     effective_date = PlainDay(required=True, validate=DAY)
+    email = EmailField()
 
 
 class TeamMemberPatchSchema(ma.Schema):
     fte = FteField()
     effective_date = PlainDay(validate=DAY)
     departed_on = PlainDay(validate=DAY)
+    email = EmailField()
 
     @ma.validates_schema
     def complete_change(self, data, **kwargs):
         if "fte" in data and "effective_date" not in data:
             raise ma.ValidationError("a new fte needs its effective_date", "effective_date")
-        if "fte" not in data and "departed_on" not in data:
-            raise ma.ValidationError("give fte with effective_date, or departed_on")
+        if not {"fte", "departed_on", "email"} & set(data):
+            raise ma.ValidationError("give fte with effective_date, departed_on, or email")
 
 
 class CapacityEntrySchema(ma.Schema):
@@ -96,6 +108,7 @@ class TeamMemberSchema(ma.Schema):
     fte = ma.fields.Decimal(as_string=True, metadata={**FTE_DOC, "description": "the latest FTE"})
     capacity_history = ma.fields.List(ma.fields.Nested(CapacityEntrySchema))
     departed_on = ma.fields.Date(allow_none=True)
+    email = ma.fields.String(allow_none=True)
 
 
 class TeamMemberWrittenSchema(TeamMemberSchema, WrittenSchema):
@@ -131,6 +144,7 @@ def list_members(query):
 @blp.arguments(TeamMemberPatchSchema)
 @blp.response(200, TeamMemberWrittenSchema)
 def update(body, handle: str):
-    """Change FTE from an effective date (earlier months keep theirs), or record a departure."""
+    """Change FTE from an effective date (earlier months keep theirs), record a departure,
+    or change where the member's notifications go (`email`)."""
     result = ledger().update_team_member(handle, **body, caller=caller())
     return written(result, member_receipt(result.value), status=200)

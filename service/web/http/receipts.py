@@ -95,4 +95,5 @@ def member_receipt(member: TeamMember) -> dict[str, Any]:
             {"effective_date": day, "fte": fte} for day, fte in member.capacity_history
         ],
         "departed_on": member.departed_on,
+        "email": member.email,
     }

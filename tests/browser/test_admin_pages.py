@@ -1,7 +1,8 @@
 """The pages BD and admins work in instead of the API (docs/reference/pages.md), in a
 real browser at 1280 and 375 px: closing a month after its confirm page; previewing,
-issuing and downloading a statement. Each page is axe-clean, scrolls only vertically,
-and its refusals are shown under the form and change nothing."""
+issuing and downloading a statement; checking a CSV file, then importing it. Each
+page is axe-clean, scrolls only vertically, and its refusals are shown in words and
+change nothing."""
 
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ from tests.support.browser_pages import (
     record_activity,
     screenshot,
     sign_in,
+    unique,
 )
+from tests.support.csv_imports import ACTIVITY_COLUMNS, csv_text
+from tests.support.csv_imports import row as activity_row
 from tests.support.servers import Client
 
 WIDTHS = pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
@@ -133,3 +137,54 @@ def test_bd_previews_issues_and_downloads_a_statement(
         with page.expect_download(timeout=PDF_WAIT_MS) as download:
             row.get_by_role("link", name=f"PDF of the statement for {month}").click()
         assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+
+
+def upload(page: Page, text: str) -> None:
+    page.get_by_label("Activities: work done on allocations").check()
+    page.get_by_label("CSV file (required)").set_input_files(
+        files=[{"name": "sheet.csv", "mimeType": "text/csv", "buffer": text.encode()}]
+    )
+    page.get_by_role("button", name="Check the file").click()
+
+
+@WIDTHS
+def test_an_admin_checks_a_file_then_imports_it(
+    phone: bool,
+    member: Member,
+    new_context: Callable[..., BrowserContext],
+    token_for: Callable[[str], str],
+    admin: Client,
+):
+    first, second = unique("sheet-"), unique("sheet-")
+    rows = [
+        activity_row(member.allocation_id, first, team_member=member.handle),
+        activity_row(member.allocation_id, second, team_member=member.handle, units=0),
+    ]
+    page = admin_page(new_context, token_for("admin"), phone)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Import").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import history")
+    looks_right(page, "imports", phone)
+
+    # A refused row: shown with its reason, nothing can be imported.
+    upload(page, csv_text(ACTIVITY_COLUMNS, rows))
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Line 3, units: units must be a whole number from 1 to 100000"
+    )
+    expect(page.locator('tr[data-line="3"]')).to_have_attribute("data-result", "refused")
+    expect(page.get_by_role("button", name=re.compile("^Import"))).to_have_count(0)
+    looks_right(page, "import-refused", phone)
+
+    rows[1]["units"] = 3
+    page.get_by_role("link", name="Check another file").first.click()
+    upload(page, csv_text(ACTIVITY_COLUMNS, rows))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Checked: sheet.csv")
+    for line in (2, 3):
+        expect(page.locator(f'tr[data-line="{line}"]')).to_have_attribute("data-result", "new")
+    looks_right(page, "import-checked", phone)
+    activities = f"/api/allocations/{member.allocation_id}/activities"
+    assert read(admin, activities)["items"] == []
+
+    page.get_by_role("button", name="Import 2 activities").click()
+    expect(page.get_by_role("status")).to_have_text("Imported 2 activities from sheet.csv.")
+    units = sorted(item["units"] for item in read(admin, activities)["items"])
+    assert units == [2, 3]

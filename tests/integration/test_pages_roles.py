@@ -49,6 +49,8 @@ PAGE_ROLES = {
     # Whoever is sent notices; no API route does this work.
     "notification_settings.settings": {"admin", "bd", "manager", "member"},
     "notification_settings.save": {"admin", "bd", "manager", "member"},
+    "import_pages.imports": {"admin"},  # POST /api/imports/activities, …/allocations
+    "import_pages.check_or_import": {"admin"},
 }
 OPEN_TO_ALL = {"session_pages", "unsubscribe"}  # signing in and out; a signed link
 

@@ -207,7 +207,9 @@ def _checked(
         check_row(row)
         progress.advance(1)
     outcome.refuse(check.errors)
-    outcome.skipped = check.skipped
+    outcome.passed = [row.line for row in check.planned]
+    outcome.imported_before = check.imported_before
+    outcome.skipped = len(check.imported_before)
     if dry_run and not outcome.errors:
         outcome.imported = len(check.planned)
     return outcome
@@ -227,7 +229,7 @@ class _Check:
         self.now = datetime.now(UTC)
         self.closed = ledger.closed_months()
         self.planned: list[Any] = []
-        self.skipped = 0
+        self.imported_before: list[int] = []
         self.errors: list[RowError] = []
         self._allocations: dict[UUID, Allocation | str] = {}
         self._engagements: dict[UUID, Engagement] = {}
@@ -239,7 +241,7 @@ class _Check:
             allocation = self.working_allocation(row.allocation_id, row.allocation_external_id)
             activity_id = imported_activity_id(row.external_id)
             if self.exists(allocation, activity_id):
-                self.skipped += 1
+                self.imported_before.append(row.line)
                 return
             self.record(allocation, row, activity_id)
             self.planned.append(row)
@@ -250,7 +252,7 @@ class _Check:
         try:
             allocation_id = imported_allocation_id(row.external_id)
             if allocation_id in self.known:
-                self.skipped += 1
+                self.imported_before.append(row.line)
                 return
             self.grant(self.working_engagement(row.project_id), row, allocation_id)
             self.planned.append(row)

@@ -85,7 +85,9 @@ class ImportOutcome:
     """What an import did. With `errors`, nothing was written. `imported`: the rows
     written (with `dry_run`, that would be); `skipped`: rows imported before.
     `position`: the log position of the last write, or the log's end when nothing was
-    written, to read the rows back with `min_position`."""
+    written, to read the rows back with `min_position`. Row by row, as checked:
+    `passed`, the lines of new rows that pass every check (written unless a row is
+    refused or it is a dry run); `imported_before`, the lines of rows skipped."""
 
     rows: int
     dry_run: bool
@@ -93,6 +95,8 @@ class ImportOutcome:
     imported: int = 0
     skipped: int = 0
     position: int = 0
+    passed: list[int] = field(default_factory=list)
+    imported_before: list[int] = field(default_factory=list)
 
     def refuse(self, errors: Iterable[RowError]) -> None:
         self.errors = sorted(self.errors + list(errors), key=lambda e: (e.line, e.column))

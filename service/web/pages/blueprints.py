@@ -45,6 +45,7 @@ NAV = (
     # Closed months matter to who closes them, states them and records after a close.
     NavLink("month_pages.months", "Months", "page:months", ("member", "auditor", "viewer")),
     NavLink("notification_settings.settings", "Notifications", "page:notifications"),
+    NavLink("import_pages.imports", "Import", "page:imports"),
 )
 """The pages a role may have a link to, in the order the links show."""
 

@@ -20,6 +20,7 @@ from service.web.pages import (
     audit_page,
     charts,
     engagement_pages,
+    import_pages,
     months,
     my_activities,
     my_week,
@@ -53,6 +54,7 @@ PAGE_BLUEPRINTS = (
     statement_pages,
     notification_settings,
     unsubscribe,
+    import_pages,
 )
 
 

@@ -67,9 +67,9 @@ def issue(engagement_id: UUID):
     try:
         result = issue_of_month(engagement_id, month, form_caller())
     except DomainError as refused:
-        return _preview_page(
-            engagement_id, month, refusal(refused, ISSUE_FIELDS), key
-        ), status_of(refused)
+        return _preview_page(engagement_id, month, refusal(refused, ISSUE_FIELDS), key), status_of(
+            refused
+        )
     figures = result.value["figures"]["totals"]
     flash(
         f"Issued the statement for {month}: {figures['units_used_month']} units used in "

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -175,13 +175,37 @@ def _header(reader: Any, kind: FileKind, file: ImportFile[Any]) -> list[str] | N
     return None if problems else names
 
 
-def _rows(reader: Any, header: list[str], kind: FileKind, file: ImportFile[Any]) -> None:
-    first_line_of: dict[str, int] = {}
+def as_table(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The file's header cells and its rows' cells, each row with the line it starts
+    on, as `read` finds them: to show a file back to the person who sent it. As far as
+    it can be read (nothing when it is not UTF-8; up to where it stops being CSV)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] = []
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        header = next((cells for cells in reader if any(c.strip() for c in cells)), [])
+        rows.extend(_data_rows(reader))
+    except csv.Error:
+        pass
+    return header, rows
+
+
+def _data_rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """Each row after the header with the line it starts on; not the blank ones."""
     start = reader.line_num + 1
     for cells in reader:
         line, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
+        if any(cell.strip() for cell in cells):
+            yield line, cells
+
+
+def _rows(reader: Any, header: list[str], kind: FileKind, file: ImportFile[Any]) -> None:
+    first_line_of: dict[str, int] = {}
+    for line, cells in _data_rows(reader):
         file.count += 1
         if len(cells) != len(header):
             file.errors.append(

@@ -168,7 +168,7 @@ def test_correcting_then_retracting_an_activity(page: Page, member: Member):
         page.get_by_role("button", name="Save the correction").click()
 
     expect(page).to_have_url(re.compile(r"/my\?after=[0-9]+$"))
-    expect(page.get_by_role("status")).to_contain_text("Corrected.")
+    expect(page.get_by_role("status")).to_contain_text("Corrected: ")
     expect(remaining(page, member)).to_have_text("35")
     row = latest_row(page, description)
     expect(row.get_by_role("cell").nth(1)).to_have_text("5")

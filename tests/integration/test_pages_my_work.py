@@ -217,3 +217,29 @@ def test_a_date_outside_the_allocation_re_renders_the_form_with_the_rule(
     assert response.status_code == 422
     assert 'class="error-summary"' in response.text and 'id="record-form"' in response.text
     assert api.log_size() == size
+
+
+def banner(html: str) -> tuple[str, str]:
+    """The kind (flash category) and the words of the page's banner."""
+    found = re.search(r'<p class="flash flash-([a-z]+)">([^<]*)</p>', html)
+    assert found, "no banner on the page"
+    return found.group(1), found.group(2)
+
+
+def test_an_entry_within_the_balance_is_a_success_in_the_singular(ana: PageClient, world):
+    response = ana.post("/my", record_form(world, ana, units="1"))
+    kind, words = banner(ana.text(response.headers["Location"]))
+    assert kind == "recorded"
+    assert "Recorded 1 unit on" in words and "19 units remaining" in words
+
+
+def test_an_entry_that_overruns_the_allocation_is_a_warning(ana: PageClient, world):
+    for _ in range(2):
+        response = ana.post("/my", record_form(world, ana, units="8"))
+        assert banner(ana.text(response.headers["Location"]))[0] == "recorded"
+    response = ana.post("/my", {**record_form(world, ana, units="8"), "confirm": "yes"})
+    assert response.status_code == 303
+    kind, words = banner(ana.text(response.headers["Location"]))
+    assert kind == "warning"
+    assert "the allocation is now 4 units over its grant" in words
+    assert "remaining" not in words

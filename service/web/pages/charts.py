@@ -26,6 +26,7 @@ from datetime import date
 from markupsafe import Markup, escape
 
 from service.domain.calendar import Month
+from service.web.pages.wording import plural
 
 # Contrast on white (WCAG AA asks 4.5:1 for text, 3:1 for graphics): #1f5fa8 is 6.6:1,
 # #555555 7.5:1, #333333 12.6:1. The grid is decoration and may be faint.
@@ -346,7 +347,7 @@ def _chart_id(chart_id: str | None, *parts: str) -> str:
 
 
 def _units(count: float) -> str:
-    return f"{_int(count)} unit" + ("" if _int(count) == "1" else "s")
+    return plural(int(round(count)), "unit")
 
 
 def _int(value: float) -> str:

@@ -17,6 +17,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from projections.reports.member_activities import member_activity
 from service.domain import DomainError
 from service.domain.activity import CORRECTABLE_FIELDS, WORK_FIELDS
+from service.domain.balance import is_late
 from service.web.api.activities import ActivityInSchema, CorrectionSchema, MoveSchema
 from service.web.http.auth import Principal
 from service.web.http.reads import read_fresh
@@ -31,6 +32,7 @@ from service.web.pages.forms import (
     read_query,
 )
 from service.web.pages.people import page
+from service.web.pages.wording import SUCCESS, WARNING, plural, what_is_left
 from service.web.pages.worklist import Worklist, warnings_before_recording, worklist
 from service.web.schemas.common import POSITION, QueryInteger, ReasonSchema
 
@@ -91,11 +93,11 @@ def record():
         fields = ("allocation_id", *WORK_FIELDS) if work.members else FORM_FIELDS
         return _render(work, values=values, errors=refusal(refused, fields)), status_of(refused)
     recorded, _ = result.value
-    flash(
-        f"Recorded {body['units']} units on {allocation['label']}: "
-        f"{recorded.units_remaining} units remaining.",
-        "recorded",
-    )
+    left, kind = what_is_left(recorded.units_remaining)
+    said = f"Recorded {plural(body['units'], 'unit')} on {allocation['label']}: {left}."
+    if is_late(body["date_to"], today()):
+        said, kind = f"{said} It is marked late: its last day is over 14 days ago.", WARNING
+    flash(said, kind)
     return redirect(url_for("my_work.my_work", after=result.position), code=303)
 
 
@@ -123,7 +125,9 @@ def correct(activity_id: UUID):
         values = {**values, "form_key": request.form.get("form_key")}
         errors = refusal(refused, CORRECTABLE)
         return _render_correction(activity, values, errors), status_of(refused)
-    flash("Corrected. The original stays in the history.", "recorded")
+    corrected, _ = result.value
+    left, kind = what_is_left(corrected.units_remaining)
+    flash(f"Corrected: {left}. The original stays in the history.", kind)
     return redirect(url_for("my_work.my_work", after=result.position), code=303)
 
 
@@ -141,7 +145,7 @@ def retract(activity_id: UUID):
         reason=body["reason"],
         caller=form_caller(),
     )
-    flash("Retracted: it no longer counts. The original stays in the history.", "recorded")
+    flash("Retracted: it no longer counts. The original stays in the history.", SUCCESS)
     return redirect(url_for("my_work.my_work", after=result.position), code=303)
 
 
@@ -169,11 +173,8 @@ def move(activity_id: UUID):
             status_of(refused)
         )
     moved = result.value
-    flash(
-        f"Moved: {moved.target.units_remaining} units remaining where it is now, "
-        f"{moved.source.units_remaining} where it was.",
-        "recorded",
-    )
+    left, kind = what_is_left(moved.target.units_remaining)
+    flash(f"Moved: {left} where it is now, {moved.source.units_remaining} where it was.", kind)
     return redirect(url_for("my_work.my_work", after=result.position), code=303)
 
 

@@ -43,6 +43,7 @@ from service.web.pages.planning import (
     parse_month,
     rounded,
 )
+from service.web.pages.wording import plural
 
 blp = page_blueprint("plan", __name__)
 
@@ -170,7 +171,7 @@ def _written(span: Span, verb: str, allocation: Allocation, which: str):
     flash(
         f"{verb} allocation “{receipt['description']}” {which}, "
         f"{receipt['start_date']} to {receipt['end_date']}: balance "
-        f"{receipt['units_remaining']} of {receipt['units_granted']} units remaining.",
+        f"{receipt['units_remaining']} of {plural(receipt['units_granted'], 'unit')} remaining.",
         "recorded",
     )
     return redirect(url_for("plan.plan", **span.query), code=303)

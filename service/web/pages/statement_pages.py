@@ -33,6 +33,7 @@ from service.web.pages.blueprints import page_blueprint, refusal, status_of
 from service.web.pages.forms import Errors, form_caller, load, new_form_key, read_form
 from service.web.pages.people import page
 from service.web.pages.report_pages import report_context
+from service.web.pages.wording import plural
 
 blp = page_blueprint("statement_pages", __name__)
 
@@ -72,7 +73,7 @@ def issue(engagement_id: UUID):
         )
     figures = result.value["figures"]["totals"]
     flash(
-        f"Issued the statement for {month}: {figures['units_used_month']} units used in "
+        f"Issued the statement for {month}: {plural(figures['units_used_month'], 'unit')} used in "
         f"{month}, {figures['units_used_to_date']} to date, of {figures['units_granted']} "
         "granted. It is signed and will not change.",
         "recorded",

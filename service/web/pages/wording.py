@@ -1,6 +1,8 @@
 """How the pages word and mark up what they show, in one place: a count with its noun
-("1 unit", "3 units"), and the column heading of each cell of a table, which the
-stylesheet shows beside the cell when a narrow screen lays the rows out as cards."""
+("1 unit", "3 units"); what a write left of an allocation, and whether the banner
+saying so is a success or a warning; and the column heading of each cell of a table,
+which the stylesheet shows beside the cell when a narrow screen lays the rows out as
+cards."""
 
 from __future__ import annotations
 
@@ -16,6 +18,20 @@ def plural(count: int, noun: str, nouns: str | None = None) -> str:
     """`count` and the noun that goes with it: "1 unit", "−1 unit", "0 units", "3 units"
     (`nouns`: the plural when it is not the noun and an s)."""
     return f"{count} {noun if abs(count) == 1 else nouns or noun + 's'}"
+
+
+SUCCESS = "recorded"
+WARNING = "warning"
+"""The kinds of banner (flash categories; app.css colours `flash-<kind>`)."""
+
+
+def what_is_left(remaining: int) -> tuple[str, str]:
+    """What a write left of an allocation's units, and the kind of banner to say it in:
+    a success while units remain, a warning once the allocation is overrun (accepted,
+    and shown to the partner)."""
+    if remaining < 0:
+        return f"the allocation is now {plural(-remaining, 'unit')} over its grant", WARNING
+    return f"{plural(remaining, 'unit')} remaining", SUCCESS
 
 
 def labelled_cells(row: str, headings: Sequence[str]) -> Markup:

@@ -16,6 +16,7 @@ from projections.reports.member_activities import member_activities
 from projections.reports.resources import allocation_balance, allocation_label
 from service.domain.balance import is_late
 from service.web.http.reads import fresh
+from service.web.pages.wording import plural
 
 RECORDABLE = ("active", "exhausted")
 RECENT_ACTIVITIES = 20
@@ -103,6 +104,6 @@ def warnings_before_recording(
     if units > remaining:
         found.append(
             f"This takes the allocation past its units: {remaining} remaining, "
-            f"{units} to record (an overrun of {units - remaining})."
+            f"{plural(units, 'unit')} to record (an overrun of {units - remaining})."
         )
     return found

@@ -80,10 +80,14 @@ def test_a_month_not_begun_or_stated_already_issues_nothing(
     page = signed_in_page(app, make_token("bd"))
     page.text(f"/engagements/{engagement_id}/statements")
     before = api.log_size()
-    for month in (NEXT_MONTH, "2026-13", ""):
+    for month, why in (
+        (NEXT_MONTH, f"{NEXT_MONTH} has not begun"),
+        ("2026-13", "give the month as YYYY-MM"),
+        ("", "Choose the month the statement is of."),
+    ):
         refused = page.get(f"/engagements/{engagement_id}/statements/new", month=month)
         assert refused.status_code == 422, month
-        assert 'id="month-error"' in refused.text, month
+        assert 'id="month-error"' in refused.text and why in refused.text, month
     posted = page.post(
         f"/engagements/{engagement_id}/statements/new", {"month": NEXT_MONTH, "form_key": "k"}
     )

@@ -12,7 +12,6 @@ nothing is issued."""
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
@@ -30,7 +29,7 @@ from service.web.documents.statement_files import (
 from service.web.http.reads import fresh, read_fresh
 from service.web.http.runtime import ledger, today
 from service.web.pages.blueprints import page_blueprint, refusal, status_of
-from service.web.pages.forms import Errors, form_caller, load, new_form_key, read_form
+from service.web.pages.forms import Errors, form_caller, load, new_form_key
 from service.web.pages.people import page
 from service.web.pages.report_pages import report_context
 from service.web.pages.wording import plural
@@ -51,8 +50,7 @@ def statements(engagement_id: UUID):
 @blp.route("/engagements/<uuid:engagement_id>/statements/new", methods=["GET"])
 @page("page:issue_statement")
 def preview(engagement_id: UUID):
-    given = {"month": request.args["month"]} if request.args.get("month", "").strip() else {}
-    month, errors = _month(*load(StatementInSchema(), given))
+    month, errors = asked_month(request.args.get("month", ""))
     if month is None:
         return _list_page(engagement_id, request.args.get("month", ""), errors), 422
     return _preview_page(engagement_id, month, {}, new_form_key())
@@ -61,7 +59,7 @@ def preview(engagement_id: UUID):
 @blp.route("/engagements/<uuid:engagement_id>/statements/new", methods=["POST"])
 @page("page:issue_statement")
 def issue(engagement_id: UUID):
-    month, errors = _month(*read_form(StatementInSchema(), ISSUE_FIELDS))
+    month, errors = asked_month(request.form.get("month", ""))
     if month is None:
         return _list_page(engagement_id, request.form.get("month", ""), errors), 422
     key = request.form.get("form_key") or new_form_key()
@@ -97,8 +95,11 @@ def download(statement_id: UUID, kind: str):
     )
 
 
-def _month(loaded: dict[str, Any] | None, errors: Errors) -> tuple[Month | None, Errors]:
-    """The month asked for, if the API's schema takes it and it has begun."""
+def asked_month(text: str) -> tuple[Month | None, Errors]:
+    """The month asked for, if the API's schema takes it and it has begun; else why not."""
+    if not text.strip():
+        return None, {"month": ["Choose the month the statement is of."]}
+    loaded, errors = load(StatementInSchema(), {"month": text.strip()})
     if loaded is None:
         return None, errors
     month = Month.parse(loaded["month"])

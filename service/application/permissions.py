@@ -101,6 +101,15 @@ _PAGES = {
     "page:imports": _COMMANDS["import_activities"] | _COMMANDS["import_allocations"],
     # Who is sent notices: providers, line managers and BD (no API route does this).
     "page:notifications": RECORDERS | BD,
+    # A form page runs one command: it needs that command's roles.
+    "page:open_engagement": _COMMANDS["open_engagement"],
+    "page:update_engagement_details": _COMMANDS["update_engagement_details"],
+    "page:close_engagement": _COMMANDS["close_engagement"],
+    "page:define_project": _COMMANDS["define_project"],
+    "page:grant_allocation": _COMMANDS["grant_allocation"],
+    "page:grant_allocation_series": _COMMANDS["grant_allocation_series"],
+    "page:amend_allocation": _COMMANDS["amend_allocation"],
+    "page:cancel_allocation": _COMMANDS["cancel_allocation"],
 }
 
 PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType(_COMMANDS | _PAGES)

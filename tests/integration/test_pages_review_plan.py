@@ -16,7 +16,7 @@ from flask import Flask
 from service.domain.calendar import Month
 from tests.support.api import ApiClient, activity
 from tests.support.dates import TODAY, days_ago
-from tests.support.pages import FORM_KEY_INPUT, PageClient, form_values, signed_in_page
+from tests.support.pages import FORM_KEY_INPUT, PageClient, follow, form_values, signed_in_page
 
 THIS_MONTH = str(Month.of(TODAY))
 
@@ -46,14 +46,6 @@ def month_table(html: str, month: str) -> str:
     )
     assert match, f"no table for {month}"
     return match[1]
-
-
-def follow(page: PageClient, response) -> str:
-    """The page a form's answer (303) sends the browser to."""
-    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
-    answer = page.client.get(response.headers["Location"])
-    assert answer.status_code == 200
-    return answer.get_data(as_text=True)
 
 
 def register(api: ApiClient, handle: str, line_manager: str, fte: str = "0.5") -> None:

@@ -28,6 +28,15 @@ PAGE_ROLES = {
     "plan.change": {"admin", "bd"},
     "engagement_pages.engagements": READERS,  # GET /api/engagements
     "engagement_pages.engagement": READERS,
+    "engagement_forms.open_engagement": {"admin", "bd"},  # POST /api/engagements
+    "engagement_forms.edit_engagement": {"admin", "bd"},  # PATCH /api/engagements/{id}
+    "engagement_forms.close_engagement": {"admin", "bd"},  # POST /api/engagements/{id}/closure
+    "engagement_forms.define_project": {"admin", "bd"},  # POST /api/engagements/{id}/projects
+    "allocation_forms.grant_allocation": {"admin", "bd"},  # POST /api/projects/{id}/allocations
+    "allocation_forms.grant_allocation_series": {"admin", "bd"},  # …/allocation-series
+    "allocation_forms.amend_allocation": {"admin", "bd"},  # PATCH /api/allocations/{id}
+    "allocation_forms.reassign_allocation": {"admin", "bd"},  # the same, naming a provider
+    "allocation_forms.cancel_allocation": {"admin", "bd"},  # POST …/cancellation
     "report_pages.monthly_report_page": READERS,  # GET /api/reports/monthly
     "report_pages.statement_file": READERS,  # GET /api/statements/{id}
     "audit_page.audit": {"admin", "auditor"},  # GET /api/audit/events
@@ -79,6 +88,7 @@ SOME_PAGES = {
     "/review": "review.review",
     "/plan": "plan.plan",
     "/engagements": "engagement_pages.engagements",
+    "/engagements/new": "engagement_forms.open_engagement",
     "/audit": "audit_page.audit",
     "/team": "team_pages.team",
 }

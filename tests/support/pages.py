@@ -88,3 +88,11 @@ def signed_in_page(app: Flask, token: str) -> PageClient:
     page = PageClient(client)
     page.csrf = csrf
     return page
+
+
+def follow(page: PageClient, response) -> str:
+    """The page a form's answer (303) sends the browser to."""
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    answer = page.client.get(response.headers["Location"])
+    assert answer.status_code == 200
+    return answer.get_data(as_text=True)

@@ -9,16 +9,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, Request, request
+from flask import Flask, Request, g, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
+from service.application.permissions import allows
 from service.infra.config import WebSettings
 from service.web.http.auth import Principal
 from service.web.http.problems import http_problem
 from service.web.pages import (
+    allocation_forms,
     audit_page,
     charts,
+    engagement_forms,
     engagement_pages,
     import_pages,
     months,
@@ -47,6 +50,8 @@ PAGE_BLUEPRINTS = (
     review,
     plan,
     engagement_pages,
+    engagement_forms,
+    allocation_forms,
     report_pages,
     audit_page,
     team_pages,
@@ -84,7 +89,7 @@ def install_pages(app: Flask, web: WebSettings) -> None:
     csrf.init_app(app)
     for module in PAGE_BLUEPRINTS:
         app.register_blueprint(module.blp)
-    app.jinja_env.globals.update(nav_links=_nav_links_of, pace_bar=charts.pace_bar)
+    app.jinja_env.globals.update(nav_links=_nav_links_of, may=_may, pace_bar=charts.pace_bar)
     app.jinja_env.filters.update(plural=plural, labelled_cells=labelled_cells)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _not_found)
@@ -92,6 +97,12 @@ def install_pages(app: Flask, web: WebSettings) -> None:
 
 def _nav_links_of(principal: Principal) -> list[tuple[str, str]]:
     return nav_links(principal.role)
+
+
+def _may(key: str) -> bool:
+    """Whether the signed-in person may open page `key`: a template shows a link to a
+    page only to those who may open it."""
+    return "principal" in g and allows(g.principal.role, key)
 
 
 def _not_found(error: HTTPException) -> Any:

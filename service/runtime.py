@@ -41,12 +41,14 @@ from service.infra.config import Settings
 from service.infra.rendered_pdfs import RenderedPdfs
 from service.infra.signing import Signer
 from service.infra.store import prepare_storage
+from service.notify.outbox import Notifier
 from service.workers import (
     IN_PROCESS_POLL_SECONDS,
     ProjectionWorker,
     Worker,
     checkpoint_worker,
     heartbeat_worker,
+    notifier,
 )
 
 
@@ -165,6 +167,10 @@ class Runtime:
         return Checkpointer(
             projections or self.projections(), self.signer(), self.settings.checkpoints.origin
         )
+
+    def notifier(self) -> Notifier:
+        """The notifier on this process's ledger: what /review shows would be sent."""
+        return self._once("notifier", lambda ledger: notifier(self, ledger))
 
     def close(self) -> None:
         """Stop this process's background workers (each waiting for the batch, beat or

@@ -131,10 +131,6 @@ class Notifications(ReadModel):
         """The notifications the sender gave up on, newest first: for /review."""
         return self._where("state = 'given_up'", "position DESC")
 
-    def recent(self, limit: int = 50) -> list[dict[str, Any]]:
-        """The latest notifications recorded, newest first."""
-        return self._where("1 = 1", "position DESC", limit)
-
     def counts_by_state(self) -> dict[str, int]:
         """state -> how many notifications are in it (for /metrics)."""
         with self.reading() as tx:

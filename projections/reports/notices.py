@@ -74,8 +74,12 @@ def switched_off(projections: Projections) -> dict[str, frozenset[str]]:
 
 
 @reads("notifications")
-def notification_outcomes(projections: Projections) -> dict[str, object]:
-    """How many notifications are in each state, those given up, and the latest: what
-    /review and /metrics show."""
-    view = projections.view("notifications")
-    return {"counts": view.counts_by_state(), "given_up": view.given_up(), "recent": view.recent()}
+def given_up_notifications(projections: Projections) -> list[dict[str, object]]:
+    """The notifications the sender gave up on, newest first: for /review."""
+    return projections.view("notifications").given_up()
+
+
+@reads("notifications")
+def notification_counts(projections: Projections) -> dict[str, int]:
+    """How many notifications are in each state: for /metrics."""
+    return projections.view("notifications").counts_by_state()

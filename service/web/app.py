@@ -26,7 +26,11 @@ from service.web.api import (
 from service.web.http import health
 from service.web.http.boundary import BodyLimit, refuse_unknown_query_parameters
 from service.web.http.headers import SecurityHeaders
-from service.web.http.metrics import ProjectionLagCollector, WorkerHeartbeatCollector
+from service.web.http.metrics import (
+    NotificationCollector,
+    ProjectionLagCollector,
+    WorkerHeartbeatCollector,
+)
 from service.web.http.observability import install_metrics_route, install_request_observability
 from service.web.http.openapi import PROBLEM_JSON, SharedResponsesPlugin
 from service.web.http.problems import ProblemSchema, register_problem_handlers
@@ -107,6 +111,7 @@ def build_web_app(runtime: Any) -> Flask:
     install_metrics_route(app)
     app.extensions["metrics_collectors"].append(ProjectionLagCollector(app))
     app.extensions["metrics_collectors"].append(WorkerHeartbeatCollector(app))
+    app.extensions["metrics_collectors"].append(NotificationCollector(app))
     app.wsgi_app = BodyLimit(app.wsgi_app, settings.max_body_bytes)  # type: ignore[method-assign]
     app.wsgi_app = SecurityHeaders(  # type: ignore[method-assign]
         app.wsgi_app,

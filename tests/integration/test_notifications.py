@@ -172,7 +172,9 @@ def test_a_mail_server_down_then_up_gets_each_message_once_and_one_given_up_is_s
     assert later.sent == later.failed == 0 and len(smtp.messages) == len(ids)
 
 
-def test_after_its_last_attempt_a_notification_is_given_up_and_shown(app, api, burning, smtp):
+def test_after_its_last_attempt_a_notification_is_given_up_and_shown_on_review_and_metrics(
+    app, burning, smtp, make_token
+):
     smtp.stop()
     now = datetime.now(UTC)
     make_notifier(app).run_once(now)
@@ -184,6 +186,26 @@ def test_after_its_last_attempt_a_notification_is_given_up_and_shown(app, api, b
     assert ["ana@example.org"] in [n["addresses"] for n in given_up]
     nothing_more = make_notifier(app).run_once(now + timedelta(days=1))
     assert nothing_more.sent == nothing_more.failed == 0
+
+    review = signed_in_page(app, make_token("manager")).text("/review")
+    shown = review[review.index('id="given-up-heading"') :]
+    assert shown.count("data-notification-id=") == last.failed
+    assert "ana (ana@example.org)" in shown and "Connection refused" in shown
+    metrics = app.test_client().get("/metrics").text
+    assert f'ces_notifications{{state="given_up"}} {float(last.failed)}' in metrics
+
+
+@pytest.mark.parametrize("app_env", [{}], ids=["no channel"])
+def test_with_no_channel_nothing_is_recorded_and_review_shows_what_would_have_been(
+    app, burning, make_token
+):
+    done = make_notifier(app).run_once()
+    assert done.recorded == done.sent == 0
+    assert {"ana", "bd", "slack"} <= {notice.recipient for notice in done.unreachable}
+    review = signed_in_page(app, make_token("manager")).text("/review")
+    assert "No mail server or Slack webhook is configured: nothing is sent." in review
+    unsent = review[review.index('id="unsent-heading"') :]
+    assert unsent.count("budget_threshold") == 3 and "missing_time" in unsent
 
 
 def test_a_kind_switched_off_is_not_planned_for_that_person(app, burning, ledger):

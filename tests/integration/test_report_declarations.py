@@ -21,7 +21,8 @@ from projections.reports.member_activities import (
 )
 from projections.reports.notices import (
     due_notification_ids,
-    notification_outcomes,
+    given_up_notifications,
+    notification_counts,
     planning_facts,
     switched_off,
 )
@@ -99,7 +100,8 @@ QUERIES = {
     planning_facts: lambda models, world: planning_facts(models, NOW, UTC),
     due_notification_ids: lambda models, world: due_notification_ids(models, NOW),
     switched_off: lambda models, world: switched_off(models),
-    notification_outcomes: lambda models, world: notification_outcomes(models),
+    given_up_notifications: lambda models, world: given_up_notifications(models),
+    notification_counts: lambda models, world: notification_counts(models),
     member_activities: lambda models, world: member_activities(models, "ana", limit=5),
     member_activity: lambda models, world: member_activity(models, "ana", "no-such-id"),
     member_allocations: lambda models, world: member_allocations(models, "ana"),

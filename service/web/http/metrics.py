@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from flask import Flask
 from prometheus_client.core import GaugeMetricFamily
 
+from projections.reports.notices import notification_counts
 from service.web.http.runtime import runtime
 
 
@@ -91,3 +92,26 @@ class WorkerHeartbeatCollector(_ScrapeTimeCollector):
             age.add_metric([], worker.age_seconds)
         yield up
         yield age
+
+
+def _notification_families() -> tuple[GaugeMetricFamily]:
+    return (
+        GaugeMetricFamily(
+            "ces_notifications",
+            "Notifications by state: recorded, sending, sent, failed (to be tried again), "
+            "given_up (after NOTIFY_MAX_ATTEMPTS; listed on /review)",
+            labels=["state"],
+        ),
+    )
+
+
+class NotificationCollector(_ScrapeTimeCollector):
+    families = staticmethod(_notification_families)
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        with self.app.app_context():
+            counts = notification_counts(runtime().projections())
+        (by_state,) = _notification_families()
+        for state, count in counts.items():
+            by_state.add_metric([state], count)
+        yield by_state

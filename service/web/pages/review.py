@@ -32,6 +32,7 @@ from service.web.http.reads import fresh
 from service.web.http.runtime import today
 from service.web.pages.blueprints import page_blueprint
 from service.web.pages.forms import Errors
+from service.web.pages.notification_review import notifications_to_review
 from service.web.pages.people import page
 from service.web.pages.planning import (
     allocation_label,
@@ -63,7 +64,12 @@ def review():
     values = {"month": request.args.get("month", str(month)), "line_manager": line_manager}
     if errors:
         return _render(values, managers, errors=errors), 422
-    return _render(values, managers, review=_review(read_models, team, month, line_manager))
+    return _render(
+        values,
+        managers,
+        review=_review(read_models, team, month, line_manager),
+        notifications=notifications_to_review(),
+    )
 
 
 @reads("team", "activities", "balances", through=(late_report, capacity_report))
@@ -175,6 +181,7 @@ def _render(
     *,
     errors: Errors | None = None,
     review: dict[str, Any] | None = None,
+    notifications: dict[str, Any] | None = None,
 ) -> str:
     return render_template(
         "pages/review.html",
@@ -182,5 +189,6 @@ def _render(
         managers=managers,
         errors=errors or {},
         review=review,
+        notifications=notifications,
         principal=g.principal,
     )

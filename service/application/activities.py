@@ -8,6 +8,7 @@ that names no role may not) are in service/application/access.py."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -17,9 +18,37 @@ from service.application.base import LedgerBase
 from service.application.caller import Caller
 from service.application.commands import RequestId, Written, command
 from service.application.idempotency import replay_of_activity_change, replay_of_recording
-from service.domain import Allocation, Engagement, Locator, RuleViolation
+from service.domain import Allocation, Engagement, Locator, RuleViolation, TeamMember
 
 Recorded = Written[tuple[Allocation, UUID]]
+
+
+@dataclass
+class Checks:
+    """What changes to activities are checked against beyond their allocation (is its
+    engagement open, was the member on the team, which months are closed), each read
+    once for all the changes of one command: a week of 56 cells asks the same three
+    questions 56 times, and each asked afresh is a query."""
+
+    ledger: LedgerBase
+    engagements: dict[UUID, Engagement] = field(default_factory=dict)
+    members: dict[str, TeamMember] = field(default_factory=dict)
+    closed: frozenset[str] | None = None
+
+    def engagement(self, engagement_id: UUID) -> Engagement:
+        if engagement_id not in self.engagements:
+            self.engagements[engagement_id] = self.ledger.get(Engagement, engagement_id)
+        return self.engagements[engagement_id]
+
+    def member(self, handle: str) -> TeamMember:
+        if handle not in self.members:
+            self.members[handle] = self.ledger.registered_member(handle, "team_member")
+        return self.members[handle]
+
+    def closed_months(self) -> frozenset[str]:
+        if self.closed is None:
+            self.closed = self.ledger.closed_months()
+        return self.closed
 
 
 class ActivityCommands(LedgerBase):
@@ -39,14 +68,21 @@ class ActivityCommands(LedgerBase):
         return self.save_all(locator, allocation, value=(allocation, request.value))
 
     def _record_on(
-        self, allocation: Allocation, activity_id: UUID, caller: Caller, work: dict[str, Any]
+        self,
+        allocation: Allocation,
+        activity_id: UUID,
+        caller: Caller,
+        work: dict[str, Any],
+        checks: Checks | None = None,
     ) -> Locator:
         """Record on the allocation (in memory): the rules of a recording beyond the
-        member scope, held against the ledger as it is; the locator to save with it."""
-        self.get(Engagement, allocation.engagement_id).require_open()
+        member scope, held against the ledger as it is (`checks`); the locator to save
+        with it."""
+        checks = checks or Checks(self)
+        checks.engagement(allocation.engagement_id).require_open()
         days = (work["date_from"], work["date_to"])
-        self.registered_member(work["team_member"], "team_member").require_on_the_team(*days)
-        after_close = access.after_close(caller, self.closed_months(), days)
+        checks.member(work["team_member"]).require_on_the_team(*days)
+        after_close = access.after_close(caller, checks.closed_months(), days)
         allocation.record_activity(
             activity_id=activity_id,
             actor=caller.actor,
@@ -110,9 +146,11 @@ class ActivityCommands(LedgerBase):
         changes: dict[str, Any],
         reason: str,
         request_key: str,
+        checks: Checks | None = None,
     ) -> None:
         """Correct the activity on its allocation (in memory), by the rules of a
         correction; the caller may change this work (`_activity_to_change`)."""
+        checks = checks or Checks(self)
         before = allocation.activity(activity_id)
         access.require_kept_member(caller, changes.get("team_member"))
         after = (
@@ -123,9 +161,9 @@ class ActivityCommands(LedgerBase):
         if (member, *after) != (before.team_member, before.date_from, before.date_to):
             # Whose work, or its days, change: the member must have been on the team
             # then. A correction of units or description alone fixes the record as is.
-            self.registered_member(member, "team_member").require_on_the_team(*after)
+            checks.member(member).require_on_the_team(*after)
         after_close = access.after_close(
-            caller, self.closed_months(), (before.date_from, before.date_to), after
+            caller, checks.closed_months(), (before.date_from, before.date_to), after
         )
         allocation.correct_activity(
             activity_id=activity_id,
@@ -144,9 +182,11 @@ class ActivityCommands(LedgerBase):
         caller: Caller,
         reason: str,
         request_key: str,
+        checks: Checks | None = None,
     ) -> None:
         """Retract the activity on its allocation (in memory), by the rules of a
         retraction; the caller may change this work (`_activity_to_change`)."""
+        checks = checks or Checks(self)
         activity = allocation.activity(activity_id)
         allocation.retract_activity(
             activity_id=activity_id,
@@ -154,7 +194,7 @@ class ActivityCommands(LedgerBase):
             actor=caller.actor,
             request_id=request_key,
             after_close=access.after_close(
-                caller, self.closed_months(), (activity.date_from, activity.date_to)
+                caller, checks.closed_months(), (activity.date_from, activity.date_to)
             ),
         )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from uuid import UUID, uuid5
 
 from service.application import access
-from service.application.activities import ActivityCommands
+from service.application.activities import ActivityCommands, Checks
 from service.application.caller import Caller
 from service.application.commands import RequestId, Written, command
 from service.domain import Allocation, DomainError, Locator, RuleViolation
@@ -74,10 +74,11 @@ class WeekCommands(ActivityCommands):
         plan = plan_week(held_cells(_stated(allocations.values()), member, week), wanted)
         refused = dict(plan.refused)
         locators: list[Locator] = []
+        checks = Checks(self)
         for step in plan.steps:
             allocation = allocations[step.cell.allocation_id]
             try:
-                locators.extend(self._take(step, allocation, member, caller, request))
+                locators.extend(self._take(step, allocation, member, caller, request, checks))
             except DomainError as error:
                 refused[step.cell] = error.message
         if refused:
@@ -89,7 +90,13 @@ class WeekCommands(ActivityCommands):
         return self.save_all(*locators, *changed, value=saved)
 
     def _take(
-        self, step: Step, allocation: Allocation, member: str, caller: Caller, request: RequestId
+        self,
+        step: Step,
+        allocation: Allocation,
+        member: str,
+        caller: Caller,
+        request: RequestId,
+        checks: Checks,
     ) -> list[Locator]:
         """Apply one step to its allocation in memory; the locators to save with it."""
         if isinstance(step, Record):
@@ -105,7 +112,7 @@ class WeekCommands(ActivityCommands):
                 "date_from": step.cell.day,
                 "date_to": step.cell.day,
             }
-            return [self._record_on(allocation, activity_id, caller, work)]
+            return [self._record_on(allocation, activity_id, caller, work, checks)]
         if isinstance(step, Correct):
             self._correct_on(
                 allocation,
@@ -114,10 +121,11 @@ class WeekCommands(ActivityCommands):
                 dict(step.changes),
                 CORRECTED_ON_THE_WEEK,
                 request.key,
+                checks,
             )
         elif isinstance(step, Retract):
             self._retract_on(
-                allocation, step.activity_id, caller, RETRACTED_ON_THE_WEEK, request.key
+                allocation, step.activity_id, caller, RETRACTED_ON_THE_WEEK, request.key, checks
             )
         return []
 

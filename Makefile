@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint format install postgres test-tools docs bench bench-ingest bench-lag bench-projections bench-merkle bench-imports bench-pdf clean
+.PHONY: run test check lint format install postgres test-tools docs bench bench-ingest bench-lag bench-projections bench-merkle bench-imports bench-pdf bench-week clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,7 +65,7 @@ check: lint
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m "not postgres" tests/unit tests/integration
 
 # Benchmarks print ratios against baselines measured in the same run (docs/reference/benchmarks.md).
-bench: bench-ingest bench-lag bench-projections bench-merkle bench-imports bench-pdf
+bench: bench-ingest bench-lag bench-projections bench-merkle bench-imports bench-pdf bench-week
 
 bench-ingest: $(STAMP) postgres
 	$(BIN)/python -m bench.ingest
@@ -94,6 +94,11 @@ bench-pdf: $(STAMP) postgres
 	@command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null 2>&1 || \
 		{ apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
 	$(BIN)/python -m bench.pdf
+
+# A 7 × 8 week saved at once beside its 56 activities recorded one by one, on PostgreSQL, then on SQLite.
+bench-week: $(STAMP) postgres
+	$(BIN)/python -m bench.week --database-url postgresql://postgres@127.0.0.1:5432/postgres
+	$(BIN)/python -m bench.week
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

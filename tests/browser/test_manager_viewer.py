@@ -35,12 +35,17 @@ def test_a_manager_sees_a_late_entry_on_the_review(
     month = Clock().today().strftime("%Y-%m")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Review: {month}")
     row = page.locator(f'tr[data-activity-id="{late["id"]}"]')
-    expect(row).to_contain_text(f"{member.name} ({member.handle})")
+    person = row.get_by_role("link", name=member.name, exact=True)
+    expect(person).to_have_attribute("href", f"/team/{member.handle}")
+    expect(row).not_to_contain_text(f"({member.handle})")
     expect(row).to_contain_text(description)
     expect(row).to_contain_text(days_ago(20))
     expect(row.get_by_role("cell").nth(3)).to_have_text("5")
     # 20 days after the work, 6 past the 14-day window.
     expect(row.locator('[data-field="days_late"]')).to_have_text("6")
+    with page.expect_navigation():
+        row.get_by_role("link", name=re.compile(r"^In its report")).click()
+    expect(page.locator(f'[id="activity-{late["id"]}"]')).to_contain_text(description)
 
 
 def test_a_viewer_reads_its_engagement_and_downloads_the_report(

@@ -109,9 +109,25 @@ def test_a_manager_sees_a_20_day_old_entry_with_its_days_late(
 
     late = section(manager.text("/review"), "late-heading")
     entry = row(late, "data-activity-id", recorded.json["id"])
-    assert "Ana (ana)" in entry and "lee" in entry
+    assert '<a href="/team/ana">Ana</a>' in entry and "lee" in entry and "(ana)" not in entry
     assert days_ago(20) in entry and "wrote the FAQ" in entry and ">5<" in entry
     assert field(entry, "days_late") == "6"
+    engagement_id = world["engagement"]["id"]
+    assert f'href="/engagements/{engagement_id}#alloc-{allocation_id}"' in entry
+    report = f"/engagements/{engagement_id}/reports/{days_ago(20)[:7]}"
+    assert f'href="{report}#activity-{recorded.json["id"]}"' in entry
+    assert f'id="activity-{recorded.json["id"]}"' in manager.text(report)
+    assert "/audit/streams/" not in entry, "a manager may not open the audit"
+
+
+def test_an_admin_may_follow_a_late_entry_to_its_allocations_history(
+    app: Flask, world, make_token, api: ApiClient
+):
+    allocation_id = world["allocation"]["id"]
+    late = activity(date_from=days_ago(20), date_to=days_ago(20))
+    assert api.post(f"/api/allocations/{allocation_id}/activities", late).status_code == 201
+    html = section(signed_in_page(app, make_token("admin")).text("/review"), "late-heading")
+    assert f'href="/audit/streams/{allocation_id}"' in html
 
 
 def test_the_line_manager_filter_hides_other_teams(manager: PageClient, world, api: ApiClient):
@@ -135,15 +151,15 @@ def test_the_line_manager_filter_hides_other_teams(manager: PageClient, world, a
 
     html = manager.text("/review", line_manager="mo")
     assert "late work of cara" in html and "late work of ana" not in html
-    assert "Cara (cara)" in section(html, "silent-heading")
-    assert "Ana (ana)" not in section(html, "silent-heading")
+    assert '<a href="/team/cara">Cara</a>' in section(html, "silent-heading")
+    assert "/team/ana" not in section(html, "silent-heading")
     capacity = section(html, "capacity-heading")
     assert 'data-member="cara"' in capacity and 'data-member="ana"' not in capacity
     assert "Team of mo" in capacity
 
     html = manager.text("/review", line_manager="lee")
     assert "late work of ana" in html and "late work of cara" not in html
-    assert "Cara (cara)" not in section(html, "silent-heading")
+    assert "/team/cara" not in section(html, "silent-heading")
 
 
 def test_a_silent_provider_is_listed(manager: PageClient, world, api: ApiClient):
@@ -151,7 +167,9 @@ def test_a_silent_provider_is_listed(manager: PageClient, world, api: ApiClient)
     assert [s["handle"] for s in silent] == ["ana"]
     html = section(manager.text("/review", month=THIS_MONTH), "silent-heading")
     provider = row(html, "data-allocation-id", world["allocation"]["id"])
-    assert "Ana (ana)" in provider and "Open Data Week · Docs · Q hours" in provider
+    assert (
+        '<a href="/team/ana">Ana</a>' in provider and "Open Data Week · Docs · Q hours" in provider
+    )
 
 
 def test_review_capacity_figures_are_the_capacity_reports(

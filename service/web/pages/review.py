@@ -14,6 +14,11 @@ and departed providers by their `line_manager`, members by the team's line manag
 each; the whole team's totals stay the report's, and the filtered members' sums are
 shown beside them. Unknown query parameters are ignored (people, not programs, write
 these addresses); a month that is not one re-renders the form with the message (422).
+
+People are named, not handled: each row links to the person's page (`/team/{handle}`),
+to the allocation on its engagement's page, and a late entry to where the monthly report
+of its month lists it (and, for those who may open the audit, to its allocation's
+history).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from flask import g, render_template, request
 from projections import Projections
 from projections.reports import capacity_report, late_report
 from projections.reports.declared import reads
+from service.application.permissions import allows
 from service.domain.calendar import Month, ratio
 from service.web.http.reads import fresh
 from service.web.http.runtime import today
@@ -55,11 +61,13 @@ def review():
         line_manager = ""
     read_models = fresh(_review, None)
     team = read_models.view("team").members()
-    managers = sorted({member.line_manager for member in team.values()})
+    managers = sorted(
+        {(member.line_manager, _name_of(team, member.line_manager)) for member in team.values()}
+    )
     errors: Errors = {}
     if month_errors:
         errors["month"] = month_errors
-    if line_manager and line_manager not in managers:
+    if line_manager and line_manager not in dict(managers):
         errors["line_manager"] = [f"{line_manager} is not the line manager of anyone in the team"]
     values = {"month": request.args.get("month", str(month)), "line_manager": line_manager}
     if errors:
@@ -83,7 +91,16 @@ def _review(
         return team[handle].line_manager if handle in team else None
 
     def name_of(handle: str) -> str:
-        return team[handle].name if handle in team else handle
+        return _name_of(team, handle)
+
+    def people(row: dict[str, Any], handle: str) -> dict[str, Any]:
+        """Who a row is about and their line manager, by name; `known`: on the team
+        (their page exists)."""
+        return {
+            "name": name_of(handle),
+            "known": handle in team,
+            "manager_name": name_of(row["line_manager"]) if row["line_manager"] else None,
+        }
 
     late = late_report(read_models, month, today())
     capacity = capacity_report(read_models, month)
@@ -91,36 +108,28 @@ def _review(
     entries = {row["id"]: row for row in read_models.view("activities").recorded_late_in(month)}
     overlapping = balances.allocations_overlapping(month)
     committed = committed_by_provider(overlapping, month)
-    labels = _labels(read_models, overlapping, late)
+    allocations = _allocations(read_models, overlapping, late)
 
     late_rows = [
         {
             **row,
-            "name": name_of(row["team_member"]),
+            **people(row, row["team_member"]),
+            **allocations.get(row["allocation_id"], UNKNOWN),
             "units": entries[row["activity_id"]]["units"],
             "description": entries[row["activity_id"]]["description"],
             "date_from": entries[row["activity_id"]]["date_from"],
             "recorded_at": row["recorded_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "allocation": labels.get(row["allocation_id"], "an allocation"),
         }
         for row in late["late"]
         if kept(row["line_manager"])
     ]
     silent = [
-        {
-            **row,
-            "name": name_of(row["handle"]),
-            "allocation": labels.get(row["allocation_id"], "an allocation"),
-        }
+        {**row, **people(row, row["handle"]), **allocations.get(row["allocation_id"], UNKNOWN)}
         for row in late["silent_members"]
         if kept(row["line_manager"])
     ]
     departed = [
-        {
-            **row,
-            "name": name_of(row["provider"]),
-            "allocation": labels.get(row["allocation_id"], "an allocation"),
-        }
+        {**row, **people(row, row["provider"]), **allocations.get(row["allocation_id"], UNKNOWN)}
         for row in late["provider_departed"]
         if kept(row["line_manager"])
     ]
@@ -128,7 +137,9 @@ def _review(
         {
             **row,
             "name": name_of(row["handle"]),
+            "known": row["handle"] in team,
             "line_manager": manager_of(row["handle"]),
+            "manager_name": name_of(manager_of(row["handle"]) or "") or None,
             "units_committed": rounded(committed.get(row["handle"], Decimal(0))),
             "over": row["fraction"] is not None and row["fraction"] > 1,
         }
@@ -160,10 +171,18 @@ def _review(
     }
 
 
-def _labels(
+UNKNOWN = {"allocation": "an allocation", "engagement_id": None}
+
+
+def _name_of(team: dict[str, Any], handle: str) -> str:
+    return team[handle].name if handle in team else handle
+
+
+def _allocations(
     read_models: Projections, overlapping: list[dict[str, Any]], late: dict[str, Any]
-) -> dict[str, str]:
-    """allocation id -> its label, for the allocations the report names."""
+) -> dict[str, dict[str, Any]]:
+    """allocation id -> its label (`allocation`) and `engagement_id`, for the
+    allocations the report names."""
     balances = read_models.view("balances")
     engagements, projects = balances.engagements_and_projects()
     rows = {row["id"]: row for row in overlapping}
@@ -172,7 +191,13 @@ def _labels(
             found = balances.allocation(entry["allocation_id"])
             if found is not None:
                 rows[found["id"]] = found
-    return {key: allocation_label(row, engagements, projects) for key, row in rows.items()}
+    return {
+        key: {
+            "allocation": allocation_label(row, engagements, projects),
+            "engagement_id": row["engagement_id"],
+        }
+        for key, row in rows.items()
+    }
 
 
 def _render(
@@ -191,4 +216,5 @@ def _render(
         review=review,
         notifications=notifications,
         principal=g.principal,
+        may_audit=allows(g.principal.role, "page:audit"),
     )

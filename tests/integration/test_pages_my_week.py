@@ -13,7 +13,7 @@ from flask import Flask
 
 from service.domain.week import Week
 from tests.support.api import ApiClient, activity, grant_on_own_project
-from tests.support.dates import TODAY
+from tests.support.dates import TODAY, days_ago
 from tests.support.pages import PageClient, form_values, signed_in_page
 
 LAST_WEEK = Week.of(TODAY - timedelta(days=7))
@@ -95,6 +95,38 @@ def test_a_bad_cell_is_shown_under_it_and_nothing_is_saved(ana: PageClient, worl
     assert "Nothing was saved" in response.text
     assert f'id="{cell(a, LAST_WEEK, 1)}-message">units must be a whole number' in response.text
     assert api.log_size() == size
+
+
+def test_a_refused_cell_saves_none_of_the_week_and_says_why_under_it(
+    ana: PageClient, world, api: ApiClient
+):
+    a = world["allocation"]["id"]
+    other = api.post(
+        "/api/engagements",
+        {
+            "name": "Closed Week",
+            "community": "c",
+            "description": "d",
+            "start_date": days_ago(90),
+            "end_date": days_ago(-90),
+        },
+    ).json
+    closed = grant_on_own_project(api, other["id"], start=60, end=-30, provider="ana")["id"]
+    form = week_form(
+        ana, LAST_WEEK, **{cell(a, LAST_WEEK, 0): "3", cell(closed, LAST_WEEK, 1): "2"}
+    )
+    assert (
+        api.post(f"/api/engagements/{other['id']}/closure", {"reason": "done"}).status_code == 201
+    )
+    size = api.log_size()
+    response = ana.post("/my/week", form)
+    assert response.status_code == 422
+    assert "Nothing was saved" in response.text
+    assert re.search(
+        rf'id="{re.escape(cell(closed, LAST_WEEK, 1))}-message">[^<]*was closed', response.text
+    )
+    assert f'id="{cell(a, LAST_WEEK, 0)}-message"' not in response.text
+    assert api.log_size() == size, "one refused cell leaves the whole week unwritten"
 
 
 def test_a_late_cell_is_warned_about_before_it_is_saved(ana: PageClient, world, api: ApiClient):

@@ -3,7 +3,11 @@ sent again writes nothing."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -135,3 +139,38 @@ def test_a_member_saves_only_their_own_week(ledger: Ledger, api: ApiClient, worl
     with pytest.raises(Forbidden):
         ledger.save_week("ben", LAST_WEEK, cells(world["allocation"]["id"], {0: 3}), caller=ana())
     assert api.log_size() == size
+
+
+RACE_ROUNDS = 10
+
+
+def twice_at_once(call: Callable[[], Any]) -> list[Any]:
+    """`call` on two threads, released together."""
+    barrier = threading.Barrier(2)
+
+    def run(_: int) -> Any:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(run, range(2)))
+
+
+def test_the_same_week_saved_twice_at_once_is_written_once(ledger: Ledger, api: ApiClient, world):
+    """Two copies of one form (a double click) racing each other: both answer, and each
+    cell holds one activity; the one that lost, planned afresh, found nothing to do."""
+    allocation = world["allocation"]["id"]
+    days = [*LAST_WEEK.days, *LAST_WEEK.before().days][:RACE_ROUNDS]
+    for round_, day in enumerate(days):
+        wanted = {Cell(UUID(allocation), day): Entry(1 + round_ % 3, f"race {round_}")}
+        week = Week.of(day)
+        key = uuid4()
+        answers = twice_at_once(
+            lambda wanted=wanted, week=week, key=key: ledger.save_week(
+                "ana", week, wanted, caller=ana(key)
+            )
+        )
+        assert sorted(bool(answer.value.steps) for answer in answers) == [False, True]
+    items = api.get(f"/api/allocations/{allocation}/activities", min_position=api.log_size())
+    counted = sorted(item["date_from"] for item in items.json["items"])
+    assert counted == sorted(day.isoformat() for day in days), "a cell written twice, or not"

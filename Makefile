@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint format install postgres test-tools docs bench bench-ingest bench-lag bench-projections bench-merkle bench-imports bench-pdf bench-week clean
+.PHONY: run test check lint format install postgres test-tools docs bench bench-ingest bench-lag bench-projections bench-merkle bench-imports bench-pdf bench-week bench-notify clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,7 +65,7 @@ check: lint
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m "not postgres" tests/unit tests/integration
 
 # Benchmarks print ratios against baselines measured in the same run (docs/reference/benchmarks.md).
-bench: bench-ingest bench-lag bench-projections bench-merkle bench-imports bench-pdf bench-week
+bench: bench-ingest bench-lag bench-projections bench-merkle bench-imports bench-pdf bench-week bench-notify
 
 bench-ingest: $(STAMP) postgres
 	$(BIN)/python -m bench.ingest
@@ -99,6 +99,10 @@ bench-pdf: $(STAMP) postgres
 bench-week: $(STAMP) postgres
 	$(BIN)/python -m bench.week --database-url postgresql://postgres@127.0.0.1:5432/postgres
 	$(BIN)/python -m bench.week
+
+bench-notify: $(STAMP) postgres
+	$(BIN)/python -m bench.notify --database-url postgresql://postgres@127.0.0.1:5432/postgres
+	$(BIN)/python -m bench.notify
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

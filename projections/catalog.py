@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from projections.audit.merkle import MerkleTree
 from projections.engine.readmodel import ReadModel
+from projections.readmodels.access import Access
 from projections.readmodels.activities import ActivityLedger
 from projections.readmodels.balances import Balances
 from projections.readmodels.notifications import Notifications
@@ -38,6 +39,7 @@ CATALOG: dict[str, Kind] = {
     "notifications": Kind(
         "each notification's state and the kinds each person switched off", model=Notifications
     ),
+    "access": Kind("API tokens: whose, which role, revoked or not, sign-in links", model=Access),
     "merkle": Kind(
         "the Merkle tree over the log (RFC 9162) beside its signed checkpoints", model=MerkleTree
     ),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from projections.engine.catalog import Projections
+from projections.readmodels.access import Grant
 from projections.readmodels.team import Member
 from projections.reports.declared import reads
 
@@ -55,6 +56,12 @@ def allocations_page(projections: Projections, **page: Any) -> tuple[list[Row], 
 def team_members(projections: Projections) -> dict[str, Member]:
     """handle -> member, everyone registered."""
     return projections.view("team").members()
+
+
+@reads("access")
+def access_grants(projections: Projections) -> list[Grant]:
+    """Every API token issued, the latest first (no secrets: the log has none)."""
+    return projections.view("access").grants()
 
 
 @reads("activities")

@@ -81,6 +81,9 @@ _COMMANDS = {
     "close_period": NOBODY,
     "import_activities": NOBODY,
     "import_allocations": NOBODY,
+    "issue_token": NOBODY,
+    "list_tokens": NOBODY,
+    "revoke_token": NOBODY,
     # Not a route: who may record, correct, retract or move an activity dated in a
     # closed month (the event is then flagged `after_close`).
     "change_closed_month": frozenset(MAY_CHANGE_CLOSED) - {ADMIN},
@@ -110,6 +113,7 @@ _PAGES = {
     "page:grant_allocation_series": _COMMANDS["grant_allocation_series"],
     "page:amend_allocation": _COMMANDS["amend_allocation"],
     "page:cancel_allocation": _COMMANDS["cancel_allocation"],
+    "page:access": _COMMANDS["issue_token"],
 }
 
 PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType(_COMMANDS | _PAGES)

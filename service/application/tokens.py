@@ -1,4 +1,5 @@
-"""API tokens: issued and revoked from the command line, looked up on every request."""
+"""API tokens: issued and revoked from the command line and the admin's access page
+(service/cli/tokens.py, service/web/pages/access_pages.py), looked up on every request."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from eventsourcing.application import AggregateNotFoundError
 
 from service.application.base import LedgerBase
 from service.application.commands import RequestId, Written, command
-from service.domain import Engagement, NotFound, RuleViolation, TeamMember, team_member_id
+from service.domain import (
+    Conflict,
+    Engagement,
+    NotFound,
+    RuleViolation,
+    TeamMember,
+    team_member_id,
+)
 from service.domain.tokens import ROLES, ApiToken, SignInLinkRefused, new_secret, token_id
 
 
@@ -30,7 +38,7 @@ class TokenCommands(LedgerBase):
         if role not in ROLES:
             raise RuleViolation(f"role must be one of {', '.join(ROLES)}", "role")
         if role == "member" and not member:
-            raise RuleViolation("a member token needs --member HANDLE", "member")
+            raise RuleViolation("a member token names its team member", "member")
         if member is not None:
             self.require_member_exists(member, "member")
         if engagement_id is not None:
@@ -39,7 +47,8 @@ class TokenCommands(LedgerBase):
             name = self.get(TeamMember, team_member_id(member)).name
         if name is None:
             raise RuleViolation(
-                'a token names the person who holds it: give --name "Full Name" or --member HANDLE',
+                "a token names the person who holds it: give their full name, or the team "
+                "member it is for",
                 "name",
             )
         secret = new_secret()
@@ -60,6 +69,16 @@ class TokenCommands(LedgerBase):
             raise NotFound("no such token, or it is already revoked")
         token.revoke(actor=actor)
         self.save(token)
+
+    def revoke_token_by_id(self, token_id: UUID, *, actor: str) -> ApiToken:
+        """Revoke a token known by its id (as the access page lists tokens: it never
+        holds a secret). One already revoked is left as it is, so a revocation sent
+        twice records once."""
+        token = self._token_with_id(token_id)
+        if not token.revoked:
+            token.revoke(actor=actor)
+            self.save(token)
+        return token
 
     def token_for(self, secret: str) -> ApiToken | None:
         try:
@@ -83,10 +102,31 @@ class TokenCommands(LedgerBase):
         token = self.token_for(secret)
         if token is None:
             raise NotFound("no such token, or it is revoked")
+        return self._new_sign_in_link(token, valid_for, actor)
+
+    def issue_sign_in_link_by_id(
+        self, token_id: UUID, *, valid_for: timedelta, actor: str
+    ) -> tuple[str, ApiToken]:
+        """A new link for a token known by its id (the access page's), and the token."""
+        token = self._token_with_id(token_id)
+        if token.revoked:
+            raise Conflict("this token is revoked: give the person a new one")
+        return self._new_sign_in_link(token, valid_for, actor), token
+
+    def _new_sign_in_link(self, token: ApiToken, valid_for: timedelta, actor: str) -> str:
         nonce = secrets.token_urlsafe(32)
         token.issue_sign_in_link(nonce, datetime.now(UTC) + valid_for, actor=actor)
         self.save(token)
         return f"{token.id.hex}.{nonce}"
+
+    def _token_with_id(self, token_id: UUID) -> ApiToken:
+        try:
+            token = self.repository.get(token_id)
+        except AggregateNotFoundError:
+            token = None
+        if not isinstance(token, ApiToken):
+            raise NotFound("no such token")
+        return token
 
     @command
     def use_sign_in_link(self, code: str, *, request: RequestId) -> Written[ApiToken]:

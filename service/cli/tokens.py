@@ -18,6 +18,9 @@ from service.domain import DomainError
 from service.domain.tokens import ROLES
 from service.infra.config import WebSettings
 
+OPTIONS = {"name": '--name "Full Name" or --member HANDLE', "member": "--member HANDLE"}
+"""The options that answer a refusal of `issue_token`, by the field it names."""
+
 
 def sign_in_link(ledger: Ledger, web: WebSettings, secret: str, *, actor: str) -> str:
     """A new one-time sign-in link for the token `secret`, valid for SIGN_IN_LINK_MINUTES,
@@ -58,7 +61,9 @@ def tokens_cli(ledger: Callable[[], Ledger], web: WebSettings) -> AppGroup:
                 role=role, member=member, engagement_id=engagement, name=name, actor="cli"
             )
         except DomainError as error:
-            raise click.ClickException(error.message) from None
+            hint = OPTIONS.get(error.field or "")
+            message = f"{error.message} ({hint})" if hint else error.message
+            raise click.ClickException(message) from None
         click.echo(f"# {role} token for {token.name}", err=True)
         click.echo(secret)
         if link:

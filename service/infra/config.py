@@ -174,6 +174,8 @@ class WebSettings:
     link stays valid."""
 
     public_url: str = "http://127.0.0.1:8000"
+    public_url_set: bool = False
+    """PUBLIC_URL was given: else a page's links use the address the request came to."""
     session_idle_minutes: int = 30
     session_max_hours: int = 12
     sign_in_link_minutes: int = 60
@@ -198,6 +200,7 @@ class WebSettings:
 
         return cls(
             public_url=public_url,
+            public_url_set=bool(env.get("PUBLIC_URL")),
             session_idle_minutes=minutes("SESSION_IDLE_MINUTES", cls.session_idle_minutes),
             session_max_hours=read.whole(
                 "SESSION_MAX_HOURS", cls.session_max_hours, low=1, high=24 * 30, unit="hours"

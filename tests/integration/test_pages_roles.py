@@ -60,6 +60,10 @@ PAGE_ROLES = {
     "notification_settings.save": {"admin", "bd", "manager", "member"},
     "import_pages.imports": {"admin"},  # POST /api/imports/activities, …/allocations
     "import_pages.check_or_import": {"admin"},
+    "access_pages.access": {"admin"},  # tokens create | link | revoke: admin only
+    "access_pages.give": {"admin"},
+    "access_pages.new_link": {"admin"},
+    "access_pages.revoke": {"admin"},
 }
 OPEN_TO_ALL = {"session_pages", "unsubscribe"}  # signing in and out; a signed link
 
@@ -91,6 +95,7 @@ SOME_PAGES = {
     "/engagements/new": "engagement_forms.open_engagement",
     "/audit": "audit_page.audit",
     "/team": "team_pages.team",
+    "/access": "access_pages.access",
 }
 
 

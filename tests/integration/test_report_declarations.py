@@ -28,6 +28,7 @@ from projections.reports.notices import (
 )
 from projections.reports.planning import planning_report
 from projections.reports.queries import (
+    access_grants,
     activities_of_allocation,
     allocation_row,
     allocations_page,
@@ -83,6 +84,7 @@ def test_a_report_reads_only_the_read_models_it_declares(api, world, app, report
 # The queries of one read model the API's lists and the pages make (reports/queries.py)
 
 QUERIES = {
+    access_grants: lambda models, world: access_grants(models),
     engagements_page: lambda models, world: engagements_page(models, limit=5, offset=0),
     engagement_row: lambda models, world: engagement_row(models, world["engagement"]["id"]),
     engagement_with_allocations: lambda models, world: engagement_with_allocations(

@@ -76,6 +76,7 @@ def test_each_page_needs_the_roles_of_the_api_doing_the_same_work():
     assert PERMISSIONS["page:engagements"] == PERMISSIONS["list_engagements"]
     assert PERMISSIONS["page:audit"] == PERMISSIONS["audit_events"]
     assert PERMISSIONS["page:team"] == PERMISSIONS["register_team_member"]
+    assert PERMISSIONS["page:access"] == PERMISSIONS["issue_token"] == frozenset()
     assert PERMISSIONS["page:review"] <= PERMISSIONS["late_activities_report"]
 
 

@@ -166,5 +166,5 @@ def test_a_token_names_its_person(ledger, allocation):
     )
     _, by_member = ledger.issue_token(role="member", member="ana", engagement_id=None, actor="cli")
     assert (by_name.name, by_member.name) == ("Lee Chen", "Ana Silva")
-    with pytest.raises(RuleViolation, match="--name"):
+    with pytest.raises(RuleViolation, match="names the person who holds it"):
         ledger.issue_token(role="auditor", member=None, engagement_id=None, actor="cli")

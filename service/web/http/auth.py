@@ -51,8 +51,8 @@ class Principal:
         return access.may_see_engagement(self.caller, engagement_id)
 
 
-def principal_for_secret(secret: str) -> Principal | None:
-    return principal_by_id(token_id(secret), lambda: ledger().token_for(secret))
+def principal_for_secret(secret: str, *, fresh: bool = False) -> Principal | None:
+    return principal_by_id(token_id(secret), lambda: ledger().token_for(secret), fresh=fresh)
 
 
 def principal_by_id(

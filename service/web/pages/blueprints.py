@@ -46,6 +46,7 @@ NAV = (
     NavLink("month_pages.months", "Months", "page:months", ("member", "auditor", "viewer")),
     NavLink("notification_settings.settings", "Notifications", "page:notifications"),
     NavLink("import_pages.imports", "Import", "page:imports"),
+    NavLink("access_pages.access", "Access", "page:access"),
 )
 """The pages a role may have a link to, in the order the links show."""
 

@@ -35,7 +35,8 @@ def sign_in_form():
 def sign_in_with_token():
     secret = request.form.get("token", "").strip()
     next_page = safe_next(request.form.get("next"))
-    principal = principal_for_secret(secret) if 0 < len(secret) <= MAX_TOKEN else None
+    # The token as it is now, not as the API's cache last saw it: a revoked one is refused.
+    principal = principal_for_secret(secret, fresh=True) if 0 < len(secret) <= MAX_TOKEN else None
     if principal is None:
         message = "That token is not valid: it may be mistyped or revoked."
         if not secret:

@@ -18,6 +18,7 @@ from service.infra.config import WebSettings
 from service.web.http.auth import Principal
 from service.web.http.problems import http_problem
 from service.web.pages import (
+    access_pages,
     allocation_forms,
     audit_page,
     charts,
@@ -60,6 +61,7 @@ PAGE_BLUEPRINTS = (
     notification_settings,
     unsubscribe,
     import_pages,
+    access_pages,
 )
 
 

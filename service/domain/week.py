@@ -33,9 +33,10 @@ class Week:
             raise ValueError(f"{text!r} is not a week in the form YYYY-Www")
         year, number = int(match[1]), int(match[2])
         try:
-            return cls.of(date.fromisocalendar(year, number, 1))
+            date.fromisocalendar(year, number, 7)  # its Sunday, the last day a date can hold
         except ValueError:
             raise ValueError(f"{text} has no week {number}") from None
+        return cls(year, number)
 
     @classmethod
     def of(cls, day: date) -> Week:

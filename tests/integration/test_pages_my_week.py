@@ -168,5 +168,7 @@ def test_copy_last_week_brings_its_rows_not_its_units(ana: PageClient, world, ap
     assert f'name="{cell(bens, LAST_WEEK, 0)}" value=""' in copied
 
 
-def test_a_week_not_of_the_calendar_is_a_400(ana: PageClient):
-    assert ana.get("/my/week", week="2026-W60").status_code == 400
+@pytest.mark.parametrize("week", ["2026-W60", "2026-49", "0001-W01", "9999-W52"])
+def test_a_week_not_of_the_calendar_or_the_supported_dates_is_a_400(ana: PageClient, week):
+    assert ana.get("/my/week", week=week).status_code == 400
+    assert ana.post("/my/week", {"week": week}).status_code == 400

@@ -99,7 +99,7 @@ def test_weeks_are_iso_weeks():
     assert str(Week(2027, 1).before()) == "2026-W53"
 
 
-@pytest.mark.parametrize("text", ["2026-48", "2026-W4", "2025-W53", "２０２６-W48"])
+@pytest.mark.parametrize("text", ["2026-48", "2026-W4", "2025-W53", "２０２６-W48", "9999-W52"])
 def test_a_week_not_of_the_form_or_the_calendar_is_refused(text):
     with pytest.raises(ValueError):
         Week.parse(text)

@@ -21,6 +21,7 @@ from werkzeug.datastructures import MultiDict
 from service.application.weeks import WeekRefused
 from service.domain import DomainError
 from service.domain.week import Cell, Correct, Entry, Record, Retract, Week, plan_week
+from service.infra.input_policy import date_problem
 from service.web.http.runtime import ledger, today
 from service.web.pages.blueprints import page_blueprint, refusal, status_of
 from service.web.pages.forms import Errors, form_caller, load, new_form_key, read_query
@@ -34,11 +35,24 @@ blp = page_blueprint("my_week", __name__)
 UNITS_HINT = "1: under an hour · 2: a meeting · 3: up to two hours · 5: half a day · 8: a day"
 
 
+def week_of(text: str) -> Week:
+    """The week `text` names, within the dates the service takes (the input policy's);
+    else ValueError saying what to give."""
+    try:
+        week = Week.parse(text)
+    except ValueError:
+        raise ValueError("give the week as YYYY-Www, such as 2026-W49") from None
+    problem = date_problem(week.days[0]) or date_problem(week.days[-1])
+    if problem:
+        raise ValueError(f"the week's days {problem}")
+    return week
+
+
 def week_text(text: str) -> None:
     try:
-        Week.parse(text)
-    except ValueError:
-        raise ma.ValidationError("give the week as YYYY-Www, such as 2026-W49") from None
+        week_of(text)
+    except ValueError as error:
+        raise ma.ValidationError(str(error)) from None
 
 
 class MyWeekQuerySchema(ma.Schema):
@@ -70,7 +84,7 @@ def row_name(allocation_id: UUID) -> str:
 @page("page:my_work")
 def my_week():
     query = read_query(MyWeekQuerySchema())
-    week = Week.parse(query["week"]) if "week" in query else Week.of(today())
+    week = week_of(query["week"]) if "week" in query else Week.of(today())
     if me().member is None:
         return render_template("pages/my_week.html", grid=None, week=week)
     grid = week_grid(
@@ -90,11 +104,10 @@ def save():
     member = me().member
     if member is None:
         abort(403, description="My week records your own work: your sign-in names no member")
-    week_given = request.form.get("week", "")
     try:
-        week = Week.parse(week_given)
-    except ValueError:
-        abort(400, description="week: give the week as YYYY-Www")
+        week = week_of(request.form.get("week", ""))
+    except ValueError as error:
+        abort(400, description=f"week: {error}")
     grid = week_grid(member, week, today(), added=_added_rows(request.form))
     values = {name: request.form[name] for name in _input_names(grid) if name in request.form}
     wanted, errors = _wanted(grid, values)

@@ -240,3 +240,9 @@ def test_other_roles_get_neither_the_links_nor_the_forms(app: Flask, world, make
         f"/allocations/{world['allocation']['id']}/cancel",
     ):
         assert page.get(path).status_code == 403, path
+
+
+def test_the_plan_leads_bd_to_the_engagement_forms(bd: PageClient):
+    html = bd.text("/plan")
+    assert 'href="/engagements">engagements\' pages</a>' in html
+    assert 'href="/engagements/new">open an engagement</a>' in html

@@ -246,3 +246,36 @@ def test_the_plan_leads_bd_to_the_engagement_forms(bd: PageClient):
     html = bd.text("/plan")
     assert 'href="/engagements">engagements\' pages</a>' in html
     assert 'href="/engagements/new">open an engagement</a>' in html
+
+
+def once_forms(world) -> dict[str, tuple[str, dict[str, str]]]:
+    """(path, filled fields) of each form whose command honours the form's key."""
+    grants = grant_path(world)
+    return {
+        "project": (
+            f"/engagements/{world['engagement']['id']}/projects/new",
+            {"name": "Guides", "outcome": "Newcomers publish alone"},
+        ),
+        "grant": (
+            grants + "/allocations/new",
+            {"start_date": days_ago(-31), "end_date": days_ago(-60), "units": "16"}
+            | {"description": "Spring sprint"},
+        ),
+        "series": (
+            grants + "/allocation-series/new",
+            {"units": "8", "every": "month", "start_date": days_ago(-31), "count": "2"}
+            | {"description": "Office hours"},
+        ),
+        "cancel": (f"/allocations/{world['allocation']['id']}/cancel", {"reason": "withdrawn"}),
+    }
+
+
+@pytest.mark.parametrize("which", ["project", "grant", "series", "cancel"])
+def test_a_form_sent_twice_writes_once(bd: PageClient, world, api: ApiClient, which: str):
+    path, fields = once_forms(world)[which]
+    form = form_of(bd, path, **fields)
+    assert bd.post(path, form).status_code == 303
+    size = api.log_size()
+    again = bd.post(path, form)
+    assert again.status_code == 303, "the second sending answers as the first"
+    assert api.log_size() == size

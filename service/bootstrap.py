@@ -15,6 +15,7 @@ from service.cli.audit import audit_cli
 from service.cli.demo import demo_cli
 from service.cli.imports import imports_cli
 from service.cli.notify import notify_cli
+from service.cli.people import people_cli
 from service.cli.tokens import tokens_cli
 from service.cli.worker import worker_cli
 from service.infra.config import Settings
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         runtime.background_factories.append(notify_worker)
     app.cli.add_command(worker_cli(runtime))
     app.cli.add_command(tokens_cli(runtime.ledger, runtime.settings.web))
+    app.cli.add_command(people_cli(runtime.ledger))
     app.cli.add_command(projections_cli(runtime.ledger, partial(run_worker_process, runtime)))
     app.cli.add_command(audit_cli(runtime))
     app.cli.add_command(demo_cli(runtime.ledger, runtime.settings.web))

@@ -18,6 +18,7 @@ from eventsourcing.utils import resolve_topic
 from service.domain import Allocation, Engagement, Locator, TeamMember
 from service.domain.deal_poll import DealPollCheckpoint
 from service.domain.notification import Notification, NotificationChoices
+from service.domain.people import Identity, Person, SignInRefusal
 from service.domain.period import PeriodCalendar
 from service.domain.tokens import ApiToken
 
@@ -51,9 +52,13 @@ STREAM_KINDS: tuple[StreamKind, ...] = (
     # What was sent to whom and when, and who switched which kind off.
     StreamKind("Notification", Notification),
     StreamKind("Notification choices", NotificationChoices),
-    # Bookkeeping: tokens (issued, revoked, sign-in links), locators (where an activity
-    # or a project lives) and the HubSpot poll's checkpoint.
+    # Bookkeeping: tokens (issued, revoked, sign-in links), people (given a role by
+    # email, signed in with a provider, refused), locators (where an activity or a
+    # project lives) and the HubSpot poll's checkpoint.
     StreamKind("Token", ApiToken, bookkeeping=True),
+    StreamKind("Person", Person, bookkeeping=True),
+    StreamKind("Identity", Identity, bookkeeping=True),
+    StreamKind("Sign-in refusal", SignInRefusal, bookkeeping=True),
     StreamKind("Locator", Locator, bookkeeping=True),
     StreamKind("HubSpot poll", DealPollCheckpoint, bookkeeping=True),
 )

@@ -18,6 +18,7 @@ from service.application.history import History
 from service.application.imports.commands import ImportCommands
 from service.application.moves import MoveCommands
 from service.application.notifications import NotificationCommands
+from service.application.people import PeopleCommands
 from service.application.periods import PeriodCommands
 from service.application.series import SeriesCommands
 from service.application.statements import StatementCommands
@@ -34,6 +35,7 @@ class Ledger(
     EngagementCommands,
     MoveCommands,
     NotificationCommands,
+    PeopleCommands,
     SeriesCommands,
     StatementCommands,
     PeriodCommands,

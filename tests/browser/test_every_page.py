@@ -101,6 +101,7 @@ PAGES: list[tuple[str, str, Callable[[Scene], str], int]] = [
     ("team", "manager", lambda s: "/team", 200),
     ("team-new", "manager", lambda s: "/team/new", 200),
     ("team-member", "manager", lambda s: f"/team/{s.member.handle}", 200),
+    ("notification-settings", "member", lambda s: "/settings/notifications", 200),
     ("not-found", "bd", lambda s: f"/engagements/{uuid.uuid4()}", 404),
     ("forbidden", "member", lambda s: "/audit", 403),
 ]

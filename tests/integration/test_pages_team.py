@@ -133,3 +133,18 @@ def test_a_member_may_not_open_the_team_pages(app: Flask, world, make_token):
     page = signed_in_page(app, make_token("member", member="ana"))
     assert page.get("/team").status_code == 403
     assert page.get("/team/new").status_code == 403
+
+
+def test_a_manager_registers_a_members_email_changes_it_and_a_bad_one_is_refused(
+    manager: PageClient, api: ApiClient
+):
+    follow(manager, manager.post("/team/new", register_form(manager, email="priya@example.org")))
+    assert team(api)["priya"]["email"] == "priya@example.org"
+    changed = manager.post(
+        "/team/priya", member_form(manager, "priya", "email", email="p.raman@example.org")
+    )
+    assert "Notifications for Priya Raman go to p.raman@example.org." in follow(manager, changed)
+    refused = manager.post("/team/priya", member_form(manager, "priya", "email", email="nope"))
+    assert refused.status_code == 422
+    assert 'id="email-email-error"' in refused.get_data(as_text=True)
+    assert team(api)["priya"]["email"] == "p.raman@example.org"

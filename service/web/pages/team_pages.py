@@ -28,12 +28,14 @@ from service.web.pages.people import page
 blp = page_blueprint("team_pages", __name__)
 
 FTE_HINT = "A fraction of full time, more than 0 and at most 1, e.g. 0.5."
+EMAIL_HINT = "Where their reminders and alerts go; without one they get none."
 REGISTER = (
     Field("name", "Name"),
     Field("handle", "Handle", hint="Letters, digits and . _ @ - only; it never changes."),
     Field("fte", "FTE", hint=FTE_HINT),
     Field("line_manager", "Line manager", hint="Their handle, or their name."),
     Field("effective_date", "Start date", hint="The first day on the team."),
+    Field("email", "Email", required=False, hint=EMAIL_HINT),
 )
 CHANGE_FTE = (
     Field("fte", "New FTE", hint=FTE_HINT),
@@ -46,7 +48,8 @@ DEPARTURE = (
         hint="The first day they are no longer on the team: no work from that day on.",
     ),
 )
-MEMBER_FORMS = {"fte": CHANGE_FTE, "departure": DEPARTURE}
+EMAIL = (Field("email", "Email", hint=EMAIL_HINT),)
+MEMBER_FORMS = {"fte": CHANGE_FTE, "departure": DEPARTURE, "email": EMAIL}
 
 
 @blp.route("/team", methods=["GET"])
@@ -105,6 +108,8 @@ def change(handle: str):
         return _member_page(handle, {which: form}), status_of(refused)
     if which == "fte":
         said = f"{changed.name} works {body['fte']} FTE from {body['effective_date'].isoformat()}."
+    elif which == "email":
+        said = f"Notifications for {changed.name} go to {changed.email}."
     else:
         said = f"{changed.name} leaves the team on {body['departed_on'].isoformat()}."
     flash(said, "recorded")
@@ -139,5 +144,6 @@ def _row(member: Member, members: dict[str, Member]) -> dict[str, Any]:
         "line_manager": manager.name if manager else member.line_manager,
         "started_on": history[0][0] if history else None,
         "departed_on": member.departed_on,
+        "email": member.email,
         "capacity_history": history,
     }

@@ -83,6 +83,7 @@ PAGES: list[tuple[str, str, Callable[[Scene], str], int]] = [
     ("sign-in", "nobody", lambda s: "/sign-in", 200),
     ("my-work", "member", lambda s: "/my", 200),
     ("my-week", "member", lambda s: "/my/week", 200),
+    ("my-activities", "member", lambda s: "/my/activities", 200),
     ("correction", "member", lambda s: f"/my/activities/{s.activity_id}/correction", 200),
     ("review", "manager", lambda s: "/review", 200),
     ("plan", "bd", lambda s: "/plan", 200),

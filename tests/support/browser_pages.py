@@ -1,6 +1,6 @@
 """Helpers for the browser tests: signing in through the form, the accessibility check
-(axe-core, vendored), the Content-Security-Policy watch, the phone-width check and
-screenshots under var/screenshots/."""
+(axe-core, vendored), the Content-Security-Policy watch, the phone-width checks (nothing
+scrolls sideways, every action on the screen) and screenshots under var/screenshots/."""
 
 from __future__ import annotations
 
@@ -100,6 +100,30 @@ def no_horizontal_scroll(page: Page) -> None:
     # A phone zooms out to fit a page wider than its screen, widening innerWidth with it.
     assert sizes["inner"] <= width, f"{page.url} is wider than the {width}-px screen: {sizes}"
     assert sizes["scroll"] <= sizes["inner"], f"{page.url} scrolls sideways: {sizes}"
+
+
+_ACTIONS_OUTSIDE = """() => {
+    const width = window.innerWidth;
+    const actions = document.querySelectorAll(
+        "main a[href], main button, main input:not([type=hidden]), main select, main textarea"
+    );
+    return [...actions].filter(element => {
+        const box = element.getBoundingClientRect();
+        const shown = box.width > 0 && box.height > 0
+            && getComputedStyle(element).visibility !== "hidden";
+        return shown && (box.left < 0 || box.right > width);
+    }).map(element => `${element.tagName.toLowerCase()} "${
+        (element.innerText || element.value || element.name || "").trim().slice(0, 40)
+    }"`);
+}"""
+
+
+def every_action_on_screen(page: Page) -> None:
+    """Every link, button and field shown in the page's main part lies within the
+    screen's width: none cut off at the edge, none reachable only by scrolling sideways
+    (inside a table's region included)."""
+    outside = page.evaluate(_ACTIONS_OUTSIDE)
+    assert not outside, f"{page.url}: actions outside the screen's width: {outside}"
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -114,9 +114,9 @@ def pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
 
 
-def go(page: Page, link: str, exact: bool = True) -> None:
+def go(page: Page, link: str) -> None:
     with page.expect_navigation():
-        page.get_by_role("link", name=link, exact=exact).click()
+        page.get_by_role("link", name=link, exact=True).click()
 
 
 def submit(page: Page, button: str) -> None:
@@ -189,9 +189,18 @@ def test_an_admin_starts_from_an_empty_ledger_and_issues_a_statement(
     screens.looks_right(admin, "engagement")
 
     # Priya signs in by a one-time link, in a browser of her own, and records her work.
-    # Until the admin's page for sign-in links is on main, the command line makes it.
-    _, member_link = sign_in_link(empty_service, "member", "--member", "priya")
+    go(admin, "Access")
+    screens.looks_right(admin, "access")
+    admin.get_by_label("Role").select_option("member")
+    admin.get_by_label("Team member").select_option("priya")
+    admin.get_by_label("a one-time sign-in link").check()
+    submit(admin, "Give access")
+    member_link = admin.locator('[data-field="link"]').inner_text().strip()
+    check_axe(admin)  # shown once: not opened again on a phone
+    no_horizontal_scroll(admin)
+    assert member_link.startswith(f"{empty_service.url}/sign-in/link/"), member_link
     member = signed_in_by_link(screens.new(), member_link)
+    expect(member.locator(".who")).to_contain_text("Priya Raman")
     expect(member).to_have_url(re.compile(r"/my$"))
     # Only this month's allocation of the series has begun: the one to record on.
     options = member.get_by_label("Allocation", exact=True).locator("option")

@@ -14,6 +14,7 @@ from service.infra.env_reader import EnvReader
 from service.infra.notify_settings import NotifySettings
 from service.infra.session_secret import development_secret_key
 from service.infra.signing import SigningKeyError, load_private_key
+from service.infra.sso_settings import SsoSettings
 from service.infra.store import DEFAULT_DATABASE_URL, DatabaseURLError, persistence_environment
 
 
@@ -234,6 +235,8 @@ class Settings:
     """PDF_RENDERS: how many PDFs the worker renders at a time (docs/explanation/pdfs.md)"""
     notify: NotifySettings = field(default_factory=NotifySettings)
     """NOTIFY_*, MAIL_*, SLACK_WEBHOOK_URL (docs/explanation/notifications.md)"""
+    sso: SsoSettings = field(default_factory=SsoSettings)
+    """OIDC_*, GITHUB_* (docs/how-to/sign-in-with-sso.md)"""
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -257,6 +260,7 @@ class Settings:
         checkpoints = CheckpointSettings.from_environment(env, problems)
         web = WebSettings.from_environment(env, problems, port=port)
         notify = NotifySettings.from_environment(env, problems)
+        sso = SsoSettings.from_environment(env, problems)
         values = dict(
             # PROJECTIONS_IN_PROCESS: true, the web server runs the background work itself
             # (gunicorn's master in one `worker run` child); false, a `worker run` process
@@ -286,5 +290,6 @@ class Settings:
             checkpoints=checkpoints,
             web=web,
             notify=notify,
+            sso=sso,
             **values,
         )

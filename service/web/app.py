@@ -37,6 +37,7 @@ from service.web.http.problems import ProblemSchema, register_problem_handlers
 from service.web.http.reads import install_reads
 from service.web.http.runtime import runtime
 from service.web.pages.site import install_pages
+from service.web.pages.sso import install_sso
 
 BLUEPRINTS = (
     engagements,
@@ -106,6 +107,7 @@ def build_web_app(runtime: Any) -> Flask:
     app.register_blueprint(health.blp)
     register_problem_handlers(app)
     install_pages(app, settings.web)
+    install_sso(app, settings.sso)
     install_reads(app)
     install_request_observability(app)
     install_metrics_route(app)

@@ -61,13 +61,15 @@ def principal_by_id(
     """The principal of a valid token, by its id (a signed-in browser knows no
     secret). Tokens change only when revoked; a short cache (keyed by the token's id,
     never its secret) spares a database read per API request. `fresh` reads the token
-    anyway (a browser session: a revocation ends it at its next request)."""
+    anyway (a browser session: a revocation ends it at its next request). A session
+    of someone signed in with an identity provider holds their person's id instead: a
+    removal or a departure ends it as a revocation does."""
     cache: dict[UUID, tuple[float, Principal | None]] = current_app.extensions["tokens"]
     now = time.monotonic()
     cached = cache.get(key)
     if cached and now - cached[0] < TOKEN_CACHE_SECONDS and not fresh:
         return cached[1]
-    token = load() if load is not None else ledger().token_by_id(key)
+    token = load() if load is not None else ledger().token_by_id(key) or ledger().person_by_id(key)
     principal = (
         None
         if token is None

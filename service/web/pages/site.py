@@ -34,6 +34,7 @@ from service.web.pages import (
     report_pages,
     review,
     session,
+    sso,
     statement_pages,
     team_pages,
     unsubscribe,
@@ -62,6 +63,7 @@ PAGE_BLUEPRINTS = (
     unsubscribe,
     import_pages,
     access_pages,
+    sso,
 )
 
 

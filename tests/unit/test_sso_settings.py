@@ -1,0 +1,39 @@
+"""The identity provider settings (service/infra/sso_settings.py): off unless a client
+id is set, defaults, and each wrong one named at start-up."""
+
+import pytest
+
+from service.infra.config import ConfigurationError, Settings
+
+OIDC = {
+    "OIDC_ISSUER": "https://login.example.org/realms/team",
+    "OIDC_CLIENT_ID": "ces",
+    "OIDC_CLIENT_SECRET": "s3cret",
+}
+
+
+def test_without_a_client_id_no_provider_is_on():
+    assert Settings.from_environment({}).sso.oidc is None
+
+
+def test_an_oidc_provider_is_read_with_its_defaults():
+    oidc = Settings.from_environment(OIDC).sso.oidc
+    assert oidc.metadata_url == (
+        "https://login.example.org/realms/team/.well-known/openid-configuration"
+    )
+    assert (oidc.scopes, oidc.label) == ("openid email profile", "your organisation's account")
+    assert "s3cret" not in repr(oidc)
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"OIDC_ISSUER": ""}, "OIDC_ISSUER"),
+        ({"OIDC_ISSUER": "login.example.org"}, "OIDC_ISSUER"),
+        ({"OIDC_CLIENT_SECRET": ""}, "OIDC_CLIENT_SECRET"),
+        ({"OIDC_SCOPES": "email profile"}, "OIDC_SCOPES"),
+    ],
+)
+def test_a_wrong_setting_is_named(change, named):
+    with pytest.raises(ConfigurationError, match=named):
+        Settings.from_environment({**OIDC, **change})

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
-from service.application.permissions import allows
 from service.domain import DomainError
 from service.domain.calendar import Month, add_months
 from service.web.api.periods import ClosureInSchema, MonthPathSchema
@@ -34,7 +33,6 @@ def months():
     return render_template(
         "pages/months.html",
         months=month_rows(ledger().closed_periods(), Month.of(today())),
-        may_close=allows(g.principal.role, "page:close_month"),
     )
 
 

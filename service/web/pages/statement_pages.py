@@ -17,7 +17,6 @@ from uuid import UUID
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
 from projections.reports.queries import engagement_row
-from service.application.permissions import allows
 from service.domain import DomainError
 from service.domain.calendar import Month, add_months
 from service.web.api.statements import StatementInSchema, issue_of_month, not_begun
@@ -125,7 +124,6 @@ def _list_page(engagement_id: UUID, month: str, errors: Errors) -> str:
         engagement_id=engagement_id,
         name=_engagement_name(engagement_id),
         statements=ledger().statements_of(engagement_id),
-        may_issue=allows(g.principal.role, "page:issue_statement"),
         month=month,
         errors=errors,
     )

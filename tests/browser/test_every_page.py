@@ -1,8 +1,9 @@
-"""Every page (docs/reference/pages.md), opened by the role it is meant for, on a 1280-px screen and
-on a 375-px phone: it answers as it should, under a Content-Security-Policy it does not
-break (no inline style or script), axe-core finds no critical or serious violation,
-nothing scrolls sideways, and a screenshot is left in var/screenshots/ for a person to
-look at (`<name>.png`, `<name>-phone.png`).
+"""Every page (docs/reference/pages.md), opened by the role it is meant for, on a 1280-px
+screen and on a 375-px phone: it answers as it should, under a Content-Security-Policy it
+does not break (no inline style or script), axe-core finds no critical or serious
+violation, in the light and in the dark (`prefers-color-scheme: dark`), nothing scrolls
+sideways, and a screenshot is left in var/screenshots/ for a person to look at
+(`<name>.png`, `<name>-phone.png`).
 
 The pages are filled first (a member with an allocation, an activity and a late one;
 a viewer limited to that engagement), and each role signs in once for the module: the
@@ -135,5 +136,7 @@ def test_every_page_is_accessible_and_fits_the_screen(
         expect(result.locator('[data-field="units_used"]')).to_have_text("5")
     assert csp_violations() == [], f"{address} breaks its Content-Security-Policy"
     check_axe(page)  # after: axe is injected in a way the policy refuses, then evaluated
+    page.emulate_media(color_scheme="dark")
+    check_axe(page)  # the same page in the dark (app.css, prefers-color-scheme)
     no_horizontal_scroll(page)
     screenshot(page, f"{name}-phone" if phone else name)

@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 
 from service.application.imports.rows import imported_allocation_id
-from service.web.schemas.import_file import read_activities, read_allocations
+from service.web.schemas.import_file import as_table, read_activities, read_allocations
 
 ALLOCATION = "0b7c9a52-5b1e-4d5c-9b1a-3f0e2d1c4b5a"
 HEADER = "external_id,allocation_id,team_member,units,description,date_from,date_to,recorded_at"
@@ -174,3 +174,23 @@ def test_allocation_rows_with_optional_provider_and_granted_at():
     assert q3.provider == "ana" and q3.granted_at == datetime(2024, 6, 28, 9, tzinfo=UTC)
     assert (q4.provider, q4.granted_at) == (None, None)
     assert [(e.line, e.column) for e in file.errors] == [(4, "end_date")]
+
+
+def test_a_file_shown_back_keeps_each_rows_cells_and_the_line_it_starts_on():
+    quoted = f's-2,{ALLOCATION},ana,2,"two\nlines",2024-09-02,2024-09-02,not a moment'
+    text = f"\n{HEADER}\n{GOOD}\n\n,,,,,,,\n{quoted}\n"
+    header, rows = as_table(text.encode("utf-8-sig"))
+    assert header == HEADER.split(",")
+    assert [(line, cells[0], cells[4]) for line, cells in rows] == [
+        (3, "s-1", "review"),
+        (6, "s-2", "two\nlines"),
+    ]
+    read = read_activities(text.encode())  # the lines the reader gives rows and refusals
+    assert [row.line for row in read.rows] == [3]
+    assert {error.line for error in read.errors} == {6}
+
+
+def test_a_file_that_is_not_utf8_or_not_csv_is_shown_as_far_as_it_reads():
+    assert as_table(b"\xff\xfe,a\n") == ([], [])
+    header, rows = as_table(f'{HEADER}\n{GOOD}\ns-2,"unclosed\n'.encode())
+    assert header == HEADER.split(",") and [line for line, _ in rows] == [2]

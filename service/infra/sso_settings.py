@@ -26,13 +26,26 @@ class OidcSettings:
 
 
 @dataclass(frozen=True)
+class GitHubSettings:
+    client_id: str
+    client_secret: str = field(repr=False)
+    org: str = ""
+    """GITHUB_ORG: only its members may sign in, checked at every sign-in"""
+    url: str = "https://github.com"
+    """GITHUB_URL: where people authorise (a GitHub Enterprise Server's, or a test stub's)"""
+    api_url: str = "https://api.github.com"
+    """GITHUB_API_URL: where the service asks who they are"""
+
+
+@dataclass(frozen=True)
 class SsoSettings:
     oidc: OidcSettings | None = None
+    github: GitHubSettings | None = None
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str], problems: list[str]) -> SsoSettings:
         read = EnvReader(env, problems)
-        return cls(oidc=_oidc(read, problems))
+        return cls(oidc=_oidc(read, problems), github=_github(read, problems))
 
 
 def _oidc(read: EnvReader, problems: list[str]) -> OidcSettings | None:
@@ -53,4 +66,30 @@ def _oidc(read: EnvReader, problems: list[str]) -> OidcSettings | None:
         client_secret=secret,
         scopes=scopes,
         label=read.text("OIDC_LABEL") or OidcSettings.label,
+    )
+
+
+def _github(read: EnvReader, problems: list[str]) -> GitHubSettings | None:
+    client_id = read.text("GITHUB_CLIENT_ID")
+    if not client_id:
+        return None
+    secret, org = read.text("GITHUB_CLIENT_SECRET"), read.text("GITHUB_ORG")
+    if not secret:
+        problems.append("GITHUB_CLIENT_SECRET: must be set with GITHUB_CLIENT_ID")
+    if not org:
+        problems.append("GITHUB_ORG: must name the organisation whose members may sign in")
+    urls = {}
+    for name, default in (
+        ("GITHUB_URL", GitHubSettings.url),
+        ("GITHUB_API_URL", GitHubSettings.api_url),
+    ):
+        urls[name] = (read.text(name) or default).rstrip("/")
+        if not urls[name].startswith(("https://", "http://")):
+            problems.append(f"{name}: must be an http(s) address, not {urls[name]!r}")
+    return GitHubSettings(
+        client_id=client_id,
+        client_secret=secret,
+        org=org,
+        url=urls["GITHUB_URL"],
+        api_url=urls["GITHUB_API_URL"],
     )

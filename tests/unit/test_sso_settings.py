@@ -37,3 +37,28 @@ def test_an_oidc_provider_is_read_with_its_defaults():
 def test_a_wrong_setting_is_named(change, named):
     with pytest.raises(ConfigurationError, match=named):
         Settings.from_environment({**OIDC, **change})
+
+
+GITHUB = {"GITHUB_CLIENT_ID": "ces", "GITHUB_CLIENT_SECRET": "s3cret", "GITHUB_ORG": "open-team"}
+
+
+def test_github_is_read_with_github_s_addresses_by_default():
+    github = Settings.from_environment(GITHUB).sso.github
+    assert (github.org, github.url, github.api_url) == (
+        "open-team",
+        "https://github.com",
+        "https://api.github.com",
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"GITHUB_ORG": ""}, "GITHUB_ORG"),
+        ({"GITHUB_CLIENT_SECRET": ""}, "GITHUB_CLIENT_SECRET"),
+        ({"GITHUB_API_URL": "api.github.com"}, "GITHUB_API_URL"),
+    ],
+)
+def test_a_wrong_github_setting_is_named(change, named):
+    with pytest.raises(ConfigurationError, match=named):
+        Settings.from_environment({**GITHUB, **change})

@@ -3,7 +3,8 @@
 `/my/activities` and `/my/week` every link, button and field is on the screen (their
 bounding boxes), nothing scrolls sideways, a table's rows are cards, and axe-core finds
 nothing serious in the light or the dark; the other roles' pages pass axe in the dark;
-chart text is never under 11 px on the phone; a date never breaks in two at 1280 px.
+chart text is never under 11 px on the phone; a date never breaks in two at 1280 px; a
+printed page leaves out the navigation and the controls.
 Screenshots for the docs are left in var/screenshots/."""
 
 from __future__ import annotations
@@ -134,3 +135,21 @@ def test_a_date_is_never_broken_in_two_at_1280_px(
     dark.goto("/my")
     check_axe(dark)
     screenshot(dark, "my-work-dark")
+
+
+def test_a_printed_page_leaves_out_the_navigation_and_the_controls(
+    busy_member: Member, new_context: Callable[..., BrowserContext]
+):
+    page = new_context().new_page()
+    sign_in(page, busy_member.token)
+    page.goto("/my/activities")
+    page.emulate_media(media="print")
+    for hidden in ("nav[aria-label=Main]", "form.filters", ".site-footer", "main button"):
+        expect(page.locator(hidden).first).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator("tbody tr")).to_have_count(3)
+    colours = page.evaluate(
+        "() => [getComputedStyle(document.documentElement).color, "
+        "getComputedStyle(document.documentElement).backgroundColor]"
+    )
+    assert colours == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"]

@@ -50,14 +50,19 @@ BD = "Sofia Marchetti"  # opens the engagements, defines the projects, grants
 AUDITOR = "Kwame Mensah"
 VIEWER = "Noor Haddad (Project Jupyter)"
 
-# key: name, community, description, first month (0 = this one); both end in two months.
-# The second, small one is there so that the viewer's token has one it must not see.
-ENGAGEMENTS = {
+# When the Jupyter engagement began: its first months are the spreadsheet history the
+# samples under docs/ import (docs/how-to/import-history.md), which must lie within it.
+HISTORY_STARTED = date(2024, 7, 1)
+
+# key: name, community, description, start: its first month (0 = this one) or its first
+# day; both end in two months. The second, small one is there so that the viewer's token
+# has one it must not see.
+ENGAGEMENTS: dict[str, tuple[str, str, str, int | date]] = {
     "jupyter": (
         "Jupyter Community Enablement",
         "Project Jupyter",
         "Help the Jupyter community grow its documentation and contributor base",
-        -4,
+        HISTORY_STARTED,
     ),
     "open-data": (
         "Open Data Week",
@@ -185,6 +190,11 @@ class Plan:
 def month_start(today: date, offset: int) -> date:
     """The first day of the month `offset` months from today's."""
     return add_months(Month.of(today), offset).first_day
+
+
+def engagement_start(today: date, start: int | date) -> date:
+    """An engagement's first day: a fixed day, or the first of its first month."""
+    return start if isinstance(start, date) else month_start(today, start)
 
 
 def plan_demo(now: datetime) -> Plan:

@@ -51,6 +51,7 @@ from service.demo.plan import (
     Grant,
     Plan,
     demo_id,
+    engagement_start,
     month_start,
     plan_demo,
     smaller,
@@ -94,12 +95,12 @@ def seed_demo(
     today = now.date()
     demo = Demo()
     out.write("engagements… ")
-    for key, (name, community, description, first) in ENGAGEMENTS.items():
+    for key, (name, community, description, start) in ENGAGEMENTS.items():
         opened = ledger.open_engagement(
             name=name,
             community=community,
             description=description,
-            start_date=month_start(today, first),
+            start_date=engagement_start(today, start),
             end_date=month_start(today, 3) - timedelta(days=1),
             contacts=[],
             caller=Caller(BD, request_id=demo_id(f"engagement:{key}")),

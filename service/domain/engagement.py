@@ -272,9 +272,11 @@ class Engagement(Aggregate):
         actor: str,
     ) -> None:
         """Reserve a period in the project's schedule for an allocation (new, or
-        amended to a new end date). Periods of one project never overlap."""
+        amended to a new end date). Periods of one project never overlap, and lie
+        within the engagement's dates."""
         self.require_open()
         schedule = self.project(project_id)["schedule"]
+        self._require_within_dates(schedule.get(str(allocation_id)), start_date, end_date)
         for other_id, period in schedule.items():
             if other_id != str(allocation_id) and (
                 start_date <= period["end_date"] and period["start_date"] <= end_date
@@ -292,6 +294,28 @@ class Engagement(Aggregate):
             end_date=end_date,
             actor=actor,
         )
+
+    def _require_within_dates(
+        self, booked: dict[str, date] | None, start_date: date, end_date: date
+    ) -> None:
+        """Each date the command sets (both for a new allocation; an amended end date)
+        must lie within the engagement's dates, when it has them (a deal from HubSpot
+        may not). A date already booked is not judged again: an allocation granted
+        before this rule, or before the engagement's dates were narrowed, still takes
+        its other amendments."""
+        if self.start_date is None or self.end_date is None:
+            return
+        for field, day in (("start_date", start_date), ("end_date", end_date)):
+            if booked is not None and booked[field] == day:
+                continue
+            if not self.start_date <= day <= self.end_date:
+                raise RuleViolation(
+                    f"the period {start_date.isoformat()} to {end_date.isoformat()} is not "
+                    f"within the engagement “{self.name}”, which runs "
+                    f"{self.start_date.isoformat()} to {self.end_date.isoformat()}: an "
+                    "allocation must lie within its engagement's dates",
+                    field,
+                )
 
     class AllocationBooked(Aggregate.Event):
         project_id: UUID

@@ -80,10 +80,15 @@ def api(app: Flask, make_token) -> ApiClient:
     return ApiClient(app, app.test_client(), make_token("admin"))
 
 
+WORLD_SPAN_DAYS = 3650
+
+
 @pytest.fixture
 def world(api: ApiClient) -> dict[str, Any]:
     """Two members, an engagement with one project and an allocation covering the
-    last 60 days and the next 30."""
+    last 60 days and the next 30. The engagement runs ten years each way, so that any
+    allocation a test grants (series of fixed 2027 quarters, imports of last year's
+    history) lies within its dates, as every allocation must."""
     for handle, manager in (("ana", "lee"), ("ben", "lee")):
         response = api.post(
             "/api/team-members",
@@ -102,8 +107,8 @@ def world(api: ApiClient) -> dict[str, Any]:
             "name": "Open Data Week",
             "community": "Open Data NL",
             "description": "support",
-            "start_date": days_ago(90),
-            "end_date": days_ago(-180),
+            "start_date": days_ago(WORLD_SPAN_DAYS),
+            "end_date": days_ago(-WORLD_SPAN_DAYS),
         },
     ).json
     project = api.post(

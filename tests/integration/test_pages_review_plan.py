@@ -365,6 +365,22 @@ def test_an_overlapping_grant_re_renders_with_the_message(bd: PageClient, world,
     assert corrected.status_code == 303, "the same form, corrected, is a new request"
 
 
+def test_a_grant_past_the_engagements_end_re_renders_naming_its_dates(
+    bd: PageClient, world, api: ApiClient
+):
+    """Issue 21: a grant past its engagement's end was granted."""
+    end = world["engagement"]["end_date"]
+    after = (date.fromisoformat(end) + timedelta(days=1)).isoformat()
+    form = grant_form(bd, world["project"]["id"], end_date=after)
+    size = api.log_size()
+    response = bd.post("/plan", form)
+    assert response.status_code == 422
+    message = re.search(r'id="grant-end_date-error">([^<]*)<', response.get_data(as_text=True))
+    assert message, "no message under the end date"
+    assert f"runs {world['engagement']['start_date']} to {end}" in message[1]
+    assert api.log_size() == size
+
+
 def test_bad_grant_input_re_renders_with_each_fields_message(bd: PageClient, world, api):
     form = grant_form(bd, "not-a-project", units="0", end_date="31/12/2026", description="")
     size = api.log_size()

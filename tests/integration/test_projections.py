@@ -193,7 +193,7 @@ def test_engagements_are_listed_in_pages(api, world):
         "hubspot": None,
         "closed": False,
         "contacts": [],
-        "start_date": days_ago(90),
+        "start_date": world["engagement"]["start_date"],
     }
 
 

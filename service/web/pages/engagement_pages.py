@@ -19,7 +19,7 @@ from projections.engine.encoding import to_day
 from projections.reports.declared import reads
 from projections.reports.queries import engagements_page
 from projections.reports.resources import engagement_detail, engagement_summary
-from service.domain.calendar import month_of
+from service.domain.calendar import Month, month_of, months_between
 from service.web.http.reads import fresh, read_fresh
 from service.web.http.runtime import ledger, today
 from service.web.pages.blueprints import page_blueprint
@@ -77,7 +77,7 @@ def engagement(engagement_id: UUID):
             title=f"Units used per month: {detail['name']}", months=months, chart_id="months"
         ),
         months=months,
-        report_months=[month for month, _ in months] or [month_of(on)],
+        report_months=[month for month, units in months if units] or [month_of(on)],
         this_month=month_of(on),
         statements=ledger().statements_of(engagement_id),
         report_url=lambda month: url_for(
@@ -118,9 +118,14 @@ def usage_of(activities: list[dict[str, Any]]) -> list[tuple[date, int]]:
 
 
 def units_by_month(activities: dict[str, list[dict[str, Any]]]) -> list[tuple[str, int]]:
-    """Units of every live activity, by the month it counts in, oldest first."""
+    """Units of every live activity, by the month it counts in, oldest first, from the
+    first month with units to the last: a month between with none is there as 0, so the
+    chart's bars are a time axis and show the gap."""
     sums: dict[str, int] = defaultdict(int)
     for rows in activities.values():
         for activity in rows:
             sums[activity["month"]] += activity["units"]
-    return sorted(sums.items())
+    if not sums:
+        return []
+    span = months_between(Month.parse(min(sums)), Month.parse(max(sums)))
+    return [(str(month), sums.get(str(month), 0)) for month in span]

@@ -132,11 +132,34 @@ def find_live(activities: Mapping[str, Activity], activity_id: UUID) -> Activity
     return activity
 
 
+UNITS_PER_PERSON_DAY = 24
+"""A unit is an hour (docs/explanation/domain.md): one person's day holds at most 24."""
+
+
 def require_work(work: dict[str, Any], period: tuple[date, date], today: date) -> None:
     """Work recorded: positive units, on days in order, within the allocation's period,
-    not in the future. (The event refuses a field not of `Work`, or one missing.)"""
+    not in the future, no more than one person's days hold. (The event refuses a field
+    not of `Work`, or one missing.)"""
     require_positive_units(work.get("units"))
     require_dates(work["date_from"], work["date_to"], period, today)
+    require_units_fit_days(work["units"], work["date_from"], work["date_to"])
+
+
+def require_units_fit_days(units: int, date_from: date, date_to: date) -> None:
+    """One person's activity holds at most 24 units per day of its range: work reported
+    in aggregate over a range may add up to 24 × its days (48 over two days), never
+    more. Each activity is one person's work (several people record their own)."""
+    days = (date_to - date_from).days + 1
+    most = UNITS_PER_PERSON_DAY * days
+    if units > most:
+        span = "1 day" if days == 1 else f"{days} days"
+        raise RuleViolation(
+            f"{units} units over {span} ({date_from.isoformat()} to {date_to.isoformat()}) "
+            f"is more than one person can work: at most {UNITS_PER_PERSON_DAY} units (hours) "
+            f"a day, {most} over {span}; give the days the work took, or each person's "
+            "own units",
+            "units",
+        )
 
 
 def require_corrections(changes: dict[str, Any]) -> dict[str, Any]:

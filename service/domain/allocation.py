@@ -27,6 +27,7 @@ from service.domain.activity import (
     require_all_within,
     require_corrections,
     require_dates,
+    require_units_fit_days,
     require_within,
     require_work,
 )
@@ -271,17 +272,16 @@ class Allocation(Aggregate):
     ) -> None:
         """Correct work already recorded. Allowed on a cancelled allocation too, as is a
         retraction: it fixes the record of work done before the cancellation, which
-        refuses only new recordings. The dates stay within the period, not in the future.
+        refuses only new recordings. The dates stay within the period, not in the future,
+        and the days still hold the units (24 a day at most).
         `change`: the rest of the `Change` (see `_trigger_change`)."""
         activity = self.live_activity(activity_id)
         require_reason(reason)
         changes = require_corrections(changes)
-        require_dates(
-            changes.get("date_from", activity.date_from),
-            changes.get("date_to", activity.date_to),
-            self.period,
-            today,
-        )
+        date_from = changes.get("date_from", activity.date_from)
+        date_to = changes.get("date_to", activity.date_to)
+        require_dates(date_from, date_to, self.period, today)
+        require_units_fit_days(changes.get("units", activity.units), date_from, date_to)
         self._trigger_change(
             self.ActivityCorrected,
             activity_id=activity_id,

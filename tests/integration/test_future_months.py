@@ -67,13 +67,14 @@ def story(api, clock) -> dict[str, str]:
         )
         body = {"start_date": start, "end_date": end, "units": units, "description": key}
         ids[key] = ok(api.post(f"/api/projects/{project['id']}/allocations", body))["id"]
-    for units, day in ((30, "2025-10-14"), (10, "2025-11-10")):
+    # 30 units over two days (a day holds 24 at most), 10 on one.
+    for units, first, day in ((30, "2025-10-13", "2025-10-14"), (10, "2025-11-10", "2025-11-10")):
         clock.at(day)
         body = {"team_member": "ana", "units": units, "description": "work"}
         ok(
             api.post(
                 f"/api/allocations/{ids['A']}/activities",
-                {**body, "date_from": day, "date_to": day},
+                {**body, "date_from": first, "date_to": day},
             )
         )
     clock.at("2025-11-20")

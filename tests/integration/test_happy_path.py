@@ -23,7 +23,10 @@ def test_recording_an_activity_reduces_the_balance(api, world):
 def test_an_overrun_is_accepted_and_shown(api, world):
     allocation_id = world["allocation"]["id"]
     assert (
-        api.post(f"/api/allocations/{allocation_id}/activities", activity(units=25)).status_code
+        api.post(
+            f"/api/allocations/{allocation_id}/activities",
+            activity(units=25, date_from=days_ago(3)),  # two days: at most 24 units a day
+        ).status_code
         == 201
     )
     balance = api.get(f"/api/allocations/{allocation_id}").json

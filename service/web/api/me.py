@@ -3,13 +3,13 @@ records on (`GET /api/me/allocations`), so a member can find the ids to record
 against without asking anyone, and their own activities (`GET /api/me/activities`),
 by the date of the work, filtered and paged, or as one CSV file of all that match.
 
-Both read the read models, honouring `min_position`. The allocations are the ones
-the `/my` page offers, from the same function (`recordable_allocations`): those the
-member provides or has recorded on, active or exhausted today, with balances as
+Both read the read models, honouring `min_position`. The allocations are the `/my`
+page's "My allocations", from the same function (`own_allocations`): those the member
+provides or has recorded on, active or exhausted today, with balances as
 `GET /api/allocations/{id}` shows them. A token that names no member (a manager or an
 admin recording for others) has no allocations of its own: it gets an empty list, not
-an error, and finds every allocation at `GET /api/allocations?status=active`; nor
-activities of its own (an empty page)."""
+an error, as the page shows none, and finds every allocation at
+`GET /api/allocations?status=active`; nor activities of its own (an empty page)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from service.web.http.boundary import Blueprint
 from service.web.http.csv_files import CSV_RESPONSE, csv_file, wants_csv
 from service.web.http.reads import FreshReadSchema, fresh, read_fresh
 from service.web.http.runtime import today
-from service.web.pages.worklist import recordable_allocations
+from service.web.pages.worklist import own_allocations
 from service.web.schemas.activities import ActivitySchema
 from service.web.schemas.common import (
     AllocationSchema,
@@ -139,10 +139,8 @@ def my_allocations(query):
     exhausted today, in the order granted, with their balances. Empty for a token
     without a member handle."""
     member = principal().member
-    read_models = fresh(recordable_allocations, query.get("min_position"))
-    if member is None:
-        return {"member": None, "items": []}
-    return {"member": member, "items": recordable_allocations(read_models, member, today())}
+    read_models = fresh(own_allocations, query.get("min_position"))
+    return {"member": member, "items": own_allocations(read_models, member, today())}
 
 
 @blp.route("/me/activities", methods=["GET"])

@@ -1,8 +1,11 @@
-"""What "My work" shows: the allocations a person records on (theirs as provider and
-those they have recorded on, active or exhausted), each balanced today by the API's
-own mapper, and their latest activities by the date of the work. Read from the read
-models, after the caller's own writes (`fresh`). `GET /api/me/allocations` answers the same
-`recordable_allocations`, so the page and the API follow one rule."""
+"""What "My work" shows: the person's own allocations (theirs as provider and those
+they have recorded on, active or exhausted), each balanced today by the API's own
+mapper, the allocations its form records on, and their latest activities by the date of
+the work. Read from the read models, after the caller's own writes (`fresh`). "My
+allocations" on the page and `GET /api/me/allocations` are one function,
+`own_allocations`: someone who is no team member (an admin, a manager recording for
+others) has none of their own on both, and records for a member they pick on any active
+allocation."""
 
 from __future__ import annotations
 
@@ -24,8 +27,12 @@ RECENT_ACTIVITIES = 20
 
 @dataclass(frozen=True)
 class Worklist:
+    mine: list[dict[str, Any]]
+    """The person's own allocations (`own_allocations`): none for someone no member."""
     allocations: list[dict[str, Any]]
-    """AllocationSchema dicts, plus `label` (engagement · project · description)."""
+    """What the form records on: the person's own; for someone no member, every active
+    or exhausted allocation. AllocationSchema dicts, plus `label` (engagement · project ·
+    description)."""
     recent: list[dict[str, Any]]
     """The latest of the member's activities by the date of the work, newest first
     (member_activities: ActivitySchema dicts plus `allocation_label`)."""
@@ -71,10 +78,19 @@ def recordable_allocations(
     ]
 
 
+@reads(through=(recordable_allocations,))
+def own_allocations(read_models: Projections, member: str | None, on: date) -> list[dict[str, Any]]:
+    """The person's own allocations, as "My allocations" and `GET /api/me/allocations`
+    list them: those `member` provides or has recorded on, active or exhausted on `on`.
+    Someone who is no member (`member` None) has none of their own."""
+    return [] if member is None else recordable_allocations(read_models, member, on)
+
+
 @reads("team", through=(recordable_allocations, member_activities))
 def worklist(member: str | None, on: date, min_position: int | None = None) -> Worklist:
-    """`member`: the person's handle; None for a manager or admin who is none, who
-    then sees every recordable allocation and records for a member they pick."""
+    """`member`: the person's handle; None for a manager or admin who is none, who has
+    no allocations of their own and records for a member they pick, on any recordable
+    allocation."""
     read_models = fresh(worklist, min_position)
     recent: list[dict[str, Any]] = []
     members: list[tuple[str, str]] = []
@@ -86,7 +102,9 @@ def worklist(member: str | None, on: date, min_position: int | None = None) -> W
             for handle, person in read_models.view("team").members().items()
             if person.departed_on is None
         ]
-    return Worklist(recordable_allocations(read_models, member, on), recent, members)
+    allocations = recordable_allocations(read_models, member, on)
+    mine = own_allocations(read_models, member, on)
+    return Worklist(mine, allocations, recent, members)
 
 
 def warnings_before_recording(

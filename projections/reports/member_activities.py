@@ -1,13 +1,14 @@
 """A member's own activities, as `GET /api/me/activities` and the `/my/activities` page
 list them: by the date of the work, newest first, narrowed by allocation, month, late
 and corrected (the activities view's MEMBER_FILTERS), each as the API shows an
-activity (`activity_item`) with its allocation's label."""
+activity (`activity_item`) with its allocation's label (names and period)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from projections.engine.catalog import Projections
+from projections.engine.encoding import to_day
 from projections.reports.declared import reads
 from projections.reports.resources import activity_item, allocation_label
 
@@ -46,14 +47,19 @@ def member_allocations(projections: Projections, member: str) -> dict[str, str]:
 
 def allocation_labels(projections: Projections, ids: list[str]) -> dict[str, str]:
     """allocation id -> label, of those of `ids` that exist, in the order given (each
-    once). A member's allocations are few: one read of each."""
+    once): engagement · project · description, and its period, so an activity on an
+    allocation since ended or cancelled still says which one it was (issue 21: it said
+    "an allocation now closed"). A member's allocations are few: one read of each."""
     balances = projections.view("balances")
     engagements, projects = balances.engagements_and_projects()
     labels = {}
     for allocation_id in dict.fromkeys(ids):
         row = balances.allocation(allocation_id)
         if row is not None:
-            labels[allocation_id] = allocation_label(row, engagements, projects)
+            period = (
+                f"{to_day(row['start_date']).isoformat()} to {to_day(row['end_date']).isoformat()}"
+            )
+            labels[allocation_id] = f"{allocation_label(row, engagements, projects)}, {period}"
     return labels
 
 

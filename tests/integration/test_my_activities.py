@@ -73,7 +73,7 @@ def test_my_activities_are_mine_by_the_date_of_the_work(mine):
     assert {item["team_member"] for item in items} == {"ana"}
     assert [item["retracted"] for item in items] == [False, True, False, False, False, False]
     assert {item["allocation_label"] for item in items} == {
-        "Open Data Week · Docs · Q hours",
+        f"Open Data Week · Docs · Q hours, {days_ago(60)} to {days_ago(-30)}",
         next(i["allocation_label"] for i in items if i["allocation_id"] == mine["b"]),
     }
 

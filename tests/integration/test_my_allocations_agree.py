@@ -2,7 +2,8 @@
 (issue 21: an admin who is no member saw every active allocation on the page and none in
 the API). A person who is no team member has no allocations of their own, on both; the
 page's form still offers them every active allocation, to record for a member they
-pick."""
+pick. And an activity on an allocation no longer open names it, not "an allocation now
+closed"."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import re
 import pytest
 from flask import Flask
 
-from tests.support.api import ApiClient, grant_on_own_project
+from tests.support.api import ApiClient, activity, grant_on_own_project
 from tests.support.pages import signed_in_page
 
 
@@ -61,3 +62,24 @@ def test_someone_who_is_no_member_is_told_so_and_may_record_for_any_member(
     assert form, "no allocation to record on"
     offered = set(re.findall(r'<option value="([^"]+)"', form[0]))
     assert offered == {world["allocation"]["id"], bens}
+
+
+def test_an_activity_on_an_allocation_no_longer_open_names_it(app: Flask, api, world, make_token):
+    cancelled = grant_on_own_project(
+        api, world["engagement"]["id"], start=10, end=-10, provider="ana", description="Sprint"
+    )
+    recorded = api.post(f"/api/allocations/{cancelled['id']}/activities", activity(units=2))
+    assert recorded.status_code == 201, recorded.json
+    done = api.post(f"/api/allocations/{cancelled['id']}/cancellation", {"reason": "done"})
+    assert done.status_code == 201, done.json
+    project = api.get(f"/api/allocations/{cancelled['id']}").json["project_id"]
+    names = api.get(f"/api/engagements/{world['engagement']['id']}").json
+    project_name = next(p["name"] for p in names["projects"] if p["id"] == project)
+
+    html = signed_in_page(app, make_token("member", member="ana")).text("/my")
+    assert "an allocation now closed" not in html
+    expected = (
+        f"Open Data Week · {project_name} · Sprint, "
+        f"{cancelled['start_date']} to {cancelled['end_date']}"
+    )
+    assert expected in html

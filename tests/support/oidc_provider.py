@@ -1,6 +1,6 @@
 """A real OpenID Connect provider on localhost for the tests (oidc-provider-mock, the
 last line that runs on Python 3.11), and the steps a browser takes through it, for
-Flask's test client: the sign-in page's button, the provider's consent form, the
+Flask's test client: the sign-in page's link, the provider's consent form, the
 callback."""
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ import oidc_provider_mock
 import requests
 import werkzeug.serving
 from flask.testing import FlaskClient
-
-from tests.support.pages import hidden_value
 
 
 class ClientRenamed:
@@ -68,11 +66,10 @@ def set_account(issuer: str, subject: str, **claims: Any) -> None:
 
 
 def authorize_at_provider(client: FlaskClient, subject: str) -> str:
-    """Press the sign-in page's provider button and consent at the provider as `subject`:
+    """Follow the sign-in page's provider link and consent at the provider as `subject`:
     the callback's path and query the provider sends the browser back to."""
-    page = client.get("/sign-in")
-    csrf = hidden_value(page.get_data(as_text=True), "csrf_token")
-    started = client.post("/sign-in/oidc", data={"csrf_token": csrf})
+    assert 'href="/sign-in/oidc"' in client.get("/sign-in").get_data(as_text=True)
+    started = client.get("/sign-in/oidc")
     assert started.status_code == 302, started.get_data(as_text=True)
     consent = requests.post(
         started.headers["Location"], data={"sub": subject}, allow_redirects=False, timeout=10

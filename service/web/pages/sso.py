@@ -1,14 +1,15 @@
 """Signing in with the organisation's identity provider: OpenID Connect, through
-Authlib's Flask client (docs/how-to/sign-in-with-sso.md).
+Authlib's Flask client (docs/how-to/sign-in-with-sso.md); GitHub's OAuth 2 beside it.
 
-The authorization code flow with PKCE: the button's form (with its CSRF token) sends the
-browser to the provider with a fresh `state` and `nonce`, kept in the signed session
-cookie; the provider sends it back to the callback with a code, which Authlib exchanges,
-checking the state and verifying the ID token's signature (the provider's published
-keys), issuer, audience, expiry and nonce. No JWT check is written here. What the
-verified token says is handed to the ledger (service/application/people.py), which
-signs the person in or records the refusal; a refusal is a page saying why and whom to
-ask, and no session."""
+The authorization code flow with PKCE: the sign-in page's link sends the browser to the
+provider with a fresh `state` and `nonce`, kept in the signed session cookie (a link, not
+a form: the pages' CSP lets forms post to this site only, and a browser holds a form's
+redirect to the provider to it). The provider sends it back to the callback with a code,
+which Authlib exchanges, checking the state and verifying the ID token's signature (the
+provider's published keys), issuer, audience, expiry and nonce. No JWT check is written
+here. What the verified token says is handed to the ledger
+(service/application/people.py), which signs the person in or records the refusal; a
+refusal is a page saying why and whom to ask, and no session."""
 
 from __future__ import annotations
 
@@ -71,7 +72,7 @@ def install_sso(app: Flask, sso: SsoSettings) -> None:
 
 
 def providers(sso: SsoSettings) -> list[tuple[str, str]]:
-    """(endpoint, label) of each provider's button on the sign-in page."""
+    """(endpoint, label) of each provider's link on the sign-in page."""
     buttons = [("sso_pages.start_oidc", sso.oidc.label)] if sso.oidc is not None else []
     if sso.github is not None:
         buttons.append(("sso_pages.start_github", "GitHub"))
@@ -85,13 +86,13 @@ def _client(name: str):
     return client
 
 
-@blp.route("/sign-in/oidc", methods=["POST"])
+@blp.route("/sign-in/oidc", methods=["GET"])
 def start_oidc():
     """To the provider, with a new state, nonce and PKCE challenge."""
     return _start(OIDC, "sso_pages.oidc_callback")
 
 
-@blp.route("/sign-in/github", methods=["POST"])
+@blp.route("/sign-in/github", methods=["GET"])
 def start_github():
     """To GitHub, with a new state and PKCE challenge."""
     return _start(GITHUB, "sso_pages.github_callback")

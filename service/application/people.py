@@ -84,6 +84,16 @@ class PeopleCommands(LedgerBase):
         person = self._person(person_id(email))
         if person is None:
             raise NotFound(f"nobody was given a role as {email.strip()}")
+        return self._remove(person, actor)
+
+    def remove_person_by_id(self, key: UUID, *, actor: str) -> Person:
+        """The same, for a person known by their id (as the people page lists them)."""
+        person = self._person(key)
+        if person is None:
+            raise NotFound("no such person")
+        return self._remove(person, actor)
+
+    def _remove(self, person: Person, actor: str) -> Person:
         person.remove(actor=actor)
         self.save(person)
         return person

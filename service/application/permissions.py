@@ -84,6 +84,9 @@ _COMMANDS = {
     "issue_token": NOBODY,
     "list_tokens": NOBODY,
     "revoke_token": NOBODY,
+    # People who sign in with an identity provider (service/application/people.py).
+    "add_person": NOBODY,
+    "remove_person": NOBODY,
     # Not a route: who may record, correct, retract or move an activity dated in a
     # closed month (the event is then flagged `after_close`).
     "change_closed_month": frozenset(MAY_CHANGE_CLOSED) - {ADMIN},
@@ -114,6 +117,7 @@ _PAGES = {
     "page:amend_allocation": _COMMANDS["amend_allocation"],
     "page:cancel_allocation": _COMMANDS["cancel_allocation"],
     "page:access": _COMMANDS["issue_token"],
+    "page:people": _COMMANDS["add_person"],
 }
 
 PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType(_COMMANDS | _PAGES)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.browser_pages import check_axe, sign_out
+from tests.support.browser_pages import check_axe, sign_in, sign_out
 from tests.support.oidc_provider import oidc_provider, set_account
 from tests.support.servers import Service, drop_database, new_database
 
@@ -111,3 +111,21 @@ def test_removing_a_person_ends_their_live_session(sso_page: Page, sso_service: 
     sso_service.flask("people", "remove", "bo@example.org")
     sso_page.reload()
     assert path_of(sso_page) == "/sign-in"
+
+
+def test_an_admin_gives_a_person_a_role_on_the_people_page(sso_page: Page, sso_service: Service):
+    sign_in(sso_page, sso_service.token("admin"))
+    sso_page.goto("/access")
+    sso_page.get_by_role("link", name="People who sign in with the identity provider").click()
+    sso_page.locator("#add-email").fill("cy@example.org")
+    sso_page.locator("#add-role").select_option("bd")
+    sso_page.locator("#add-name").fill("Cy Bd")
+    sso_page.get_by_role("button", name="Give the role").click()
+    expect(sso_page.get_by_text("cy@example.org may sign in as bd.")).to_be_visible()
+    check_axe(sso_page)
+    sign_out(sso_page)
+    set_account(
+        sso_service.env["OIDC_ISSUER"], "cy-sub", email="cy@example.org", email_verified=True
+    )
+    sign_in_with_provider(sso_page, "cy-sub")
+    assert path_of(sso_page) == "/plan"

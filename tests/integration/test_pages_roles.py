@@ -64,8 +64,12 @@ PAGE_ROLES = {
     "access_pages.give": {"admin"},
     "access_pages.new_link": {"admin"},
     "access_pages.revoke": {"admin"},
+    "people_pages.people": {"admin"},  # people add | list | remove: admin only
+    "people_pages.add": {"admin"},
+    "people_pages.remove": {"admin"},
 }
-OPEN_TO_ALL = {"session_pages", "unsubscribe"}  # signing in and out; a signed link
+# Signing in and out (with a token, a link or an identity provider); a signed link.
+OPEN_TO_ALL = {"session_pages", "sso_pages", "unsubscribe"}
 
 
 def page_endpoints(app: Flask) -> dict[str, set[str]]:
@@ -96,6 +100,7 @@ SOME_PAGES = {
     "/audit": "audit_page.audit",
     "/team": "team_pages.team",
     "/access": "access_pages.access",
+    "/access/people": "people_pages.people",
 }
 
 

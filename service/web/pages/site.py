@@ -30,6 +30,7 @@ from service.web.pages import (
     my_week,
     my_work,
     notification_settings,
+    people_pages,
     plan,
     report_pages,
     review,
@@ -63,6 +64,7 @@ PAGE_BLUEPRINTS = (
     unsubscribe,
     import_pages,
     access_pages,
+    people_pages,
     sso,
 )
 

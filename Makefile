@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint format install postgres test-tools docs bench bench-ingest bench-lag bench-projections bench-merkle bench-imports bench-pdf bench-week bench-notify clean
+.PHONY: run test check lint format install postgres test-tools docs wrk bench bench-ingest bench-lag bench-projections bench-merkle bench-imports bench-pdf bench-week bench-notify clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,13 +67,16 @@ check: lint
 # Benchmarks print ratios against baselines measured in the same run (docs/reference/benchmarks.md).
 bench: bench-ingest bench-lag bench-projections bench-merkle bench-imports bench-pdf bench-week bench-notify
 
-bench-ingest: $(STAMP) postgres
-	$(BIN)/python -m bench.ingest
+# The service and the minimal endpoint under wrk; PROFILE=dir adds py-spy's table.
+bench-ingest: $(STAMP) postgres wrk
+	$(BIN)/python -m bench.ingest $(if $(PROFILE),--profile $(PROFILE))
 
-# wrk (Debian's package) drives the load; installed when missing.
-bench-lag: $(STAMP) postgres
+# wrk (Debian's package) drives the HTTP load; installed when missing.
+wrk:
 	@command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null 2>&1 || \
 		{ apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
+
+bench-lag: $(STAMP) postgres wrk
 	$(BIN)/python -m bench.lag
 
 # The read models on a log of BENCH_EVENTS events, on PostgreSQL, then on SQLite.
@@ -90,9 +93,7 @@ bench-imports: $(STAMP) postgres
 	$(BIN)/python -m bench.imports --database-url postgresql://postgres@127.0.0.1:5432/postgres
 
 # GET /api/me's latency alone and while the worker renders three large PDFs, under wrk.
-bench-pdf: $(STAMP) postgres
-	@command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null 2>&1 || \
-		{ apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
+bench-pdf: $(STAMP) postgres wrk
 	$(BIN)/python -m bench.pdf
 
 # A 7 × 8 week saved at once beside its 56 activities recorded one by one, on PostgreSQL, then on SQLite.

@@ -1,237 +1,135 @@
 """Ingest benchmark: POST /api/allocations/{id}/activities through gunicorn on
-PostgreSQL at 1, 4 and 16 concurrent clients, beside two baselines measured in the
-same run on the same machine:
+PostgreSQL under wrk at 1, 4 and 16 connections, beside a baseline measured in the
+same run on the same machine: a minimal Flask + psycopg endpoint inserting one row per
+request (bench/minimal_app.py, the floor for any Python web service doing a durable
+write), under the same gunicorn settings.
 
-- a minimal Flask + psycopg endpoint inserting one row per request (the floor for any
-  Python web service doing a durable write), under the same gunicorn settings;
-- pgbench inserting one row per transaction (the database's own ceiling).
+The service runs as `make run` deploys it: its gunicorn master starts the worker
+process (read models, checkpoints) beside the web workers. The load spreads over 16
+allocations; at each level the two endpoints are measured in turns. Then the SQL
+statements one recording sends (bench/statements.py, pg_stat_statements).
 
-The service runs as in production: web workers that only write and read, and the
-projection process (`flask --app wsgi projections run`) beside them on the same machine.
+With --profile DIR, py-spy samples every web worker and the worker process during the
+service's run at the last level, and the table of where a recording's time goes is
+printed (bench/profile.py; py-spy needs ptrace rights: root, or CAP_SYS_PTRACE).
 
-Run with `make bench-ingest` (or `.venv/bin/python -m bench.ingest`). Prints requests per
-second and p50/p99 latency for each, and the ratios that matter on a shared, noisy
-machine: the service's throughput over the minimal endpoint's.
+Run with `make bench-ingest` (or `.venv/bin/python -m bench.ingest`); needs wrk.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import os
-import re
-import subprocess
-import tempfile
-import threading
-import time
-from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import psycopg
 
+from bench import wrk
+from bench.profile import Profile
+from bench.statements import statements_per_recording
 from service.application import Clock
-from tests.support.servers import (
-    BIN,
-    ROOT,
-    Client,
-    Service,
-    build_allocations,
-    drop_database,
-    new_database,
-)
+from tests.support.servers import Client, Service, build_allocations, drop_database, new_database
 
-CLIENT_LEVELS = (1, 4, 16)
-MEMBERS = ["ana", "ben", "caro", "dev"]
-
-
-@dataclass
-class Figures:
-    requests: int
-    seconds: float
-    latencies: list[float]
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        return (
-            ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000 if ordered else 0.0
-        )
-
-
-def http_load(port: int, clients: int, seconds: float, request_for) -> Figures:
-    """`clients` threads, each on one keep-alive connection, posting for `seconds`."""
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    failures: list[str] = []
-    start_gate = threading.Barrier(clients + 1)
-
-    def client(index: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        start_gate.wait()
-        deadline = time.perf_counter() + seconds
-        n = 0
-        while time.perf_counter() < deadline:
-            path, body, headers = request_for(index, n)
-            began = time.perf_counter()
-            connection.request("POST", path, body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            latencies[index].append(time.perf_counter() - began)
-            if response.status != 201:
-                failures.append(f"{response.status}")
-            n += 1
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    start_gate.wait()
-    began = time.perf_counter()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - began
-    if failures:
-        raise SystemExit(f"{len(failures)} requests failed, e.g. {failures[:3]}")
-    flat = [x for per_client in latencies for x in per_client]
-    return Figures(len(flat), elapsed, flat)
-
-
-def pgbench(dsn_parts: dict[str, str], clients: int, seconds: int) -> Figures:
-    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
-        script.write("INSERT INTO bench_rows (body) VALUES ('{\"units\": 3}');\n")
-    result = subprocess.run(
-        [
-            "pgbench",
-            "-n",
-            "-h",
-            dsn_parts["host"],
-            "-p",
-            dsn_parts["port"],
-            "-U",
-            "postgres",
-            "-c",
-            str(clients),
-            "-j",
-            str(min(clients, 2)),
-            "-T",
-            str(seconds),
-            "-f",
-            script.name,
-            "-r",
-            dsn_parts["dbname"],
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    os.unlink(script.name)
-    tps = float(re.search(r"tps = ([\d.]+)", result.stdout).group(1))
-    latency_ms = float(re.search(r"latency average = ([\d.]+) ms", result.stdout).group(1))
-    # pgbench reports the mean latency only; p50/p99 are left blank for it.
-    return Figures(int(tps * seconds), seconds, [latency_ms / 1000])
+CONNECTIONS = (1, 4, 16)
+ALLOCATIONS = 16
+BOOT_SECONDS = 180  # gunicorn on a machine busy with other work
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=8, help="per measurement (default 8)")
     parser.add_argument(
+        "--connections", type=int, nargs="+", default=list(CONNECTIONS), help="wrk connections"
+    )
+    parser.add_argument(
         "--workers", type=int, default=None, help="gunicorn workers (default: as deployed)"
     )
+    parser.add_argument(
+        "--profile", type=Path, default=None, help="py-spy every process into this folder"
+    )
     args = parser.parse_args()
-
+    workers = args.workers or min(2 * os.cpu_count() + 1, 9)
+    load_before = os.getloadavg()
     database = new_database()
     dsn = f"postgresql://postgres@127.0.0.1:5432/{database}"
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("CREATE TABLE bench_rows (id bigserial PRIMARY KEY, body jsonb NOT NULL)")
-    workers = args.workers or min(2 * os.cpu_count() + 1, 9)
-    service = Service(env={"DATABASE_URL": dsn, "PROJECTIONS_IN_PROCESS": "false"}, workers=workers)
-    minimal = Service(env={"BENCH_DSN": dsn}, workers=workers, app="bench.minimal_app:app")
-    projections = None
+    service = Service(env={"DATABASE_URL": dsn}, workers=workers, boot_seconds=BOOT_SECONDS)
+    minimal = Service(
+        env={"BENCH_DSN": dsn},
+        workers=workers,
+        app="bench.minimal_app:app",
+        boot_seconds=BOOT_SECONDS,
+    )
+    rows = []
     try:
-        print(
-            f"starting the service and the minimal endpoint ({workers} gunicorn workers each) ...",
-            flush=True,
-        )
+        print(f"starting the service and the minimal endpoint ({workers} workers each) ...")
         service.start()
-        projections = subprocess.Popen(
-            [str(BIN / "flask"), "--app", "wsgi", "projections", "run"],
-            cwd=ROOT,
-            env={**os.environ, **service.env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         minimal.start()
         admin = Client(service.url, service.token("admin"))
-        allocations = build_allocations(admin, 16, MEMBERS)
-        token = service.token("manager")
+        allocations = build_allocations(admin, ALLOCATIONS, list(wrk.MEMBERS))
         day = (Clock().today() - timedelta(days=1)).isoformat()
-
-        def activity_request(client: int, n: int):
-            body = json.dumps(
-                {
-                    "team_member": MEMBERS[n % 4],
-                    "units": 1 + n % 3,
-                    "description": f"bench {client}-{n}",
-                    "date_from": day,
-                    "date_to": day,
-                }
-            )
-            return (
-                f"/api/allocations/{allocations[client % 16]}/activities",
-                body,
-                {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-            )
-
-        def row_request(client: int, n: int):
-            body = json.dumps(
-                {
-                    "team_member": MEMBERS[n % 4],
-                    "units": 1 + n % 3,
-                    "description": f"bench {client}-{n}",
-                }
-            )
-            return "/rows", body, {"Content-Type": "application/json"}
-
-        http_load(service.port, 4, 2, activity_request)  # warm-up: pools, caches, snapshots
-        http_load(minimal.port, 4, 2, row_request)
-        rows = []
-        for clients in CLIENT_LEVELS:
-            print(f"measuring {clients} client(s) ...", flush=True)
-            ours = http_load(service.port, clients, args.seconds, activity_request)
-            floor = http_load(minimal.port, clients, args.seconds, row_request)
-            database_only = pgbench(
-                {"host": "127.0.0.1", "port": "5432", "dbname": database},
-                clients,
-                int(args.seconds),
-            )
-            rows.append((clients, ours, floor, database_only))
-        print()
-        print(
-            f"{'clients':>7}  {'service rps':>11} {'p50 ms':>7} {'p99 ms':>7}  "
-            f"{'minimal rps':>11} {'p50 ms':>7} {'p99 ms':>7}  {'pgbench tps':>11}  "
-            f"{'service/minimal':>15} {'service/pgbench':>15}"
-        )
-        for clients, ours, floor, database_only in rows:
-            print(
-                f"{clients:>7}  {ours.rps:>11.0f} {ours.percentile(50):>7.1f} "
-                f"{ours.percentile(99):>7.1f}  {floor.rps:>11.0f} {floor.percentile(50):>7.1f} "
-                f"{floor.percentile(99):>7.1f}  {database_only.rps:>11.0f}  "
-                f"{ours.rps / floor.rps:>15.2f} {ours.rps / database_only.rps:>15.2f}"
-            )
-        at16 = rows[-1][1].rps / rows[-1][2].rps
-        print(
-            f"\nat 16 clients the service reaches {at16:.0%} of the minimal endpoint's throughput "
-            f"(target: at least 50%)"
-        )
+        activities = wrk.activities_script(allocations, service.token("manager"), day)
+        baseline = wrk.rows_script()
+        wrk.run(service.url, activities, 4, 2)  # warm-up: pools, caches, prepared statements
+        wrk.run(minimal.url, baseline, 4, 2)
+        for turn, connections in enumerate(args.connections):
+            print(f"measuring {connections} connection(s) ...", flush=True)
+            profiled = args.profile is not None and connections == args.connections[-1]
+            # In turns, back and forth: a machine growing busier or quieter during the
+            # run weighs on both alike.
+            if turn % 2 == 0:
+                ours = measure_service(service, activities, connections, args, profiled)
+                floor = wrk.run(minimal.url, baseline, connections, args.seconds)
+            else:
+                floor = wrk.run(minimal.url, baseline, connections, args.seconds)
+                ours = measure_service(service, activities, connections, args, profiled)
+            rows.append((connections, ours, floor))
     finally:
-        if projections is not None:
-            projections.terminate()
-            projections.wait(timeout=30)
         service.stop()
         minimal.stop()
         drop_database(database)
+    print("counting the statements of one recording (pg_stat_statements) ...", flush=True)
+    count = statements_per_recording()
+    report(rows, workers, (load_before[0], os.getloadavg()[0]))
+    print(f"\nSQL statements per recording (pg_stat_statements): {count.per_recording:g}")
+    for calls, query in count.statements:
+        print(f"{calls:>4}  {' '.join(query.split())[:110]}")
+    if args.profile is not None:
+        print()
+        print(Profile.read(args.profile).table())
+
+
+def measure_service(
+    service: Service, script: str, connections: int, args: argparse.Namespace, profiled: bool
+) -> wrk.Figures:
+    if not profiled:
+        return wrk.run(service.url, script, connections, args.seconds)
+    load = wrk.Load(service.url, script, connections, args.seconds)
+    Profile.record(args.profile, service, args.seconds)
+    return load.finish()
+
+
+def report(rows: list, workers: int, load: tuple[float, float]) -> None:
+    print(
+        f"\nPOST under wrk, {workers} gunicorn workers each, the service's worker process "
+        f"beside them, {ALLOCATIONS} allocations; load average {load[0]:.1f} before, "
+        f"{load[1]:.1f} after, on {os.cpu_count()} cores\n"
+    )
+    print(
+        f"{'conns':>5}  {'service rps':>11} {'p50 ms':>7} {'p99 ms':>7}  "
+        f"{'minimal rps':>11} {'p50 ms':>7} {'p99 ms':>7}  {'service/minimal':>15}"
+    )
+    for connections, ours, floor in rows:
+        print(
+            f"{connections:>5}  {ours.rps:>11.0f} {ours.p50_ms:>7.1f} {ours.p99_ms:>7.1f}  "
+            f"{floor.rps:>11.0f} {floor.p50_ms:>7.1f} {floor.p99_ms:>7.1f}  "
+            f"{ours.rps / floor.rps:>15.2f}"
+        )
+    failed = sum(ours.failed + floor.failed for _, ours, floor in rows)
+    if failed:
+        raise SystemExit(f"{failed} requests failed: the figures above are not to be trusted")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import argparse
 import http.client
 import json
 import os
-import re
 import statistics
 import subprocess
 import tempfile
@@ -36,6 +35,7 @@ from pathlib import Path
 import psycopg
 
 from bench.notify_cost import notify_cost
+from bench.wrk import MEMBERS, Load, activities_script
 from projections import NAMES
 from service.application import Clock
 from tests.support.servers import (
@@ -49,7 +49,6 @@ from tests.support.servers import (
 )
 
 CONNECTIONS = (4, 16)
-MEMBERS = ["ana", "ben", "caro", "dev"]
 ALLOCATIONS = 16  # under load; one more is the probe's own
 POLL_SECONDS = 0.002  # the probe's look at the views
 SAMPLE_GAP_SECONDS = 0.05  # between a sample seen and the next write
@@ -78,7 +77,7 @@ class Stack:
         env = {"DATABASE_URL": self.dsn, "PROJECTIONS_IN_PROCESS": "false"}
         self.service = Service(env=env, workers=workers, app=self.app).start()
         admin = Client(self.service.url, self.service.token("admin"))
-        self.allocations = build_allocations(admin, ALLOCATIONS + 1, MEMBERS)
+        self.allocations = build_allocations(admin, ALLOCATIONS + 1, list(MEMBERS))
         self.token = self.service.token("manager")
 
     def follow(self, listen: bool) -> None:
@@ -163,44 +162,6 @@ class Run:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
 
 
-def wrk_script(stack: Stack, day: str) -> str:
-    """wrk's Lua: activities posted round-robin over the load's allocations."""
-    allocations = ", ".join(f'"{a}"' for a in stack.allocations[:ALLOCATIONS])
-    members = ", ".join(f'"{m}"' for m in MEMBERS)
-    return f"""
-local allocations = {{{allocations}}}
-local members = {{{members}}}
-local headers = {{["Authorization"] = "Bearer {stack.token}",
-                 ["Content-Type"] = "application/json"}}
-local n = 0
-request = function()
-  n = n + 1
-  local body = string.format(
-    '{{"team_member": "%s", "units": %d, "description": "wrk %d", '
-    .. '"date_from": "{day}", "date_to": "{day}"}}',
-    members[n % #members + 1], 1 + n % 3, n)
-  return wrk.format("POST", "/api/allocations/" .. allocations[n % #allocations + 1]
-    .. "/activities", headers, body)
-end
-"""
-
-
-def wrk_figures(output: str) -> tuple[float, float, float, int]:
-    """Requests per second, p50 and p99 latency (ms), and failed requests."""
-    units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-    latency = {
-        int(m[1]): float(m[2]) * units[m[3]]
-        for m in re.finditer(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
-    }
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
-    failed = sum(int(m) for m in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
-    socket = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
-    )
-    failed += sum(int(n) for n in socket.groups()) if socket else 0
-    return rps, latency[50], latency[99], failed
-
-
 def probe(stack: Stack, day: str, until: float) -> list[float]:
     """Lag samples, one write at a time, until `until` (perf_counter)."""
     lags = []
@@ -230,25 +191,25 @@ def probe(stack: Stack, day: str, until: float) -> list[float]:
 
 
 def measure(stack: Stack, label: str, connections: int, seconds: float, day: str) -> Run:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(wrk_script(stack, day))
-    command = ["wrk", "-t", str(min(connections, 2)), "-c", str(connections)]
-    command += ["-d", f"{seconds:g}s", "--timeout", "30s", "--latency", "-s", script.name]
+    script = activities_script(stack.allocations[:ALLOCATIONS], stack.token, day)
     cpu_before, began = cpu_seconds(stack.follower.pid), time.perf_counter()
-    load = subprocess.Popen(
-        [*command, stack.service.url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    load = Load(stack.service.url, script, connections, seconds)
     try:
         lags = probe(stack, day, time.perf_counter() + seconds)
     finally:
-        output, _ = load.communicate(timeout=seconds + 60)
-        os.unlink(script.name)
+        load_figures = load.finish()
     cpu = (cpu_seconds(stack.follower.pid) - cpu_before) / (time.perf_counter() - began)
-    if load.returncode != 0:
-        raise SystemExit(f"wrk failed: {output}")
     stack.check_insert_function()
-    rps, p50, p99, errors = wrk_figures(output)
-    return Run(label, "yes" if stack.notifies else "no", rps, p50, p99, errors, lags, cpu)
+    return Run(
+        label,
+        "yes" if stack.notifies else "no",
+        load_figures.rps,
+        load_figures.p50_ms,
+        load_figures.p99_ms,
+        load_figures.failed,
+        lags,
+        cpu,
+    )
 
 
 def combined(runs: list[Run]) -> Run:

@@ -26,9 +26,10 @@ import signal
 import statistics
 import subprocess
 import time
+from dataclasses import astuple
 from pathlib import Path
 
-from bench.lag import wrk_figures
+from bench.wrk import figures as wrk_figures
 from tests.support.big_reports import (
     import_activities,
     last_month,
@@ -56,7 +57,7 @@ def figures(load: subprocess.Popen) -> tuple[float, float, float, int]:
     output, _ = load.communicate(timeout=120)
     if load.returncode != 0:
         raise SystemExit(f"wrk failed: {output}")
-    return wrk_figures(output)
+    return astuple(wrk_figures(output))
 
 
 def render_times(log: Path) -> dict[str, tuple[int, float]]:

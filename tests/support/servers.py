@@ -69,6 +69,8 @@ class Service:
     env: dict[str, str]
     workers: int = 3
     app: str = "wsgi:app"
+    # Seconds to wait for its first health check; a benchmark on a busy machine waits longer.
+    boot_seconds: float = 30
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     log_path: Path = field(
@@ -90,7 +92,9 @@ class Service:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_until(self._healthy, 30, f"gunicorn on {self.url} (log: {self.log_path})")
+        wait_until(
+            self._healthy, self.boot_seconds, f"gunicorn on {self.url} (log: {self.log_path})"
+        )
         if self.app == "wsgi:app" and self.env.get("PROJECTIONS_IN_PROCESS") != "false":
             # Until the worker process the master starts has beaten, a read that finds
             # the views behind answers 503 at once (service/web/http/reads.py).
@@ -235,9 +239,11 @@ def drop_database(name: str) -> None:
 
 class ThrowawayCluster:
     """A PostgreSQL cluster of the test's own (initdb + pg_ctl on a free port), so the
-    test can stop and start the database under a running service."""
+    test can stop and start the database under a running service. `settings` are
+    server settings beyond the defaults, e.g. ("shared_preload_libraries=pg_stat_statements",)."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: tuple[str, ...] = ()) -> None:
+        self.settings = settings
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="ces-pg-"))
         self.data = self.dir / "data"
@@ -273,7 +279,12 @@ class ThrowawayCluster:
             "-w",
             "start",
             "-o",
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            " ".join(
+                [
+                    f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+                    *(f"-c {setting}" for setting in self.settings),
+                ]
+            ),
         )
 
     def stop(self) -> None:

@@ -32,7 +32,10 @@ POSTGRES = ("psycopg/", "psycopg_pool/")
 STEPS = (
     ("authentication (the token)", ("principal_for_secret (",)),
     ("reading the body (webargs, marshmallow)", ("Parser.parse (webargs/",)),
-    ("loading aggregates (cache + fast-forward read)", ("Repository.get (eventsourcing/",)),
+    (
+        "loading aggregates (cache + fast-forward reads)",
+        ("Repository.get (eventsourcing/", "LedgerBase.get_together ("),
+    ),
     ("the closed months (the calendar's read)", ("ClosedMonths.current (",)),
     ("saving (the insert under the log's lock)", ("LedgerBase.save_all (",)),
     ("the command's rules and the rest of it", ("command.<locals>.run (service/",)),

@@ -18,7 +18,14 @@ from service.application.base import LedgerBase
 from service.application.caller import Caller
 from service.application.commands import RequestId, Written, command
 from service.application.idempotency import replay_of_activity_change, replay_of_recording
-from service.domain import Allocation, Engagement, Locator, RuleViolation, TeamMember
+from service.domain import (
+    Allocation,
+    Engagement,
+    Locator,
+    RuleViolation,
+    TeamMember,
+    team_member_id,
+)
 
 Recorded = Written[tuple[Allocation, UUID]]
 
@@ -45,6 +52,17 @@ class Checks:
             self.members[handle] = self.ledger.registered_member(handle, "team_member")
         return self.members[handle]
 
+    def read_together(self, engagement_id: UUID, handle: str) -> None:
+        """The engagement, the member and the closed months in one read of the log
+        (LedgerBase.get_together), where asking for each reads once each. One not found
+        is left to `engagement` and `member`, which refuse it by name."""
+        member_id = team_member_id(handle)
+        found, self.closed = self.ledger.get_together([engagement_id, member_id])
+        if isinstance(found.get(engagement_id), Engagement):
+            self.engagements[engagement_id] = found[engagement_id]
+        if isinstance(found.get(member_id), TeamMember):
+            self.members[handle] = found[member_id]
+
     def closed_months(self) -> frozenset[str]:
         if self.closed is None:
             self.closed = self.ledger.closed_months()
@@ -64,7 +82,9 @@ class ActivityCommands(LedgerBase):
         replay = replay_of_recording(self, allocation, request, work)
         if replay:
             return replay
-        locator = self._record_on(allocation, request.value, caller, work)
+        checks = Checks(self)
+        checks.read_together(allocation.engagement_id, work["team_member"])
+        locator = self._record_on(allocation, request.value, caller, work, checks)
         return self.save_all(locator, allocation, value=(allocation, request.value))
 
     def _record_on(

@@ -33,7 +33,15 @@ class ClosedMonths:
         self._months: frozenset[str] = frozenset()
 
     def current(self, ledger: Application) -> frozenset[str]:
-        new = list(ledger.events.get(CALENDAR_ID, gt=self._version))
+        return self.merge(list(ledger.events.get(CALENDAR_ID, gt=self._version)))
+
+    @property
+    def version(self) -> int:
+        """The calendar's version this copy holds: read the events after it, then merge."""
+        return self._version
+
+    def merge(self, new: list[PeriodCalendar.Event]) -> frozenset[str]:
+        """The months closed now, given the calendar's events after `version`."""
         if not new:
             return self._months
         closed = {e.month for e in new if isinstance(e, PeriodCalendar.PeriodClosed)}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from service.application import access
 from service.application.base import LedgerBase
@@ -86,6 +86,13 @@ class ActivityCommands(LedgerBase):
         checks.read_together(allocation.engagement_id, work["team_member"])
         locator = self._record_on(allocation, request.value, caller, work, checks)
         return self.save_all(locator, allocation, value=(allocation, request.value))
+
+    def check_recording(self, allocation_id: UUID, *, caller: Caller, **work: Any) -> None:
+        """Raise what `record_activity` would refuse for this work, writing nothing (the
+        rules run on a copy of the allocation, then dropped): a page asks this before it
+        warns of a late entry or an overrun, so a refusal comes first, in one round trip."""
+        access.require_own_work(caller, work["team_member"], "record")
+        self._record_on(self.get(Allocation, allocation_id), uuid4(), caller, work)
 
     def _record_on(
         self,

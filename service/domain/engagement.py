@@ -280,10 +280,11 @@ class Engagement(Aggregate):
         for other_id, period in schedule.items():
             if other_id != str(allocation_id) and (
                 start_date <= period["end_date"] and period["start_date"] <= end_date
-            ):
+            ):  # named as people know it (project, engagement, dates), not by its id
                 raise RuleViolation(
-                    f"the period overlaps allocation {other_id} of this project "
-                    f"({period['start_date'].isoformat()} to {period['end_date'].isoformat()})",
+                    f"the period overlaps the allocation of {self.project(project_id)['name']}"
+                    f" ({self.name}) from {period['start_date']} to {period['end_date']}: "
+                    "allocations of one project never overlap",
                     "start_date",
                 )
         self.trigger_event(

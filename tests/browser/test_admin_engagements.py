@@ -76,7 +76,7 @@ def test_bd_opens_an_engagement_and_grants_with_pages_only(
     before = read(admin, "/api/engagements", limit=1)["total"]
     submit(page, "Open the engagement")
     expect(page.get_by_role("alert")).to_contain_text("Nothing was recorded")
-    expect(page.locator("#name-error")).to_have_text("Please fill this in.")
+    expect(page.locator("#name-error")).to_have_text("Name is required.")
     expect(page.get_by_label("Name")).to_have_attribute("aria-invalid", "true")
     checked(page)
     assert read(admin, "/api/engagements", limit=1)["total"] == before
@@ -161,7 +161,7 @@ def test_an_admin_on_a_phone_grants_a_series_amends_reassigns_and_cancels(
     page.get_by_label("Reason for the amendment").fill("ends earlier")
     submit(page, "Amend")
     expect(page.locator("#end_date-error")).to_have_text(
-        re.compile(r"^“End date” \d{4}-\d\d-\d\d is before the start \d{4}-\d\d-\d\d$")
+        re.compile(r"^End date \d{4}-\d\d-\d\d is before the start \d{4}-\d\d-\d\d\.$")
     )
     checked(page)
     assert read(admin, f"/api/allocations/{member.allocation_id}")["units_granted"] == 40

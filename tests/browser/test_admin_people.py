@@ -128,7 +128,7 @@ def test_bad_input_is_refused_under_its_field_and_nothing_is_written(admin_page:
     page.get_by_label("Line manager").fill("lee")
     page.get_by_role("button", name="Register").click()
     expect(page.locator("#register-fte-error")).to_have_text(
-        "fte must be more than 0 and at most 1"
+        "FTE must be more than 0 and at most 1."
     )
     expect(page.locator("#register-effective_date-error")).to_have_text("Fill in start date.")
     expect(page.get_by_role("alert")).to_contain_text("Start date")
@@ -140,7 +140,7 @@ def test_bad_input_is_refused_under_its_field_and_nothing_is_written(admin_page:
     page.get_by_label("Role").select_option("member")
     page.get_by_label("Name").fill("Someone")
     page.get_by_role("button", name="Give access").click()
-    expect(page.locator("#give-member-error")).to_have_text("a member token names its team member")
+    expect(page.locator("#give-member-error")).to_have_text("A member token names its team member.")
     expect(page.get_by_role("row", name="Someone")).to_have_count(0)
 
 

@@ -1,18 +1,22 @@
 """A team member at work on `/my` (docs/reference/pages.md) in a real browser: recording on the unit
 scale, a late entry confirmed with "Record anyway", recording by keyboard alone,
-correcting and retracting, and a form sent without units. Every figure the page shows
+correcting and retracting, a form sent without units, and a day the ledger refuses,
+refused at once in the form's words. Every figure the page shows
 is held against what the JSON API answers."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
-from playwright.sync_api import Locator, Page, expect
+import pytest
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tests.support.browser_pages import (
     Member,
     check_axe,
+    no_horizontal_scroll,
     read,
     record_activity,
     screenshot,
@@ -203,7 +207,7 @@ def test_a_form_without_units_records_nothing_and_says_why(page: Page, member: M
     summary = page.get_by_role("alert").filter(has_text="Nothing was recorded")
     expect(summary).to_be_visible()
     expect(summary.get_by_role("listitem")).to_have_count(1)
-    expect(summary.get_by_role("listitem")).to_contain_text("units")
+    expect(summary.get_by_role("listitem")).to_have_text("Units is required.")
     expect(page.get_by_label("Description", exact=True)).to_have_value("Forgot the units")
     expect(page.get_by_role("status")).to_have_count(0)
     expect(remaining(page, member)).to_have_text("40")
@@ -218,7 +222,7 @@ def test_the_error_summary_link_leads_to_the_units(page: Page, member: Member):
     page.get_by_label("Description", exact=True).fill("Forgot the units")
     with page.expect_navigation():
         page.get_by_role("button", name="Record", exact=True).click()
-    link = page.get_by_role("alert").get_by_role("link", name="units")
+    link = page.get_by_role("alert").get_by_role("link", name="Units is required.")
     assert link.get_attribute("href") == "#units"
     link.click()
     expect(page.get_by_role("group", name="Units")).to_be_focused()
@@ -240,3 +244,40 @@ def test_a_retraction_without_a_reason_points_at_its_own_field(page: Page, membe
     expect(page.get_by_label("Reason for retracting")).to_have_attribute(
         "aria-invalid", "true", timeout=1000
     )
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_a_day_before_the_allocation_is_refused_at_once_in_plain_words(
+    phone: bool, member: Member, new_context: Callable[..., BrowserContext]
+):
+    """Required fields say so; a day the ledger refuses is refused on the first press,
+    under Date, naming it as the form does: never a late warning first ("Record
+    anyway") that only leads to the refusal, never the API's "date_to"."""
+    page = new_context(phone=phone).new_page()
+    sign_in(page, member.token)
+    form = page.locator("#record-form")
+    for label in ("Allocation", "Description", "Date"):
+        marked = form.locator(".field-label").filter(has=page.get_by_text(label, exact=True))
+        expect(marked).to_contain_text(f"{label} (required)")
+    expect(page.get_by_label("Description", exact=True)).to_have_attribute("aria-required", "true")
+    expect(page.get_by_role("group", name="Units (required)")).to_be_visible()
+    expect(form.get_by_text("Until (for a range of days)")).not_to_contain_text("required")
+
+    units_choice(page, 2).check()
+    page.get_by_label("Description", exact=True).fill("Before it began")
+    page.get_by_label("Date", exact=True).fill(days_ago(200))
+    with page.expect_navigation() as sent:
+        page.get_by_role("button", name="Record", exact=True).click()
+
+    assert sent.value.status == 422
+    message = f"Date {days_ago(200)} is outside the allocation's period"
+    summary = page.get_by_role("alert").filter(has_text="Nothing was recorded")
+    expect(summary.get_by_role("link")).to_contain_text(message)
+    expect(page.locator("#date_from-error")).to_contain_text(message)
+    expect(page.get_by_label("Date", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("button", name="Record anyway")).to_have_count(0)
+    expect(page.get_by_text("will be marked late")).to_have_count(0)
+    check_axe(page)
+    no_horizontal_scroll(page)
+    screenshot(page, "my-work-refused-phone" if phone else "my-work-refused")
+    assert activities(member) == []

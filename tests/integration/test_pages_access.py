@@ -97,9 +97,9 @@ def test_a_new_link_for_a_listed_token_signs_its_person_in(admin_page: PageClien
     ("fields", "field", "message"),
     [
         ({"role": ""}, "role", "Fill in role."),
-        ({"role": "member", "name": "Nobody"}, "member", "a member token names its team member"),
-        ({"role": "viewer"}, "name", "a token names the person who holds it"),
-        ({"role": "bd", "name": "X", "member": "zed"}, "member", "zed is not a registered"),
+        ({"role": "member", "name": "Nobody"}, "member", "A member token names its team member."),
+        ({"role": "viewer"}, "name", "A token names the person who holds it"),
+        ({"role": "bd", "name": "X", "member": "zed"}, "member", "Zed is not a registered"),
     ],
 )
 def test_bad_access_is_refused_under_the_field_and_issues_nothing(

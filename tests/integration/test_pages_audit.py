@@ -230,10 +230,10 @@ def test_verify_names_the_first_changed_position(auditor, recorded, ledger):
     [
         ({"stream_id": "not-a-uuid"}, 422, "Not a stream id"),
         ({"event_type": "Bogus"}, 422, "Pick one of the event types"),
-        ({"date_from": "2025-13-01"}, 422, "Not a valid date"),
+        ({"date_from": "2025-13-01"}, 422, "From must be a valid date"),
         ({"date_from": "2025-03-02", "date_to": "2025-03-01"}, 422, "end date is before"),
-        ({"date_from": "1969-12-31"}, 422, "must be between 1970-01-01"),
-        ({"before": "-1"}, 422, "before"),
+        ({"date_from": "1969-12-31"}, 422, "From must be between 1970-01-01"),
+        ({"before": "-1"}, 422, "Before must be greater than or equal to 0"),
         ({"actor": "x" * 300}, 200, "The log holds"),  # cut to 100 characters, searched
     ],
 )

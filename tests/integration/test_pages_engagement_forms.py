@@ -83,13 +83,13 @@ def test_a_bad_engagement_is_refused_in_words_and_nothing_written(bd: PageClient
         "/engagements/new", form_of(bd, "/engagements/new", **ENGAGEMENT) | {"name": ""}
     )
     assert nameless.status_code == 422
-    assert error_under(nameless.text, "name") == "Please fill this in."
+    assert error_under(nameless.text, "name") == "Name is required."
     assert 'aria-invalid="true"' in nameless.text
     assert ">Two weeks on the guides</textarea>" in nameless.text, "what was typed stays"
     backwards = form_of(bd, "/engagements/new", **ENGAGEMENT) | {"end_date": days_ago(20)}
     response = bd.post("/engagements/new", backwards)
     assert response.status_code == 422
-    assert error_under(response.text, "end_date") == "must not be before “Start date”"
+    assert error_under(response.text, "end_date") == "End date must not be before Start date."
     assert api.log_size() == size
 
 
@@ -117,7 +117,7 @@ def test_bd_closes_an_engagement_and_its_forms_are_gone(bd: PageClient, world, a
     path = f"/engagements/{engagement_id}/close"
     refused = bd.post(path, form_of(bd, path))
     assert refused.status_code == 422
-    assert error_under(refused.text, "reason") == "Please fill this in."
+    assert error_under(refused.text, "reason") == "Reason for closing is required."
     response = bd.post(path, form_of(bd, path, reason="the work is done"))
     page = follow(bd, response)
     assert "Closed “Open Data Week”." in page
@@ -163,7 +163,7 @@ def test_an_overlapping_grant_is_refused_under_its_field(bd: PageClient, world, 
     size = api.log_size()
     response = bd.post(path, form)
     assert response.status_code == 422
-    assert error_under(response.text, "start_date").startswith("the period overlaps")
+    assert error_under(response.text, "start_date").startswith("The period overlaps")
     assert api.log_size() == size
 
 
@@ -223,7 +223,7 @@ def test_an_amendment_refused_by_the_ledger_writes_nothing(bd: PageClient, world
     size = api.log_size()
     response = bd.post(path, form_of(bd, path, end_date=days_ago(5), reason="shorter"))
     assert response.status_code == 422
-    assert error_under(response.text, "end_date").startswith("the new period would leave")
+    assert error_under(response.text, "end_date").startswith("The new period would leave")
     assert api.log_size() == size
 
 

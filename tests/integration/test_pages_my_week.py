@@ -93,7 +93,7 @@ def test_a_bad_cell_is_shown_under_it_and_nothing_is_saved(ana: PageClient, worl
     response = ana.post("/my/week", form)
     assert response.status_code == 422
     assert "Nothing was saved" in response.text
-    assert f'id="{cell(a, LAST_WEEK, 1)}-message">units must be a whole number' in response.text
+    assert f'id="{cell(a, LAST_WEEK, 1)}-message">Units must be a whole number' in response.text
     assert api.log_size() == size
 
 

@@ -37,6 +37,13 @@ def record_form(world: dict[str, Any], page: PageClient, **overrides: Any) -> di
     return {**form, **overrides}
 
 
+def error_summary(html: str) -> str:
+    """The text a person reads in the form's error summary (tags and headings left out)."""
+    summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    items = re.findall(r"<li>(.*?)</li>", summary, re.DOTALL)
+    return " ".join(re.sub(r"<[^>]+>", "", item).strip() for item in items)
+
+
 def test_my_work_lists_my_allocation_with_its_balance(ana: PageClient, world):
     html = ana.text("/my")
     allocation = world["allocation"]
@@ -90,24 +97,44 @@ def test_an_overrun_is_warned_about_before_it_is_saved(ana: PageClient, world, a
 @pytest.mark.parametrize(
     "overrides, field, message",
     [
-        ({"units": "0"}, "units", "whole number from 1 to 100000"),
-        ({"units": "three"}, "units", "Not a valid integer"),
-        ({"units": ""}, "units", "Missing data"),
-        ({"description": ""}, "description", "Missing data"),
-        ({"date_from": "2026-02-30"}, "date_from", "Not a valid date"),
-        ({"date_to": "2000-01-01"}, "date_to", "must not be before date_from"),
-        ({"allocation_id": "not-a-uuid"}, "allocation_id", "Pick one of your allocations"),
-        ({"description": "x" * 5001}, "description", "Longer than"),
+        ({"units": "0"}, "units", "Units must be a whole number from 1 to 100000."),
+        ({"units": "three"}, "units", "Units must be a whole number."),
+        ({"units": ""}, "units", "Units is required."),
+        ({"description": ""}, "description", "Description is required."),
+        ({"date_from": "2026-02-30"}, "date_from", "Date must be a valid date, such as"),
+        ({"date_to": "2000-01-01"}, "date_to", "Until must not be before Date."),
+        ({"allocation_id": "not-a-uuid"}, "allocation_id", "Pick one of your allocations."),
+        ({"description": "x" * 5001}, "description", "Description must be at most 5000 char"),
     ],
 )
-def test_bad_input_re_renders_the_form_and_records_nothing(
+def test_bad_input_re_renders_the_form_with_its_fields_label_and_records_nothing(
     ana: PageClient, world, api: ApiClient, overrides, field, message
 ):
+    """Each message names its field as the form labels it, never by the API's key."""
     size = api.log_size()
     response = ana.post("/my", record_form(world, ana, **overrides))
     assert response.status_code == 422
-    assert f'id="{field}-error"' in response.text
-    assert message.lower() in response.text.lower(), response.text[:2000]
+    under_field = re.search(rf'id="{field}-error">([^<]*)<', response.text)
+    assert under_field is not None and under_field.group(1).startswith(message), under_field
+    summary = error_summary(response.text)
+    assert message in summary and "Missing data" not in summary
+    assert not re.search(r"\b(date_from|date_to|allocation_id|date to)\b", summary), summary
+    assert api.log_size() == size
+
+
+def test_a_future_date_filled_alone_is_refused_under_date_in_its_words(
+    ana: PageClient, world, api: ApiClient
+):
+    """Only Date was filled (a single day): the refusal is about Date, not "date to"."""
+    size = api.log_size()
+    response = ana.post("/my", record_form(world, ana, date_from=days_ago(-2)))
+    assert response.status_code == 422
+    assert f'id="date_from-error">Date {days_ago(-2)} is in the future.<' in response.text
+    assert (
+        'id="date_to-error"' not in response.text
+        and "date_to"
+        not in response.text.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    )
     assert api.log_size() == size
 
 
@@ -132,7 +159,9 @@ def test_correct_then_retract_my_activity(ana: PageClient, world, api: ApiClient
     path = f"/my/activities/{activity['id']}/correction"
     form_key = FORM_KEY_INPUT.search(ana.text(path)).group(1)
     missing_reason = ana.post(path, {"units": "2", "form_key": form_key})
-    assert missing_reason.status_code == 422 and 'id="reason-error"' in missing_reason.text
+    assert missing_reason.status_code == 422
+    assert 'id="reason-error">Reason for the correction is required.<' in missing_reason.text
+    assert "Missing data" not in missing_reason.text
     response = ana.post(path, {"units": "2", "reason": "took less time", "form_key": form_key})
     assert response.status_code == 303
     assert remaining(api, world["allocation"]["id"]) == 18
@@ -207,15 +236,18 @@ def _ben_activity() -> dict[str, Any]:
     }
 
 
-def test_a_date_outside_the_allocation_re_renders_the_form_with_the_rule(
+def test_a_date_before_the_allocation_is_refused_at_once_not_warned_first(
     ana: PageClient, world, api: ApiClient
 ):
-    """The ledger's own refusals (not only the schema's) come back on the form."""
+    """The ledger's own refusals (not only the schema's) come back on the form, and
+    before any warning: 200 days ago is late, but it is before the allocation began, so
+    the first answer refuses it (no "Record anyway" that would only lead to a refusal)."""
     size = api.log_size()
-    form = record_form(world, ana, date_from=days_ago(200), confirm="yes")  # late: warned
-    response = ana.post("/my", form)
+    response = ana.post("/my", record_form(world, ana, date_from=days_ago(200)))
     assert response.status_code == 422
     assert 'class="error-summary"' in response.text and 'id="record-form"' in response.text
+    assert f'id="date_from-error">Date {days_ago(200)} is outside the allocation' in response.text
+    assert "Record anyway" not in response.text and "marked late" not in response.text
     assert api.log_size() == size
 
 

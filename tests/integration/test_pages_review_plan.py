@@ -358,7 +358,12 @@ def test_an_overlapping_grant_re_renders_with_the_message(bd: PageClient, world,
     response = bd.post("/plan", form)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert re.search(r'id="grant-start_date-error">the period overlaps allocation', html)
+    other = world["allocation"]
+    assert (
+        'id="grant-start_date-error">The period overlaps the allocation of Docs (Open Data '
+        f"Week) from {other['start_date']} to {other['end_date']}: allocations of one project "
+        "never overlap." in html
+    ), "the other allocation is named by its project, engagement and dates, not its id"
     assert ">Spring sprint</textarea>" in html, "the form keeps what was typed"
     assert api.log_size() == size
     corrected = bd.post("/plan", {**form, "start_date": days_ago(-31)})
@@ -437,7 +442,7 @@ def test_an_amendment_refused_by_the_domain_records_nothing(bd: PageClient, worl
     size = api.log_size()
     response = bd.post("/plan", form)
     assert response.status_code == 422
-    assert re.search(r'id="amend-end_date-error">the new period would leave', response.text)
+    assert re.search(r'id="amend-end_date-error">The new period would leave', response.text)
     assert api.log_size() == size
     missing_reason = bd.post("/plan", {**form, "reason": "", "end_date": days_ago(-40)})
     assert missing_reason.status_code == 422

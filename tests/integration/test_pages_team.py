@@ -76,9 +76,9 @@ def test_the_same_registration_sent_twice_records_once(manager: PageClient, api:
     ("fields", "field", "message"),
     [
         ({"name": ""}, "name", "Fill in name."),
-        ({"fte": "1.5"}, "fte", "fte must be more than 0 and at most 1"),
-        ({"handle": "pri ya"}, "handle", "letters, digits and . _ @ - only"),
-        ({"handle": "ana"}, "_form", "team member ana is already registered"),
+        ({"fte": "1.5"}, "fte", "FTE must be more than 0 and at most 1."),
+        ({"handle": "pri ya"}, "handle", "Handle: letters, digits and . _ @ - only."),
+        ({"handle": "ana"}, "_form", "Team member ana is already registered."),
     ],
 )
 def test_bad_registrations_are_refused_under_the_field_and_record_nothing(

@@ -53,6 +53,8 @@ blp = page_blueprint("audit_page", __name__)
 VERIFY_SECONDS = 20.0
 STREAM_PAGE = 200
 MAX_PARAM = 100
+FILTER_LABELS = {"date_from": "From", "date_to": "To"}
+"""The log's filters speak of days from and to, not of an activity's Date and Until."""
 
 
 def _given(names: tuple[str, ...]) -> dict[str, str]:
@@ -68,7 +70,7 @@ def _given(names: tuple[str, ...]) -> dict[str, str]:
 @page("page:audit")
 def audit():
     given = _given((*FILTERS, "before", "after"))
-    query, errors = load(LogFilterSchema(), given)
+    query, errors = load(LogFilterSchema(), given, FILTER_LABELS)
     log = None
     if query is not None:
         log = read_log(ledger(), log_query(query), query.get("before"), query.get("after"))

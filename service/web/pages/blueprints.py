@@ -6,6 +6,7 @@ permission table's: service/application/permissions.py)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from flask import Blueprint, render_template, request
@@ -18,6 +19,7 @@ from service.application.permissions import HOME_OF_ROLE, allows
 from service.domain import DomainError
 from service.infra.store_errors import DATABASE_UNAVAILABLE
 from service.web.http.problems import DOMAIN_STATUS
+from service.web.pages.form_messages import Errors, rule_errors
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +116,17 @@ def status_of(error: DomainError) -> int:
     return next(code for kind, code in DOMAIN_STATUS if isinstance(error, kind))
 
 
-def refusal(error: DomainError, fields: tuple[str, ...]) -> dict[str, list[str]]:
+def refusal(
+    error: DomainError,
+    fields: tuple[str, ...],
+    moved: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> Errors:
     """A refusal of the ledger's rules as a form's errors: under its field, if the
-    form has it, else above the form. The form is shown again; nothing was recorded."""
-    return {error.field if error.field in fields else "_form": [error.message]}
+    form has it (`moved`: shows that field of the command as another of its own), else
+    above the form, in a person's words (`labels`: form_messages.py). The form is shown
+    again; nothing was recorded."""
+    return rule_errors(error, fields, moved, labels)
 
 
 def _beyond_the_log(error: PositionBeyondLog) -> tuple[str, int]:

@@ -10,7 +10,6 @@ on (Post/Redirect/Get)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -22,8 +21,6 @@ from service.application.commands import Written
 from service.domain import DomainError
 from service.web.pages.blueprints import refusal, status_of
 from service.web.pages.forms import Errors, load, new_form_key
-
-REQUIRED_MESSAGE = "Missing data for required field."
 
 
 @dataclass(frozen=True)
@@ -63,6 +60,11 @@ class Form:
     def names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
+    @property
+    def labels(self) -> dict[str, str]:
+        """What the messages call each field (service/web/pages/form_messages.py)."""
+        return {f.name: f.label for f in self.fields}
+
     def posted(self) -> Form:
         values = {name: request.form.get(name, "") for name in self.names}
         return replace(self, values=values, key=request.form.get("form_key") or new_form_key())
@@ -80,7 +82,12 @@ class Form:
         return given
 
     def refused(self, errors: Errors) -> Form:
-        return replace(self, errors=in_words(errors, self.fields))
+        """The form again with `errors` (already in the labels' words): under a field
+        of the form, or above it (`_form`)."""
+        placed: Errors = {}
+        for name, messages in errors.items():
+            placed.setdefault(name if name in self.names else "_form", []).extend(messages)
+        return replace(self, errors=placed)
 
 
 def form_page(
@@ -96,13 +103,15 @@ def form_page(
     if request.method == "GET":
         return render(replace(form, values=dict(form.initial)))
     form = form.posted()
-    body, errors = load(schema, form.given())
+    body, errors = load(schema, form.given(), form.labels)
     if errors or body is None:
         return render(form.refused(errors)), 422
     try:
         result = write(body)
     except DomainError as error:
-        return render(form.refused(refusal(error, form.names))), status_of(error)
+        return render(form.refused(refusal(error, form.names, labels=form.labels))), (
+            status_of(error)
+        )
     message, url = done(result)
     flash(message, "recorded")
     return redirect(url, code=303)
@@ -110,24 +119,6 @@ def form_page(
 
 def render(form: Form) -> str:
     return render_template("pages/form.html", form=form)
-
-
-def in_words(errors: Errors, fields: tuple[Field, ...]) -> Errors:
-    """Errors a person can read: under a field of the form, or above it (`_form`); a
-    field's key written as one (`start_date`) becomes its label, and the schema's
-    "Missing data for required field." becomes a request to fill it in."""
-    labels = {f.name: f.label for f in fields}
-    keys = {name: label for name, label in labels.items() if "_" in name}
-    worded: Errors = {}
-    for name, messages in errors.items():
-        where = name if name in labels else "_form"
-        for message in messages:
-            if message == REQUIRED_MESSAGE:
-                message = "Please fill this in."
-            for key, label in keys.items():
-                message = re.sub(rf"\b{key}\b", f"“{label}”", message)
-            worded.setdefault(where, []).append(message)
-    return worded
 
 
 def _lines(text: str) -> list[str]:

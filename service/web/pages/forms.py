@@ -7,7 +7,7 @@ timeout) records once, as a retried API request with the same Idempotency-Key do
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -16,12 +16,11 @@ from flask import abort, g, request
 
 from service.application.caller import Caller
 from service.web.http.auth import Principal
+from service.web.pages.form_messages import Errors, schema_errors
 from service.web.schemas.common import plain_integer
 
 FORM_NAMESPACE = uuid5(NAMESPACE_URL, "urn:community-enablement:page-form")
 MAX_FORM_KEY = 64
-
-Errors = dict[str, list[str]]
 
 
 def new_form_key() -> str:
@@ -41,23 +40,28 @@ def form_caller() -> Caller:
     return g.caller.for_request(form_request_id(g.principal))
 
 
-def read_form(schema: ma.Schema, names: Iterable[str]) -> tuple[dict[str, Any] | None, Errors]:
+def read_form(
+    schema: ma.Schema, names: Iterable[str], labels: Mapping[str, str] | None = None
+) -> tuple[dict[str, Any] | None, Errors]:
     """The named fields through `schema`; an empty field is a field not given (forms
-    send every input, filled or not)."""
+    send every input, filled or not). Errors are sentences naming each field by its
+    label (`labels`: the page's, where they are not the usual ones: form_messages.py)."""
     given = {name: request.form[name] for name in names if request.form.get(name, "").strip()}
-    return load(schema, given)
+    return load(schema, given, labels)
 
 
-def load(schema: ma.Schema, given: dict[str, str]) -> tuple[dict[str, Any] | None, Errors]:
+def load(
+    schema: ma.Schema, given: dict[str, str], labels: Mapping[str, str] | None = None
+) -> tuple[dict[str, Any] | None, Errors]:
     """Forms send text; the API's integer fields are strict (a JSON "3" is refused), so
     a form's whole numbers written plainly (as a query string's must be: `plain_integer`)
     are turned into numbers first, and anything else (`+5`, `007`, `５`) is left for the
-    schema to refuse with its own message."""
+    schema to refuse with its own message, said in a person's words (`labels`)."""
     given = {name: _number_if_integer(schema, name, value) for name, value in given.items()}
     try:
         return schema.load(given), {}
     except ma.ValidationError as error:
-        return None, flatten(error.messages)
+        return None, schema_errors(error.messages, labels)
 
 
 def read_query(schema: ma.Schema) -> dict[str, Any]:
@@ -69,19 +73,8 @@ def read_query(schema: ma.Schema) -> dict[str, Any]:
     try:
         return schema.load(given, unknown=ma.EXCLUDE)
     except ma.ValidationError as error:
-        problems = flatten(error.messages)
-        abort(400, description="; ".join(f"{n}: {' '.join(t)}" for n, t in problems.items()))
-
-
-def flatten(messages: Any, field: str = "_form") -> Errors:
-    if isinstance(messages, list):
-        return {field: [str(message) for message in messages]}
-    flat: Errors = {}
-    for name, inner in messages.items():
-        key = field if name == "_schema" else str(name)
-        for found, texts in flatten(inner, key).items():
-            flat.setdefault(found, []).extend(texts)
-    return flat
+        problems = schema_errors(error.messages)
+        abort(400, description=" ".join(" ".join(texts) for texts in problems.values()))
 
 
 def _number_if_integer(schema: ma.Schema, name: str, value: str) -> int | str:

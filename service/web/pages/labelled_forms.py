@@ -15,6 +15,7 @@ import marshmallow as ma
 from flask import request
 
 from service.domain import DomainError
+from service.web.pages.blueprints import refusal
 from service.web.pages.forms import Errors, new_form_key, read_form
 
 
@@ -59,12 +60,11 @@ class Form:
             for f in self.fields
             if f.required and not request.form.get(f.name, "").strip()
         }
-        body, errors = read_form(schema, self.names)
+        body, errors = read_form(schema, self.names, self.labels)
         self.errors = missing | {k: v for k, v in errors.items() if k not in missing}
         return None if self.errors else body
 
     def refused(self, error: DomainError, moved: dict[str, str] | None = None) -> None:
         """The ledger's refusal under its field (`moved`: a field of the command shown
         by another of the form's), else above the form."""
-        name = (moved or {}).get(error.field or "", error.field)
-        self.errors = {name if name in self.names else "_form": [error.message]}
+        self.errors = refusal(error, self.names, moved, self.labels)

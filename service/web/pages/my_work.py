@@ -4,7 +4,8 @@ activity, and their latest activities to correct or retract.
 Recording goes through the same command, schema and role rules as
 `POST /api/allocations/{id}/activities`. A late date or an overrun is accepted there;
 here the form first says so and asks again ("Record anyway"), so nobody is surprised
-by a flag the partner will see."""
+by a flag the partner will see; an entry the ledger would refuse is refused first, in
+the same round trip, never warned about and then refused."""
 
 from __future__ import annotations
 
@@ -44,6 +45,14 @@ OWN_WORK = tuple(name for name in WORK_FIELDS if name != "team_member")
 manager recording for one of their members picks one)."""
 FORM_FIELDS = ("allocation_id", *OWN_WORK)
 CORRECTABLE = (*(name for name in CORRECTABLE_FIELDS if name in OWN_WORK), "reason")
+ONE_DAY = {"moved": {"date_to": "date_from"}, "labels": {"date_to": "Date"}}
+"""Only Date filled: the page sends it as both days, so what the rules say of the last
+day (`date_to`) is said of Date, under it."""
+REASONS = {
+    "correct": {"reason": "Reason for the correction"},
+    "move": {"reason": "Reason for moving"},
+    "retract": {"reason": "Reason for retracting"},
+}
 
 
 class MyWorkQuerySchema(ma.Schema):
@@ -71,27 +80,32 @@ def record():
     work = worklist(me().member, today())
     values = {name: request.form.get(name, "") for name in ("allocation_id", *WORK_FIELDS)}
     values["team_member"] = me().member or values["team_member"]
-    if not values["date_to"].strip():
+    one_day = not values["date_to"].strip()
+    if one_day:
         values["date_to"] = values["date_from"]
     allocation = work.allocation(values["allocation_id"])
     given = {name: values[name] for name in WORK_FIELDS if values[name].strip()}
     body, errors = load(ActivityInSchema(), given)
+    if one_day:
+        errors.pop("date_to", None)  # the same value as Date, refused under it already
     if allocation is None:
         errors.setdefault("allocation_id", []).append("Pick one of your allocations.")
     if errors or body is None or allocation is None:
         return _render(work, values=values, errors=errors), 422
-    warnings = warnings_before_recording(allocation, body["units"], body["date_to"], today())
-    if warnings and request.form.get("confirm") != "yes":
-        return _render(work, values=values, warnings=warnings), 200
+    fields = ("allocation_id", *WORK_FIELDS) if work.members else FORM_FIELDS
     try:
+        ledger().check_recording(UUID(values["allocation_id"]), **body, caller=form_caller())
+        warnings = warnings_before_recording(allocation, body["units"], body["date_to"], today())
+        if warnings and request.form.get("confirm") != "yes":
+            return _render(work, values=values, warnings=warnings), 200
         result = ledger().record_activity(
             UUID(values["allocation_id"]),
             **body,
             caller=form_caller(),
         )
     except DomainError as refused:
-        fields = ("allocation_id", *WORK_FIELDS) if work.members else FORM_FIELDS
-        return _render(work, values=values, errors=refusal(refused, fields)), status_of(refused)
+        errors = refusal(refused, fields, **(ONE_DAY if one_day else {}))
+        return _render(work, values=values, errors=errors), status_of(refused)
     recorded, _ = result.value
     left, kind = what_is_left(recorded.units_remaining)
     said = f"Recorded {plural(body['units'], 'unit')} on {allocation['label']}: {left}."
@@ -123,7 +137,7 @@ def correct(activity_id: UUID):
         )
     except DomainError as refused:
         values = {**values, "form_key": request.form.get("form_key")}
-        errors = refusal(refused, CORRECTABLE)
+        errors = refusal(refused, CORRECTABLE, labels=REASONS["correct"])
         return _render_correction(activity, values, errors), status_of(refused)
     corrected, _ = result.value
     left, kind = what_is_left(corrected.units_remaining)
@@ -135,9 +149,9 @@ def correct(activity_id: UUID):
 @page("page:my_work")
 def retract(activity_id: UUID):
     activity = _my_activity(activity_id)
-    body, errors = read_form(ReasonSchema(), ("reason",))
+    body, errors = read_form(ReasonSchema(), ("reason",), REASONS["retract"])
     if errors or body is None:
-        # The page has two reasons; this one's field is the retraction's.
+        # The page has three reasons; this one's field is the retraction's.
         errors = {"retract-reason": errors.pop("reason", []), **errors}
         return _render_correction(activity, {**activity, "form_key": new_form_key()}, errors), 422
     result = ledger().retract_activity(
@@ -155,7 +169,7 @@ def move(activity_id: UUID):
     """Filed on the wrong allocation: moved to another of mine, keeping when it was
     recorded (a move never makes it late)."""
     activity = _my_activity(activity_id)
-    body, errors = read_form(MoveSchema(), ("allocation_id", "reason"))
+    body, errors = read_form(MoveSchema(), ("allocation_id", "reason"), REASONS["move"])
     if errors or body is None:
         # The page has three reasons; this one's field is the move's.
         errors = {"move-reason": errors.pop("reason", []), **errors}
@@ -167,7 +181,7 @@ def move(activity_id: UUID):
             caller=form_caller(),
         )
     except DomainError as refused:
-        errors = refusal(refused, ("allocation_id", "reason"))
+        errors = refusal(refused, ("allocation_id", "reason"), labels=REASONS["move"])
         errors = {"move-reason": errors.pop("reason", []), **errors}
         return _render_correction(activity, {**activity, "form_key": new_form_key()}, errors), (
             status_of(refused)
@@ -185,7 +199,7 @@ def _changes(values: dict[str, str], activity: dict[str, Any]) -> tuple[dict | N
         for name in CORRECTABLE
         if values[name].strip() and (name == "reason" or values[name] != str(activity[name]))
     }
-    return load(CorrectionSchema(), given)
+    return load(CorrectionSchema(), given, REASONS["correct"])
 
 
 def _my_activity(activity_id: UUID) -> dict[str, Any]:

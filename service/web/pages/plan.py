@@ -34,7 +34,7 @@ from service.web.http.auth import Principal
 from service.web.http.reads import fresh
 from service.web.http.receipts import allocation_receipt
 from service.web.http.runtime import ledger, today
-from service.web.pages.blueprints import page_blueprint, status_of
+from service.web.pages.blueprints import page_blueprint, refusal, status_of
 from service.web.pages.forms import Errors, form_caller, new_form_key, read_form
 from service.web.pages.people import page
 from service.web.pages.planning import (
@@ -138,7 +138,7 @@ def _grant(span: Span):
     try:
         result = ledger().grant_allocation(UUID(project_id), **body, caller=form_caller())
     except DomainError as refused:
-        state.errors = _refusal(refused, GRANT_FIELDS)
+        state.errors = refusal(refused, GRANT_FIELDS)
         return _render(span, read_models, grant=state), status_of(refused)
     return _written(span, "Granted", result.value, f"to {projects[project_id]}")
 
@@ -159,7 +159,7 @@ def _amend(span: Span):
         result = ledger().amend_allocation(UUID(allocation_id), **body, caller=form_caller())
     except DomainError as refused:
         # The only date an amendment changes is the end: a clash of periods is its.
-        state.errors = _refusal(refused, AMEND_FIELDS, {"start_date": "end_date"})
+        state.errors = refusal(refused, AMEND_FIELDS, {"start_date": "end_date"})
         return _render(span, read_models, amend=state), status_of(refused)
     return _written(span, "Amended", result.value, f"({allocations[allocation_id]['label']})")
 
@@ -180,14 +180,6 @@ def _written(span: Span, verb: str, allocation: Allocation, which: str):
 def _posted(names: tuple[str, ...]) -> FormState:
     values = {name: request.form.get(name, "") for name in names}
     return FormState(values, {}, request.form.get("form_key") or new_form_key())
-
-
-def _refusal(
-    refused: DomainError, fields: tuple[str, ...], moved: dict[str, str] | None = None
-) -> Errors:
-    """The domain's message under its field, if the form has it; else above the form."""
-    name = (moved or {}).get(refused.field or "", refused.field)
-    return {name if name in fields else "_form": [refused.message]}
 
 
 # What the page shows

@@ -13,6 +13,7 @@ import pytest
 
 from service.application.event_catalogue import type_of
 from service.domain.people import person_id
+from tests.support.dates import days_ago
 from tests.support.oidc_provider import authorize_at_provider, oidc_provider, set_account
 
 CLIENT_ID = "ces-tests"
@@ -179,3 +180,16 @@ def test_a_removed_persons_live_session_ends_at_their_next_request(app, ledger, 
     assert_refused(client.get(authorize_at_provider(client, ada)), "role here has been removed")
     assert written_since(ledger, head) == ["SignInRefused"]
     assert not is_signed_in(client)
+
+
+def test_a_departure_ends_a_members_live_session_and_refuses_them(app, ledger, issuer, world, api):
+    ledger.add_person(email="ana@example.org", role="member", member="ana", actor="test")
+    set_account(issuer, "ana-sub", email="ana@example.org", email_verified=True)
+    client = app.test_client()
+    client.get(authorize_at_provider(client, "ana-sub"))
+    assert is_signed_in(client)
+    assert api.patch("/api/team-members/ana", {"departed_on": days_ago(0)}).status_code == 200
+    assert not is_signed_in(client)
+    head = head_of(ledger)
+    assert_refused(client.get(authorize_at_provider(client, "ana-sub")), "you have left")
+    assert written_since(ledger, head) == ["SignInRefused"]

@@ -6,6 +6,7 @@ between recording and sending; a mail server down, then up, gets each message on
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,8 @@ from service.application import Ledger
 from service.application.caller import Caller
 from service.domain.notices import Kind
 from service.domain.notification import Notification
+from service.infra.notify_settings import MailSettings
+from service.notify.outbox import Notifier
 from service.web.http.runtime import runtime
 from service.workers import notifier
 from tests.support.api import activity
@@ -303,3 +306,28 @@ def test_an_email_that_is_not_one_is_refused_and_changes_nothing(api, email):
     refused = api.patch("/api/team-members/ana", {"email": email})
     assert refused.status_code == 422, refused.json
     assert api.log_size() == before
+
+
+def test_mail_goes_through_a_server_that_wants_a_sign_in(app, burning):
+    guarded = SmtpSink(login=("ces", "right")).start()
+    try:
+        settings = replace(
+            make_notifier(app).settings,
+            mail=MailSettings(
+                host="127.0.0.1",
+                port=guarded.port,
+                starttls=False,
+                user="ces",
+                password="right",
+                sender="ledger@example.org",
+            ),
+        )
+        with app.app_context():
+            run = runtime()
+            sender = Notifier(
+                run.ledger(), run.projections(), settings, public_url="https://x", secret_key="k"
+            )
+        done = sender.run_once()
+        assert done.failed == 0 and len(guarded.messages) == done.sent - 1 >= 3  # and Slack's
+    finally:
+        guarded.stop()

@@ -12,14 +12,17 @@ from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from tests.support.servers import free_port
 
 
 class SmtpSink:
-    """An SMTP server on 127.0.0.1 keeping every message it accepted, in order."""
+    """An SMTP server on 127.0.0.1 keeping every message it accepted, in order; with
+    `login` (user, password), one that takes mail only from a client signed in so."""
 
-    def __init__(self) -> None:
+    def __init__(self, login: tuple[str, str] | None = None) -> None:
+        self.login = login
         self.port = free_port()
         self.messages: list[EmailMessage] = []
         self.envelopes: list[list[str]] = []
@@ -33,7 +36,14 @@ class SmtpSink:
         return "250 OK"
 
     def start(self) -> SmtpSink:
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        auth = {}
+        if self.login is not None:
+            auth = {
+                "auth_required": True,
+                "auth_require_tls": False,  # a test on localhost: no certificate
+                "authenticator": self._authenticate,
+            }
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **auth)
         self._controller.start()
         return self
 
@@ -41,6 +51,10 @@ class SmtpSink:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def _authenticate(self, server, session, envelope, mechanism, data) -> AuthResult:
+        given = (data.login.decode(), data.password.decode()) if data else None
+        return AuthResult(success=given == self.login)
 
     def message_ids(self) -> list[str]:
         return [message["Message-ID"] for message in self.messages]

@@ -64,6 +64,13 @@ def access_grants(projections: Projections) -> list[Grant]:
     return projections.view("access").grants()
 
 
+@reads("team")
+def member_names(projections: Projections) -> dict[str, str]:
+    """handle -> name, everyone registered: pages and documents show people by name
+    (a handle is the API's key for them)."""
+    return {handle: member.name for handle, member in projections.view("team").members().items()}
+
+
 @reads("activities")
 def activities_of_allocation(projections: Projections, allocation_id: str) -> list[Row]:
     """Every activity of the allocation in the order recorded, in its current state."""

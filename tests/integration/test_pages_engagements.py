@@ -59,6 +59,13 @@ def test_the_engagement_page_shows_the_api_totals_and_a_chart_per_allocation(
     assert f"{MONTH}: 8 units" in html, "the month bars sum the month's live units"
 
 
+def test_the_engagement_page_names_each_allocations_provider(app: Flask, worked, make_token):
+    """ "provided by Ana" (the member's name), not by her handle "ana"."""
+    engagement_id = worked["engagement"]["id"]
+    html = signed_in_page(app, make_token("bd")).text(f"/engagements/{engagement_id}")
+    assert "provided by Ana" in html and "provided by ana" not in html
+
+
 def test_the_monthly_report_page_holds_the_figures_and_names_not_handles(
     app: Flask, worked, api: ApiClient, make_token
 ):

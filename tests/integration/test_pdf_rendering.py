@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import uuid
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from flask import Flask
@@ -119,3 +120,54 @@ def test_a_pdf_page_refuses_a_min_position_that_is_no_log_position(app: Flask, w
     assert page.get(path, min_position="99999999").status_code == 422
     other = f"/engagements/{uuid.uuid4()}/reports/{MONTH}.pdf"
     assert page.get(other).status_code == 404
+
+
+def first_page_text(pdf: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", "-f", "1", "-l", "1", "-", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+
+
+def test_the_report_pdf_starts_its_work_on_the_first_page(
+    app: Flask, world, api: ApiClient, make_token
+):
+    """An allocation whose month runs over a page begins on the first, under the title
+    and the totals (its activities go on over the next pages): the first page is not
+    the title and three totals alone."""
+    last_month = TODAY.replace(day=1) - timedelta(days=1)
+    for n in range(60):  # two or three a day, over 19 days of last month: over a page
+        day = last_month.replace(day=10 + n % 19).isoformat()
+        done = api.post(
+            f"/api/allocations/{world['allocation']['id']}/activities",
+            activity(units=1, description=f"session {n:02d}", date_from=day, date_to=day),
+        )
+        assert done.status_code == 201, done.json
+    page = signed_in_page(app, make_token("bd"))
+    path = f"/engagements/{world['engagement']['id']}/reports/{last_month:%Y-%m}.pdf"
+    pdf = fetched_pdf(page.get, path)
+    assert pdf.status_code == 200
+    first = first_page_text(pdf.get_data())
+    assert "Docs" in first and "Q hours" in first, first
+    assert "session 00" in first, f"no activity on the first page:\n{first}"
+    assert "session 59" in pdf_text(pdf.get_data())
+
+
+def test_the_statement_pdf_names_people_and_says_when_in_words(app: Flask, world, api: ApiClient):
+    """ "issued 7 December 2026, 06:14 UTC by …", not the ISO moment; "Ana", not "ana"."""
+    api.post(f"/api/allocations/{world['allocation']['id']}/activities", activity())
+    stated = api.post(
+        f"/api/engagements/{world['engagement']['id']}/statements", {"month": MONTH}
+    ).json
+    path = f"/api/statements/{stated['id']}"
+    pdf = fetched_pdf(
+        lambda at: api.client.get(at, headers={**api.headers(), "Accept": "application/pdf"}),
+        path,
+    )
+    text = pdf_text(pdf.get_data())
+    issued = datetime.fromisoformat(stated["issued_at"]).astimezone(UTC)
+    assert f"issued {issued.day} {issued:%B %Y, %H:%M} UTC by" in text, text
+    assert stated["issued_at"] not in text and "T" + f"{issued:%H:%M}" not in text
+    assert "· Ana" in text and "· ana" not in text, text

@@ -198,10 +198,11 @@ def statement_document(engagement_id: UUID, month: Month, statement_id: UUID) ->
     return document
 
 
-def statement_html(document: dict[str, Any]) -> str:
+def statement_html(document: dict[str, Any], names: dict[str, str]) -> str:
     """The statement as the worker prints it: the same figures, adjustments and
-    checkpoint as the JSON, so the partner holds the log's root outside our database."""
-    return render_template("statement.html", statement=document)
+    checkpoint as the JSON, so the partner holds the log's root outside our database;
+    people by name (`names`: handle -> name), moments in words."""
+    return render_template("statement.html", statement=document, names=names)
 
 
 def _attachment(filename: str) -> dict[str, str]:

@@ -28,6 +28,7 @@ from projections import Projections
 from projections.engine.failures import backoff_seconds, describe
 from projections.engine.freshness import ProjectionsBehind, await_position
 from projections.reports.declared import read_models_of
+from projections.reports.queries import member_names
 from service.domain.calendar import Month
 from service.infra.pdf_printing import print_pdf, printer_pool
 from service.infra.rendered_pdfs import Job, RenderedPdfs
@@ -122,9 +123,10 @@ class PdfRenderer:
     def _html(self, job: Job) -> tuple[str, int]:
         """The document's HTML, and the log position it reflects."""
         document = PdfDocument.parse(job.document)
-        if document.kind == "statement":  # as issued, whatever was written since
-            return statement_html(self.own.statement(document.subject)), job.min_position
         await_position(self.read_models, REPORT_VIEWS, job.min_position, VIEWS_WAIT_SECONDS)
+        if document.kind == "statement":  # as issued, whatever was written since
+            statement = self.own.statement(document.subject)
+            return statement_html(statement, member_names(self.read_models)), job.min_position
         position = min(self.read_models.positions(REPORT_VIEWS).values())
         month, day = Month.parse(document.month), date.fromisoformat(job.day)
         return report_pdf_html(self.read_models, document.subject, month, day), position

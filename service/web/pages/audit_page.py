@@ -25,11 +25,13 @@ from projections.audit.checkpoints import CheckpointStore
 from projections.audit.verify import Verdict, verify_log
 from projections.engine.failures import ViewsFailing
 from projections.engine.freshness import ProjectionsBehind
+from projections.reports.queries import member_names
 from service.application.event_catalogue import audit_entry, stream_label
 from service.domain import NotFound
 from service.infra.input_policy import INT64_MAX
 from service.web.api.allocations import AllocationQuerySchema
 from service.web.api.audit import make_checkpoint
+from service.web.http.reads import read_fresh
 from service.web.http.receipts import activity_receipt, allocation_receipt
 from service.web.http.runtime import ledger, runtime
 from service.web.pages.audit_log import (
@@ -164,7 +166,14 @@ def as_of():
         for key, entry in allocation.activities.items()
         if entry.moved_to is None
     ]
-    return _render_as_of(values, {}, moment=moment, receipt=receipt, activities=activities)
+    return _render_as_of(
+        values,
+        {},
+        moment=moment,
+        receipt=receipt,
+        activities=activities,
+        names=read_fresh(member_names, None),
+    )
 
 
 AS_OF_FIELDS = ("allocation_id", "as_of")

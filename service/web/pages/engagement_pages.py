@@ -17,7 +17,7 @@ from flask import abort, g, render_template, url_for
 
 from projections.engine.encoding import to_day
 from projections.reports.declared import reads
-from projections.reports.queries import engagements_page
+from projections.reports.queries import engagements_page, member_names
 from projections.reports.resources import engagement_detail, engagement_summary
 from service.domain.calendar import Month, month_of, months_between
 from service.web.http.reads import fresh, read_fresh
@@ -80,6 +80,7 @@ def engagement(engagement_id: UUID):
         report_months=[month for month, units in months if units] or [month_of(on)],
         this_month=month_of(on),
         statements=ledger().statements_of(engagement_id),
+        names=read_fresh(member_names, None),
         report_url=lambda month: url_for(
             "report_pages.monthly_report_page", engagement_id=engagement_id, month=month
         ),

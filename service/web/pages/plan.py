@@ -26,6 +26,7 @@ from projections import Projections
 from projections.reports import capacity_report
 from projections.reports.declared import reads
 from projections.reports.planning import committed_by_provider
+from projections.reports.queries import member_names
 from projections.reports.resources import allocation_balance
 from service.domain import Allocation, DomainError
 from service.domain.calendar import Month, add_months, month_count, months_between, ratio
@@ -254,7 +255,7 @@ def _members(read_models: Projections) -> list[tuple[str, str]]:
     ]
 
 
-@reads("team", "balances", through=(capacity_report,))
+@reads("team", "balances", through=(capacity_report, member_names))
 def _render(
     span: Span,
     read_models: Projections | None = None,
@@ -273,6 +274,7 @@ def _render(
         months=[] if span.errors else plan_months(read_models, span),
         projects=_open_projects(read_models),
         members=_members(read_models),
+        names=member_names(read_models),
         amendable=_amendable(read_models),
         grant=grant or FormState(),
         amend=amend or FormState(),

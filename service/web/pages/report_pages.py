@@ -20,7 +20,7 @@ from projections import Projections
 from projections.engine.freshness import target_position
 from projections.reports import monthly_report
 from projections.reports.declared import reads
-from projections.reports.queries import engagement_row
+from projections.reports.queries import engagement_row, member_names
 from service.domain.calendar import Month, report_day
 from service.infra.input_policy import INT64_MAX
 from service.web.documents.pdf_files import PdfDocument, pdf_response
@@ -118,7 +118,7 @@ def min_position_asked() -> int | None:
     return int(text)
 
 
-@reads("team", "activities", through=(monthly_report,))
+@reads("activities", through=(monthly_report, member_names))
 def report_context(
     read_models: Projections, engagement_id: UUID, month: Month, day: date
 ) -> dict[str, Any]:
@@ -128,7 +128,7 @@ def report_context(
     if not report["engagements"]:
         abort(404, description=f"no engagement {engagement_id}")
     engagement = report["engagements"][0]
-    names = {handle: person.name for handle, person in read_models.view("team").members().items()}
+    names = member_names(read_models)
     on = report_day(month, day)
     activities = read_models.view("activities")
     charts = {

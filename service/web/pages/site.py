@@ -41,7 +41,7 @@ from service.web.pages import (
     unsubscribe,
 )
 from service.web.pages.blueprints import csrf, error_page, nav_links
-from service.web.pages.wording import labelled_cells, plural
+from service.web.pages.wording import labelled_cells, moment, plural
 
 MACHINE_PATHS = ("/api", "/webhooks", "/healthz", "/readyz", "/metrics")
 
@@ -96,7 +96,7 @@ def install_pages(app: Flask, web: WebSettings) -> None:
     for module in PAGE_BLUEPRINTS:
         app.register_blueprint(module.blp)
     app.jinja_env.globals.update(nav_links=_nav_links_of, may=_may, pace_bar=charts.pace_bar)
-    app.jinja_env.filters.update(plural=plural, labelled_cells=labelled_cells)
+    app.jinja_env.filters.update(plural=plural, labelled_cells=labelled_cells, moment=moment)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _not_found)
 

@@ -1,5 +1,6 @@
 """How the pages word and mark up what they show, in one place: a count with its noun
-("1 unit", "3 units"); what a write left of an allocation, and whether the banner
+("1 unit", "3 units"); a moment as a person reads it ("7 December 2026, 06:14 UTC");
+what a write left of an allocation, and whether the banner
 saying so is a success or a warning; and the column heading of each cell of a table,
 which the stylesheet shows beside the cell when a narrow screen lays the rows out as
 cards."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from markupsafe import Markup, escape
 
@@ -18,6 +20,15 @@ def plural(count: int, noun: str, nouns: str | None = None) -> str:
     """`count` and the noun that goes with it: "1 unit", "−1 unit", "0 units", "3 units"
     (`nouns`: the plural when it is not the noun and an s)."""
     return f"{count} {noun if abs(count) == 1 else nouns or noun + 's'}"
+
+
+def moment(value: str | datetime) -> str:
+    """An instant in words, to the minute, in UTC (the zone every stored moment is in):
+    "7 December 2026, 06:14 UTC", for the ISO 8601 the ledger keeps
+    (`2026-12-07T06:14:53.806721+00:00`). A moment with no zone is taken as UTC."""
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    utc = instant.astimezone(UTC) if instant.tzinfo else instant
+    return f"{utc.day} {utc:%B %Y, %H:%M} UTC"
 
 
 SUCCESS = "recorded"

@@ -98,6 +98,12 @@ class Team(ReadModel):
     def _email_changed(self, rows: Rows, event: Any, position: int) -> None:
         rows.update("members", (uid(event.originator_id),), email=event.email)
 
+    @handles(TeamMember.LineManagerChanged)
+    def _line_manager_changed(self, rows: Rows, event: Any, position: int) -> None:
+        rows.revise(
+            "members", (uid(event.originator_id),), position, line_manager=event.line_manager
+        )
+
     @handles(TeamMember.TeamMemberDeparted)
     def _departed(self, rows: Rows, event: Any, position: int) -> None:
         rows.revise(

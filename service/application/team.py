@@ -48,16 +48,21 @@ class TeamCommands(LedgerBase):
         effective_date: date | None = None,
         departed_on: date | None = None,
         email: str | None | EllipsisType = ...,
+        line_manager: str | None = None,
     ) -> Written[TeamMember]:
         """`email`: where the member's notifications go from now on (None: nowhere;
-        left out, `...`: unchanged)."""
-        if fte is None and departed_on is None and email is ...:
-            raise RuleViolation("give fte (with effective_date), departed_on or email")
+        left out, `...`: unchanged). `line_manager`: who reviews their work from now on."""
+        if fte is None and departed_on is None and email is ... and line_manager is None:
+            raise RuleViolation(
+                "give fte (with effective_date), line_manager, departed_on or email"
+            )
         if fte is not None and effective_date is None:
             raise RuleViolation("a new fte needs its effective_date", "effective_date")
         member = self.team_member(handle)
         if email is not ...:
             member.change_email(email=email, actor=caller.actor)
+        if line_manager is not None:
+            member.change_line_manager(line_manager=line_manager, actor=caller.actor)
         if fte is not None and effective_date is not None:
             member.change_capacity(fte=fte, effective_date=effective_date, actor=caller.actor)
         if departed_on is not None:

@@ -113,6 +113,21 @@ class TeamMember(Aggregate):
         def apply(self, member: TeamMember) -> None:
             member.email = self.email
 
+    def change_line_manager(self, *, line_manager: str, actor: str) -> None:
+        """Who reviews the member's work from now on; the reports of earlier months,
+        read as of their time, keep the manager they had."""
+        self._require_present()
+        if not line_manager.strip():
+            raise RuleViolation("a line manager is required", "line_manager")
+        self.trigger_event(self.LineManagerChanged, line_manager=line_manager, actor=actor)
+
+    class LineManagerChanged(Aggregate.Event):
+        line_manager: str
+        actor: str
+
+        def apply(self, member: TeamMember) -> None:
+            member.line_manager = self.line_manager
+
     def depart(self, *, effective_date: date, actor: str) -> None:
         self._require_present()
         self.trigger_event(self.TeamMemberDeparted, effective_date=effective_date, actor=actor)

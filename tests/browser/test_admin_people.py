@@ -1,5 +1,5 @@
 """An admin runs the team and people's access with pages only (docs/reference/pages.md):
-registers two members, changes one's FTE, gives a member a one-time sign-in link that
+registers two members, changes one's FTE and line manager, gives a member a one-time sign-in link that
 signs them in in a fresh browser, revokes a token so its person is refused; bad input is
 refused under its field with nothing written. Each page is axe-core clean and fits the
 screen at 1280 and 375 px."""
@@ -69,6 +69,12 @@ def test_an_admin_registers_members_changes_fte_and_signs_a_member_in_by_link(
         f"Priya Raman works 0.6 FTE from {days_ago(1)}"
     )
     expect(page.locator('[data-field="fte"]')).to_have_text("0.6")
+    page.get_by_label("New line manager").fill(second)
+    page.get_by_role("button", name="Change line manager").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        f"The line manager of Priya Raman is now {second}"
+    )
+    expect(page.locator('[data-field="line_manager"]')).to_have_text("Sam Okafor")
 
     page.get_by_role("link", name="Access", exact=True).click()
     page.get_by_label("Role").select_option("member")

@@ -117,6 +117,16 @@ def test_a_manager_changes_fte_from_a_date_and_records_a_departure(
     assert team(api)["ben"]["departed_on"] == days_ago(-20)
 
 
+def test_a_manager_changes_a_member_s_line_manager(manager: PageClient, api: ApiClient):
+    changed = manager.post(
+        "/team/ana", member_form(manager, "ana", "line_manager", line_manager="ben")
+    )
+    html = follow(manager, changed)
+    assert "The line manager of Ana is now ben." in html
+    assert 'data-field="line_manager">Ben<' in html, "shown by name"
+    assert team(api)["ana"]["line_manager"] == "ben"
+
+
 def test_an_fte_change_without_its_date_is_asked_for_by_label(manager: PageClient, api: ApiClient):
     before = team(api)["ben"]
     answer = manager.post("/team/ben", member_form(manager, "ben", "fte", fte="0.6"))

@@ -1,8 +1,10 @@
 """Team commands through the API, beyond registering once: a registration retried
 with its Idempotency-Key is answered as the first, another for the same handle is
-refused."""
+refused; a line manager changes from now on, never for someone who has left."""
 
 from __future__ import annotations
+
+import pytest
 
 from tests.support.api import ApiClient
 from tests.support.dates import days_ago
@@ -30,3 +32,26 @@ def test_another_registration_of_a_handle_is_refused(api: ApiClient):
     assert other.status_code == 409, other.json
     unkeyed = api.post("/api/team-members", PRIYA)
     assert unkeyed.status_code == 409, "without a key, a repeat is not known to be a retry"
+
+
+def test_a_member_s_line_manager_changes_from_now_on(api: ApiClient, world):
+    changed = api.patch("/api/team-members/ana", {"line_manager": "ben"})
+    assert changed.status_code == 200, changed.json
+    assert changed.json["line_manager"] == "ben"
+    listed = {m["handle"]: m for m in api.get("/api/team-members").json["items"]}
+    assert listed["ana"]["line_manager"] == "ben"
+    changes = api.get("/api/audit/events", event_type="LineManagerChanged").json["items"]
+    assert [c["fields"]["line_manager"] for c in changes] == ["ben"]
+
+
+@pytest.mark.parametrize("line_manager", ["", " ", "x" * 201])
+def test_an_empty_or_overlong_line_manager_is_refused(api: ApiClient, world, line_manager):
+    refused = api.patch("/api/team-members/ana", {"line_manager": line_manager})
+    assert refused.status_code == 422, refused.json
+    assert "line_manager" in refused.json["errors"]
+
+
+def test_a_departed_member_keeps_their_line_manager(api: ApiClient, world):
+    assert api.patch("/api/team-members/ben", {"departed_on": days_ago(1)}).status_code == 200
+    refused = api.patch("/api/team-members/ben", {"line_manager": "ana"})
+    assert refused.status_code == 409, refused.json

@@ -87,13 +87,16 @@ class TeamMemberPatchSchema(ma.Schema):
     effective_date = PlainDay(validate=DAY)
     departed_on = PlainDay(validate=DAY)
     email = EmailField()
+    line_manager = ma.fields.String(validate=NAME)
 
     @ma.validates_schema
     def complete_change(self, data, **kwargs):
         if "fte" in data and "effective_date" not in data:
             raise ma.ValidationError("a new fte needs its effective_date", "effective_date")
-        if not {"fte", "departed_on", "email"} & set(data):
-            raise ma.ValidationError("give fte with effective_date, departed_on, or email")
+        if not {"fte", "departed_on", "email", "line_manager"} & set(data):
+            raise ma.ValidationError(
+                "give fte with effective_date, line_manager, departed_on, or email"
+            )
 
 
 class CapacityEntrySchema(ma.Schema):
@@ -144,7 +147,8 @@ def list_members(query):
 @blp.arguments(TeamMemberPatchSchema)
 @blp.response(200, TeamMemberWrittenSchema)
 def update(body, handle: str):
-    """Change FTE from an effective date (earlier months keep theirs), record a departure,
-    or change where the member's notifications go (`email`)."""
+    """Change FTE from an effective date (earlier months keep theirs), the line manager
+    (from now on), record a departure, or change where the member's notifications go
+    (`email`)."""
     result = ledger().update_team_member(handle, **body, caller=caller())
     return written(result, member_receipt(result.value), status=200)

@@ -1,6 +1,7 @@
 """The team (`/team`, `/team/new`, `/team/{handle}`), for line managers and admins:
 who is on it, with their FTE, line manager, start and departure; registering a member;
-changing a member's FTE from a date and recording their departure.
+changing a member's FTE from a date or their line manager, and recording their
+departure.
 
 Every write is the API's: the same schemas (`TeamMemberInSchema`,
 `TeamMemberPatchSchema`), ledger commands and permission entries as
@@ -49,7 +50,15 @@ DEPARTURE = (
     ),
 )
 EMAIL = (Field("email", "Email", hint=EMAIL_HINT),)
-MEMBER_FORMS = {"fte": CHANGE_FTE, "departure": DEPARTURE, "email": EMAIL}
+CHANGE_LINE_MANAGER = (
+    Field("line_manager", "New line manager", hint="Their handle, or their name. From now on."),
+)
+MEMBER_FORMS = {
+    "fte": CHANGE_FTE,
+    "line_manager": CHANGE_LINE_MANAGER,
+    "departure": DEPARTURE,
+    "email": EMAIL,
+}
 
 
 @blp.route("/team", methods=["GET"])
@@ -110,6 +119,8 @@ def change(handle: str):
         said = f"{changed.name} works {body['fte']} FTE from {body['effective_date'].isoformat()}."
     elif which == "email":
         said = f"Notifications for {changed.name} go to {changed.email}."
+    elif which == "line_manager":
+        said = f"The line manager of {changed.name} is now {changed.line_manager}."
     else:
         said = f"{changed.name} leaves the team on {body['departed_on'].isoformat()}."
     flash(said, "recorded")
@@ -128,6 +139,7 @@ def _member_page(handle: str, forms: dict[str, Form]) -> str:
     return render_template(
         "pages/team_member.html",
         member=_row(members[handle], members),
+        members=members,
         forms={name: forms.get(name) or Form(fields) for name, fields in MEMBER_FORMS.items()},
     )
 

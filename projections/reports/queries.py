@@ -4,12 +4,14 @@ query (service/web/http/reads.py `read_fresh`), never the read model."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from projections.engine.catalog import Projections
 from projections.readmodels.access import Grant
 from projections.readmodels.team import Member
 from projections.reports.declared import reads
+from projections.reports.resources import allocation_label
 
 Row = dict[str, Any]
 
@@ -50,6 +52,28 @@ def allocations_page(projections: Projections, **page: Any) -> tuple[list[Row], 
     """A page of allocations in the order granted, and the total (`today`, `limit`,
     `offset`, and optionally `status` and `engagement_id`: the balances view's)."""
     return projections.view("balances").allocations_page(**page)
+
+
+HANDED_OVER_STATUSES = ("upcoming", "active", "exhausted")
+"""An allocation someone still answers for: not over, not cancelled."""
+
+
+@reads("balances")
+def allocations_to_hand_over(
+    projections: Projections, handle: str, *, today: date, leaving: date
+) -> list[Row]:
+    """The allocations `handle` provides that someone still answers for on `today` and
+    that run to `leaving` or past it (another member must take those on), in the order
+    granted, each with its `label` (engagement · project · description)."""
+    balances = projections.view("balances")
+    ids = tuple(balances.allocation_ids_of_provider(handle))
+    rows = balances.allocations_with_status(today=today, statuses=HANDED_OVER_STATUSES, ids=ids)
+    engagements, projects = balances.engagements_and_projects()
+    return [
+        {**row, "label": allocation_label(row, engagements, projects)}
+        for row in rows
+        if date.fromisoformat(row["end_date"]) >= leaving
+    ]
 
 
 @reads("team")

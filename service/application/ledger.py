@@ -14,6 +14,7 @@ from __future__ import annotations
 from service.application.activities import ActivityCommands
 from service.application.allocations import AllocationCommands
 from service.application.engagements import EngagementCommands
+from service.application.hand_over import HandOverCommands
 from service.application.history import History
 from service.application.imports.commands import ImportCommands
 from service.application.moves import MoveCommands
@@ -32,6 +33,7 @@ class Ledger(
     WeekCommands,
     ActivityCommands,
     AllocationCommands,
+    HandOverCommands,
     EngagementCommands,
     MoveCommands,
     NotificationCommands,

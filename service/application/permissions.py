@@ -49,6 +49,8 @@ _COMMANDS = {
     # The team: line managers.
     "register_team_member": MANAGERS,
     "update_team_member": MANAGERS,
+    # A leaver's allocations to another provider: part of the departure, by line managers.
+    "hand_over_allocations": MANAGERS,
     # Balances, statements and the monthly report: every reader (a viewer limited to
     # one engagement reads only it).
     "list_engagements": READERS,

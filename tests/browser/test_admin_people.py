@@ -1,8 +1,9 @@
 """An admin runs the team and people's access with pages only (docs/reference/pages.md):
-registers two members, changes one's FTE and line manager, gives a member a one-time sign-in link that
-signs them in in a fresh browser, revokes a token so its person is refused; bad input is
-refused under its field with nothing written. Each page is axe-core clean and fits the
-screen at 1280 and 375 px."""
+registers two members, changes one's FTE and line manager, gives a member a one-time
+sign-in link that signs them in in a fresh browser, records a departure and hands the
+leaver's allocations to another member, revokes a token so its person is refused; bad
+input is refused under its field with nothing written. Each page is axe-core clean and
+fits the screen at 1280 and 375 px."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.support.browser_pages import (
+    Member,
     check_axe,
     no_horizontal_scroll,
+    read,
     screenshot,
     sign_in,
     unique,
 )
-from tests.support.servers import days_ago
+from tests.support.servers import Client, days_ago
 
 
 def checked(page: Page, name: str) -> None:
@@ -95,6 +98,27 @@ def test_an_admin_registers_members_changes_fte_and_signs_a_member_in_by_link(
         "1 issued, 1 used"
     )
     checked(page, "access")
+
+
+def test_an_admin_records_a_departure_and_hands_over_the_allocations(
+    admin_page: Page, member: Member, admin: Client
+):
+    page = admin_page
+    successor = unique("noor")
+    register(page, "Noor Haddad", successor, "1", "lee")
+    page.goto(f"/team/{member.handle}")
+    page.get_by_label("Departure date").fill(days_ago(-5))
+    page.get_by_role("button", name="Record the departure").click()
+    expect(page.get_by_role("status")).to_contain_text(f"leaves the team on {days_ago(-5)}")
+    expect(
+        page.get_by_label("Open Data Week · Documentation · Documentation hours")
+    ).to_be_checked()
+    page.get_by_label("Hand over to").select_option(successor)
+    checked(page, "team-member-hand-over")
+    page.get_by_role("button", name="Hand over").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Handed 1 allocation to {successor}")
+    expect(page.get_by_text("Nothing to hand over")).to_be_visible()
+    assert read(admin, f"/api/allocations/{member.allocation_id}")["provider"] == successor
 
 
 def test_a_revoked_token_is_refused_at_sign_in(

@@ -127,6 +127,47 @@ def test_a_manager_changes_a_member_s_line_manager(manager: PageClient, api: Api
     assert team(api)["ana"]["line_manager"] == "ben"
 
 
+def test_a_leaver_s_allocations_are_handed_over_from_their_page(
+    manager: PageClient, api: ApiClient, world
+):
+    follow(
+        manager,
+        manager.post(
+            "/team/ana", member_form(manager, "ana", "departure", departed_on=days_ago(-10))
+        ),
+    )
+    html = manager.text("/team/ana")
+    assert "Open Data Week · Docs · Q hours" in html, "the allocation running past the departure"
+    form = member_form(manager, "ana", "hand_over")
+    sent = {
+        **form,
+        "allocation_ids": world["allocation"]["id"],
+        "provider": "ben",
+        "reason": "Ana leaves",
+    }
+    assert "Handed 1 allocation to ben." in follow(manager, manager.post("/team/ana", sent))
+    allocation = api.get(f"/api/allocations/{world['allocation']['id']}").json
+    assert allocation["provider"] == "ben"
+    assert "Nothing to hand over" in manager.text("/team/ana")
+
+
+def test_a_hand_over_with_no_allocation_chosen_is_asked_for(
+    manager: PageClient, api: ApiClient, world
+):
+    follow(
+        manager,
+        manager.post(
+            "/team/ana", member_form(manager, "ana", "departure", departed_on=days_ago(-10))
+        ),
+    )
+    sent = {**member_form(manager, "ana", "hand_over"), "provider": "ben", "reason": "Ana leaves"}
+    answer = manager.post("/team/ana", sent)
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert 'id="hand_over-allocation_ids-error">Choose allocations to hand over.<' in html
+    assert api.get(f"/api/allocations/{world['allocation']['id']}").json["provider"] == "ana"
+
+
 def test_an_fte_change_without_its_date_is_asked_for_by_label(manager: PageClient, api: ApiClient):
     before = team(api)["ben"]
     answer = manager.post("/team/ben", member_form(manager, "ben", "fte", fte="0.6"))

@@ -32,6 +32,7 @@ from projections.reports.queries import (
     activities_of_allocation,
     allocation_row,
     allocations_page,
+    allocations_to_hand_over,
     engagement_row,
     engagement_with_allocations,
     engagements_page,
@@ -84,6 +85,9 @@ def test_a_report_reads_only_the_read_models_it_declares(api, world, app, report
 # The queries of one read model the API's lists and the pages make (reports/queries.py)
 
 QUERIES = {
+    allocations_to_hand_over: lambda models, world: allocations_to_hand_over(
+        models, "ana", today=TODAY, leaving=TODAY
+    ),
     access_grants: lambda models, world: access_grants(models),
     engagements_page: lambda models, world: engagements_page(models, limit=5, offset=0),
     engagement_row: lambda models, world: engagement_row(models, world["engagement"]["id"]),

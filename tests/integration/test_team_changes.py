@@ -55,3 +55,57 @@ def test_a_departed_member_keeps_their_line_manager(api: ApiClient, world):
     assert api.patch("/api/team-members/ben", {"departed_on": days_ago(1)}).status_code == 200
     refused = api.patch("/api/team-members/ben", {"line_manager": "ana"})
     assert refused.status_code == 409, refused.json
+
+
+def hand_over(api: ApiClient, world, handle: str = "ana", **body):
+    return api.post(
+        f"/api/team-members/{handle}/hand-over",
+        {
+            "provider": "ben",
+            "allocation_ids": [world["allocation"]["id"]],
+            "reason": "Ana leaves",
+            **body,
+        },
+    )
+
+
+def provider_of(api: ApiClient, world) -> str:
+    return api.get(f"/api/allocations/{world['allocation']['id']}").json["provider"]
+
+
+def test_a_leaver_s_allocations_are_handed_over_once(api: ApiClient, world):
+    assert api.patch("/api/team-members/ana", {"departed_on": days_ago(-10)}).status_code == 200
+    handed = hand_over(api, world)
+    assert handed.status_code == 200, handed.json
+    assert [item["provider"] for item in handed.json["items"]] == ["ben"]
+    assert provider_of(api, world) == "ben"
+    again = hand_over(api, world)
+    assert again.status_code == 200 and again.json["position"] == handed.json["position"]
+    amended = api.get("/api/audit/events", event_type="AllocationAmended").json["items"]
+    assert [a["fields"]["reason"] for a in amended] == ["Ana leaves"], "written once"
+
+
+@pytest.mark.parametrize(
+    ("handle", "body", "field"),
+    [
+        ("lee", {}, "allocation_ids"),  # lee does not provide it
+        ("ana", {"provider": "ana"}, "provider"),
+        ("ana", {"provider": "zed"}, "provider"),  # not registered
+        ("ana", {"allocation_ids": []}, "allocation_ids"),
+        ("ana", {"reason": ""}, "reason"),
+    ],
+)
+def test_a_hand_over_that_breaks_a_rule_is_refused_and_changes_nothing(
+    api: ApiClient, world, handle, body, field
+):
+    refused = hand_over(api, world, handle, **body)
+    assert refused.status_code == 422, refused.json
+    assert field in refused.json["errors"], refused.json
+    assert provider_of(api, world) == "ana"
+
+
+def test_nobody_takes_over_an_allocation_they_would_leave_before_its_end(api: ApiClient, world):
+    assert api.patch("/api/team-members/ben", {"departed_on": days_ago(-5)}).status_code == 200
+    refused = hand_over(api, world)
+    assert refused.status_code == 422 and "provider" in refused.json["errors"], refused.json
+    assert provider_of(api, world) == "ana"

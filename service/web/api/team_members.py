@@ -1,4 +1,5 @@
-"""The team: who records activities, their line managers and their capacity (FTE)."""
+"""The team: who records activities, their line managers and their capacity (FTE), and
+the hand-over of a leaver's allocations to another provider."""
 
 from __future__ import annotations
 
@@ -14,10 +15,18 @@ from service.infra.input_policy import MAX_NUMBER_LITERAL
 from service.web.http.auth import requires
 from service.web.http.boundary import Blueprint
 from service.web.http.reads import FreshReadSchema, read_fresh
-from service.web.http.receipts import member_receipt
-from service.web.http.runtime import ledger
+from service.web.http.receipts import allocation_receipt, member_receipt
+from service.web.http.runtime import ledger, today
 from service.web.http.writes import caller, written
-from service.web.schemas.common import DAY, NAME, NAME_LENGTH, PlainDay, WrittenSchema
+from service.web.schemas.common import (
+    DAY,
+    NAME,
+    NAME_LENGTH,
+    REASON,
+    AllocationSchema,
+    PlainDay,
+    WrittenSchema,
+)
 
 blp = Blueprint("team", __name__, url_prefix="/api", description="Team members and capacity")
 
@@ -99,6 +108,26 @@ class TeamMemberPatchSchema(ma.Schema):
             )
 
 
+MAX_HAND_OVER = 500
+"""Allocations in one hand-over: a leaver's open ones, however many that is."""
+
+
+class HandOverSchema(ma.Schema):
+    provider = ma.fields.String(
+        required=True,
+        validate=NAME,
+        metadata={"description": "the member who takes the allocations over"},
+    )
+    allocation_ids = ma.fields.List(
+        ma.fields.UUID(), required=True, validate=validate.Length(min=1, max=MAX_HAND_OVER)
+    )
+    reason = ma.fields.String(required=True, validate=REASON)
+
+
+class HandOverWrittenSchema(WrittenSchema):
+    items = ma.fields.List(ma.fields.Nested(AllocationSchema))
+
+
 class CapacityEntrySchema(ma.Schema):
     effective_date = ma.fields.Date()
     fte = ma.fields.Decimal(as_string=True, metadata=FTE_DOC)
@@ -152,3 +181,20 @@ def update(body, handle: str):
     (`email`)."""
     result = ledger().update_team_member(handle, **body, caller=caller())
     return written(result, member_receipt(result.value), status=200)
+
+
+@blp.route("/team-members/<handle>/hand-over", methods=["POST"])
+@requires("hand_over_allocations")
+@blp.arguments(HandOverSchema)
+@blp.response(200, HandOverWrittenSchema)
+def hand_over(body, handle: str):
+    """Hand `allocation_ids`, provided by `handle`, to `provider` in one atomic write (as
+    when `handle` leaves): each as `PATCH /api/allocations/{id}` naming a new provider
+    would, for all of them or none. Sent again, it writes nothing more."""
+    result = ledger().hand_over_allocations(handle, **body, caller=caller())
+    departed_on = ledger().departure_of(body["provider"])
+    items = [
+        allocation_receipt(allocation, today(), provider_departed_on=departed_on)
+        for allocation in result.value
+    ]
+    return written(result, {"items": items}, status=200)

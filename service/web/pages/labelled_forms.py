@@ -1,7 +1,7 @@
 """A form as the admin pages show it: each field with its label, the required ones
 marked, and what was sent, refused field by field in the label's words.
 
-The fields still go through the API's schemas (`read_form`); what this adds is what a
+The fields still go through the API's schemas (`forms.load`); what this adds is what a
 person reads: a required field left empty is asked for by its label ("Fill in Name")
 before the schema would answer in its own terms ("Missing data for required field"),
 and the summary above the form names each field by its label, never by its key."""
@@ -16,7 +16,7 @@ from flask import request
 
 from service.domain import DomainError
 from service.web.pages.blueprints import refusal
-from service.web.pages.forms import Errors, new_form_key, read_form
+from service.web.pages.forms import Errors, load, new_form_key
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class Field:
     label: str
     required: bool = True
     hint: str | None = None
+    many: bool = False
+    """Sent as many values (checkboxes of one name): a list."""
 
 
 @dataclass
@@ -34,7 +36,7 @@ class Form:
     and its `key` (the write's idempotency key, kept when the form is shown again)."""
 
     fields: tuple[Field, ...]
-    values: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
     errors: Errors = field(default_factory=dict)
     key: str = field(default_factory=new_form_key)
 
@@ -49,18 +51,21 @@ class Form:
 
     def posted(self) -> Form:
         """The same form as the browser sent it (its values and key)."""
-        values = {name: request.form.get(name, "") for name in self.names}
+        values = {f.name: _sent(f) or ("" if not f.many else []) for f in self.fields}
         return Form(self.fields, values, {}, request.form.get("form_key") or new_form_key())
 
     def read(self, schema: ma.Schema) -> dict[str, Any] | None:
         """The sent fields through the API's `schema`; None, with `errors` set, when a
         required field is empty or the schema refuses one."""
+        sent = {f.name: _sent(f) for f in self.fields}
         missing = {
-            f.name: [f"Fill in {f.label.lower()}."]
+            f.name: [f"{'Choose' if f.many else 'Fill in'} {f.label.lower()}."]
             for f in self.fields
-            if f.required and not request.form.get(f.name, "").strip()
+            if f.required and not sent[f.name]
         }
-        body, errors = read_form(schema, self.names, self.labels)
+        body, errors = load(
+            schema, {name: value for name, value in sent.items() if value}, self.labels
+        )
         self.errors = missing | {k: v for k, v in errors.items() if k not in missing}
         return None if self.errors else body
 
@@ -68,3 +73,12 @@ class Form:
         """The ledger's refusal under its field (`moved`: a field of the command shown
         by another of the form's), else above the form."""
         self.errors = refusal(error, self.names, moved, self.labels)
+
+
+def _sent(f: Field) -> str | list[str]:
+    """What the browser sent for the field: its text (empty: not filled in), or, for a
+    field of many values, the ones not empty."""
+    if f.many:
+        return [value for value in request.form.getlist(f.name) if value.strip()]
+    value = request.form.get(f.name, "")
+    return value if value.strip() else ""

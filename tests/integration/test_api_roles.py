@@ -53,6 +53,7 @@ WRONG_ROLE = [
     ("auditor", "POST", f"/api/activities/{ANY}/move"),
     ("bd", "POST", "/api/team-members"),
     ("viewer", "GET", "/api/team-members"),
+    ("bd", "POST", "/api/team-members/ana/hand-over"),
     ("bd", "GET", f"/api/audit/streams/{ANY}"),
     ("member", "GET", f"/api/audit/streams/{ANY}"),
     ("viewer", "GET", "/api/audit/events"),

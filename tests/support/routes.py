@@ -27,6 +27,7 @@ ROUTES = [
     ("POST", "/api/team-members"),
     ("GET", "/api/team-members"),
     ("PATCH", "/api/team-members/ana"),
+    ("POST", "/api/team-members/ana/hand-over"),
     ("GET", f"/api/audit/streams/{ANY}"),
     ("GET", "/api/audit/events"),
     ("GET", "/api/audit/checkpoint"),

@@ -52,16 +52,26 @@ class Checks:
             self.members[handle] = self.ledger.registered_member(handle, "team_member")
         return self.members[handle]
 
-    def read_together(self, engagement_id: UUID, handle: str) -> None:
-        """The engagement, the member and the closed months in one read of the log
-        (LedgerBase.get_together), where asking for each reads once each. One not found
-        is left to `engagement` and `member`, which refuse it by name."""
+    def allocation_for(self, allocation_id: UUID, handle: str) -> Allocation:
+        """The allocation a recording is on, with its engagement, its member and the
+        closed months, in one read of the log (LedgerBase.get_together) where asking
+        for each reads once each. The engagement is fixed when the allocation is made,
+        so once this process has seen the allocation it is read in the same round trip;
+        the first time, `engagement` reads it after. One not found is left to `get`,
+        `engagement` and `member`, which refuse it by name."""
+        engagement_id = self.ledger.allocation_engagements.get(allocation_id)
         member_id = team_member_id(handle)
-        found, self.closed = self.ledger.get_together([engagement_id, member_id])
-        if isinstance(found.get(engagement_id), Engagement):
-            self.engagements[engagement_id] = found[engagement_id]
+        wanted = [allocation_id, member_id, *([engagement_id] if engagement_id else [])]
+        found, self.closed = self.ledger.get_together(wanted)
+        allocation = found.get(allocation_id)
+        if not isinstance(allocation, Allocation):
+            return self.ledger.get(Allocation, allocation_id)  # refused, naming it
+        self.ledger.allocation_engagements[allocation_id] = allocation.engagement_id
+        if isinstance(found.get(allocation.engagement_id), Engagement):
+            self.engagements[allocation.engagement_id] = found[allocation.engagement_id]
         if isinstance(found.get(member_id), TeamMember):
             self.members[handle] = found[member_id]
+        return allocation
 
     def closed_months(self) -> frozenset[str]:
         if self.closed is None:
@@ -78,12 +88,11 @@ class ActivityCommands(LedgerBase):
         each of its fields by name. By a member token only its own member's; work dated
         in a closed month is accepted (flagged) or refused as the caller's role says."""
         access.require_own_work(caller, work["team_member"], "record")
-        allocation = self.get(Allocation, allocation_id)
+        checks = Checks(self)
+        allocation = checks.allocation_for(allocation_id, work["team_member"])
         replay = replay_of_recording(self, allocation, request, work)
         if replay:
             return replay
-        checks = Checks(self)
-        checks.read_together(allocation.engagement_id, work["team_member"])
         locator = self._record_on(allocation, request.value, caller, work, checks)
         return self.save_all(locator, allocation, value=(allocation, request.value))
 

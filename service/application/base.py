@@ -46,6 +46,8 @@ class LedgerBase(Application[UUID]):
         # Members are never removed, so once seen they need not be looked up again.
         self._known_members: set[str] = set()
         self._closed_months = ClosedMonths()
+        # An allocation's engagement is fixed when it is made: once seen, known for good.
+        self.allocation_engagements: dict[UUID, UUID] = {}
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -66,10 +68,10 @@ class LedgerBase(Application[UUID]):
         """The aggregates of `ids` that exist, each as `get` gives it, and the months
         closed now, as `closed_months` gives them; the cached copies and the closed
         months brought up to date in one read of the log (events_after) instead of one
-        read each. A recording checks its engagement, its member and the closed months:
-        three round trips folded into one. Safe across processes as `get` is: nothing
-        cached is trusted without that read. Those not cached are loaded as `get` loads
-        them (and cached by it)."""
+        read each. A recording reads its allocation and checks its engagement, its
+        member and the closed months: four round trips folded into one. Safe across
+        processes as `get` is: nothing cached is trusted without that read. Those not
+        cached are loaded as `get` loads them (and cached by it)."""
         cache = self.repository.cache  # None on the in-memory store of unit tests
         cached: dict[UUID, Aggregate] = {}
         for originator_id in ids if cache is not None else ():

@@ -1,5 +1,5 @@
-"""A recording reads its engagement, its member and the closed months in one read of
-the log (LedgerBase.get_together) instead of one read each; what another process wrote
+"""A recording reads its allocation, its engagement, its member and the closed months in
+one read of the log (LedgerBase.get_together) instead of one read each; what another process wrote
 meanwhile still counts at once. Two ledgers over one database, as two gunicorn workers,
 each with its own cache; on both stores."""
 
@@ -83,3 +83,14 @@ def test_read_together_gives_what_a_read_each_gives_and_leaves_out_the_unknown(w
     assert closed == reading.closed_months()
     again, _ = reading.get_together([ana])
     assert again[ana] is not member, "each command gets a copy of its own, as from get"
+
+
+def test_a_recording_counts_work_recorded_on_its_allocation_by_another_process(world, two_ledgers):
+    recording, other = two_ledgers
+    allocation_id = UUID(world["allocation"]["id"])
+    recording.record_activity(allocation_id, **work(units=2), caller=MANAGER)  # all cached
+    other.record_activity(allocation_id, **work(units=3), caller=MANAGER)
+    written = recording.record_activity(allocation_id, **work(units=4), caller=MANAGER)
+    allocation, _ = written.value
+    assert allocation.units_used == 9
+    assert len(allocation.activities) == 3

@@ -36,6 +36,7 @@ from projections.reports.queries import (
     engagement_row,
     engagement_with_allocations,
     engagements_page,
+    member_names,
     merkle_tree,
     team_members,
 )
@@ -85,6 +86,7 @@ def test_a_report_reads_only_the_read_models_it_declares(api, world, app, report
 # The queries of one read model the API's lists and the pages make (reports/queries.py)
 
 QUERIES = {
+    member_names: lambda models, world: member_names(models),
     allocations_to_hand_over: lambda models, world: allocations_to_hand_over(
         models, "ana", today=TODAY, leaving=TODAY
     ),

@@ -79,6 +79,11 @@ def as_of_now(scene: Scene) -> str:
     return f"/audit/as-of?allocation_id={scene.member.allocation_id}&as_of={moment}"
 
 
+def project_of(scene: Scene) -> str:
+    """The address of the scene's project, under which its allocation forms are."""
+    return f"/engagements/{scene.member.engagement_id}/projects/{scene.member.project_id}"
+
+
 # (screenshot name, role it is meant for, its address, the status it answers)
 PAGES: list[tuple[str, str, Callable[[Scene], str], int]] = [
     ("sign-in", "nobody", lambda s: "/sign-in", 200),
@@ -104,6 +109,37 @@ PAGES: list[tuple[str, str, Callable[[Scene], str], int]] = [
     ("team-new", "manager", lambda s: "/team/new", 200),
     ("team-member", "manager", lambda s: f"/team/{s.member.handle}", 200),
     ("notification-settings", "member", lambda s: "/settings/notifications", 200),
+    ("months", "bd", lambda s: "/months", 200),
+    ("close-month", "admin", lambda s: f"/months/{s.month}/close", 200),
+    ("statements", "viewer", lambda s: f"/engagements/{s.member.engagement_id}/statements", 200),
+    (
+        "statement-preview",
+        "bd",
+        lambda s: f"/engagements/{s.member.engagement_id}/statements/new?month={s.month}",
+        200,
+    ),
+    ("imports", "admin", lambda s: "/imports", 200),
+    ("access", "admin", lambda s: "/access", 200),
+    ("access-people", "admin", lambda s: "/access/people", 200),
+    ("open-engagement", "bd", lambda s: "/engagements/new", 200),
+    ("edit-engagement", "bd", lambda s: f"/engagements/{s.member.engagement_id}/edit", 200),
+    ("close-engagement", "bd", lambda s: f"/engagements/{s.member.engagement_id}/close", 200),
+    (
+        "define-project",
+        "bd",
+        lambda s: f"/engagements/{s.member.engagement_id}/projects/new",
+        200,
+    ),
+    ("grant-allocation", "bd", lambda s: f"{project_of(s)}/allocations/new", 200),
+    ("grant-allocation-series", "bd", lambda s: f"{project_of(s)}/allocation-series/new", 200),
+    ("amend-allocation", "bd", lambda s: f"/allocations/{s.member.allocation_id}/amend", 200),
+    (
+        "reassign-allocation",
+        "bd",
+        lambda s: f"/allocations/{s.member.allocation_id}/reassign",
+        200,
+    ),
+    ("cancel-allocation", "bd", lambda s: f"/allocations/{s.member.allocation_id}/cancel", 200),
     ("not-found", "bd", lambda s: f"/engagements/{uuid.uuid4()}", 404),
     ("forbidden", "member", lambda s: "/audit", 403),
 ]

@@ -1,7 +1,8 @@
 """The API's documentation at /api/docs: reached from the footer of a page, drawn by the
 Swagger UI files the service itself serves (no CDN), under the Content-Security-Policy
 (no inline script), with every request staying on the service, showing the API's
-operations; axe-core finds no critical or serious violation, at 1280 and 375 px."""
+operations; axe-core finds no critical or serious violation, at 1280 and 375 px, in the
+light and in the dark; nothing scrolls sideways."""
 
 from __future__ import annotations
 
@@ -41,4 +42,7 @@ def test_the_footer_leads_to_the_api_docs_drawn_from_the_service_alone(
     operations.first.locator(".opblock-summary-control").click()
     expect(page.get_by_role("button", name="Try it out")).to_be_visible()
     check_axe(page)  # an operation opened: its parameters, body schema and responses
+    page.emulate_media(color_scheme="dark")
+    check_axe(page)  # the same in the dark (prefers-color-scheme)
+    no_horizontal_scroll(page)
     screenshot(page, "api-docs-phone" if phone else "api-docs")

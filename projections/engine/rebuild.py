@@ -9,7 +9,6 @@ written meanwhile are applied as a follower does."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import ExitStack
 
 from projections.engine.catalog import Projections
 from projections.engine.fold import PAGE_SIZE, fold
@@ -42,10 +41,14 @@ def rebuild_many(
     follower = Follower(projections, batch_size=batch_size)
     buildings = {name: projections.begin_generation(name) for name in names}
     app_name = projections.application_name
-    with ExitStack() as locks:
-        for name, building in buildings.items():
-            if not locks.enter_context(follower.locks.hold(building.view.lock_name)):
-                raise RuntimeError(f"the new generation of {name} is locked by another writer")
+    lock_names = {building.view.lock_name: name for name, building in buildings.items()}
+    # One connection holds every new generation's lock: a lock per pooled connection
+    # would take as many connections as read models, more than the pool has.
+    with follower.locks.hold_free(list(lock_names)) as held:
+        if taken := [lock_names[lock] for lock in lock_names if lock not in held]:
+            raise RuntimeError(
+                f"the new generation of {', '.join(taken)} is locked by another writer"
+            )
         applied = fold(projections, list(buildings.values()), progress, until, batch_size)
         for name, building in buildings.items():
             # The serving generation went on meanwhile: follow the log until caught up.

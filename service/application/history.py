@@ -1,6 +1,7 @@
 """Replaying history: an allocation as it stood at a past moment, one aggregate's
-events, and the log a slice at a time, whole or filtered. These are the only reads that
-go to the event log; everything else reads the projections.
+events, one activity's events (across the allocations it was moved between), and the
+log a slice at a time, whole or filtered. These are the only reads that go to the event
+log; everything else reads the projections.
 
 The log search (`log_search`, forwards or backwards), which the API's
 `GET /api/audit/events` and the audit page both use: the store keeps the log indexed by
@@ -123,6 +124,24 @@ class History(LedgerBase):
         if not events:
             raise NotFound(f"no stream {originator_id}")
         return events
+
+    def activity_history(self, activity_id: UUID) -> list[Any]:
+        """The events of one activity, oldest first, from each allocation it has lived
+        in (its locator remembers every move): recorded, each correction, a retraction,
+        and each move once (as its allocation left it). Streams are kept in order each,
+        not with one another, so the events are put in the order they were stamped."""
+        locator = self.located(activity_id, "activity")
+        homes = {locator.owner_id}
+        for move in locator.moves.values():
+            homes |= {move["from"], move["to"]}
+        events = [
+            event
+            for home in homes
+            for event in self.stream(home)
+            if getattr(event, "activity_id", None) == activity_id
+            and getattr(event, "to_allocation_id", None) != home
+        ]
+        return sorted(events, key=lambda event: event.timestamp)
 
     def log_head(self) -> int:
         """The log's last position (0: empty)."""

@@ -97,6 +97,7 @@ _COMMANDS = {
 _PAGES = {
     "page:my_work": _COMMANDS["record_activity"],
     "page:review": MANAGERS,  # a subset of the team reports' readers
+    "page:entry_history": MANAGERS,  # an entry the review lists, followed in the log
     "page:plan": _COMMANDS["grant_allocation"],
     "page:engagements": _COMMANDS["list_engagements"],
     "page:reports": _COMMANDS["monthly_report"],

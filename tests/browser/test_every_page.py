@@ -92,6 +92,7 @@ PAGES: list[tuple[str, str, Callable[[Scene], str], int]] = [
     ("my-activities", "member", lambda s: "/my/activities", 200),
     ("correction", "member", lambda s: f"/my/activities/{s.activity_id}/correction", 200),
     ("review", "manager", lambda s: "/review", 200),
+    ("entry-history", "manager", lambda s: f"/review/activities/{s.activity_id}", 200),
     ("plan", "bd", lambda s: "/plan", 200),
     ("engagements", "bd", lambda s: "/engagements", 200),
     ("engagement", "viewer", lambda s: f"/engagements/{s.member.engagement_id}", 200),

@@ -116,6 +116,7 @@ def test_a_manager_sees_a_20_day_old_entry_with_its_days_late(
     assert f'href="/engagements/{engagement_id}#alloc-{allocation_id}"' in entry
     report = f"/engagements/{engagement_id}/reports/{days_ago(20)[:7]}"
     assert f'href="{report}#activity-{recorded.json["id"]}"' in entry
+    assert f'href="/review/activities/{recorded.json["id"]}"' in entry, "no link to its history"
     assert f'id="activity-{recorded.json["id"]}"' in manager.text(report)
     assert "/audit/streams/" not in entry, "a manager may not open the audit"
 

@@ -24,6 +24,7 @@ PAGE_ROLES = {
     "my_activities.activities": {"admin", "manager", "member"},  # GET /api/me/activities
     "my_activities.export": {"admin", "manager", "member"},
     "review.review": {"admin", "manager"},  # a subset of the team reports' readers
+    "entry_history.entry_history": {"admin", "manager"},  # as the review, which links it
     "plan.plan": {"admin", "bd"},  # POST /api/projects/{id}/allocations, PATCH allocations
     "plan.change": {"admin", "bd"},
     "engagement_pages.engagements": READERS,  # GET /api/engagements

@@ -17,8 +17,8 @@ these addresses); a month that is not one re-renders the form with the message (
 
 People are named, not handled: each row links to the person's page (`/team/{handle}`),
 to the allocation on its engagement's page, and a late entry to where the monthly report
-of its month lists it (and, for those who may open the audit, to its allocation's
-history).
+of its month lists it and to its own history (entry_history.py; and, for those who may
+open the audit, to its allocation's stream there).
 """
 
 from __future__ import annotations

@@ -369,7 +369,8 @@ def test_the_review_page_lists_them_for_managers(app, api, world, make_token):
     row = re.search(
         rf'<tr data-allocation-id="{world["allocation"]["id"]}">(.*?)</tr>', section[1], re.S
     )
-    assert row and "Ana (ana)" in row[1] and days_ago(1) in row[1]
+    # The provider by name, linked to their page (/review names people, not handles).
+    assert row and '<a href="/team/ana">Ana</a>' in row[1] and days_ago(1) in row[1]
     assert "Open Data Week · Docs · Q hours" in row[1]
     assert re.search(r'data-field="units_remaining">20<', row[1])
     ok(

@@ -76,7 +76,7 @@ class LedgerBase(Application[UUID]):
         cached: dict[UUID, Aggregate] = {}
         for originator_id in ids if cache is not None else ():
             try:
-                cached[originator_id] = cache.get(originator_id)
+                cached[originator_id] = self._cached_copy(originator_id)
             except KeyError:
                 pass
         versions = {i: aggregate.version for i, aggregate in cached.items()}
@@ -92,17 +92,29 @@ class LedgerBase(Application[UUID]):
                 except AggregateNotFoundError:
                     pass
                 continue
-            # Brought up to date on a copy, never on the cached one another thread may be
-            # reading; the copy then replaces it (a race only puts back an older copy,
-            # which the next read brings up to date).
-            aggregate = deepcopy(cached[originator_id])
+            # Brought up to date on our copy; a copy of it then replaces the cached one
+            # (a race only puts back an older copy, which the next read brings up to date).
+            aggregate = cached[originator_id]
             if new[originator_id]:
                 events = [self.mapper.to_domain_event(e) for e in new[originator_id]]
                 aggregate = project_aggregate(aggregate, events)
-                self.repository.cache.put(originator_id, aggregate)
-                aggregate = deepcopy(aggregate)
+                self.repository.cache.put(originator_id, deepcopy(aggregate))
             found[originator_id] = aggregate
         return found, closed
+
+    def _cached_copy(self, originator_id: UUID) -> Aggregate:
+        """A copy of the cached aggregate (KeyError if none), taken under the lock the
+        library's `Repository.get` holds while it brings that cached object up to date
+        in place: without it, another thread's `get` could move the object on between
+        reading its version and copying it (and the events read after that version
+        would then not follow on: OriginatorVersionError), or mid-copy."""
+        repository = self.repository
+        lock = repository._use_fastforward_lock(originator_id)
+        try:
+            with lock:
+                return deepcopy(repository.cache.get(originator_id))
+        finally:
+            repository._disuse_fastforward_lock(originator_id)
 
     def exists(self, originator_id: UUID) -> bool:
         return bool(self.recorder.select_events(originator_id, limit=1))

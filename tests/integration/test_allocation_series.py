@@ -291,7 +291,8 @@ def test_a_series_overlapping_an_allocation_of_the_project_is_refused(api, world
         quarterly(every="month", start_date=TODAY.replace(day=1).isoformat(), count=2),
     )
     assert response.status_code == 422
-    assert world["allocation"]["id"] in response.json["detail"]
+    # The other allocation by its project, engagement and dates, not its id.
+    assert "overlaps the allocation of Docs (Open Data Week)" in response.json["detail"]
     assert api.log_size() == before
 
 

@@ -266,7 +266,8 @@ def test_the_record_form_refuses_units_not_plainly_written(api, world, pages, un
         },
     )
     assert response.status_code == 422, response.status_code
-    assert "Not a valid integer" in response.get_data(as_text=True)
+    # In the form's words (service/web/pages/form_messages.py), not the schema's.
+    assert "must be a whole number" in response.get_data(as_text=True)
     assert api.log_size() == before
 
 

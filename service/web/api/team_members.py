@@ -44,6 +44,7 @@ FTE_DOC = {
     "type": "string",
     "format": "decimal",
     "pattern": FTE_PATTERN,
+    "maxLength": MAX_NUMBER_LITERAL,
     "description": 'a fraction of full time, more than 0 and at most 1, e.g. "0.5"',
     "example": "0.5",
 }
@@ -62,7 +63,10 @@ class FteField(ma.fields.Decimal):
         if isinstance(value, str) and not (
             len(value) <= MAX_NUMBER_LITERAL and PLAIN_DECIMAL.fullmatch(value)
         ):
-            raise ma.ValidationError('fte must be written in ASCII digits, as in "0.5"')
+            raise ma.ValidationError(
+                f'fte must be written in ASCII digits, as in "0.5", in at most '
+                f"{MAX_NUMBER_LITERAL} characters"
+            )
         return super()._validated(value)
 
 

@@ -126,7 +126,7 @@ def test_a_member_may_not_open_the_pages_of_other_roles(page: Page, member: Memb
         assert response.status == 403, path
         expect(page.get_by_text("may not open this page")).to_be_visible()
         nav = page.get_by_role("navigation", name="Main").get_by_role("link")
-        expect(nav).to_have_text(["My work"])
+        expect(nav).to_have_text(["My work", "My week", "Notifications"])
 
 
 def test_a_viewer_may_not_open_my_work(page: Page, token_for: Callable[[str], str]):

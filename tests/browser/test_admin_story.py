@@ -231,7 +231,7 @@ def test_an_admin_starts_from_an_empty_ledger_and_issues_a_statement(
     admin.goto(engagement_url)
     go(admin, "Statements of Open Data Week: download as PDF, CSV or JSON; issue one")
     screens.looks_right(admin, "statements")
-    admin.get_by_label("Month (required)").fill(this_month)
+    admin.get_by_label("Month", exact=True).fill(this_month)
     submit(admin, "Preview the figures")
     assert figures(admin, ".report-allocation") == report
     screens.looks_right(admin, "statement-preview")
